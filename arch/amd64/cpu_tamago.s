@@ -1,0 +1,71 @@
+//go:build tamago
+
+#include "textflag.h"
+
+// func Inb(p Port) uint8
+TEXT ·Inb(SB),NOSPLIT,$0-9
+	MOVW	p+0(FP), DX
+	INB
+	MOVB	AX, ret+8(FP)
+	RET
+
+// func Outb(p Port, v uint8)
+TEXT ·Outb(SB),NOSPLIT,$0-3
+	MOVW	p+0(FP), DX
+	MOVB	v+2(FP), AX
+	OUTB
+	RET
+
+// func Inl(p Port) uint32
+TEXT ·Inl(SB),NOSPLIT,$0-12
+	MOVW	p+0(FP), DX
+	INL
+	MOVL	AX, ret+8(FP)
+	RET
+
+// func Outl(p Port, v uint32)
+TEXT ·Outl(SB),NOSPLIT,$0-8
+	MOVW	p+0(FP), DX
+	MOVL	v+4(FP), AX
+	OUTL
+	RET
+
+// func RDTSC() uint64
+TEXT ·RDTSC(SB),NOSPLIT,$0-8
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func CPUID(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·CPUID(SB),NOSPLIT,$0-24
+	MOVL	leaf+0(FP), AX
+	MOVL	subleaf+4(FP), CX
+	CPUID
+	MOVL	AX, eax+8(FP)
+	MOVL	BX, ebx+12(FP)
+	MOVL	CX, ecx+16(FP)
+	MOVL	DX, edx+20(FP)
+	RET
+
+// func Halt()
+TEXT ·Halt(SB),NOSPLIT,$0-0
+	CLI
+loop:
+	HLT
+	JMP	loop
+
+DATA	·emptyIDT<>+0x00(SB)/8, $0
+DATA	·emptyIDT<>+0x08(SB)/8, $0
+GLOBL	·emptyIDT<>(SB), RODATA, $16
+
+// func TripleFault()
+TEXT ·TripleFault(SB),NOSPLIT,$0-0
+	CLI
+	MOVQ	$·emptyIDT<>(SB), AX
+	LIDT	(AX)
+	INT	$3
+loop:
+	HLT
+	JMP	loop

@@ -1,0 +1,74 @@
+//go:build tamago
+
+package boot
+
+import (
+	"runtime/goos"
+	_ "unsafe" // go:linkname
+
+	"github.com/usbarmory/tamago/amd64"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
+)
+
+// TamaGo runtime/goos hooks. The tamago amd64 package provides Hwinit0,
+// InitRNG (RDRAND) and RamStackOffset; this board provides the rest. The
+// build tags linkcpuinit and linkramstart hand CPUInit (entry_tamago.s) and
+// RamStart to this package.
+
+//go:linkname ramStart runtime/goos.RamStart
+var ramStart uint64 = uint64(RuntimeStart)
+
+//go:linkname ramSize runtime/goos.RamSize
+var ramSize uint64 = RuntimeSize
+
+// Set by entry_tamago.s before the runtime starts; in DATA (non-zero
+// initial values) so that nothing can clear them after the entry code ran.
+var (
+	startInfoPA uint64 = ^uint64(0) // EBX at the PVH entry
+	bootTSC     uint64 = ^uint64(0) // TSC at the PVH entry
+)
+
+// clock is the system clock: nanoseconds since kernel entry (the entry code
+// stores the TSC at entry in clock.origin). Until calibration in hwinit1 it
+// assumes a 10 GHz TSC, so that early time runs slow and calibration only
+// ever moves it forward.
+var clock = tscClock{origin: 0, mult: 1 << 32 / 10, hz: 10e9}
+
+//go:linkname nanotime runtime/goos.Nanotime
+func nanotime() int64 {
+	return clock.nanos(arch.RDTSC())
+}
+
+//go:linkname printk runtime/goos.Printk
+func printk(c byte) {
+	if c == '\n' {
+		com1.tx('\r')
+	}
+	com1.tx(c)
+}
+
+// hwinit1 runs on the system stack once the scheduler is set up and before
+// any package init: the console, the clock and the firmware's description
+// of the machine.
+//
+//go:linkname hwinit1 runtime/goos.Hwinit1
+func hwinit1() {
+	com1.init()
+	goos.Exit = runtimeExit
+	goos.Idle = idle
+	calibrateClock()
+	readFirmware()
+}
+
+func init() {
+	// CPU exceptions (vectors 0-31) print their vector and the faulting
+	// Go source line, then panic. The paging issue replaces the #PF and
+	// #DF entries with Pagoda's own resumable handlers.
+	cpu := &amd64.CPU{}
+	cpu.EnableExceptions()
+}
+
+// idle is called by the scheduler when no goroutine can run until
+// pollUntil. Interrupts are off (nothing would wake a HLT), so it spins.
+func idle(pollUntil int64) {}

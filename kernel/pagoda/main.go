@@ -1,0 +1,40 @@
+//go:build tamago
+
+// Command pagoda is the kernel: the bare-metal program QEMU boots. It wires
+// the board (boot/) to the shell (kernel/) and prints what it found.
+package main
+
+import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/boot"
+	"github.com/pagoda-os/pagoda/kernel"
+)
+
+func main() {
+	m := boot.Info()
+	in, out := boot.Console()
+
+	hz := boot.TSCHz()
+	fmt.Fprintf(out, "Pagoda on QEMU microvm: TSC %d.%03d MHz, %s\n", hz/1e6, hz/1e3%1e3, boot.ClockSource)
+	for _, e := range m.StartInfo.Memmap {
+		fmt.Fprintf(out, "BIOS-e820: [mem 0x%016x-0x%016x] %s\n", e.Addr, e.Addr+e.Size-1, boot.E820TypeName(e.Type))
+	}
+	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed\n", m.Layout.Total()>>20, m.Layout.ManagedBytes()>>20)
+	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)
+	for _, err := range m.Errors {
+		fmt.Fprintf(out, "error: %v\n", err)
+	}
+	up := boot.Board{}.Uptime()
+	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
+
+	sh := kernel.NewShell(kernel.Config{
+		Machine: boot.Board{},
+		In:      in,
+		Out:     out,
+		Memory: func() kernel.Memory {
+			return kernel.Memory{Total: m.Layout.Total(), Free: m.Layout.ManagedBytes()}
+		},
+	})
+	sh.Run()
+}

@@ -1,0 +1,162 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Prompt is printed before every command line.
+const Prompt = "pagoda> "
+
+// Machine is what the shell needs of the hardware below it.
+type Machine interface {
+	// Uptime is the time since the kernel was entered.
+	Uptime() time.Duration
+	// Halt stops the machine with status (0..127). On bare metal it
+	// does not return.
+	Halt(status uint8)
+}
+
+// Memory is the memory summary meminfo reports, in bytes.
+type Memory struct {
+	Total, Free uint64
+}
+
+// Config is everything a Shell is built from.
+type Config struct {
+	Machine Machine
+	// In delivers the console's input bytes; closing it is end of input.
+	In  <-chan byte
+	Out io.Writer
+	// Memory reports the current memory summary.
+	Memory func() Memory
+}
+
+// Shell is the command interpreter on the console.
+type Shell struct {
+	cfg      Config
+	commands []Command
+	editor   *LineEditor
+	// typeahead holds bytes that arrived while a command was running
+	// (a pasted script during sleep); the editor reads them first.
+	typeahead []byte
+	halted    bool
+}
+
+// NewShell builds a shell with the standard command table.
+func NewShell(cfg Config) *Shell {
+	sh := &Shell{cfg: cfg, commands: Commands()}
+	sh.editor = NewLineEditor(sh.nextByte, cfg.Out)
+	return sh
+}
+
+func (sh *Shell) nextByte() (byte, error) {
+	if len(sh.typeahead) > 0 {
+		c := sh.typeahead[0]
+		sh.typeahead = sh.typeahead[1:]
+		return c, nil
+	}
+	c, ok := <-sh.cfg.In
+	if !ok {
+		return 0, io.EOF
+	}
+	return c, nil
+}
+
+// Run reads and executes command lines until halt or the end of input,
+// which halts with status 0.
+func (sh *Shell) Run() {
+	for !sh.halted {
+		io.WriteString(sh.cfg.Out, Prompt)
+		line, err := sh.editor.ReadLine()
+		switch {
+		case errors.Is(err, ErrInterrupted):
+			continue
+		case err != nil:
+			sh.Printf("\nend of input\n")
+			sh.halt(0)
+			return
+		}
+		sh.Exec(line)
+	}
+}
+
+// Exec runs one command line. Every failure is reported as one line
+// starting "error: "; a panicking handler is recovered and reported too.
+func (sh *Shell) Exec(line string) {
+	args := strings.Fields(line)
+	if len(args) == 0 {
+		return
+	}
+	cmd := sh.lookup(args[0])
+	if cmd == nil {
+		sh.Errorf("unknown command %q (try help)", args[0])
+		return
+	}
+	args = args[1:]
+	if len(args) < cmd.MinArgs || (cmd.MaxArgs >= 0 && len(args) > cmd.MaxArgs) {
+		sh.Errorf("usage: %s", cmd.Synopsis())
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			sh.Errorf("internal error in %s: %v", cmd.Name, r)
+		}
+	}()
+	if err := cmd.Run(sh, args); err != nil {
+		sh.Errorf("%s: %v", cmd.Name, err)
+	}
+}
+
+func (sh *Shell) lookup(name string) *Command {
+	for i := range sh.commands {
+		if sh.commands[i].Name == name {
+			return &sh.commands[i]
+		}
+	}
+	return nil
+}
+
+// Printf writes to the console.
+func (sh *Shell) Printf(format string, a ...any) {
+	fmt.Fprintf(sh.cfg.Out, format, a...)
+}
+
+// Errorf prints one "error: " line.
+func (sh *Shell) Errorf(format string, a ...any) {
+	msg := strings.ReplaceAll(fmt.Sprintf(format, a...), "\n", " ")
+	fmt.Fprintf(sh.cfg.Out, "error: %s\n", msg)
+}
+
+// Wait sleeps for d while keeping the console: Ctrl-C ends the wait early
+// with ErrInterrupted, and any other byte typed meanwhile is kept for the
+// next command line.
+func (sh *Shell) Wait(d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return nil
+		case c, ok := <-sh.cfg.In:
+			if !ok {
+				<-t.C
+				return nil
+			}
+			if c == ctrlC {
+				sh.Printf("^C\n")
+				return ErrInterrupted
+			}
+			sh.typeahead = append(sh.typeahead, c)
+		}
+	}
+}
+
+func (sh *Shell) halt(status uint8) {
+	sh.Printf("pagoda: halt %d\n", status)
+	sh.halted = true
+	sh.cfg.Machine.Halt(status)
+}

@@ -1,0 +1,120 @@
+// Package qemu is the host side of Pagoda: it builds the kernel, assembles
+// QEMU's command line, boots the kernel and drives its serial console. The
+// integration tests beside it and the run command (qemu/cmd/run, behind
+// make qemu) share this one description of the machine.
+//
+// Exit statuses: the kernel leaves QEMU through isa-debug-exit, so "halt N"
+// (N = 0..127) makes QEMU exit with status 2N+1. A kernel panic resets the
+// machine by triple fault, which QEMU (-no-reboot) reports as status 0: a
+// value no halt can produce.
+package qemu
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Options describe one QEMU machine.
+type Options struct {
+	Kernel string // the kernel ELF
+	Mem    string // -m, e.g. "1G" (default "1G")
+	Accel  string // "tcg" (default) or "kvm"
+	CPU    string // -cpu (default "max" under TCG, "host,+invtsc" under KVM)
+	Append string // the kernel command line
+	Disks  []string
+	// GDB starts QEMU's gdbstub on :1234 and stops the CPU at the entry.
+	GDB bool
+	// Interactive multiplexes QEMU's monitor on stdio (Ctrl-A c) and lets
+	// the terminal's Ctrl-C through to the kernel.
+	Interactive bool
+	// Extra arguments appended to QEMU's command line.
+	Extra []string
+}
+
+// ErrOptions reports options QEMU cannot be started with.
+var ErrOptions = errors.New("qemu: bad options")
+
+// Binary is the QEMU system emulator used.
+const Binary = "qemu-system-x86_64"
+
+// Machine is the QEMU machine type: microvm with the PVH option ROM for
+// -kernel, no legacy PIT or PIC, and the CMOS RTC the kernel calibrates
+// its clock against.
+const Machine = "microvm,x-option-roms=on,pit=off,pic=off,rtc=on"
+
+// Args returns QEMU's arguments for o.
+func (o Options) Args() ([]string, error) {
+	if o.Kernel == "" {
+		return nil, fmt.Errorf("%w: no kernel", ErrOptions)
+	}
+	mem := o.Mem
+	if mem == "" {
+		mem = "1G"
+	}
+	cpu := o.CPU
+	switch o.Accel {
+	case "", "tcg":
+		if cpu == "" {
+			cpu = "max"
+		}
+		o.Accel = "tcg"
+	case "kvm":
+		if cpu == "" {
+			cpu = "host,+invtsc"
+		}
+	default:
+		return nil, fmt.Errorf("%w: ACCEL=%q (want tcg or kvm)", ErrOptions, o.Accel)
+	}
+	args := []string{
+		"-machine", Machine,
+		"-accel", o.Accel,
+		"-cpu", cpu,
+		"-m", mem,
+		"-global", "virtio-mmio.force-legacy=false",
+		"-nodefaults", "-no-reboot", "-display", "none",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+	}
+	if o.Interactive {
+		args = append(args,
+			"-chardev", "stdio,id=con,mux=on,signal=off",
+			"-serial", "chardev:con",
+			"-mon", "chardev=con,mode=readline")
+	} else {
+		args = append(args,
+			"-chardev", "stdio,id=con,signal=off",
+			"-serial", "chardev:con",
+			"-monitor", "none")
+	}
+	args = append(args, "-kernel", o.Kernel)
+	if o.Append != "" {
+		args = append(args, "-append", o.Append)
+	}
+	for i, d := range o.Disks {
+		if strings.Contains(d, ",") {
+			return nil, fmt.Errorf("%w: disk path %q contains a comma", ErrOptions, d)
+		}
+		id := fmt.Sprintf("disk%d", i)
+		args = append(args,
+			"-drive", fmt.Sprintf("file=%s,if=none,format=raw,id=%s", d, id),
+			"-device", "virtio-blk-device,drive="+id)
+	}
+	if o.GDB {
+		args = append(args, "-s", "-S")
+	}
+	return append(args, o.Extra...), nil
+}
+
+// HaltStatus is QEMU's exit status for the kernel's "halt n".
+func HaltStatus(n int) int { return 2*n + 1 }
+
+// PanicStatus is QEMU's exit status after a kernel panic.
+const PanicStatus = 0
+
+// KernelStatus decodes QEMU's exit status: the halt status, or panicked.
+func KernelStatus(qemuStatus int) (halt int, panicked bool) {
+	if qemuStatus == PanicStatus {
+		return 0, true
+	}
+	return (qemuStatus - 1) / 2, false
+}
