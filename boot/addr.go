@@ -40,6 +40,9 @@ func normalize(rs []AddrRange) []AddrRange {
 	})
 	var out []AddrRange
 	for _, r := range rs {
+		if r.Start >= r.End {
+			continue
+		}
 		if n := len(out); n > 0 && r.Start <= out[n-1].End {
 			out[n-1].End = max(out[n-1].End, r.End)
 			continue
@@ -63,6 +66,9 @@ func covered(rs []AddrRange, r AddrRange) bool {
 func subtract(rs, cut []AddrRange) []AddrRange {
 	out := slices.Clone(rs)
 	for _, c := range cut {
+		if c.Start >= c.End {
+			continue
+		}
 		var next []AddrRange
 		for _, r := range out {
 			if c.End <= r.Start || r.End <= c.Start {

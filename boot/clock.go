@@ -3,7 +3,6 @@ package boot
 import (
 	"errors"
 	"math/bits"
-	"slices"
 )
 
 // tscClock converts time stamp counter values to nanoseconds since origin
@@ -27,41 +26,20 @@ func (c tscClock) nanos(tsc uint64) int64 {
 	return int64(hi<<32 | lo>>32)
 }
 
-var errTicks = errors.New("boot: too few or irregular clock ticks for calibration")
+var errCounter = errors.New("boot: reference counter did not advance")
 
-// tscHzFromTicks computes the TSC frequency from TSC values read at
-// successive edges of a reference clock of tickHz. A poll loop that was
-// held up and missed edges shows as a gap of two or more periods; the gaps
-// are counted against the median period, so missed edges cost accuracy of
-// neither the count nor the result.
-func tscHzFromTicks(stamps []uint64, tickHz uint64) (uint64, error) {
-	if len(stamps) < 3 || tickHz == 0 {
-		return 0, errTicks
+// tscHzFromCounter computes the TSC frequency from two simultaneous
+// readings of the TSC and of a down-counter running at counterHz: at TSC
+// tsc0 the counter read count0, at tsc1 it read count1.
+func tscHzFromCounter(tsc0 uint64, count0 uint32, tsc1 uint64, count1 uint32, counterHz uint64) (uint64, error) {
+	if count1 >= count0 || tsc1 <= tsc0 {
+		return 0, errCounter
 	}
-	deltas := make([]uint64, len(stamps)-1)
-	for i := range deltas {
-		if stamps[i+1] <= stamps[i] {
-			return 0, errTicks
-		}
-		deltas[i] = stamps[i+1] - stamps[i]
+	hi, lo := bits.Mul64(tsc1-tsc0, counterHz)
+	ticks := uint64(count0 - count1)
+	if hi >= ticks {
+		return 0, errCounter
 	}
-	sorted := slices.Clone(deltas)
-	slices.Sort(sorted)
-	median := sorted[len(sorted)/2]
-	var periods uint64
-	for _, d := range deltas {
-		n := (d + median/2) / median
-		if n == 0 {
-			// An edge seen twice within half a period: not a clock.
-			return 0, errTicks
-		}
-		periods += n
-	}
-	span := stamps[len(stamps)-1] - stamps[0]
-	hi, lo := bits.Mul64(span, tickHz)
-	if hi >= periods {
-		return 0, errTicks
-	}
-	hz, _ := bits.Div64(hi, lo, periods)
+	hz, _ := bits.Div64(hi, lo, ticks)
 	return hz, nil
 }

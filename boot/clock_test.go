@@ -1,7 +1,6 @@
 package boot
 
 import (
-	"math/rand"
 	"testing"
 )
 
@@ -25,41 +24,26 @@ func TestTSCClockNanos(t *testing.T) {
 	}
 }
 
-func TestTSCHzFromTicks(t *testing.T) {
-	const hz, tick = 2_999_000_000, 1024
-	period := float64(hz) / tick
-	rng := rand.New(rand.NewSource(1))
-	stamps := func(n int, skip map[int]bool, jitter float64) []uint64 {
-		var s []uint64
-		for i := 0; len(s) < n; i++ {
-			if skip[i] {
-				continue
-			}
-			j := (rng.Float64()*2 - 1) * jitter
-			s = append(s, uint64(1e6+float64(i)*period+j))
-		}
-		return s
-	}
+func TestTSCHzFromCounter(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		s     []uint64
-		tolPc float64
+		name   string
+		tsc0   uint64
+		count0 uint32
+		tsc1   uint64
+		count1 uint32
+		hz     uint64
+		want   uint64
+		ok     bool
 	}{
-		{"exact", stamps(65, nil, 0), 0.001},
-		{"jitter", stamps(65, nil, period/20), 0.2},
-		{"missed edges", stamps(65, map[int]bool{3: true, 10: true, 11: true, 40: true}, period/20), 0.2},
+		{"2.5 GHz TSC, 1 GHz counter, 25 ms", 1000, 0xffff_ffff, 1000 + 62_500_000, 0xffff_ffff - 25_000_000, 1e9, 2_500_000_000, true},
+		{"TSC slower than counter", 0, 4e9, 10_000_000, 4e9 - 40_000_000, 1e9, 250_000_000, true},
+		{"counter stopped", 0, 100, 1e6, 100, 1e9, 0, false},
+		{"counter went up", 0, 100, 1e6, 200, 1e9, 0, false},
+		{"TSC stopped", 5, 100, 5, 50, 1e9, 0, false},
 	} {
-		got, err := tscHzFromTicks(tc.s, tick)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if pc := 100 * (float64(got) - hz) / hz; pc > tc.tolPc || pc < -tc.tolPc {
-			t.Errorf("%s: hz = %d, off by %.3f%%", tc.name, got, pc)
-		}
-	}
-	for _, bad := range [][]uint64{nil, {1, 2}, {1, 2, 2}, {5, 4, 3}, {0, 1000, 1001, 2000}} {
-		if _, err := tscHzFromTicks(bad, tick); err == nil {
-			t.Errorf("tscHzFromTicks(%v) succeeded", bad)
+		got, err := tscHzFromCounter(tc.tsc0, tc.count0, tc.tsc1, tc.count1, tc.hz)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("%s: %d, %v; want %d (ok %v)", tc.name, got, err, tc.want, tc.ok)
 		}
 	}
 }

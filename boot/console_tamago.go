@@ -11,10 +11,10 @@ import (
 // The COM1 16550 UART (PC16550D datasheet; QEMU hw/char/serial.c).
 const (
 	com1Base arch.Port = 0x3f8
-	uartRBR            = 0 // receive buffer (read)
-	uartTHR            = 0 // transmit holding (write)
-	uartIER            = 1 // interrupt enable
-	uartLSR            = 5 // line status
+	uartRBR            = 0      // receive buffer (read)
+	uartTHR            = 0      // transmit holding (write)
+	uartIER            = 1      // interrupt enable
+	uartLSR            = 5      // line status
 	lsrDR              = 1 << 0 // data ready
 	lsrTHRE            = 1 << 5 // transmit holding register empty
 )

@@ -100,6 +100,9 @@ func ParseStartInfo(read ReadPhys, addr PhysAddr) (StartInfo, error) {
 		}
 		si.Memmap = append(si.Memmap, me)
 	}
+	if len(si.Memmap) == 0 {
+		return si, fmt.Errorf("%w: %d memory map entries, all empty", ErrStartInfo, n)
+	}
 	return si, nil
 }
 

@@ -34,6 +34,7 @@ func Commands() []Command {
 		{Name: "echo", Usage: "[WORD...]", Help: "print the words, separated by single spaces", MaxArgs: -1, Run: cmdEcho},
 		{Name: "uptime", Help: "print the seconds since boot, with nanosecond precision", MaxArgs: 0, Run: cmdUptime},
 		{Name: "sleep", Usage: "MS", Help: "sleep for MS milliseconds (Ctrl-C interrupts)", MinArgs: 1, MaxArgs: 1, Run: cmdSleep},
+		{Name: "cmdline", Help: "print the kernel command line, then each option on its own line", MaxArgs: 0, Run: cmdCmdline},
 		{Name: "meminfo", Help: "print memory figures in /proc/meminfo format", MaxArgs: 0, Run: cmdMeminfo},
 		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
 	}
@@ -113,5 +114,18 @@ func cmdHalt(sh *Shell, args []string) error {
 		}
 	}
 	sh.halt(uint8(n))
+	return nil
+}
+
+func cmdCmdline(sh *Shell, _ []string) error {
+	c := sh.cfg.Cmdline
+	sh.Printf("%s\n", c.Raw)
+	for _, o := range c.Options {
+		if o.HasValue {
+			sh.Printf("  %s=%s\n", o.Key, o.Value)
+		} else {
+			sh.Printf("  %s\n", o.Key)
+		}
+	}
 	return nil
 }

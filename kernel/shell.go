@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/pagoda-os/pagoda/boot"
 )
 
 // Prompt is printed before every command line.
@@ -33,6 +35,8 @@ type Config struct {
 	Out io.Writer
 	// Memory reports the current memory summary.
 	Memory func() Memory
+	// Cmdline is the kernel command line.
+	Cmdline boot.Cmdline
 }
 
 // Shell is the command interpreter on the console.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pagoda-os/pagoda/boot"
 )
 
 type fakeMachine struct {
@@ -30,6 +32,7 @@ func runShell(t *testing.T, m *fakeMachine, input string) string {
 		In:      in,
 		Out:     &out,
 		Memory:  func() Memory { return Memory{Total: 1 << 30, Free: 900 << 20} },
+		Cmdline: mustCmdline(t, `mm.limit=64M quiet msg="a b"`),
 	})
 	sh.Run()
 	return out.String()
@@ -46,9 +49,11 @@ func TestShellCommands(t *testing.T) {
 			`(?m)^echo \[WORD\.\.\.\] +print`,
 			`(?m)^uptime +print the seconds`,
 			`(?m)^sleep MS +sleep`,
+			`(?m)^cmdline +print the kernel command line`,
 			`(?m)^meminfo +print memory`,
 			`(?m)^halt \[N\] +stop the machine`,
 		}, []uint8{0}},
+		{"cmdline", "cmdline\n", []string{`(?m)^mm.limit=64M quiet msg="a b"\n  mm.limit=64M\n  quiet\n  msg=a b\n`}, []uint8{0}},
 		{"echo", "echo hello   pagoda\n", []string{`(?m)^hello pagoda$`}, []uint8{0}},
 		{"echo nothing", "echo\n", []string{`(?m)^$`}, []uint8{0}},
 		{"uptime", "uptime\n", []string{`(?m)^12\.000345678$`}, []uint8{0}},
@@ -176,4 +181,12 @@ func FuzzShellExec(f *testing.F) {
 			t.Fatalf("%q: %s", line, out.String())
 		}
 	})
+}
+
+func mustCmdline(t *testing.T, s string) boot.Cmdline {
+	c, err := boot.ParseCmdline(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

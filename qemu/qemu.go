@@ -12,6 +12,7 @@ package qemu
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 )
 
@@ -103,6 +104,17 @@ func (o Options) Args() ([]string, error) {
 		args = append(args, "-s", "-S")
 	}
 	return append(args, o.Extra...), nil
+}
+
+// Command returns QEMU's command for o, made to die with its parent.
+func Command(o Options) (*exec.Cmd, error) {
+	args, err := o.Args()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(Binary, args...)
+	dieWithParent(cmd)
+	return cmd, nil
 }
 
 // HaltStatus is QEMU's exit status for the kernel's "halt n".

@@ -38,11 +38,11 @@ var ErrExited = errors.New("qemu: exited")
 // Start boots a VM with o. The caller must Kill it (Kill after exit is
 // harmless).
 func Start(o Options) (*VM, error) {
-	args, err := o.Args()
+	cmd, err := Command(o)
 	if err != nil {
 		return nil, err
 	}
-	vm := &VM{cmd: exec.Command(Binary, args...)}
+	vm := &VM{cmd: cmd}
 	vm.cond = sync.NewCond(&vm.mu)
 	if vm.stdin, err = vm.cmd.StdinPipe(); err != nil {
 		return nil, err

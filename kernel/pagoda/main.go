@@ -25,6 +25,10 @@ func main() {
 	for _, err := range m.Errors {
 		fmt.Fprintf(out, "error: %v\n", err)
 	}
+	if _, ok := m.Cmdline.Get("pagoda.panic"); ok {
+		// A testing aid: shows the panic path and its QEMU exit status.
+		panic("pagoda.panic on the command line")
+	}
 	up := boot.Board{}.Uptime()
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 
@@ -35,6 +39,7 @@ func main() {
 		Memory: func() kernel.Memory {
 			return kernel.Memory{Total: m.Layout.Total(), Free: m.Layout.ManagedBytes()}
 		},
+		Cmdline: m.Cmdline,
 	})
 	sh.Run()
 }

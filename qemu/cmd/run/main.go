@@ -6,8 +6,8 @@
 // On a terminal the console is interactive: QEMU's monitor is multiplexed
 // on it (Ctrl-A c switches, Ctrl-A x quits) and Ctrl-C reaches the kernel.
 // When standard input is a pipe or a file the session is scripted: the
-// input is forwarded to the console and its end is sent as Ctrl-D, on
-// which the kernel halts with status 0.
+// input is forwarded to the console (with a final newline if it lacks one)
+// and its end is sent as Ctrl-D, on which the kernel halts with status 0.
 //
 // run exits with the kernel's halt status N (QEMU's 2N+1), or 255 when
 // QEMU exited with status 0 (a kernel panic, a reset, or quit from the
@@ -53,11 +53,10 @@ func main() {
 	fi, err := os.Stdin.Stat()
 	o.Interactive = err == nil && fi.Mode()&os.ModeCharDevice != 0
 
-	args, err := o.Args()
+	cmd, err := qemu.Command(o)
 	if err != nil {
 		fatal(err)
 	}
-	cmd := exec.Command(qemu.Binary, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if o.Interactive {
 		cmd.Stdin = os.Stdin
@@ -67,7 +66,11 @@ func main() {
 			fatal(err)
 		}
 		go func() {
-			io.Copy(in, os.Stdin)
+			w := &lastByteWriter{w: in}
+			io.Copy(w, os.Stdin)
+			if w.n > 0 && w.last != '\n' {
+				in.Write([]byte{'\n'}) // finish the last line
+			}
 			in.Write([]byte{0x04}) // Ctrl-D: end of input
 		}()
 	}
@@ -86,6 +89,22 @@ func main() {
 		os.Exit(255)
 	}
 	os.Exit(halt)
+}
+
+// lastByteWriter remembers the last byte written through it.
+type lastByteWriter struct {
+	w    io.Writer
+	n    int64
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.n += int64(n)
+		l.last = p[n-1]
+	}
+	return n, err
 }
 
 func fatal(err error) {

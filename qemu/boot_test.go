@@ -1,0 +1,292 @@
+package qemu
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kernelPath is the kernel built once for the whole test run; skipReason
+// is set when the TamaGo toolchain cannot be obtained.
+var kernelPath, skipReason string
+
+func TestMain(m *testing.M) {
+	path, err := BuildKernel()
+	switch {
+	case errors.Is(err, ErrNoToolchain):
+		skipReason = err.Error()
+		fmt.Printf("\n*** SKIP: QEMU boot tests: %s ***\n\n", skipReason)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "building the kernel failed:\n%v\n", err)
+		os.Exit(1)
+	}
+	kernelPath = path
+	os.Exit(m.Run())
+}
+
+// Under TCG on a loaded 2-core machine a boot takes well under a second;
+// the timeouts only stop a hung test.
+const (
+	bootTimeout = 60 * time.Second
+	cmdTimeout  = 30 * time.Second
+)
+
+// boot starts the kernel with o and waits for the first prompt. On test
+// failure the console log is printed.
+func boot(t *testing.T, o Options) *VM {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	o.Kernel = kernelPath
+	vm, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		vm.Kill()
+		if t.Failed() {
+			t.Logf("console log:\n%s", vm.Log())
+		}
+	})
+	if _, err := vm.Expect(regexp.QuoteMeta(Prompt), bootTimeout); err != nil {
+		t.Fatalf("no prompt: %v", err)
+	}
+	return vm
+}
+
+func run(t *testing.T, vm *VM, line string) string {
+	t.Helper()
+	out, err := vm.Run(line, cmdTimeout)
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return out
+}
+
+// halt sends "halt n" and checks QEMU's exit status.
+func halt(t *testing.T, vm *VM, n int) {
+	t.Helper()
+	if err := vm.Send(fmt.Sprintf("halt %d", n)); err != nil {
+		t.Fatal(err)
+	}
+	status, err := vm.Wait(cmdTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != HaltStatus(n) {
+		t.Fatalf("halt %d: QEMU exit status %d, want %d", n, status, HaltStatus(n))
+	}
+	if !strings.Contains(vm.Log(), fmt.Sprintf("pagoda: halt %d\n", n)) {
+		t.Fatalf("halt %d: the kernel did not report the halt", n)
+	}
+}
+
+func TestBootBanner(t *testing.T) {
+	vm := boot(t, Options{})
+	log := vm.Log()
+	for _, re := range []string{
+		`Pagoda on QEMU microvm: TSC \d+\.\d{3} MHz, TSC calibrated against the LAPIC timer`,
+		`BIOS-e820: \[mem 0x0000000000100000-0x000000003fffffff\] usable`,
+		`memory: 1023 MiB RAM, \d+ MiB managed`,
+		`boot to shell: \d+\.\d{3} ms`,
+	} {
+		if !regexp.MustCompile(re).MatchString(log) {
+			t.Errorf("banner lacks %s", re)
+		}
+	}
+	if strings.Contains(log, "error:") {
+		t.Errorf("errors at boot")
+	}
+	halt(t, vm, 0)
+}
+
+func TestCommands(t *testing.T) {
+	vm := boot(t, Options{Append: `mm.limit=64M quiet msg="a b"`})
+	help := run(t, vm, "help")
+	for _, cmd := range []string{"help", "echo", "uptime", "sleep", "cmdline", "meminfo", "halt"} {
+		if !regexp.MustCompile(`(?m)^` + cmd + `( \S+)* {2,}\S`).MatchString(help) {
+			t.Errorf("help has no line for %s:\n%s", cmd, help)
+		}
+	}
+	if got := run(t, vm, "echo hello   bare  metal"); got != "hello bare metal\n" {
+		t.Errorf("echo: %q", got)
+	}
+	if got := run(t, vm, "uptime"); !regexp.MustCompile(`^\d+\.\d{9}\n$`).MatchString(got) {
+		t.Errorf("uptime: %q", got)
+	}
+	if got := run(t, vm, "cmdline"); got != "mm.limit=64M quiet msg=\"a b\"\n  mm.limit=64M\n  quiet\n  msg=a b\n" {
+		t.Errorf("cmdline: %q", got)
+	}
+	mi := run(t, vm, "meminfo")
+	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\n$`).MatchString(mi) {
+		t.Errorf("meminfo: %q", mi)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(mi), "\n") {
+		if len(line) != len("MemTotal:        1048188 kB") {
+			t.Errorf("meminfo line %q is not in /proc/meminfo columns", line)
+		}
+	}
+	for _, arg := range []string{"1", "0x10", "0K"} {
+		if got := run(t, vm, "sleep "+arg); got != "" {
+			t.Errorf("sleep %s: %q", arg, got)
+		}
+	}
+	halt(t, vm, 0)
+}
+
+// Line editing over the serial line: backspace and DEL erase, Ctrl-C
+// drops the line (a dropped halt must not halt), CR LF is one line end.
+func TestLineEditing(t *testing.T) {
+	vm := boot(t, Options{})
+	if _, err := vm.Write([]byte("echo abx\x7fc\bd\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := vm.Expect(`\nabd\r?\n`, cmdTimeout); err != nil {
+		t.Fatalf("backspace: %v: %q", err, out)
+	}
+	if _, err := vm.Write([]byte("halt 3\x03")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := vm.Expect(`\^C\r?\n`+regexp.QuoteMeta(Prompt), cmdTimeout); err != nil {
+		t.Fatalf("ctrl-c: %v: %q", err, out)
+	}
+	if got := run(t, vm, "echo still here"); got != "still here\n" {
+		t.Errorf("after ctrl-c: %q", got)
+	}
+	halt(t, vm, 4)
+}
+
+func TestBadInput(t *testing.T) {
+	vm := boot(t, Options{})
+	for _, tc := range []struct{ line, want string }{
+		{"frobnicate", `error: unknown command "frobnicate" (try help)`},
+		{"sleep", "error: usage: sleep MS"},
+		{"sleep 12ms", `error: sleep: bad number "12ms"`},
+		{"sleep 0xfffffffffffffffff", "out of range"},
+		{"halt 128", "error: halt: status 128 out of range 0..127"},
+		{"halt -1", `error: halt: bad number "-1"`},
+		{"echo \x01\x02", ""},
+		{strings.Repeat("x", 3000), "error: unknown command"},
+	} {
+		got := run(t, vm, tc.line)
+		if tc.want == "" && got != "\n" || !strings.Contains(got, tc.want) {
+			t.Errorf("%.20q: got %q, want %q", tc.line, got, tc.want)
+		}
+		if strings.Count(got, "error:") > 1 {
+			t.Errorf("%.20q: more than one error line: %q", tc.line, got)
+		}
+	}
+	halt(t, vm, 5)
+}
+
+// Every status 0..127 reaches QEMU's exit status distinctly.
+func TestHaltStatuses(t *testing.T) {
+	for n := 0; n <= 127; n++ {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			halt(t, boot(t, Options{}), n)
+		})
+	}
+}
+
+func TestPanicStatus(t *testing.T) {
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	vm, err := Start(Options{Kernel: kernelPath, Append: "pagoda.panic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Kill()
+	status, err := vm.Wait(bootTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != PanicStatus {
+		t.Errorf("QEMU exit status %d after a kernel panic, want %d", status, PanicStatus)
+	}
+	if log := vm.Log(); !strings.Contains(log, "panic: pagoda.panic on the command line") ||
+		!strings.Contains(log, "pagoda: kernel panic") {
+		t.Errorf("no panic report:\n%s", log)
+	}
+}
+
+// End of a scripted console: Ctrl-D on an empty line halts with status 0.
+func TestEndOfInput(t *testing.T) {
+	vm := boot(t, Options{})
+	if _, err := vm.Write([]byte("echo last\n\x04")); err != nil {
+		t.Fatal(err)
+	}
+	status, err := vm.Wait(cmdTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != HaltStatus(0) || !strings.Contains(vm.Log(), "last\npagoda> \nend of input\npagoda: halt 0\n") {
+		t.Errorf("status %d, log:\n%s", status, vm.Log())
+	}
+}
+
+// MemTotal is what QEMU was given less the firmware's holes, RAM above
+// 4 GiB included. The hole is [0x9fc00, 1 MiB); counted in whole pages, as
+// the kernel counts memory, it is [0x9f000, 1 MiB): 388 KiB.
+func TestMemSizes(t *testing.T) {
+	for _, tc := range []struct {
+		mem   string
+		bytes uint64
+	}{{"512M", 512 << 20}, {"1G", 1 << 30}, {"2G", 2 << 30}, {"4G", 4 << 30}} {
+		t.Run(tc.mem, func(t *testing.T) {
+			vm := boot(t, Options{Mem: tc.mem})
+			m := regexp.MustCompile(`MemTotal: +(\d+) kB`).FindStringSubmatch(run(t, vm, "meminfo"))
+			if m == nil {
+				t.Fatal("no MemTotal")
+			}
+			kb, _ := strconv.ParseUint(m[1], 10, 64)
+			want := (tc.bytes - (0x100000 - 0x9f000)) >> 10
+			if kb != want {
+				t.Errorf("MemTotal %d kB, want %d kB", kb, want)
+			}
+			halt(t, vm, 0)
+		})
+	}
+}
+
+// sleep 2000 takes 2.0 s ± 5 % of host time.
+func TestSleepTiming(t *testing.T) {
+	vm := boot(t, Options{})
+	run(t, vm, "sleep 1") // warm up the path
+	start := time.Now()
+	run(t, vm, "sleep 2000")
+	if d := time.Since(start); d < 1900*time.Millisecond || d > 2100*time.Millisecond {
+		t.Errorf("sleep 2000 took %v of host time", d)
+	}
+	halt(t, vm, 0)
+}
+
+// uptime agrees with the host's elapsed time within 5 % over 10 s.
+func TestUptimeTiming(t *testing.T) {
+	vm := boot(t, Options{})
+	uptime := func() (float64, time.Time) {
+		before := time.Now()
+		out := run(t, vm, "uptime")
+		after := time.Now()
+		v, err := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		if err != nil {
+			t.Fatalf("uptime: %q", out)
+		}
+		return v, before.Add(after.Sub(before) / 2)
+	}
+	u0, h0 := uptime()
+	time.Sleep(10 * time.Second)
+	u1, h1 := uptime()
+	guest, host := u1-u0, h1.Sub(h0).Seconds()
+	if r := guest / host; r < 0.95 || r > 1.05 {
+		t.Errorf("uptime advanced %.3f s while the host's clock advanced %.3f s", guest, host)
+	}
+	t.Logf("uptime advanced %.3f s, host %.3f s", guest, host)
+	halt(t, vm, 0)
+}
