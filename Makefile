@@ -40,10 +40,14 @@ qemu-gdb: kernel build/run
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(KERNEL)"
 	$(RUN) -gdb $(KERNEL)
 
+# Host tests and QEMU boot tests. The boot tests skip only when the TamaGo
+# toolchain cannot be obtained, and then say so in one SKIP line at the end.
 test:
+	@rm -f build/SKIP
 	go build ./...
 	go vet ./...
 	go test -count=1 ./...
+	@if [ -f build/SKIP ]; then echo; cat build/SKIP; fi
 
 clean:
 	rm -rf build
