@@ -299,3 +299,19 @@ func TestUptimeTiming(t *testing.T) {
 	t.Logf("uptime advanced %.3f s, host %.3f s", guest, host)
 	halt(t, vm, 0)
 }
+
+// DISKS attaches images as virtio-blk devices: QEMU must accept the
+// command line, and the kernel must boot with them present.
+func TestBootWithDisks(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := RawImage(dir, "raw.img", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Ext2Image(dir, "fs.img", 4<<20, 1024, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := boot(t, Options{Disks: []string{raw, fs}})
+	halt(t, vm, 0)
+}

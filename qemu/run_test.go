@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -73,4 +74,71 @@ func TestRunCommandMissingDisk(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "run: disk image: stat /nonexistent.img") {
 		t.Errorf("err %v, output %s", err, out)
 	}
+}
+
+// On a terminal the launcher runs QEMU interactively: the monitor is
+// multiplexed on the console and Ctrl-C reaches the kernel instead of
+// killing QEMU. script(1) gives the launcher a pseudo-terminal.
+func TestRunCommandInteractive(t *testing.T) {
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "run")
+	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "qemu", "cmd", "run")).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command("script", "-qfec", bin+" "+kernelPath, "/dev/null")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor := func(s string) {
+		t.Helper()
+		deadline := time.Now().Add(bootTimeout)
+		for !strings.Contains(out.String(), s) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in:\n%s", s, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor(Prompt)
+	in.Write([]byte("halt 3\x03"))
+	waitFor("^C")
+	in.Write([]byte("echo interactive\r"))
+	waitFor("\ninteractive\r")
+	in.Write([]byte("halt 6\r"))
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 6 {
+		t.Errorf("exit %v, want status 6; output:\n%s", err, out.String())
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
