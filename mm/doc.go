@@ -1,5 +1,8 @@
-// Package mm is the root of Pagoda's portable memory subsystem. It holds
-// no code yet; its subpackages, added by the issues that follow, are:
+// Package mm is the root of Pagoda's portable memory subsystem: the
+// address types every part of it shares, and the direct map, the one way
+// mm code reaches physical memory.
+//
+// Its subpackages, in the order the issues add them:
 //
 //	frame/      physical frames: buddy allocator, frame table
 //	pagetable/  4-level page tables over physical memory
@@ -11,4 +14,14 @@
 //
 // Nothing under mm/ imports TamaGo, boot/, drivers/ or kernel/: it builds
 // and is tested on the host (see ../shared/DESIGN.md).
+//
+// The direct map. On bare metal (directmap_tamago.go) physical memory is
+// identity-mapped, so a physical address is its own kernel virtual
+// address. On the host (directmap_host.go) physical memory is simulated by
+// arenas, byte slices registered at a physical base address; the direct
+// map looks the address up among them. The choice is made by build tag,
+// not by an interface, so the bare-metal path is a conversion.
+//
+// Invariant: memory reached through the direct map (the frame table, page
+// tables, user pages) never holds Go pointers.
 package mm

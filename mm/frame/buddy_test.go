@@ -1,0 +1,281 @@
+package frame
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// arenaBase places test memory where no other package's test arenas are.
+const arenaBase mm.PhysAddr = 0x4000_0000
+
+// newTestAllocator registers an arena covering ranges and builds an
+// allocator over them.
+func newTestAllocator(t testing.TB, ranges []mm.AddrRange) *Allocator {
+	t.Helper()
+	end := mm.PhysAddr(0)
+	for _, r := range ranges {
+		end = max(end, r.End)
+	}
+	mem := make([]byte, end-arenaBase)
+	t.Cleanup(mm.RegisterArena(arenaBase, mem))
+	a, err := New(ranges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, a, ranges)
+	return a
+}
+
+// testRanges: three ranges with holes, unaligned ends, 2 MiB + 64 MiB + a
+// few odd pages.
+var testRanges = []mm.AddrRange{
+	{Start: arenaBase + 0x1000, End: arenaBase + 0x20_0000},
+	{Start: arenaBase + 0x40_0000 + 0x123, End: arenaBase + 0x440_0000 + 0x800},
+	{Start: arenaBase + 0x500_0000, End: arenaBase + 0x500_5000},
+}
+
+// check recomputes everything the counters cache and checks the
+// invariants of doc.go.
+func check(t testing.TB, a *Allocator, ranges []mm.AddrRange) {
+	t.Helper()
+	inManaged := func(p mm.PFN) bool {
+		for _, r := range ranges {
+			if p.Addr() >= r.Start && p.Addr()+mm.PageSize <= r.End {
+				return p.Addr() < a.table.Start || p.Addr() >= a.table.End
+			}
+		}
+		return false
+	}
+	seen := make(map[mm.PFN]bool)
+	var free uint64
+	for k := 0; k <= MaxOrder; k++ {
+		n := uint64(0)
+		prev := noFrame
+		for i := a.head[k]; i != noFrame; i = a.frames[i].link[1] {
+			f := &a.frames[i]
+			pfn := a.base + mm.PFN(i)
+			if f.state != Free || f.flags&flagHead == 0 || int(f.order) != k || f.link[0] != prev {
+				t.Fatalf("order %d: bad free head %#x: %+v", k, pfn, *f)
+			}
+			if uint64(pfn)&(1<<k-1) != 0 {
+				t.Fatalf("order %d: block %#x misaligned", k, pfn)
+			}
+			for j := mm.PFN(0); j < 1<<k; j++ {
+				if !inManaged(pfn+j) || seen[pfn+j] {
+					t.Fatalf("order %d: block %#x: frame %#x unmanaged or in two blocks", k, pfn, pfn+j)
+				}
+				seen[pfn+j] = true
+			}
+			if k < MaxOrder {
+				if s, h, o := a.StateOf(pfn ^ 1<<k); s == Free && h == pfn^1<<k && o == k {
+					t.Fatalf("order %d: block %#x and its buddy are both free", k, pfn)
+				}
+			}
+			prev = i
+			n++
+		}
+		if n != a.blocks[k] {
+			t.Fatalf("order %d: %d blocks on the list, counter says %d", k, n, a.blocks[k])
+		}
+		free += n << k
+	}
+	if free != a.freePages || free != a.pages[Free] {
+		t.Fatalf("free pages: lists %d, counter %d, per-state %d", free, a.freePages, a.pages[Free])
+	}
+	var sum uint64
+	for _, n := range a.pages {
+		sum += n
+	}
+	if sum != a.managed {
+		t.Fatalf("per-state pages add up to %d, managed %d", sum, a.managed)
+	}
+}
+
+func TestNew(t *testing.T) {
+	a := newTestAllocator(t, testRanges)
+	st := a.Stats()
+	// 511 + 16383 + 5 pages (the second range loses its partial first
+	// page), the frame table included.
+	pages := uint64(511 + 0x3fff + 5)
+	if st.ManagedPages != pages {
+		t.Errorf("managed %d pages, want %d", st.ManagedPages, pages)
+	}
+	span := uint64((testRanges[2].End - testRanges[0].Start) >> mm.PageShift)
+	tablePages := (span*16 + mm.PageMask) >> mm.PageShift
+	if st.Pages[Reserved] != tablePages || st.FreePages != pages-tablePages {
+		t.Errorf("reserved %d (want %d), free %d", st.Pages[Reserved], tablePages, st.FreePages)
+	}
+	if st.Table.Start != testRanges[0].Start {
+		t.Errorf("frame table at %v, want the start of the first range", st.Table)
+	}
+	// [0x40401000, 0x44400000): 4 MiB-aligned blocks from 0x40800000.
+	if st.FreeBlocks[MaxOrder] != 15 {
+		t.Errorf("%d free 4 MiB blocks, want 15", st.FreeBlocks[MaxOrder])
+	}
+	for _, bad := range [][]mm.AddrRange{nil, {{Start: 0x1000, End: 0x1800}}} {
+		if _, err := New(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("New(%v): %v", bad, err)
+		}
+	}
+}
+
+func TestAllocFreeErrors(t *testing.T) {
+	a := newTestAllocator(t, testRanges)
+	for _, tc := range []struct {
+		order int
+		s     State
+	}{{-1, Anon}, {MaxOrder + 1, Anon}, {0, Free}, {0, Reserved}, {0, numStates}} {
+		if _, err := a.Alloc(tc.order, tc.s); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Alloc(%d, %v): %v", tc.order, tc.s, err)
+		}
+	}
+	p, err := a.Alloc(3, Anon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pfn  mm.PFN
+		ord  int
+	}{{"wrong order", p, 2}, {"tail frame", p + 1, 0}, {"outside", 1, 0}, {"table", a.table.Start.PFN(), 0}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Free %s did not panic", tc.name)
+				}
+			}()
+			a.Free(tc.pfn, tc.ord)
+		}()
+	}
+	a.Free(p, 3)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("double free did not panic")
+			}
+		}()
+		a.Free(p, 3)
+	}()
+	check(t, a, testRanges)
+}
+
+// Allocating order 0 until the allocator runs dry takes every free page,
+// each once; freeing them all coalesces back to the initial blocks.
+func TestExhaustAndCoalesce(t *testing.T) {
+	a := newTestAllocator(t, testRanges)
+	initial := a.Stats()
+	got := make(map[mm.PFN]bool)
+	for {
+		p, err := a.Alloc(0, Anon)
+		if errors.Is(err, ErrNoMemory) {
+			break
+		}
+		if err != nil || got[p] {
+			t.Fatalf("Alloc: %#x, %v (duplicate %v)", p, err, got[p])
+		}
+		got[p] = true
+	}
+	if uint64(len(got)) != initial.FreePages || a.Stats().FreePages != 0 {
+		t.Fatalf("allocated %d pages of %d free", len(got), initial.FreePages)
+	}
+	check(t, a, testRanges)
+	for p := range got {
+		a.Free(p, 0)
+	}
+	check(t, a, testRanges)
+	if a.Stats() != initial {
+		t.Errorf("after freeing everything:\n%+v\nwant the initial\n%+v", a.Stats(), initial)
+	}
+}
+
+// Random mixed-order sequences against a reference: a page bitmap of what
+// is allocated. Seeded, reproducible.
+func TestRandomSequences(t *testing.T) {
+	for seed := int64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomSequence(t, seed) })
+	}
+}
+
+func randomSequence(t *testing.T, seed int64) {
+	{
+		rng := rand.New(rand.NewSource(seed))
+		a := newTestAllocator(t, testRanges)
+		initial := a.Stats()
+		type block struct {
+			pfn   mm.PFN
+			order int
+			s     State
+		}
+		var live []block
+		used := make(map[mm.PFN]bool)
+		for step := 0; step < 3000; step++ {
+			if len(live) > 0 && rng.Intn(100) < 45 {
+				j := rng.Intn(len(live))
+				b := live[j]
+				if s, h, o := a.StateOf(b.pfn); s != b.s || h != b.pfn || o != b.order {
+					t.Fatalf("seed %d step %d: StateOf(%#x) = %v %#x %d, want %v", seed, step, b.pfn, s, h, o, b.s)
+				}
+				a.Free(b.pfn, b.order)
+				for i := mm.PFN(0); i < 1<<b.order; i++ {
+					delete(used, b.pfn+i)
+				}
+				live = append(live[:j], live[j+1:]...)
+			} else {
+				order := rng.Intn(NumOrders)
+				if rng.Intn(4) > 0 {
+					order = rng.Intn(3)
+				}
+				s := State(Kernel + State(rng.Intn(int(numStates-Kernel))))
+				p, err := a.Alloc(order, s)
+				if errors.Is(err, ErrNoMemory) {
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if uint64(p)&(1<<order-1) != 0 {
+					t.Fatalf("seed %d: block %#x of order %d misaligned", seed, p, order)
+				}
+				for i := mm.PFN(0); i < 1<<order; i++ {
+					if used[p+i] {
+						t.Fatalf("seed %d step %d: frame %#x handed out twice", seed, step, p+i)
+					}
+					used[p+i] = true
+				}
+				live = append(live, block{p, order, s})
+			}
+			if step%97 == 0 {
+				check(t, a, testRanges)
+			}
+			if got := initial.FreePages - a.Stats().FreePages; got != uint64(len(used)) {
+				t.Fatalf("seed %d step %d: %d pages out, reference %d", seed, step, got, len(used))
+			}
+		}
+		for _, b := range live {
+			a.Free(b.pfn, b.order)
+		}
+		check(t, a, testRanges)
+		if a.Stats() != initial {
+			t.Fatalf("seed %d: not back to the initial state:\n%+v\n%+v", seed, a.Stats(), initial)
+		}
+	}
+}
+
+func benchmarkAllocFree(b *testing.B, order int) {
+	a := newTestAllocator(b, testRanges)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := a.Alloc(order, Anon)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a.Free(p, order)
+	}
+}
+
+func BenchmarkAllocFreeOrder0(b *testing.B) { benchmarkAllocFree(b, 0) }
+func BenchmarkAllocFreeOrder9(b *testing.B) { benchmarkAllocFree(b, 9) }

@@ -1,0 +1,5 @@
+//go:build !mmdebug
+
+package frame
+
+const debug = false

@@ -1,0 +1,35 @@
+// Package frame owns physical memory: a buddy allocator over every frame
+// the firmware's map leaves to mm, and the frame table that records each
+// frame's state.
+//
+// Object model. The frame table is an array of Frame records, one per
+// frame from the lowest to the highest managed frame, holes included. It
+// lives in managed memory (it takes the first frames of the first managed
+// range large enough), is reached through mm.DirectMap, and holds no Go
+// pointers. A block is 2^order contiguous frames aligned to 2^order, for
+// order 0 (4 KiB) to MaxOrder (4 MiB). Only a block's head record (its
+// first frame) is authoritative: it carries the state, the order and, while
+// the block is free, the links of its free list. The records of the other
+// frames of a block are not used while the block is whole.
+//
+// Invariants:
+//   - every managed frame is in exactly one block, free or allocated;
+//   - a free block is on the free list of its order, and its buddy (the
+//     block of the same order it would merge with) is not free at that
+//     order: free blocks are coalesced as far as they go;
+//   - FreePages equals the sum over orders of len(free list) << order, and
+//     the per-state page counts add up to the managed pages.
+//
+// Each state transition happens in one function: take (Free → owner
+// state, in Alloc) and release (owner state → Free, in Free). With
+// -tags mmdebug, freed frames are poisoned and the poison is checked when
+// they are allocated again, and every transition is checked.
+//
+// Locking: the Allocator is not locked; callers serialize (the kernel holds
+// one lock around it; the fault path will take frames from reserves
+// refilled outside the fault).
+//
+// Missing: per-frame reference counts for shared pages (the
+// address-space issue), zeroing strategies chosen per CPU, reserves for
+// the fault path.
+package frame
