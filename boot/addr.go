@@ -2,24 +2,17 @@ package boot
 
 import (
 	"errors"
-	"fmt"
 	"slices"
+
+	"github.com/pagoda-os/pagoda/mm"
 )
 
-// PhysAddr is a physical address.
-type PhysAddr uint64
-
-// AddrRange is the half-open physical range [Start, End).
-type AddrRange struct {
-	Start, End PhysAddr
-}
-
-// Size is End - Start.
-func (r AddrRange) Size() uint64 { return uint64(r.End - r.Start) }
-
-func (r AddrRange) String() string {
-	return fmt.Sprintf("[%#x, %#x)", uint64(r.Start), uint64(r.End))
-}
+// PhysAddr and AddrRange are mm's: the firmware's map is handed to mm
+// without conversion.
+type (
+	PhysAddr  = mm.PhysAddr
+	AddrRange = mm.AddrRange
+)
 
 // Errors of the boot package.
 var (
@@ -76,10 +69,10 @@ func subtract(rs, cut []AddrRange) []AddrRange {
 				continue
 			}
 			if r.Start < c.Start {
-				next = append(next, AddrRange{r.Start, c.Start})
+				next = append(next, AddrRange{Start: r.Start, End: c.Start})
 			}
 			if c.End < r.End {
-				next = append(next, AddrRange{c.End, r.End})
+				next = append(next, AddrRange{Start: c.End, End: r.End})
 			}
 		}
 		out = next

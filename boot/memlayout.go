@@ -100,9 +100,9 @@ func Plan(entries []MemmapEntry) (Layout, error) {
 	ram = normalize(ram)
 	l := Layout{RAM: ram}
 	reserved := []AddrRange{
-		{0, LowReserved},
-		{RuntimeStart, RuntimeStart + RuntimeSize},
-		{DMAStart, DMAStart + DMASize},
+		{Start: 0, End: LowReserved},
+		{Start: RuntimeStart, End: RuntimeStart + RuntimeSize},
+		{Start: DMAStart, End: DMAStart + DMASize},
 	}
 	for _, r := range reserved[1:] {
 		if !covered(ram, r) {

@@ -38,9 +38,9 @@ func qemuMap(mem uint64) []MemmapEntry {
 
 // reservedRanges are the ranges Plan keeps out of Managed.
 var reservedRanges = []AddrRange{
-	{0, LowReserved},
-	{RuntimeStart, RuntimeStart + RuntimeSize},
-	{DMAStart, DMAStart + DMASize},
+	{Start: 0, End: LowReserved},
+	{Start: RuntimeStart, End: RuntimeStart + RuntimeSize},
+	{Start: DMAStart, End: DMAStart + DMASize},
 }
 
 // checkCanonical checks that rs is sorted, page-aligned, with no empty,
@@ -135,11 +135,11 @@ func TestPlanQEMU(t *testing.T) {
 			continue
 		}
 		low := PhysAddr(min(tc.mem, 3*giB))
-		wantRAM := []AddrRange{{0, lowHole}, {0x100000, low}}
+		wantRAM := []AddrRange{{Start: 0, End: lowHole}, {Start: 0x100000, End: low}}
 		var high uint64
 		if tc.mem > 3*giB {
 			high = tc.mem - 3*giB
-			wantRAM = append(wantRAM, AddrRange{4 * giB, PhysAddr(4*giB + high)})
+			wantRAM = append(wantRAM, AddrRange{Start: 4 * giB, End: PhysAddr(4*giB + high)})
 		}
 		if !reflect.DeepEqual(l.RAM, wantRAM) {
 			t.Errorf("%s: RAM = %v, want %v", name, l.RAM, wantRAM)
@@ -151,12 +151,12 @@ func TestPlanQEMU(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		wantManaged := []AddrRange{{LowReserved, RuntimeStart}}
+		wantManaged := []AddrRange{{Start: LowReserved, End: RuntimeStart}}
 		if low > DMAStart+DMASize {
-			wantManaged = append(wantManaged, AddrRange{DMAStart + DMASize, low})
+			wantManaged = append(wantManaged, AddrRange{Start: DMAStart + DMASize, End: low})
 		}
 		if high > 0 {
-			wantManaged = append(wantManaged, AddrRange{4 * giB, PhysAddr(4*giB + high)})
+			wantManaged = append(wantManaged, AddrRange{Start: 4 * giB, End: PhysAddr(4*giB + high)})
 		}
 		if !reflect.DeepEqual(l.Managed, wantManaged) {
 			t.Errorf("%s: Managed = %v, want %v", name, l.Managed, wantManaged)
@@ -171,7 +171,7 @@ func TestPlanQEMU(t *testing.T) {
 func TestPlanEntries(t *testing.T) {
 	// base holds the runtime and DMA regions: [1 MiB, 256 MiB).
 	base := MemmapEntry{0x100000, 256*miB - 0x100000, E820RAM}
-	baseRAM := AddrRange{0x100000, 256 * miB}
+	baseRAM := AddrRange{Start: 0x100000, End: 256 * miB}
 	const top = ^uint64(0) &^ (PageSize - 1) // highest page-aligned address
 	for _, tc := range []struct {
 		name    string
@@ -182,21 +182,21 @@ func TestPlanEntries(t *testing.T) {
 		{name: "base", es: []MemmapEntry{base}},
 		{name: "unaligned rounded inward",
 			es:      []MemmapEntry{base, {0x2000_0123, 0x5000, E820RAM}},
-			wantRAM: []AddrRange{baseRAM, {0x2000_1000, 0x2000_5000}}},
+			wantRAM: []AddrRange{baseRAM, {Start: 0x2000_1000, End: 0x2000_5000}}},
 		{name: "unaligned, less than a page after rounding",
 			es: []MemmapEntry{base, {0x3000_0800, 0x1000, E820RAM}, {0x3000_2001, 0x1ffe, E820RAM}}},
 		{name: "overlapping merged",
 			es:      []MemmapEntry{base, {0x2000_0000, 0x3000, E820RAM}, {0x2000_2000, 0x3000, E820RAM}},
-			wantRAM: []AddrRange{baseRAM, {0x2000_0000, 0x2000_5000}}},
+			wantRAM: []AddrRange{baseRAM, {Start: 0x2000_0000, End: 0x2000_5000}}},
 		{name: "contained merged",
 			es:      []MemmapEntry{{0x2000_0000, 0x10000, E820RAM}, base, {0x2000_2000, 0x1000, E820RAM}},
-			wantRAM: []AddrRange{baseRAM, {0x2000_0000, 0x2001_0000}}},
+			wantRAM: []AddrRange{baseRAM, {Start: 0x2000_0000, End: 0x2001_0000}}},
 		{name: "adjacent merged, unsorted",
 			es:      []MemmapEntry{{0x2000_1000, 0x1000, E820RAM}, base, {0x2000_0000, 0x1000, E820RAM}},
-			wantRAM: []AddrRange{baseRAM, {0x2000_0000, 0x2000_2000}}},
+			wantRAM: []AddrRange{baseRAM, {Start: 0x2000_0000, End: 0x2000_2000}}},
 		{name: "adjacent to base merged",
 			es:      []MemmapEntry{{256 * miB, 256 * miB, E820RAM}, base},
-			wantRAM: []AddrRange{{0x100000, 512 * miB}}},
+			wantRAM: []AddrRange{{Start: 0x100000, End: 512 * miB}}},
 		{name: "runtime split across two entries",
 			es: []MemmapEntry{
 				{0x100000, uint64(DMAStart) - 0x100000, E820RAM},
@@ -207,7 +207,7 @@ func TestPlanEntries(t *testing.T) {
 				{0x100000, 0x200_0800 - 0x100000, E820RAM},
 				{0x200_0800, 256*miB - 0x200_0800, E820RAM},
 			},
-			wantRAM: []AddrRange{{0x100000, 0x200_0000}, {0x200_1000, 256 * miB}},
+			wantRAM: []AddrRange{{Start: 0x100000, End: 0x200_0000}, {Start: 0x200_1000, End: 256 * miB}},
 			wantErr: ErrNoRoom},
 		{name: "non-RAM types ignored",
 			es: []MemmapEntry{
@@ -226,19 +226,19 @@ func TestPlanEntries(t *testing.T) {
 		{name: "no entries", wantRAM: []AddrRange{}, wantErr: ErrNoRoom},
 		{name: "reserved only over the runtime region",
 			es:      []MemmapEntry{{0x100000, uint64(RuntimeStart) - 0x100000, E820RAM}, {uint64(RuntimeStart), RuntimeSize + DMASize, E820Reserved}},
-			wantRAM: []AddrRange{{0x100000, RuntimeStart}},
+			wantRAM: []AddrRange{{Start: 0x100000, End: RuntimeStart}},
 			wantErr: ErrNoRoom},
 		{name: "end wraps past 2^64",
 			es:      []MemmapEntry{base, {0xffff_ffff_ffff_0000, 0x20000, E820RAM}},
-			wantRAM: []AddrRange{baseRAM, {0xffff_ffff_ffff_0000, PhysAddr(top)}}},
+			wantRAM: []AddrRange{baseRAM, {Start: 0xffff_ffff_ffff_0000, End: PhysAddr(top)}}},
 		{name: "end exactly 2^64",
 			es:      []MemmapEntry{base, {0xffff_ffff_0000_0000, 0x1_0000_0000, E820RAM}},
-			wantRAM: []AddrRange{baseRAM, {0xffff_ffff_0000_0000, PhysAddr(top)}}},
+			wantRAM: []AddrRange{baseRAM, {Start: 0xffff_ffff_0000_0000, End: PhysAddr(top)}}},
 		{name: "start rounds up past 2^64",
 			es: []MemmapEntry{base, {0xffff_ffff_ffff_f001, 0xfff, E820RAM}, {^uint64(0), ^uint64(0), E820RAM}}},
 		{name: "everything",
 			es:      []MemmapEntry{{0x100, ^uint64(0), E820RAM}},
-			wantRAM: []AddrRange{{0x1000, PhysAddr(top)}}},
+			wantRAM: []AddrRange{{Start: 0x1000, End: PhysAddr(top)}}},
 	} {
 		l, err := Plan(tc.es)
 		if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
@@ -422,7 +422,7 @@ func TestRangeSetsRandom(t *testing.T) {
 		for range n {
 			s := rng.Uint64N(pages)
 			e := s + 1 + rng.Uint64N(min(pages-s, uint64(1+rng.IntN(pages/4))))
-			rs = append(rs, AddrRange{PhysAddr(s * PageSize), PhysAddr(e * PageSize)})
+			rs = append(rs, AddrRange{Start: PhysAddr(s * PageSize), End: PhysAddr(e * PageSize)})
 		}
 		return rs
 	}

@@ -6,6 +6,9 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
 // Command is one entry of the shell's command table.
@@ -36,6 +39,7 @@ func Commands() []Command {
 		{Name: "sleep", Usage: "MS", Help: "sleep for MS milliseconds (Ctrl-C interrupts)", MinArgs: 1, MaxArgs: 1, Run: cmdSleep},
 		{Name: "cmdline", Help: "print the kernel command line, then each option on its own line", MaxArgs: 0, Run: cmdCmdline},
 		{Name: "meminfo", Help: "print memory figures in /proc/meminfo format", MaxArgs: 0, Run: cmdMeminfo},
+		{Name: "buddyinfo", Help: "print free blocks per order (4 KiB << order) in /proc/buddyinfo format", MaxArgs: 0, Run: cmdBuddyinfo},
 		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
 	}
 }
@@ -78,16 +82,33 @@ func cmdSleep(sh *Shell, args []string) error {
 }
 
 func cmdMeminfo(sh *Shell, _ []string) error {
-	m := sh.cfg.Memory()
+	st := sh.cfg.Frames.Stats()
+	free := st.FreePages << mm.PageShift
 	for _, f := range []struct {
 		name  string
 		bytes uint64
 	}{
-		{"MemTotal", m.Total},
-		{"MemFree", m.Free},
+		{"MemTotal", sh.cfg.MemTotal},
+		{"MemFree", free},
+		// Nothing is reclaimable yet: all of it is free memory.
+		{"MemAvailable", free},
+		{"PageTables", st.Pages[frame.PageTable] << mm.PageShift},
+		// Pagoda's own: the frame table, one 16-byte record a frame.
+		{"FrameTable", st.Table.Size()},
 	} {
 		sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
 	}
+	return nil
+}
+
+func cmdBuddyinfo(sh *Shell, _ []string) error {
+	st := sh.cfg.Frames.Stats()
+	// As Linux's frag_show_print: "Node %d, zone %8s " then "%6lu " per order.
+	sh.Printf("Node 0, zone %8s ", "Normal")
+	for _, n := range st.FreeBlocks {
+		sh.Printf("%6d ", n)
+	}
+	sh.Printf("\n")
 	return nil
 }
 

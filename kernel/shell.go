@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pagoda-os/pagoda/boot"
+	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
 // Prompt is printed before every command line.
@@ -22,19 +23,16 @@ type Machine interface {
 	Halt(status uint8)
 }
 
-// Memory is the memory summary meminfo reports, in bytes.
-type Memory struct {
-	Total, Free uint64
-}
-
 // Config is everything a Shell is built from.
 type Config struct {
 	Machine Machine
 	// In delivers the console's input bytes; closing it is end of input.
 	In  <-chan byte
 	Out io.Writer
-	// Memory reports the current memory summary.
-	Memory func() Memory
+	// MemTotal is all RAM in the firmware's map, in bytes.
+	MemTotal uint64
+	// Frames is the physical frame allocator.
+	Frames *frame.Allocator
 	// Cmdline is the kernel command line.
 	Cmdline boot.Cmdline
 }

@@ -3,10 +3,13 @@ package kernel
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pagoda-os/pagoda/boot"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
 type fakeMachine struct {
@@ -28,11 +31,12 @@ func runShell(t *testing.T, m *fakeMachine, input string) string {
 	close(in)
 	var out strings.Builder
 	sh := NewShell(Config{
-		Machine: m,
-		In:      in,
-		Out:     &out,
-		Memory:  func() Memory { return Memory{Total: 1 << 30, Free: 900 << 20} },
-		Cmdline: mustCmdline(t, `mm.limit=64M quiet msg="a b"`),
+		Machine:  m,
+		In:       in,
+		Out:      &out,
+		MemTotal: 1 << 30,
+		Frames:   testFrames(t),
+		Cmdline:  mustCmdline(t, `mm.limit=64M quiet msg="a b"`),
 	})
 	sh.Run()
 	return out.String()
@@ -51,6 +55,7 @@ func TestShellCommands(t *testing.T) {
 			`(?m)^sleep MS +sleep`,
 			`(?m)^cmdline +print the kernel command line`,
 			`(?m)^meminfo +print memory`,
+			`(?m)^buddyinfo +print free blocks`,
 			`(?m)^halt \[N\] +stop the machine`,
 		}, []uint8{0}},
 		{"cmdline", "cmdline\n", []string{`(?m)^mm.limit=64M quiet msg="a b"\n  mm.limit=64M\n  quiet\n  msg=a b\n`}, []uint8{0}},
@@ -59,7 +64,13 @@ func TestShellCommands(t *testing.T) {
 		{"uptime", "uptime\n", []string{`(?m)^12\.000345678$`}, []uint8{0}},
 		{"meminfo", "meminfo\n", []string{
 			`(?m)^MemTotal:        1048576 kB$`,
-			`(?m)^MemFree:          921600 kB$`,
+			`(?m)^MemFree:           16320 kB$`,
+			`(?m)^MemAvailable:      16320 kB$`,
+			`(?m)^PageTables:            0 kB$`,
+			`(?m)^FrameTable:           64 kB$`,
+		}, []uint8{0}},
+		{"buddyinfo", "buddyinfo\n", []string{
+			`(?m)^Node 0, zone   Normal      0      0      0      0      1      1      1      1      1      1      3 $`,
 		}, []uint8{0}},
 		{"sleep accepts suffixes", "sleep 0x1\nsleep 0K\nsleep 2\n", []string{`sleep 0x1\npagoda> sleep 0K\npagoda> sleep 2\npagoda> \nend of input`}, []uint8{0}},
 		{"halt default", "halt\necho never\n", []string{`pagoda: halt 0\n$`}, []uint8{0}},
@@ -136,7 +147,7 @@ func TestShellSleepKeepsTypeahead(t *testing.T) {
 	in := make(chan byte, 64)
 	var out strings.Builder
 	m := &fakeMachine{}
-	sh := NewShell(Config{Machine: m, In: in, Out: &out, Memory: func() Memory { return Memory{} }})
+	sh := NewShell(Config{Machine: m, In: in, Out: &out, Frames: testFrames(t)})
 	done := make(chan struct{})
 	go func() { sh.Run(); close(done) }()
 	for _, c := range []byte("sleep 60000\necho typed ahead\n") {
@@ -163,6 +174,7 @@ func TestShellSleepKeepsTypeahead(t *testing.T) {
 // FuzzShellExec runs arbitrary command lines: none may panic out of Exec,
 // and each produces at most one error line.
 func FuzzShellExec(f *testing.F) {
+	frames := testFrames(f)
 	for _, s := range []string{"help", "echo a b", "sleep 1", "halt 200", "meminfo", "uptime", "sleep 0x", "x y z"} {
 		f.Add(s)
 	}
@@ -171,8 +183,7 @@ func FuzzShellExec(f *testing.F) {
 			return // real time: covered by the table tests
 		}
 		var out strings.Builder
-		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out,
-			Memory: func() Memory { return Memory{} }})
+		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: frames})
 		sh.Exec(line)
 		if n := strings.Count("\n"+out.String(), "\nerror: "); n > 1 {
 			t.Fatalf("%q: %d error lines", line, n)
@@ -189,4 +200,22 @@ func mustCmdline(t *testing.T, s string) boot.Cmdline {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// testArena is 16 MiB of simulated memory at 16 MiB, registered once; the
+// shell tests run one after another, each on a fresh allocator over it.
+var testArena sync.Once
+
+// testFrames is a fresh frame allocator over the test arena: a 64 KiB
+// frame table (4096 records of 16 bytes), then free blocks of orders 4 to
+// 9 up to the first 4 MiB boundary, and three 4 MiB blocks.
+func testFrames(t testing.TB) *frame.Allocator {
+	t.Helper()
+	const base, size = 16 << 20, 16 << 20
+	testArena.Do(func() { mm.RegisterArena(base, make([]byte, size)) })
+	a, err := frame.New([]mm.AddrRange{{Start: base, End: base + size}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

@@ -118,7 +118,7 @@ func TestBootBanner(t *testing.T) {
 func TestCommands(t *testing.T) {
 	vm := boot(t, Options{Append: `mm.limit=64M quiet msg="a b"`})
 	help := run(t, vm, "help")
-	for _, cmd := range []string{"help", "echo", "uptime", "sleep", "cmdline", "meminfo", "halt"} {
+	for _, cmd := range []string{"help", "echo", "uptime", "sleep", "cmdline", "meminfo", "buddyinfo", "halt"} {
 		if !regexp.MustCompile(`(?m)^` + cmd + `( \S+)* {2,}\S`).MatchString(help) {
 			t.Errorf("help has no line for %s:\n%s", cmd, help)
 		}
@@ -133,8 +133,22 @@ func TestCommands(t *testing.T) {
 		t.Errorf("cmdline: %q", got)
 	}
 	mi := run(t, vm, "meminfo")
-	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\n$`).MatchString(mi) {
+	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nPageTables: +0 kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
 		t.Errorf("meminfo: %q", mi)
+	}
+	// buddyinfo's free blocks add up to MemFree.
+	bi := run(t, vm, "buddyinfo")
+	m := regexp.MustCompile(`^Node 0, zone   Normal ((?: +\d+){11}) \n$`).FindStringSubmatch(bi)
+	if m == nil {
+		t.Fatalf("buddyinfo: %q", bi)
+	}
+	var freeKB uint64
+	for order, f := range strings.Fields(m[1]) {
+		n, _ := strconv.ParseUint(f, 10, 64)
+		freeKB += n * 4 << order
+	}
+	if !strings.Contains(mi, fmt.Sprintf("MemFree:  %14d kB", freeKB)) {
+		t.Errorf("buddyinfo adds up to %d kB free; meminfo says\n%s", freeKB, mi)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(mi), "\n") {
 		if len(line) != len("MemTotal:        1048188 kB") {

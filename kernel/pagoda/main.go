@@ -9,6 +9,8 @@ import (
 
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/kernel"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
 func main() {
@@ -20,7 +22,14 @@ func main() {
 	for _, e := range m.StartInfo.Memmap {
 		fmt.Fprintf(out, "BIOS-e820: [mem 0x%016x-0x%016x] %s\n", e.Addr, e.Addr+e.Size-1, boot.E820TypeName(e.Type))
 	}
-	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed\n", m.Layout.Total()>>20, m.Layout.ManagedBytes()>>20)
+	frames, err := frame.New(m.Layout.Managed)
+	if err != nil {
+		// Without frames there is no memory management to run.
+		panic(err)
+	}
+	st := frames.Stats()
+	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
+		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
 	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)
 	for _, err := range m.Errors {
 		fmt.Fprintf(out, "error: %v\n", err)
@@ -33,13 +42,12 @@ func main() {
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 
 	sh := kernel.NewShell(kernel.Config{
-		Machine: boot.Board{},
-		In:      in,
-		Out:     out,
-		Memory: func() kernel.Memory {
-			return kernel.Memory{Total: m.Layout.Total(), Free: m.Layout.ManagedBytes()}
-		},
-		Cmdline: m.Cmdline,
+		Machine:  boot.Board{},
+		In:       in,
+		Out:      out,
+		MemTotal: m.Layout.Total(),
+		Frames:   frames,
+		Cmdline:  m.Cmdline,
 	})
 	sh.Run()
 }
