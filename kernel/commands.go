@@ -40,6 +40,7 @@ func Commands() []Command {
 		{Name: "cmdline", Help: "print the kernel command line, then each option on its own line", MaxArgs: 0, Run: cmdCmdline},
 		{Name: "meminfo", Help: "print memory figures in /proc/meminfo format", MaxArgs: 0, Run: cmdMeminfo},
 		{Name: "buddyinfo", Help: "print free blocks per order (4 KiB << order) in /proc/buddyinfo format", MaxArgs: 0, Run: cmdBuddyinfo},
+		{Name: "pt", Usage: "ADDR", Help: "walk the kernel page table for ADDR: every level's entry, then the translation", MinArgs: 1, MaxArgs: 1, Run: cmdPt},
 		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 // Prompt is printed before every command line.
@@ -33,6 +34,8 @@ type Config struct {
 	MemTotal uint64
 	// Frames is the physical frame allocator.
 	Frames *frame.Allocator
+	// Kernel is the kernel's page table.
+	Kernel *pagetable.Table
 	// Cmdline is the kernel command line.
 	Cmdline boot.Cmdline
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 type fakeMachine struct {
@@ -30,12 +31,14 @@ func runShell(t *testing.T, m *fakeMachine, input string) string {
 	}
 	close(in)
 	var out strings.Builder
+	frames := testFrames(t)
 	sh := NewShell(Config{
 		Machine:  m,
 		In:       in,
 		Out:      &out,
 		MemTotal: 1 << 30,
-		Frames:   testFrames(t),
+		Frames:   frames,
+		Kernel:   testKernelTable(t, frames),
 		Cmdline:  mustCmdline(t, `mm.limit=64M quiet msg="a b"`),
 	})
 	sh.Run()
@@ -59,18 +62,26 @@ func TestShellCommands(t *testing.T) {
 			`(?m)^halt \[N\] +stop the machine`,
 		}, []uint8{0}},
 		{"cmdline", "cmdline\n", []string{`(?m)^mm.limit=64M quiet msg="a b"\n  mm.limit=64M\n  quiet\n  msg=a b\n`}, []uint8{0}},
+		{"pt mapped", "pt 0x201234\n", []string{
+			`(?m)^PML4\[  0\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P RW$`,
+			`(?m)^PDPT\[  0\] `,
+			`(?m)^PD  \[  1\] `,
+			`(?m)^PT  \[  1\] @0x[0-9a-f]+ += 0x0000000000abc101  P G$`,
+			`(?m)^0x201234 -> 0xabc234 \(4K page\): read, execute; supervisor$`,
+		}, []uint8{0}},
+		{"pt unmapped", "pt 0x200000\n", []string{`(?m)^PT  \[  0\] .* = 0x0{16}  -\n0x200000: not mapped: the PT entry is not present$`}, []uint8{0}},
 		{"echo", "echo hello   pagoda\n", []string{`(?m)^hello pagoda$`}, []uint8{0}},
 		{"echo nothing", "echo\n", []string{`(?m)^$`}, []uint8{0}},
 		{"uptime", "uptime\n", []string{`(?m)^12\.000345678$`}, []uint8{0}},
 		{"meminfo", "meminfo\n", []string{
 			`(?m)^MemTotal:        1048576 kB$`,
-			`(?m)^MemFree:           16320 kB$`,
-			`(?m)^MemAvailable:      16320 kB$`,
-			`(?m)^PageTables:            0 kB$`,
+			`(?m)^MemFree:           16304 kB$`,
+			`(?m)^MemAvailable:      16304 kB$`,
+			`(?m)^PageTables:           16 kB$`,
 			`(?m)^FrameTable:           64 kB$`,
 		}, []uint8{0}},
 		{"buddyinfo", "buddyinfo\n", []string{
-			`(?m)^Node 0, zone   Normal      0      0      0      0      1      1      1      1      1      1      3 $`,
+			`(?m)^Node 0, zone   Normal      0      0      1      1      0      1      1      1      1      1      3 $`,
 		}, []uint8{0}},
 		{"sleep accepts suffixes", "sleep 0x1\nsleep 0K\nsleep 2\n", []string{`sleep 0x1\npagoda> sleep 0K\npagoda> sleep 2\npagoda> \nend of input`}, []uint8{0}},
 		{"halt default", "halt\necho never\n", []string{`pagoda: halt 0\n$`}, []uint8{0}},
@@ -175,7 +186,8 @@ func TestShellSleepKeepsTypeahead(t *testing.T) {
 // and each produces at most one error line.
 func FuzzShellExec(f *testing.F) {
 	frames := testFrames(f)
-	for _, s := range []string{"help", "echo a b", "sleep 1", "halt 200", "meminfo", "uptime", "sleep 0x", "x y z"} {
+	kernelTable := testKernelTable(f, frames)
+	for _, s := range []string{"help", "echo a b", "sleep 1", "halt 200", "meminfo", "uptime", "sleep 0x", "x y z", "pt 0x1000", "pt -1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -183,7 +195,7 @@ func FuzzShellExec(f *testing.F) {
 			return // real time: covered by the table tests
 		}
 		var out strings.Builder
-		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: frames})
+		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: frames, Kernel: kernelTable})
 		sh.Exec(line)
 		if n := strings.Count("\n"+out.String(), "\nerror: "); n > 1 {
 			t.Fatalf("%q: %d error lines", line, n)
@@ -202,13 +214,28 @@ func mustCmdline(t *testing.T, s string) boot.Cmdline {
 	return c
 }
 
+// testKernelTable is a page table over the test frames mapping one page:
+// 0x201000 -> 0xabc000, read+execute, global.
+func testKernelTable(t testing.TB, frames *frame.Allocator) *pagetable.Table {
+	t.Helper()
+	tbl, err := pagetable.New(TableFrames(frames))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tbl.Map(0x201000, 0xabc000, pagetable.Size4K, pagetable.Global); err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
 // testArena is 16 MiB of simulated memory at 16 MiB, registered once; the
 // shell tests run one after another, each on a fresh allocator over it.
 var testArena sync.Once
 
 // testFrames is a fresh frame allocator over the test arena: a 64 KiB
 // frame table (4096 records of 16 bytes), then free blocks of orders 4 to
-// 9 up to the first 4 MiB boundary, and three 4 MiB blocks.
+// 9 up to the first 4 MiB boundary, and three 4 MiB blocks. (The shell
+// tests' kernel table then takes four 4 KiB frames of the order-4 block.)
 func testFrames(t testing.TB) *frame.Allocator {
 	t.Helper()
 	const base, size = 16 << 20, 16 << 20

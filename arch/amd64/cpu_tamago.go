@@ -30,3 +30,25 @@ func Halt()
 // exception, which can then be delivered neither as itself nor as #DF
 // (SDM 3A 6.15, "Interrupt 8—Double Fault Exception").
 func TripleFault()
+
+// Invlpg invalidates the TLB entries and paging-structure caches for the
+// page holding va (SDM 2A, INVLPG).
+func Invlpg(va uint64)
+
+// FlushTLB invalidates every TLB entry, global ones included, by toggling
+// CR4.PGE (SDM 3A 4.10.4.1).
+func FlushTLB()
+
+// LoadCR3 switches to the page tables rooted at pml4 (SDM 3A 4.5): the
+// TLB keeps only global entries.
+func LoadCR3(pml4 uint64)
+
+// CR3 returns the physical address of the current PML4 and its flags.
+func CR3() uint64
+
+// EnableWriteProtect sets CR0.WP: supervisor writes to read-only pages
+// fault (SDM 3A 4.6.1).
+func EnableWriteProtect()
+
+// CR2 returns the linear address of the last page fault.
+func CR2() uint64

@@ -69,3 +69,43 @@ TEXT ·TripleFault(SB),NOSPLIT,$0-0
 loop:
 	HLT
 	JMP	loop
+
+// func Invlpg(va uint64)
+TEXT ·Invlpg(SB),NOSPLIT,$0-8
+	MOVQ	va+0(FP), AX
+	INVLPG	(AX)
+	RET
+
+// func FlushTLB()
+TEXT ·FlushTLB(SB),NOSPLIT,$0-0
+	MOVQ	CR4, AX
+	MOVQ	AX, BX
+	XORQ	$(1<<7), BX		// CR4.PGE
+	MOVQ	BX, CR4
+	MOVQ	AX, CR4
+	RET
+
+// func LoadCR3(pml4 uint64)
+TEXT ·LoadCR3(SB),NOSPLIT,$0-8
+	MOVQ	pml4+0(FP), AX
+	MOVQ	AX, CR3
+	RET
+
+// func CR3() uint64
+TEXT ·CR3(SB),NOSPLIT,$0-8
+	MOVQ	CR3, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func EnableWriteProtect()
+TEXT ·EnableWriteProtect(SB),NOSPLIT,$0-0
+	MOVQ	CR0, AX
+	ORQ	$(1<<16), AX
+	MOVQ	AX, CR0
+	RET
+
+// func CR2() uint64
+TEXT ·CR2(SB),NOSPLIT,$0-8
+	MOVQ	CR2, AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -27,6 +27,10 @@ func main() {
 		// Without frames there is no memory management to run.
 		panic(err)
 	}
+	kernelTable, err := kernel.TakeOverMMU(frames, m.Layout)
+	if err != nil {
+		panic(err)
+	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
@@ -47,6 +51,7 @@ func main() {
 		Out:      out,
 		MemTotal: m.Layout.Total(),
 		Frames:   frames,
+		Kernel:   kernelTable,
 		Cmdline:  m.Cmdline,
 	})
 	sh.Run()

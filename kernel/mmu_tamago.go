@@ -1,0 +1,41 @@
+//go:build tamago
+
+package kernel
+
+import (
+	"unsafe"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/boot"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// mmioRange is the top of the 32-bit space: virtio-mmio, IOAPIC, LAPIC.
+var mmioRange = mm.AddrRange{Start: mm.PhysAddr(boot.BootMMIOStart), End: 1 << 32}
+
+// TakeOverMMU replaces the boot page tables with the kernel's own: it
+// reads the kernel image's program headers from memory (the linker loads
+// the ELF header in the page below the text), builds the kernel table from
+// frames and loads it, then turns on CR0.WP so that the kernel's own
+// read-only pages are read-only to it too.
+func TakeOverMMU(frames *frame.Allocator, layout boot.Layout) (*pt.Table, error) {
+	hdr := unsafe.Slice((*byte)(mm.DirectMap(boot.KernelText-mm.PageSize, mm.PageSize)), mm.PageSize)
+	segs, err := ParseSegments(hdr)
+	if err != nil {
+		return nil, err
+	}
+	t, err := BuildKernelTable(TableFrames(frames), KernelMap{
+		RAM:   layout.RAM,
+		Image: segs,
+		MMIO:  []mm.AddrRange{mmioRange},
+	})
+	if err != nil {
+		return nil, err
+	}
+	arch.LoadCR3(uint64(t.Root()))
+	arch.FlushTLB() // the boot map's global entries too
+	arch.EnableWriteProtect()
+	return t, nil
+}

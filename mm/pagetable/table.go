@@ -1,0 +1,358 @@
+package pagetable
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// PageSize is the size of a leaf mapping.
+type PageSize uint64
+
+// The leaf sizes Pagoda maps.
+const (
+	Size4K PageSize = 1 << 12 // a PTE
+	Size2M PageSize = 1 << 21 // a PDE with PS
+)
+
+func (s PageSize) String() string {
+	if s == Size2M {
+		return "2M"
+	}
+	return "4K"
+}
+
+// levels: 3 is the PML4, 2 the PDPT, 1 the page directory, 0 the page
+// table. entries is the number of entries in every table.
+const (
+	levels  = 4
+	entries = 512
+)
+
+// Errors of the pagetable package.
+var (
+	ErrInvalid   = errors.New("pagetable: invalid argument")
+	ErrExists    = errors.New("pagetable: already mapped")
+	ErrNotMapped = errors.New("pagetable: not mapped")
+	ErrNoMemory  = errors.New("pagetable: out of memory for tables")
+)
+
+// FrameSource supplies the frames of intermediate tables.
+type FrameSource interface {
+	// AllocTable returns a zeroed 4 KiB frame, or ErrNoMemory.
+	AllocTable() (mm.PhysAddr, error)
+	// FreeTable takes back a frame from AllocTable.
+	FreeTable(mm.PhysAddr)
+}
+
+// Table is a 4-level page table rooted at a PML4.
+type Table struct {
+	root mm.PhysAddr
+	src  FrameSource
+}
+
+// New allocates an empty PML4.
+func New(src FrameSource) (*Table, error) {
+	root, err := src.AllocTable()
+	if err != nil {
+		return nil, err
+	}
+	return &Table{root: root, src: src}, nil
+}
+
+// Root is the PML4's physical address: what CR3 holds.
+func (t *Table) Root() mm.PhysAddr { return t.root }
+
+// table returns the 512 entries of the table at pa.
+func table(pa mm.PhysAddr) *[entries]PTE {
+	return (*[entries]PTE)(mm.DirectMap(pa, mm.PageSize))
+}
+
+// index is va's entry index in a table of the given level.
+func index(va mm.VirtAddr, level int) int {
+	return int(va>>(mm.PageShift+9*level)) & (entries - 1)
+}
+
+// Canonical reports whether va is a canonical 48-bit address: bits 63:47
+// all equal (SDM 3A 3.3.7.1).
+func Canonical(va mm.VirtAddr) bool {
+	top := va >> 47
+	return top == 0 || top == 1<<17-1
+}
+
+func checkArgs(va mm.VirtAddr, size PageSize) error {
+	if size != Size4K && size != Size2M {
+		return fmt.Errorf("%w: page size %d", ErrInvalid, size)
+	}
+	if !Canonical(va) || uint64(va)&(uint64(size)-1) != 0 {
+		return fmt.Errorf("%w: address %v for a %v page", ErrInvalid, va, size)
+	}
+	return nil
+}
+
+func leafLevel(size PageSize) int {
+	if size == Size2M {
+		return 1
+	}
+	return 0
+}
+
+// Map maps the page of the given size at va to pa with flags (Writable,
+// User, NoExecute, Global, WriteThrough, CacheDisable; Present is implied).
+// It fails with ErrExists if any part of va's page is mapped, with
+// ErrNoMemory if a table cannot be had; on failure nothing is left behind.
+func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) error {
+	if err := checkArgs(va, size); err != nil {
+		return err
+	}
+	if uint64(pa)&(uint64(size)-1) != 0 || PTE(pa)&^addrMask != 0 {
+		return fmt.Errorf("%w: physical address %v for a %v page", ErrInvalid, pa, size)
+	}
+	if flags&(addrMask|Huge|Present|Accessed|Dirty) != 0 {
+		return fmt.Errorf("%w: flags %#x", ErrInvalid, uint64(flags))
+	}
+	leaf := leafLevel(size)
+	var fresh [levels]mm.PhysAddr // tables allocated by this call
+	nfresh := 0
+	tbl := table(t.root)
+	for level := levels - 1; level > leaf; level-- {
+		e := &tbl[index(va, level)]
+		switch {
+		case *e&Present == 0:
+			pa, err := t.src.AllocTable()
+			if err != nil {
+				t.rollback(va, fresh[:nfresh])
+				return ErrNoMemory
+			}
+			fresh[nfresh] = pa
+			nfresh++
+			*e = PTE(pa) | Present | Writable | flags&User
+		case *e&Huge != 0:
+			return fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
+		case flags&User != 0:
+			*e |= User
+		}
+		tbl = table(e.Addr())
+	}
+	e := &tbl[index(va, leaf)]
+	if *e&Present != 0 {
+		return fmt.Errorf("%w: %v", ErrExists, va)
+	}
+	if leaf == 1 {
+		flags |= Huge
+	}
+	*e = PTE(pa) | flags | Present
+	return nil
+}
+
+// rollback unlinks and frees tables Map allocated before failing; they
+// are empty, and being new they were never in a TLB.
+func (t *Table) rollback(va mm.VirtAddr, fresh []mm.PhysAddr) {
+	if len(fresh) == 0 {
+		return
+	}
+	// The first fresh table hangs from the deepest table that existed.
+	tbl := table(t.root)
+	for level := levels - 1; level > 0; level-- {
+		e := &tbl[index(va, level)]
+		if e.Addr() == fresh[0] {
+			*e = 0
+			break
+		}
+		tbl = table(e.Addr())
+	}
+	for _, pa := range fresh {
+		t.src.FreeTable(pa)
+	}
+}
+
+// Unmap removes the page of the given size at va and returns the physical
+// address it mapped. Tables left empty are freed. It fails with
+// ErrNotMapped when no page of that size is mapped at va.
+func (t *Table) Unmap(va mm.VirtAddr, size PageSize) (mm.PhysAddr, error) {
+	if err := checkArgs(va, size); err != nil {
+		return 0, err
+	}
+	var path [levels]*[entries]PTE
+	leaf := leafLevel(size)
+	tbl := table(t.root)
+	for level := levels - 1; level >= leaf; level-- {
+		path[level] = tbl
+		e := tbl[index(va, level)]
+		if e&Present == 0 || (level > leaf && e&Huge != 0) || (level == 1 && leaf == 1 && e&Huge == 0) {
+			return 0, fmt.Errorf("%w: no %v page at %v", ErrNotMapped, size, va)
+		}
+		if level > leaf {
+			tbl = table(e.Addr())
+		}
+	}
+	e := &path[leaf][index(va, leaf)]
+	pa := e.Addr()
+	*e = 0
+	// Unlink tables that became empty, then invalidate, then free them:
+	// a paging-structure cache may point at a table until the INVLPG.
+	var empty [levels]mm.PhysAddr
+	nempty := 0
+	for level := leaf + 1; level < levels; level++ {
+		if !isEmpty(path[level-1]) {
+			break
+		}
+		pe := &path[level][index(va, level)]
+		empty[nempty] = pe.Addr()
+		nempty++
+		*pe = 0
+	}
+	invalidate(va, 1)
+	for _, tpa := range empty[:nempty] {
+		t.src.FreeTable(tpa)
+	}
+	return pa, nil
+}
+
+func isEmpty(tbl *[entries]PTE) bool {
+	for _, e := range tbl {
+		if e&Present != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// leaf returns the leaf entry mapping va and its size, or nil.
+func (t *Table) leaf(va mm.VirtAddr) (*PTE, PageSize) {
+	if !Canonical(va) {
+		return nil, 0
+	}
+	tbl := table(t.root)
+	for level := levels - 1; level >= 0; level-- {
+		e := &tbl[index(va, level)]
+		switch {
+		case *e&Present == 0:
+			return nil, 0
+		case level == 0:
+			return e, Size4K
+		case level == 1 && *e&Huge != 0:
+			return e, Size2M
+		case *e&Huge != 0:
+			return nil, 0 // a 1 GiB page: never made by Pagoda
+		}
+		tbl = table(e.Addr())
+	}
+	return nil, 0
+}
+
+// permissionMask is what Protect may change.
+const permissionMask = Writable | User | NoExecute | Global | WriteThrough | CacheDisable
+
+// Protect replaces the permission and cache flags of the page of the given
+// size at va, keeping its address and its Accessed and Dirty bits.
+func (t *Table) Protect(va mm.VirtAddr, size PageSize, flags PTE) error {
+	if err := checkArgs(va, size); err != nil {
+		return err
+	}
+	if flags&^permissionMask != 0 {
+		return fmt.Errorf("%w: flags %#x", ErrInvalid, uint64(flags))
+	}
+	e, s := t.leaf(va)
+	if e == nil || s != size {
+		return fmt.Errorf("%w: no %v page at %v", ErrNotMapped, size, va)
+	}
+	*e = *e&^permissionMask | flags
+	invalidate(va, 1)
+	return nil
+}
+
+// Translate returns the physical address va maps to and the leaf entry.
+func (t *Table) Translate(va mm.VirtAddr) (mm.PhysAddr, PTE, bool) {
+	e, s := t.leaf(va)
+	if e == nil {
+		return 0, 0, false
+	}
+	base := e.Addr()
+	if s == Size2M {
+		base = mm.PhysAddr(*e & hugeAddrMask)
+	}
+	return base + mm.PhysAddr(uint64(va)&(uint64(s)-1)), *e, true
+}
+
+// TestAndClear clears bit (Accessed or Dirty) in the leaf mapping va and
+// reports whether it was set. A cleared bit is invalidated from the TLB,
+// or the CPU would go on using the cached entry without setting it again.
+func (t *Table) TestAndClear(va mm.VirtAddr, bit PTE) (bool, error) {
+	if bit != Accessed && bit != Dirty {
+		return false, fmt.Errorf("%w: TestAndClear(%#x)", ErrInvalid, uint64(bit))
+	}
+	e, s := t.leaf(va)
+	if e == nil {
+		return false, fmt.Errorf("%w: %v", ErrNotMapped, va)
+	}
+	if *e&bit == 0 {
+		return false, nil
+	}
+	*e &^= bit
+	invalidate(va&^mm.VirtAddr(s-1), 1)
+	return true, nil
+}
+
+// Level is one step of a walk.
+type Level struct {
+	// Table is the physical address of the table read at this level.
+	Table mm.PhysAddr
+	// Index is the entry's index in it.
+	Index int
+	// Entry is the entry's value.
+	Entry PTE
+}
+
+// EntryAddr is the physical address of the entry.
+func (l Level) EntryAddr() mm.PhysAddr { return l.Table + mm.PhysAddr(8*l.Index) }
+
+// LevelNames names the levels from the top: index 0 is the PML4.
+var LevelNames = [levels]string{"PML4", "PDPT", "PD", "PT"}
+
+// Walk is the record of a walk through the tables for one address.
+type Walk struct {
+	// Levels read, from the PML4 down; N of them are valid.
+	Levels [levels]Level
+	N      int
+	// Mapped: the walk reached a present leaf, which maps PA with Size.
+	Mapped bool
+	PA     mm.PhysAddr
+	Size   PageSize
+}
+
+// Walk walks the tables for va, recording every level it reads. It stops
+// at a non-present entry (the last recorded) or at the leaf.
+func (t *Table) Walk(va mm.VirtAddr) Walk {
+	var w Walk
+	if !Canonical(va) {
+		return w
+	}
+	tpa := t.root
+	for level := levels - 1; level >= 0; level-- {
+		i := index(va, level)
+		e := table(tpa)[i]
+		w.Levels[w.N] = Level{Table: tpa, Index: i, Entry: e}
+		w.N++
+		if e&Present == 0 {
+			return w
+		}
+		if level == 0 || (level == 1 && e&Huge != 0) {
+			w.Mapped, w.Size = true, Size4K
+			if level == 1 {
+				w.Size = Size2M
+			}
+			w.PA = e.Addr() + mm.PhysAddr(uint64(va)&(uint64(w.Size)-1))
+			if level == 1 {
+				w.PA = mm.PhysAddr(e&hugeAddrMask) + mm.PhysAddr(uint64(va)&(uint64(Size2M)-1))
+			}
+			return w
+		}
+		if e&Huge != 0 {
+			return w // 1 GiB page: not followed
+		}
+		tpa = e.Addr()
+	}
+	return w
+}
