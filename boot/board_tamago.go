@@ -3,6 +3,7 @@
 package boot
 
 import (
+	"runtime"
 	"runtime/goos"
 	_ "unsafe" // go:linkname
 
@@ -55,6 +56,8 @@ func printk(c byte) {
 //go:linkname hwinit1 runtime/goos.Hwinit1
 func hwinit1() {
 	com1.init()
+	g0, _ := runtime.GetG() // hwinit1 runs on g0
+	arch.SetSystemG(uintptr(g0))
 	goos.Exit = runtimeExit
 	goos.Idle = idle
 	calibrateClock()

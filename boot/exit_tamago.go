@@ -30,3 +30,17 @@ func runtimeExit(code int32) {
 	print("pagoda: kernel panic (runtime exit ", code, "): resetting\n")
 	arch.TripleFault()
 }
+
+// PanicHalt stops the machine as a kernel panic does (QEMU status 0).
+func PanicHalt() {
+	print("pagoda: kernel panic: resetting\n")
+	arch.TripleFault()
+}
+
+// WriteConsole writes p to COM1 as it is, without allocating: for the
+// kernel-bug report, which runs on the system stack.
+func WriteConsole(p []byte) {
+	for _, c := range p {
+		printk(c)
+	}
+}

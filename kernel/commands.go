@@ -41,6 +41,10 @@ func Commands() []Command {
 		{Name: "meminfo", Help: "print memory figures in /proc/meminfo format", MaxArgs: 0, Run: cmdMeminfo},
 		{Name: "buddyinfo", Help: "print free blocks per order (4 KiB << order) in /proc/buddyinfo format", MaxArgs: 0, Run: cmdBuddyinfo},
 		{Name: "pt", Usage: "ADDR", Help: "walk the kernel page table for ADDR: every level's entry, then the translation", MinArgs: 1, MaxArgs: 1, Run: cmdPt},
+		{Name: "peek", Usage: "ADDR [LEN]", Help: "hexdump LEN bytes (default 64) at ADDR through real loads; a fault is reported, not fatal", MinArgs: 1, MaxArgs: 2, Run: cmdPeek},
+		{Name: "poke", Usage: "ADDR STRING...", Help: "store the string's bytes at ADDR through real stores; a fault is reported, not fatal", MinArgs: 2, MaxArgs: -1, Run: cmdPoke},
+		{Name: "selftest", Usage: "NAME", Help: "run a self-test: paging (100000 demand faults on 4 KiB pages, then on 2 MiB pages)", MinArgs: 1, MaxArgs: 1, Run: cmdSelftest},
+		{Name: "crash", Help: "make a deliberate kernel-bug fault: full report, then the panic exit status", MaxArgs: 0, Run: cmdCrash},
 		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
 	}
 }
@@ -150,4 +154,90 @@ func cmdCmdline(sh *Shell, _ []string) error {
 		}
 	}
 	return nil
+}
+
+// maxPeek bounds one peek's length.
+const maxPeek = 64 << 10
+
+func cmdPeek(sh *Shell, args []string) error {
+	addr, err := ParseNumber(args[0])
+	if err != nil {
+		return err
+	}
+	n := uint64(64)
+	if len(args) == 2 {
+		if n, err = ParseNumber(args[1]); err != nil {
+			return err
+		}
+		if n == 0 || n > maxPeek {
+			return fmt.Errorf("length %d out of range 1..%d", n, maxPeek)
+		}
+	}
+	if addr+n < addr {
+		return fmt.Errorf("%#x + %d wraps around the address space", addr, n)
+	}
+	buf := make([]byte, n)
+	got, fault := sh.cfg.Probe.Peek(addr, buf)
+	hexdump(sh, addr, buf[:got])
+	if fault != nil {
+		sh.Printf("fault: %v\n", fault)
+	}
+	return nil
+}
+
+// hexdump prints p as hexdump -C does, with the address of each line.
+func hexdump(sh *Shell, addr uint64, p []byte) {
+	for off := 0; off < len(p); off += 16 {
+		line := p[off:min(off+16, len(p))]
+		var hex, text strings.Builder
+		for i := range 16 {
+			if i < len(line) {
+				fmt.Fprintf(&hex, "%02x ", line[i])
+				c := line[i]
+				if c < 0x20 || c > 0x7e {
+					c = '.'
+				}
+				text.WriteByte(c)
+			} else {
+				hex.WriteString("   ")
+			}
+			if i == 7 {
+				hex.WriteByte(' ')
+			}
+		}
+		sh.Printf("%#018x  %s |%s|\n", addr+uint64(off), hex.String(), text.String())
+	}
+}
+
+func cmdPoke(sh *Shell, args []string) error {
+	addr, err := ParseNumber(args[0])
+	if err != nil {
+		return err
+	}
+	data := []byte(strings.Join(args[1:], " "))
+	if addr+uint64(len(data)) < addr {
+		return fmt.Errorf("%#x + %d wraps around the address space", addr, len(data))
+	}
+	n, fault := sh.cfg.Probe.Poke(addr, data)
+	if fault != nil {
+		sh.Printf("fault: %v\n", fault)
+		if n > 0 {
+			sh.Printf("(%d bytes stored before the fault)\n", n)
+		}
+		return nil
+	}
+	sh.Printf("stored %d bytes at %#x\n", n, addr)
+	return nil
+}
+
+func cmdSelftest(sh *Shell, args []string) error {
+	if sh.cfg.Selftest == nil {
+		return errors.New("no self-tests in this kernel")
+	}
+	return sh.cfg.Selftest(sh, args[0])
+}
+
+func cmdCrash(sh *Shell, _ []string) error {
+	sh.cfg.Probe.Crash()
+	return errors.New("the crash did not happen")
 }

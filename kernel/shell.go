@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagetable"
@@ -36,8 +37,23 @@ type Config struct {
 	Frames *frame.Allocator
 	// Kernel is the kernel's page table.
 	Kernel *pagetable.Table
+	// Probe reaches memory at arbitrary addresses for peek and poke.
+	Probe Prober
+	// Selftest runs a named self-test; nil when there are none.
+	Selftest func(sh *Shell, name string) error
 	// Cmdline is the kernel command line.
 	Cmdline boot.Cmdline
+}
+
+// Prober reaches memory at arbitrary addresses with real loads and
+// stores; a fault becomes a *arch.FaultError instead of a kernel bug.
+type Prober interface {
+	// Peek fills p from addr; it returns the bytes read before a fault.
+	Peek(addr uint64, p []byte) (int, *arch.FaultError)
+	// Poke stores p at addr; it returns the bytes stored before a fault.
+	Poke(addr uint64, p []byte) (int, *arch.FaultError)
+	// Crash makes a deliberate kernel-bug fault; it does not return.
+	Crash()
 }
 
 // Shell is the command interpreter on the console.
@@ -107,7 +123,12 @@ func (sh *Shell) Exec(line string) {
 		return
 	}
 	defer func() {
-		if r := recover(); r != nil {
+		switch r := recover().(type) {
+		case nil:
+		case *arch.FaultError:
+			// An unresolvable fault in the mapping window.
+			sh.Printf("fault: %v\n", r)
+		default:
 			sh.Errorf("internal error in %s: %v", cmd.Name, r)
 		}
 	}()

@@ -22,6 +22,7 @@ func main() {
 	for _, e := range m.StartInfo.Memmap {
 		fmt.Fprintf(out, "BIOS-e820: [mem 0x%016x-0x%016x] %s\n", e.Addr, e.Addr+e.Size-1, boot.E820TypeName(e.Type))
 	}
+	kernel.InitTraps()
 	frames, err := frame.New(m.Layout.Managed)
 	if err != nil {
 		// Without frames there is no memory management to run.
@@ -52,6 +53,7 @@ func main() {
 		MemTotal: m.Layout.Total(),
 		Frames:   frames,
 		Kernel:   kernelTable,
+		Probe:    kernel.MachineProbe(),
 		Cmdline:  m.Cmdline,
 	})
 	sh.Run()
