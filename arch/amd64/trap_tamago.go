@@ -75,10 +75,10 @@ const (
 )
 
 var (
-	idt       [256]gate
-	tss       [tssSize]byte
-	gdt       [5]uint64
-	istStacks [3][istSize]byte
+	idt        [256]gate
+	tss        [tssSize]byte
+	gdt        [5]uint64
+	istStacks  [3][istSize]byte
 	gdtr, idtr [10]byte
 
 	// vectorPCs holds the entry stubs' addresses (trap_tamago.s).

@@ -54,6 +54,7 @@ func main() {
 		Frames:   frames,
 		Kernel:   kernelTable,
 		Probe:    kernel.MachineProbe(),
+		Selftest: kernel.Selftests(frames, kernelTable),
 		Cmdline:  m.Cmdline,
 	})
 	sh.Run()
