@@ -205,7 +205,7 @@ func hexdump(sh *Shell, addr uint64, p []byte) {
 				hex.WriteByte(' ')
 			}
 		}
-		sh.Printf("%#018x  %s |%s|\n", addr+uint64(off), hex.String(), text.String())
+		sh.Printf("0x%016x  %s |%s|\n", addr+uint64(off), hex.String(), text.String())
 	}
 }
 

@@ -195,7 +195,7 @@ func FuzzShellExec(f *testing.F) {
 			return // real time: covered by the table tests
 		}
 		var out strings.Builder
-		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: frames, Kernel: kernelTable})
+		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: frames, Kernel: kernelTable, Probe: &fakeProbe{}})
 		sh.Exec(line)
 		if n := strings.Count("\n"+out.String(), "\nerror: "); n > 1 {
 			t.Fatalf("%q: %d error lines", line, n)

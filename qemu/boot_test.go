@@ -365,3 +365,90 @@ func TestPageTableWalk(t *testing.T) {
 	}
 	halt(t, vm, 0)
 }
+
+// peek and poke make real loads and stores; their faults are fixed up
+// through the exception table and reported, and the shell carries on.
+func TestPeekPoke(t *testing.T) {
+	vm := boot(t, Options{})
+	f, err := elf.Open(kernelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	text := f.Section(".text").Addr
+	for _, tc := range []struct{ line, want string }{
+		{"peek 0 8", "fault: read of 0x0: not mapped\n"},
+		{"echo after", "after\n"},
+		{fmt.Sprintf("poke %#x hi", text), fmt.Sprintf("fault: write of %#x: protection violation\n", text)},
+		{"echo after", "after\n"},
+		{"peek 0x200000000000 4", "fault: read of 0x200000000000: not mapped\n"},
+		// The last frame of RAM, free in a fresh kernel.
+		{"poke 0x3ffff000 hello pagoda", "stored 12 bytes at 0x3ffff000\n"},
+		{"peek 0x3ffff000 12", "0x000000003ffff000  68 65 6c 6c 6f 20 70 61  67 6f 64 61              |hello pagoda|\n"},
+		{"peek 0x3ffffff8 16", "0x000000003ffffff8  00 00 00 00 00 00 00 00                           |........|\nfault: read of 0x40000000: not mapped\n"},
+		{"peek 0 0", "error: peek: length 0 out of range 1..65536\n"},
+		{"peek 0xffffffffffffffff 2", "error: peek: 0xffffffffffffffff + 2 wraps around the address space\n"},
+	} {
+		if got := run(t, vm, tc.line); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.line, got, tc.want)
+		}
+	}
+	if got := run(t, vm, fmt.Sprintf("peek %#x 16", text)); !regexp.MustCompile(`^0x[0-9a-f]{16}  ([0-9a-f]{2} ){8} ([0-9a-f]{2} ){8} \|.{16}\|\n$`).MatchString(got) {
+		t.Errorf("peek of text: %q", got)
+	}
+	halt(t, vm, 0)
+}
+
+func TestSelftestPaging(t *testing.T) {
+	vm := boot(t, Options{})
+	out, err := vm.Run("selftest paging", 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{
+		`(?m)^selftest paging: 4K pages: 100000 faults resolved for 100000 pages; 100000 of 100000 4 KiB pages verified; \d+ cycles/fault in the resolver, \d+ cycles/fault end to end \(TSC\)$`,
+		`(?m)^selftest paging: 2M pages: 64 faults resolved for 64 pages; 32768 of 32768 4 KiB pages verified;`,
+		`(?m)^selftest paging: unresolvable fault recovered: read of 0x200040000000: not mapped \(at 0x[0-9a-f]+: .+\)$`,
+		`(?m)^selftest paging: ok$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("selftest output lacks %s:\n%s", re, out)
+		}
+	}
+	t.Log(out)
+	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging)\n" {
+		t.Errorf("unknown selftest: %q", got)
+	}
+	halt(t, vm, 0)
+}
+
+// crash is a kernel bug: the full report, then the panic status.
+func TestCrashReport(t *testing.T) {
+	vm := boot(t, Options{})
+	if err := vm.Send("crash"); err != nil {
+		t.Fatal(err)
+	}
+	status, err := vm.Wait(cmdTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != PanicStatus {
+		t.Errorf("QEMU exit status %d, want the panic status %d", status, PanicStatus)
+	}
+	log := vm.Log()
+	for _, re := range []string{
+		`pagoda: KERNEL BUG: page fault \(vector 14\) at rip 0x[0-9a-f]{16}\n`,
+		`  error code 0x0{15}2: not present, write, supervisor\n`,
+		`  cr2 0x0{15}8\n`,
+		`  rax 0x[0-9a-f]{16}  rbx 0x[0-9a-f]{16}  rcx 0x[0-9a-f]{16}  rdx 0x[0-9a-f]{16}\n`,
+		`  rip 0x[0-9a-f]{16}  rfl 0x[0-9a-f]{16}  cs  0x0{14}08  ss  0x0{14}10\n`,
+		`  in github.com/pagoda-os/pagoda/kernel.machineProbe.Crash\+0x[0-9a-f]+ \(.*probe_tamago.go:\d+\)\n`,
+		`  instruction: mov qword ptr \[rax\], 0x2a\n`,
+		`goroutine stack:\ngoroutine \d+ \[running\]:\n(.*\n)*github.com/pagoda-os/pagoda/kernel.machineProbe.Crash`,
+		`pagoda: kernel panic: resetting\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(log) {
+			t.Errorf("report lacks %s", re)
+		}
+	}
+}

@@ -52,10 +52,12 @@ func Start(o Options) (*VM, error) {
 	if err := vm.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
 	}
-	go vm.collect(r)
+	collected := make(chan struct{})
+	go func() { vm.collect(r); close(collected) }()
 	go func() {
 		err := vm.cmd.Wait()
 		w.Close()
+		<-collected // everything QEMU printed is in vm.out before it counts as exited
 		vm.mu.Lock()
 		defer vm.mu.Unlock()
 		vm.exited = true

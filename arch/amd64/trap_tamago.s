@@ -1,6 +1,7 @@
 //go:build tamago
 
 #include "textflag.h"
+#include "funcdata.h"
 
 // Trap entry. Each of vectors 0-31 has a stub that makes the stack look the
 // same whether or not the CPU pushed an error code, pushes its vector
@@ -301,6 +302,7 @@ TEXT ·loadTables(SB),NOSPLIT,$0-18
 // RIP+1, so the unwinder finds the faulting instruction itself. AX, BX, CX
 // and DX carry the fault's address, error code, RIP and reason.
 TEXT ·faultTrampoline(SB),NOSPLIT,$32-0
+	NO_LOCAL_POINTERS		// the stack may be copied below us
 	MOVQ	AX, 0(SP)
 	MOVQ	BX, 8(SP)
 	MOVQ	CX, 16(SP)
@@ -311,6 +313,7 @@ TEXT ·faultTrampoline(SB),NOSPLIT,$32-0
 // bugTrampoline is entered the same way after a kernel bug: it finishes
 // the report in the faulting goroutine and stops the machine.
 TEXT ·bugTrampoline(SB),NOSPLIT,$32-0
+	NO_LOCAL_POINTERS
 	MOVQ	AX, 0(SP)
 	MOVQ	BX, 8(SP)
 	MOVQ	CX, 16(SP)
