@@ -347,7 +347,8 @@ func TestPageTableWalk(t *testing.T) {
 		want []string
 	}{
 		{text.Addr + 0x100, []string{`(?m)^PT  \[...\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P( A)? G$`, `-> 0x[0-9a-f]+ \(4K page\): read, execute; supervisor`}},
-		{data.Addr + 0x10, []string{`(?m)^PT  \[...\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P RW( A)?( D)? G NX$`, `\(4K page\): read, write; supervisor`}},
+		// 4 KiB or 2 MiB pages, as the segment's alignment allows.
+		{data.Addr + 0x10, []string{`(?m)^(PT  |PD  )\[...\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P RW( A)?( D)?( PS)? G NX$`, `\((4K|2M) page\): read, write; supervisor`}},
 		{0, []string{`(?m)^PT  \[  0\] @0x[0-9a-f]+ += 0x0{16}  -$`, `0x0: not mapped: the PT entry is not present`}},
 		{0x1000_0000, []string{`(?m)^PD  \[128\] .* P RW( A)?( D)? PS G NX$`, `\(2M page\): read, write; supervisor`}},
 		{0xfee0_0000, []string{`P RW( A)?( D)? PWT PCD PS G NX`}},
