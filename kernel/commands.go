@@ -44,7 +44,7 @@ func Commands() []Command {
 		{Name: "peek", Usage: "ADDR [LEN]", Help: "hexdump LEN bytes (default 64) at ADDR through real loads; a fault is reported, not fatal", MinArgs: 1, MaxArgs: 2, Run: cmdPeek},
 		{Name: "poke", Usage: "ADDR STRING...", Help: "store the string's bytes at ADDR through real stores; a fault is reported, not fatal", MinArgs: 2, MaxArgs: -1, Run: cmdPoke},
 		{Name: "selftest", Usage: "NAME", Help: "run a self-test: paging (100000 demand faults on 4 KiB pages, then on 2 MiB pages)", MinArgs: 1, MaxArgs: 1, Run: cmdSelftest},
-		{Name: "crash", Help: "make a deliberate kernel-bug fault: full report, then the panic exit status", MaxArgs: 0, Run: cmdCrash},
+		{Name: "crash", Usage: "[stack]", Help: "make a deliberate kernel-bug fault (a write to address 8, or a stack overflow): full report, then the panic exit status", MaxArgs: 1, Run: cmdCrash},
 		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
 	}
 }
@@ -237,7 +237,14 @@ func cmdSelftest(sh *Shell, args []string) error {
 	return sh.cfg.Selftest(sh, args[0])
 }
 
-func cmdCrash(sh *Shell, _ []string) error {
-	sh.cfg.Probe.Crash()
+func cmdCrash(sh *Shell, args []string) error {
+	stack := false
+	if len(args) == 1 {
+		if args[0] != "stack" {
+			return fmt.Errorf("unknown crash %q (have: stack)", args[0])
+		}
+		stack = true
+	}
+	sh.cfg.Probe.Crash(stack)
 	return errors.New("the crash did not happen")
 }

@@ -8,6 +8,7 @@ import (
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 // The kernel's trap policy. Every CPU exception reaches handleTrap on the
@@ -28,6 +29,25 @@ import (
 // returns ok, or the reason the fault cannot be resolved. nil: nothing is
 // mapped in the window, and every fault there is ReasonNotMapped.
 var WindowResolver func(addr mm.VirtAddr, code uint64) (ok bool, reason arch.Reason)
+
+// kernelTable is the kernel's page table, once TakeOverMMU has loaded it:
+// the handler checks against it that a stack can take a redirect.
+var kernelTable *pt.Table
+
+// stackUsable reports whether the 64 bytes below sp are mapped writable,
+// so that a trampoline call can be pushed there.
+func stackUsable(sp uint64) bool {
+	if kernelTable == nil {
+		return true
+	}
+	for _, a := range [2]uint64{sp - 64, sp - 1} {
+		_, e, ok := kernelTable.Translate(mm.VirtAddr(a))
+		if !ok || e&pt.Writable == 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // lastProbeFault is the fault a probe accessor took (step 1), for the
 // command that called it.
@@ -59,13 +79,19 @@ func handleTrap(f *arch.TrapFrame, onG0 bool) {
 				}
 				reason = why
 			}
-			f.RaiseFault(cr2, f.Error, reason)
-			return
+			if stackUsable(f.RSP) {
+				f.RaiseFault(cr2, f.Error, reason)
+				return
+			}
 		}
 	}
 	reportBug(f, cr2, onG0)
-	if onG0 || f.Vector == arch.VectorDoubleFault {
+	switch {
+	case onG0 || f.Vector == arch.VectorDoubleFault:
 		rawPrint("  (on the system stack: no goroutine stack to show)\n")
+		boot.PanicHalt()
+	case !stackUsable(f.RSP):
+		rawPrint("  the stack pointer is not usable (a stack overflow?): no goroutine stack to show\n")
 		boot.PanicHalt()
 	}
 	f.RaiseBug(cr2)

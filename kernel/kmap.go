@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -117,7 +116,7 @@ func (s tableFrames) AllocTable() (mm.PhysAddr, error) {
 	if err != nil {
 		return 0, pt.ErrNoMemory
 	}
-	clear((*[mm.PageSize]byte)(unsafe.Pointer(mm.DirectMap(pfn.Addr(), mm.PageSize)))[:])
+	mm.ZeroFrames(pfn.Addr(), mm.PageSize)
 	return pfn.Addr(), nil
 }
 

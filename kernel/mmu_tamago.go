@@ -37,5 +37,6 @@ func TakeOverMMU(frames *frame.Allocator, layout boot.Layout) (*pt.Table, error)
 	arch.LoadCR3(uint64(t.Root()))
 	arch.FlushTLB() // the boot map's global entries too
 	arch.EnableWriteProtect()
+	kernelTable = t
 	return t, nil
 }

@@ -39,8 +39,12 @@ func probeFault() *arch.FaultError {
 }
 
 // Crash writes to address 8: page 0 is never mapped, and this is no probe
-// and no window, so the fault is a kernel bug.
-func (machineProbe) Crash() {
+// and no window, so the fault is a kernel bug. With stack, it overflows
+// the stack into page 0 instead.
+func (machineProbe) Crash(stack bool) {
+	if stack {
+		arch.CrashStack()
+	}
 	*(*uint64)(unsafe.Pointer(uintptr(8))) = 0x2a
 }
 

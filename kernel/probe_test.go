@@ -38,7 +38,7 @@ func (p *fakeProbe) Poke(addr uint64, b []byte) (int, *arch.FaultError) {
 	return len(b), nil
 }
 
-func (p *fakeProbe) Crash() { p.crashed = true }
+func (p *fakeProbe) Crash(stack bool) { p.crashed = true }
 
 func TestPeekPokeCommands(t *testing.T) {
 	p := &fakeProbe{}
@@ -64,6 +64,11 @@ func TestPeekPokeCommands(t *testing.T) {
 		if out.String() != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.line, out.String(), tc.want)
 		}
+	}
+	out.Reset()
+	sh.Exec("crash heap")
+	if p.crashed || out.String() != "error: crash: unknown crash \"heap\" (have: stack)\n" {
+		t.Errorf("crash heap: %q", out.String())
 	}
 	out.Reset()
 	sh.Exec("crash")

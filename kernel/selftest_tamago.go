@@ -19,8 +19,10 @@ func Selftests(frames *frame.Allocator, kernel *pt.Table) func(sh *Shell, name s
 		switch name {
 		case "paging":
 			return selftestPaging(sh, frames, kernel)
+		case "tlb":
+			return selftestTLB(sh, frames, kernel)
 		}
-		return fmt.Errorf("unknown self-test %q (have: paging)", name)
+		return fmt.Errorf("unknown self-test %q (have: paging, tlb)", name)
 	}
 }
 
@@ -58,7 +60,7 @@ func (r *demandResolver) resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason
 	if err != nil {
 		return false, arch.ReasonNoMemory
 	}
-	clear(unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), uintptr(r.size))), r.size))
+	mm.ZeroFrames(pfn.Addr(), uintptr(r.size))
 	page := va &^ mm.VirtAddr(r.size-1)
 	if err := r.table.Map(page, pfn.Addr(), r.size, pt.Writable|pt.NoExecute); err != nil {
 		r.frames.Free(pfn, order)

@@ -52,8 +52,10 @@ type Prober interface {
 	Peek(addr uint64, p []byte) (int, *arch.FaultError)
 	// Poke stores p at addr; it returns the bytes stored before a fault.
 	Poke(addr uint64, p []byte) (int, *arch.FaultError)
-	// Crash makes a deliberate kernel-bug fault; it does not return.
-	Crash()
+	// Crash makes a deliberate kernel-bug fault: a write to address 8,
+	// or with stack, a push through a stack pointer in page 0. It does not
+	// return.
+	Crash(stack bool)
 }
 
 // Shell is the command interpreter on the console.

@@ -453,3 +453,56 @@ func TestCrashReport(t *testing.T) {
 		}
 	}
 }
+
+// A stack overflow is a page fault taken on its own IST stack: a report,
+// not a triple fault, and the panic status.
+func TestCrashStackReport(t *testing.T) {
+	vm := boot(t, Options{})
+	if err := vm.Send("crash stack"); err != nil {
+		t.Fatal(err)
+	}
+	status, err := vm.Wait(cmdTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := vm.Log()
+	if status != PanicStatus {
+		t.Errorf("QEMU exit status %d, want %d", status, PanicStatus)
+	}
+	for _, re := range []string{
+		`pagoda: KERNEL BUG: page fault \(vector 14\)`,
+		`  cr2 0x0{13}7f8\n`,
+		`rsp 0x0{13}800`,
+		`the stack pointer is not usable \(a stack overflow\?\)`,
+		`pagoda: kernel panic: resetting\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(log) {
+			t.Errorf("report lacks %s", re)
+		}
+	}
+}
+
+// selftest tlb measures the INVLPG/flush crossover and sets the ceiling;
+// the boot banner reports the measured zeroing and TLB figures.
+func TestSelftestTLB(t *testing.T) {
+	vm := boot(t, Options{})
+	log := vm.Log()
+	for _, re := range []string{
+		`zeroing: rep-stosq \d+, sse \d+, non-temporal \d+, go-clear \d+, cycles/page; using (rep-stosq|sse|non-temporal|go-clear)\n`,
+		`tlb: invalidating more than \d+ pages flushes the whole TLB \(measured\)\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(log) {
+			t.Errorf("banner lacks %s", re)
+		}
+	}
+	out, err := vm.Run("selftest tlb", 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^selftest tlb: flush ceiling (\d+) pages \(was \d+\): invalidating more pages flushes the whole TLB$`).FindStringSubmatch(out)
+	if m == nil || strings.Count(out, "selftest tlb: invlpg ") < 2 {
+		t.Fatalf("selftest tlb:\n%s", out)
+	}
+	t.Log(out)
+	halt(t, vm, 0)
+}

@@ -52,3 +52,8 @@ func EnableWriteProtect()
 
 // CR2 returns the linear address of the last page fault.
 func CR2() uint64
+
+// CrashStack points the stack pointer into page 0 and pushes: the fault a
+// kernel stack overflow makes. Taken on its own IST stack, it gets a
+// report instead of a triple fault. It does not return.
+func CrashStack()

@@ -109,3 +109,9 @@ TEXT ·CR2(SB),NOSPLIT,$0-8
 	MOVQ	CR2, AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func CrashStack()
+TEXT ·CrashStack(SB),NOSPLIT|NOFRAME,$0-0
+	MOVQ	$0x800, SP
+	PUSHQ	AX
+	INT	$3

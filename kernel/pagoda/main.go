@@ -32,6 +32,10 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
+	fmt.Fprintf(out, "zeroing: %s\n", kernel.SelectZeroing(frames))
+	if ceiling, err := kernel.MeasureTLBCeiling(nil, frames, kernelTable); err == nil {
+		fmt.Fprintf(out, "tlb: invalidating more than %d pages flushes the whole TLB (measured)\n", ceiling)
+	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
