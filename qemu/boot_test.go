@@ -417,7 +417,7 @@ func TestSelftestPaging(t *testing.T) {
 		}
 	}
 	t.Log(out)
-	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging)\n" {
+	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging, tlb)\n" {
 		t.Errorf("unknown selftest: %q", got)
 	}
 	halt(t, vm, 0)

@@ -9,7 +9,8 @@
 // FrameSource its intermediate tables come from and go back to. Tables are
 // reached through mm.DirectMap and hold nothing but entries. Intermediate
 // entries are permissive (P, R/W, and U/S when a user mapping lies below):
-// protection is decided by the leaf, so that Protect touches one entry.
+// protection is decided by the leaf, so that Protect touches one entry (and,
+// granting U/S, sets it in the entries above).
 //
 // Invariants:
 //   - an intermediate table is present only while it holds a present entry:

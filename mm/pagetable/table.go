@@ -109,7 +109,7 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 	if uint64(pa)&(uint64(size)-1) != 0 || PTE(pa)&^addrMask != 0 {
 		return fmt.Errorf("%w: physical address %v for a %v page", ErrInvalid, pa, size)
 	}
-	if flags&(addrMask|Huge|Present|Accessed|Dirty) != 0 {
+	if flags&^permissionMask != 0 {
 		return fmt.Errorf("%w: flags %#x", ErrInvalid, uint64(flags))
 	}
 	leaf := leafLevel(size)
@@ -130,8 +130,6 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 			*e = PTE(pa) | Present | Writable | flags&User
 		case *e&Huge != 0:
 			return fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
-		case flags&User != 0:
-			*e |= User
 		}
 		tbl = table(e.Addr())
 	}
@@ -139,11 +137,26 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 	if *e&Present != 0 {
 		return fmt.Errorf("%w: %v", ErrExists, va)
 	}
+	if flags&User != 0 {
+		t.allowUser(va, leaf)
+	}
 	if leaf == 1 {
 		flags |= Huge
 	}
 	*e = PTE(pa) | flags | Present
 	return nil
+}
+
+// allowUser sets U/S in the intermediate entries above va's leaf at the
+// given level: a user access needs U/S at every level (SDM 3A 4.6.1).
+// Raising a right needs no invalidation (SDM 3A 4.10.4.3).
+func (t *Table) allowUser(va mm.VirtAddr, leaf int) {
+	tbl := table(t.root)
+	for level := levels - 1; level > leaf; level-- {
+		e := &tbl[index(va, level)]
+		*e |= User
+		tbl = table(e.Addr())
+	}
 }
 
 // rollback unlinks and frees tables Map allocated before failing; they
@@ -258,6 +271,9 @@ func (t *Table) Protect(va mm.VirtAddr, size PageSize, flags PTE) error {
 	if e == nil || s != size {
 		return fmt.Errorf("%w: no %v page at %v", ErrNotMapped, size, va)
 	}
+	if flags&User != 0 {
+		t.allowUser(va, leafLevel(size))
+	}
 	*e = *e&^permissionMask | flags
 	invalidate(va, 1)
 	return nil
@@ -282,6 +298,9 @@ func (t *Table) Translate(va mm.VirtAddr) (mm.PhysAddr, PTE, bool) {
 func (t *Table) TestAndClear(va mm.VirtAddr, bit PTE) (bool, error) {
 	if bit != Accessed && bit != Dirty {
 		return false, fmt.Errorf("%w: TestAndClear(%#x)", ErrInvalid, uint64(bit))
+	}
+	if !Canonical(va) {
+		return false, fmt.Errorf("%w: %v is not canonical", ErrInvalid, va)
 	}
 	e, s := t.leaf(va)
 	if e == nil {
