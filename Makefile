@@ -5,6 +5,9 @@ MEM     ?= 1G
 ACCEL   ?= tcg
 APPEND  ?=
 DISKS   ?=
+# Handed to the launcher through the environment, so that quotes in
+# APPEND (msg="a b") reach the kernel as typed.
+export MEM ACCEL APPEND DISKS
 
 KERNEL  := build/pagoda
 GOFLAGS_TAMAGO := -tags linkcpuinit,linkramstart -trimpath -ldflags "-T 0x01010000 -R 0x1000"
@@ -14,16 +17,26 @@ TAMAGO_ENV := GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago
 # under GOOS=tamago), then run with the tamago environment. Its first run
 # installs tamago-go into ~/.cache/tamago-go.
 TAMAGO = $(shell go tool -n github.com/usbarmory/tamago/cmd/tamago)
-RUN    := build/run -mem "$(MEM)" -accel "$(ACCEL)" -append "$(APPEND)" -disks "$(DISKS)"
+TAMAGO_VERSION := $(shell sed -n 's/^require github.com\/usbarmory\/tamago v//p; s/^\tgithub.com\/usbarmory\/tamago v//p' go.mod | head -n 1)
+RUN    := build/run -mem "$$MEM" -accel "$$ACCEL" -append "$$APPEND" -disks "$$DISKS"
+GOFLAGS_VET := -tags linkcpuinit,linkramstart
 
 .PHONY: all kernel qemu qemu-gdb test clean toolchain build/run
 
 all: kernel
 
+# Installs tamago-go on first use. An install that was interrupted leaves a
+# directory without bin/go, on which the installer's git clone would fail
+# for ever: it is removed first.
 toolchain:
-	@tool="$(TAMAGO)" && test -n "$$tool" && "$$tool" version
+	@dir="$${XDG_CACHE_HOME:-$$HOME/.cache}/tamago-go/tamago-go$(TAMAGO_VERSION)"; \
+	if [ -d "$$dir" ] && [ ! -x "$$dir/bin/go" ]; then \
+		echo "removing the incomplete TamaGo install in $$dir"; rm -rf "$$dir"; fi
+	@tool="$(TAMAGO)"; \
+	if [ -z "$$tool" ]; then echo "cannot build the tamago command (go tool -n github.com/usbarmory/tamago/cmd/tamago failed)" >&2; exit 1; fi; \
+	"$$tool" version >/dev/null
 
-kernel:
+kernel: toolchain
 	@mkdir -p build
 	$(TAMAGO_ENV) $(TAMAGO) build $(GOFLAGS_TAMAGO) -o $(KERNEL) ./kernel/pagoda
 
@@ -46,6 +59,8 @@ test:
 	@rm -f build/SKIP
 	go build ./...
 	go vet ./...
+	@if $(MAKE) -s toolchain >/dev/null 2>&1; then \
+		echo "go vet (GOOS=tamago)"; $(TAMAGO_ENV) $(TAMAGO) vet $(GOFLAGS_VET) ./...; fi
 	go test -count=1 ./...
 	go test -count=1 -tags mmdebug ./mm/...
 	@if [ -f build/SKIP ]; then echo; cat build/SKIP; fi

@@ -21,6 +21,10 @@ const (
 // timer: 25 ms of boot time for an error well under 0.1 %.
 const calibrationWindow = 25_000_000 // LAPIC counts (ns)
 
+// lapicTimeout gives up on a LAPIC timer that does not count: about 2 s
+// at 5 GHz.
+const lapicTimeout = 10_000_000_000
+
 // calibrateClock finds the TSC frequency and starts the system clock from
 // the TSC value at kernel entry.
 //
@@ -33,7 +37,9 @@ const calibrationWindow = 25_000_000 // LAPIC counts (ns)
 // clock.
 func calibrateClock() {
 	hz := uint64(0)
-	if kvmTSCInvariant() {
+	if maxLeaf, ok := kvmTSCInvariant(); ok && maxLeaf >= cpuidKVMTSCKHz {
+		// A leaf beyond the hypervisor's maximum would answer with
+		// some other leaf's data: ask only when it exists.
 		if khz, _, _, _ := arch.CPUID(cpuidKVMTSCKHz, 0); khz != 0 {
 			hz, ClockSource = uint64(khz)*1000, "kvm cpuid (invariant TSC)"
 		}
@@ -54,13 +60,15 @@ func calibrateClock() {
 	clock = c
 }
 
-func kvmTSCInvariant() bool {
-	_, b, c, d := arch.CPUID(cpuidHypervisorBase, 0)
+// kvmTSCInvariant reports whether this is KVM with an invariant TSC, and
+// KVM's largest CPUID leaf.
+func kvmTSCInvariant() (maxLeaf uint32, ok bool) {
+	maxLeaf, b, c, d := arch.CPUID(cpuidHypervisorBase, 0)
 	if b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d { // "KVMKVMKVM\0\0\0"
-		return false
+		return 0, false
 	}
 	_, _, _, apm := arch.CPUID(cpuidAPM, 0)
-	return apm&apmInvariantTSC != 0
+	return maxLeaf, apm&apmInvariantTSC != 0
 }
 
 // calibrateAgainstLAPIC runs the LAPIC timer one-shot from 2^32-1, masked,
@@ -74,8 +82,8 @@ func calibrateAgainstLAPIC() (uint64, error) {
 
 	tsc0, count0 := lapicSample()
 	for count0-lapicRead(lapicCurrentCount) < calibrationWindow {
-		if lapicRead(lapicCurrentCount) == 0 {
-			break
+		if lapicRead(lapicCurrentCount) == 0 || arch.RDTSC()-tsc0 > lapicTimeout {
+			break // a timer that does not count fails in tscHzFromCounter
 		}
 	}
 	tsc1, count1 := lapicSample()
@@ -101,6 +109,3 @@ func lapicSample() (tsc uint64, count uint32) {
 
 // TSCHz is the TSC frequency the system clock runs on.
 func TSCHz() uint64 { return clock.hz }
-
-// Uptime is the time since kernel entry, in nanoseconds.
-func Uptime() int64 { return nanotime() }

@@ -51,6 +51,7 @@ GLOBL	·gdtptr<>(SB), RODATA, $10
 // func cpuinit() — the runtime/goos.CPUInit target (build tag linkcpuinit).
 TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	CLI
+	CLD				// PVH leaves EFLAGS.DF unspecified
 	MOVL	BX, SI			// SI = hvm_start_info, kept until long mode
 	MOVL	$BOOT_STACK_TOP, SP
 
@@ -147,11 +148,15 @@ TEXT ·eip<>(SB),NOSPLIT|NOFRAME,$0
 	MOVL	0(SP), AX
 	RET
 
+// start64 continues cpuinit in 64-bit mode (no Go signature: it is only
+// ever entered by the far return above).
 TEXT ·start64<>(SB),NOSPLIT|NOFRAME,$0
 	MOVW	$0x10, AX
 	MOVW	AX, DS
 	MOVW	AX, ES
 	MOVW	AX, SS
+	MOVW	AX, FS			// the runtime sets FS's base (TLS) later
+	MOVW	AX, GS
 
 	MOVL	SI, SI			// zero-extend
 	MOVQ	SI, ·startInfoPA(SB)

@@ -10,10 +10,6 @@ import (
 // turns a write of v to its port into QEMU's exit status (v << 1) | 1.
 const debugExitPort arch.Port = 0xf4
 
-// MaxHaltStatus is the largest status Halt can report distinctly: QEMU's
-// exit status is (2N+1) & 0xff.
-const MaxHaltStatus = 127
-
 // Halt stops the machine with status n (0..MaxHaltStatus): QEMU exits with
 // status 2n+1. Without the isa-debug-exit device the CPU halts for ever.
 func Halt(n uint8) {

@@ -28,7 +28,8 @@ const (
 )
 
 func lapicReg(off uintptr) *uint32 {
-	return (*uint32)(unsafe.Pointer(uintptr(lapicBase) + off))
+	a := uintptr(lapicBase) + off
+	return *(**uint32)(unsafe.Pointer(&a)) // an MMIO address, identity-mapped
 }
 
 // lapicRead and lapicWrite access a LAPIC register; the atomics keep the

@@ -2,39 +2,42 @@ package boot
 
 // The physical memory map of Pagoda on QEMU microvm.
 //
-//	0x0000_0000 ┌───────────────────────────────┐
-//	            │ page 0 (never mapped)         │
-//	0x0000_1000 ├───────────────────────────────┤
-//	            │ low memory: firmware data,    │  reserved: the PVH start_info,
-//	            │ start_info, command line,     │  memory map and command line
-//	            │ BIOS areas (E820 holes)       │  live here; copied at boot
-//	0x0010_0000 ├───────────────────────────────┤
-//	            │ managed (mm/frame)            │
-//	0x0100_0000 ├───────────────────────────────┤ RuntimeStart (goos.RamStart)
-//	            │  +0x0000 boot PML4            │
-//	            │  +0x1000 boot PDPT            │  built by entry_tamago.s:
-//	            │  +0x2000 boot PT (0-2 MiB)    │  identity map of [0, 4 GiB),
-//	            │  +0x3000 boot PD x4           │  2 MiB pages, page 0 absent,
-//	            │  +0x7000 entry scratch        │  MMIO (>= 0xfe00_0000) uncached
-//	            │  ...     entry stack (top     │
-//	            │          +0xf000)             │
-//	            │  +0x1_0000 kernel text, data, │  the ELF, linked at
-//	            │  bss, then the Go heap        │  -T 0x0101_0000
-//	            │  ... Go stack at the top      │  (RamStackOffset below end)
-//	0x0700_0000 ├───────────────────────────────┤ DMAStart
-//	            │ DMA region (tamago/dma)       │  virtio rings and buffers
-//	0x0800_0000 ├───────────────────────────────┤ DMAStart + DMASize
-//	            │ managed (mm/frame)            │
-//	            │ ... up to the end of low RAM  │  (at most 3 GiB on microvm)
-//	            ├───────────────────────────────┤
-//	            │ 32-bit hole: virtio-mmio at   │
-//	            │ 0xfeb0_0000, IOAPIC, LAPIC    │
-//	0x1_0000_0000├──────────────────────────────┤
-//	            │ managed: RAM above 4 GiB      │  when -m exceeds low RAM
-//	            └───────────────────────────────┘
+//	0x0000_0000 +-------------------------------+
+//	            | page 0 (never mapped)         |
+//	0x0000_1000 +-------------------------------+
+//	            | low memory: firmware data,    |  reserved: the PVH start_info,
+//	            | start_info, command line,     |  memory map and command line
+//	            | BIOS areas (E820 holes)       |  live here; copied at boot
+//	0x0010_0000 +-------------------------------+
+//	            | managed (mm/frame)            |
+//	0x0100_0000 +-------------------------------+ RuntimeStart (goos.RamStart)
+//	            |  +0x0000 boot PML4            |
+//	            |  +0x1000 boot PDPT            |  built by entry_tamago.s:
+//	            |  +0x2000 boot PT (0-2 MiB)    |  identity map of [0, 4 GiB),
+//	            |  +0x3000 boot PD x4           |  2 MiB pages, page 0 absent,
+//	            |  +0x7000 entry scratch        |  MMIO (>= 0xfe00_0000) uncached;
+//	            |                               |  the kernel's own tables
+//	            |                               |  (kernel/kmap.go) replace them
+//	            |  ...     entry stack (top     |
+//	            |          +0xf000)             |
+//	            |  +0x1_0000 kernel text, data, |  the ELF, linked at
+//	            |  bss, then the Go heap        |  -T 0x0101_0000
+//	            |  ... Go stack at the top      |  (RamStackOffset below end)
+//	0x0700_0000 +-------------------------------+ DMAStart
+//	            | DMA region (tamago/dma)       |  virtio rings and buffers
+//	0x0800_0000 +-------------------------------+ DMAStart + DMASize
+//	            | managed (mm/frame)            |
+//	            | ... up to the end of low RAM  |  (at most 3 GiB on microvm)
+//	            +-------------------------------+
+//	            | 32-bit hole: virtio-mmio at   |
+//	            | 0xfeb0_0000, IOAPIC, LAPIC    |
+//	            +-------------------------------+ 0x1_0000_0000 (4 GiB)
+//	            | managed: RAM above 4 GiB      |  when -m exceeds low RAM
+//	            +-------------------------------+
 //
 // Only the E820 ranges of type RAM from the PVH memory map are ever used;
-// everything above is clipped against them.
+// everything above is clipped against them. Virtual memory is the identity
+// map of all of this, up to the mapping window at 32 TiB (kernel/kmap.go).
 const (
 	// RuntimeStart is goos.RamStart: where TamaGo's runtime region begins.
 	RuntimeStart PhysAddr = 0x0100_0000

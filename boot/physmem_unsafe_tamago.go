@@ -16,6 +16,7 @@ func readPhys(addr PhysAddr, p []byte) error {
 	if addr < PageSize || end < addr || end > 1<<32 {
 		return errUnmapped
 	}
-	copy(p, unsafe.Slice((*byte)(unsafe.Pointer(uintptr(addr))), len(p)))
+	src := *(**byte)(unsafe.Pointer(&addr)) // identity-mapped physical memory
+	copy(p, unsafe.Slice(src, len(p)))
 	return nil
 }

@@ -63,8 +63,14 @@ func (e *LineEditor) ReadLine() (string, error) {
 		lastCR := e.lastCR
 		e.lastCR = false
 		if e.esc > 0 {
-			e.escape(c)
-			continue
+			if c >= 0x20 && c != del {
+				e.escape(c)
+				continue
+			}
+			// A control character inside an escape sequence still acts
+			// (ECMA-48 5.4), and ends the sequence: a lone ESC does not
+			// swallow the Ctrl-C or the Enter after it.
+			e.esc = 0
 		}
 		switch {
 		case c == '\r':

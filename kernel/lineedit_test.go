@@ -1,3 +1,5 @@
+//go:build !tamago
+
 package kernel
 
 import (
@@ -47,6 +49,10 @@ func TestLineEditor(t *testing.T) {
 		{"ctrl-d inside a line is ignored", "ab\x04c\n", []string{"abc", "<EOF>"}, "abc\n"},
 		{"end of stream ends a partial line", "uptime", []string{"uptime", "<EOF>"}, "uptime\n"},
 		{"escape sequences ignored", "a\x1b[Ab\x1b[1;5Cc\x1bOPd\n", []string{"abcd", "<EOF>"}, "abcd\n"},
+		{"ctrl-c after a lone escape", "halt 3\x1b\x03echo ok\n", []string{"<INT>", "echo ok", "<EOF>"}, "halt 3^C\necho ok\n"},
+		{"enter after a lone escape", "echo a\x1b\rhelp\n", []string{"echo a", "help", "<EOF>"}, "echo a\nhelp\n"},
+		{"enter inside a CSI", "ab\x1b[1\ncd\n", []string{"ab", "cd", "<EOF>"}, "ab\ncd\n"},
+		{"backspace after escape", "ab\x1b\x7fc\n", []string{"ac", "<EOF>"}, "ab\b \bc\n"},
 		{"tab is a space", "echo\tx\n", []string{"echo x", "<EOF>"}, "echo x\n"},
 		{"other controls ignored", "a\x01\x02b\n", []string{"ab", "<EOF>"}, "ab\n"},
 	} {
@@ -68,4 +74,41 @@ func TestLineEditorMaxLine(t *testing.T) {
 	if n := strings.Count(echo, "\a"); n != 5 {
 		t.Errorf("%d bells, want 5", n)
 	}
+}
+
+// FuzzLineEditor: whatever the input, the editor ends; every line it
+// returns is at most MaxLine printable characters; and a line typed plainly
+// after any garbage and a Ctrl-C comes out intact.
+func FuzzLineEditor(f *testing.F) {
+	for _, s := range []string{"help\n", "a\x1b[A\x03b\r\n", "\x1b", "\x1b[", "x\x08\x7f\x15\x04"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, garbage string) {
+		lines, _ := edit(garbage + "\x03echo sentinel\n")
+		for _, l := range lines {
+			if len(l) > MaxLine {
+				t.Fatalf("line of %d bytes", len(l))
+			}
+			for i := 0; i < len(l); i++ {
+				if l[i] < 0x20 || l[i] >= 0x7f {
+					if l == "<EOF>" || l == "<INT>" {
+						break
+					}
+					t.Fatalf("control byte %#x in %q", l[i], l)
+				}
+			}
+		}
+		// Unless the garbage ended the input (Ctrl-D on an empty line),
+		// the sentinel line survives.
+		if lines[len(lines)-1] != "<EOF>" {
+			t.Fatalf("no end of input: %q", lines)
+		}
+		found := false
+		for _, l := range lines {
+			found = found || l == "echo sentinel"
+		}
+		if !found && !strings.Contains(garbage, "\x04") {
+			t.Fatalf("sentinel lost after %q: %q", garbage, lines)
+		}
+	})
 }

@@ -45,7 +45,8 @@ func (machineProbe) Crash(stack bool) {
 	if stack {
 		arch.CrashStack()
 	}
-	*(*uint64)(unsafe.Pointer(uintptr(8))) = 0x2a
+	addr := uintptr(8)
+	*(*uint64)(*(*unsafe.Pointer)(unsafe.Pointer(&addr))) = 0x2a
 }
 
 // MachineProbe returns the real machine's Prober.

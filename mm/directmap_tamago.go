@@ -9,5 +9,7 @@ import "unsafe"
 //
 // Preconditions: [p, p+n) is RAM the caller owns.
 func DirectMap(p PhysAddr, n uintptr) unsafe.Pointer {
-	return unsafe.Pointer(uintptr(p))
+	// The bits of p, reinterpreted as a pointer: the identity map makes
+	// a physical address its own virtual address.
+	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
 }

@@ -46,6 +46,10 @@ const (
 	cmdTimeout  = 30 * time.Second
 )
 
+// accel is the accelerator the boot tests use: ACCEL from the environment
+// (make test ACCEL=kvm), TCG by default.
+var accel = os.Getenv("ACCEL")
+
 // boot starts the kernel with o and waits for the first prompt. On test
 // failure the console log is printed.
 func boot(t *testing.T, o Options) *VM {
@@ -54,6 +58,7 @@ func boot(t *testing.T, o Options) *VM {
 		t.Skip(skipReason)
 	}
 	o.Kernel = kernelPath
+	o.Accel = accel
 	vm, err := Start(o)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +106,7 @@ func TestBootBanner(t *testing.T) {
 	vm := boot(t, Options{})
 	log := vm.Log()
 	for _, re := range []string{
-		`Pagoda on QEMU microvm: TSC \d+\.\d{3} MHz, TSC calibrated against the LAPIC timer`,
+		`Pagoda on QEMU microvm: TSC \d+\.\d{3} MHz, (TSC calibrated against the LAPIC timer|kvm cpuid \(invariant TSC\))\n`,
 		`BIOS-e820: \[mem 0x0000000000100000-0x000000003fffffff\] usable`,
 		`memory: 1023 MiB RAM, \d+ MiB managed`,
 		`boot to shell: \d+\.\d{3} ms`,
@@ -222,11 +227,16 @@ func TestPanicStatus(t *testing.T) {
 	if skipReason != "" {
 		t.Skip(skipReason)
 	}
-	vm, err := Start(Options{Kernel: kernelPath, Append: "pagoda.panic"})
+	vm, err := Start(Options{Kernel: kernelPath, Append: "pagoda.panic", Accel: accel})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer vm.Kill()
+	defer func() {
+		if t.Failed() {
+			t.Logf("console log:\n%s", vm.Log())
+		}
+	}()
 	status, err := vm.Wait(bootTimeout)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -29,8 +30,6 @@ type Options struct {
 	// Interactive multiplexes QEMU's monitor on stdio (Ctrl-A c) and lets
 	// the terminal's Ctrl-C through to the kernel.
 	Interactive bool
-	// Extra arguments appended to QEMU's command line.
-	Extra []string
 }
 
 // ErrOptions reports options QEMU cannot be started with.
@@ -40,8 +39,8 @@ var ErrOptions = errors.New("qemu: bad options")
 const Binary = "qemu-system-x86_64"
 
 // Machine is the QEMU machine type: microvm with the PVH option ROM for
-// -kernel, no legacy PIT or PIC, and the CMOS RTC the kernel calibrates
-// its clock against.
+// -kernel, no legacy PIT or PIC. The kernel calibrates its clock against
+// the LAPIC timer; the CMOS RTC is there for a wall clock to come.
 const Machine = "microvm,x-option-roms=on,pit=off,pic=off,rtc=on"
 
 // Args returns QEMU's arguments for o.
@@ -52,6 +51,9 @@ func (o Options) Args() ([]string, error) {
 	mem := o.Mem
 	if mem == "" {
 		mem = "1G"
+	}
+	if n, ok := memBytes(mem); ok && n < MinMem {
+		return nil, fmt.Errorf("%w: MEM=%s: the kernel needs at least 128M", ErrOptions, mem)
 	}
 	cpu := o.CPU
 	switch o.Accel {
@@ -103,7 +105,35 @@ func (o Options) Args() ([]string, error) {
 	if o.GDB {
 		args = append(args, "-s", "-S")
 	}
-	return append(args, o.Extra...), nil
+	return args, nil
+}
+
+// MinMem is the least RAM the kernel runs in: the Go runtime's region and
+// the DMA region end at 128 MiB (boot/memlayout.go).
+const MinMem = 128 << 20
+
+// memBytes parses QEMU's -m size: a number with an optional K, M, G or T
+// suffix (MiB without one). ok is false for what it cannot parse, which
+// is left for QEMU to judge.
+func memBytes(s string) (n uint64, ok bool) {
+	shift := uint(20)
+	if i := len(s) - 1; i >= 0 {
+		switch s[i] {
+		case 'K', 'k':
+			shift, s = 10, s[:i]
+		case 'M', 'm':
+			shift, s = 20, s[:i]
+		case 'G', 'g':
+			shift, s = 30, s[:i]
+		case 'T', 't':
+			shift, s = 40, s[:i]
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || v > 1<<(64-shift)-1 {
+		return 0, false
+	}
+	return v << shift, true
 }
 
 // Command returns QEMU's command for o, made to die with its parent.

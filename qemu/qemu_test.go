@@ -26,6 +26,12 @@ func TestArgs(t *testing.T) {
 		{"no kernel", Options{}, nil, true},
 		{"bad accel", Options{Kernel: "k", Accel: "hvf"}, nil, true},
 		{"comma in disk", Options{Kernel: "k", Disks: []string{"a,b.img"}}, nil, true},
+		{"too little memory", Options{Kernel: "k", Mem: "120M"}, nil, true},
+		{"too little memory, MiB", Options{Kernel: "k", Mem: "64"}, nil, true},
+		{"too little memory, KiB", Options{Kernel: "k", Mem: "131071K"}, nil, true},
+		{"just enough memory", Options{Kernel: "k", Mem: "128M"}, []string{"-m 128M"}, false},
+		{"memory in MiB", Options{Kernel: "k", Mem: "2048"}, []string{"-m 2048"}, false},
+		{"memory QEMU judges", Options{Kernel: "k", Mem: "1.5G"}, []string{"-m 1.5G"}, false},
 	} {
 		args, err := tc.o.Args()
 		if tc.bad {

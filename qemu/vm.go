@@ -94,9 +94,6 @@ func (vm *VM) Send(line string) error {
 	return err
 }
 
-// CloseInput closes the console's input (QEMU's stdin).
-func (vm *VM) CloseInput() error { return vm.stdin.Close() }
-
 // Expect waits until the console output after the cursor matches re and
 // moves the cursor past the match. It returns the output from the cursor
 // to the end of the match.

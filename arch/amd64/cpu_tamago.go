@@ -11,9 +11,6 @@ func Inb(p Port) uint8
 // Outb writes a byte to an I/O port (OUT DX, AL).
 func Outb(p Port, v uint8)
 
-// Inl reads a doubleword from an I/O port (IN EAX, DX).
-func Inl(p Port) uint32
-
 // Outl writes a doubleword to an I/O port (OUT DX, EAX).
 func Outl(p Port, v uint32)
 

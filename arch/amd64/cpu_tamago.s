@@ -16,13 +16,6 @@ TEXT ·Outb(SB),NOSPLIT,$0-3
 	OUTB
 	RET
 
-// func Inl(p Port) uint32
-TEXT ·Inl(SB),NOSPLIT,$0-12
-	MOVW	p+0(FP), DX
-	INL
-	MOVL	AX, ret+8(FP)
-	RET
-
 // func Outl(p Port, v uint32)
 TEXT ·Outl(SB),NOSPLIT,$0-8
 	MOVW	p+0(FP), DX

@@ -2,8 +2,6 @@
 
 package amd64
 
-import "unsafe"
-
 // Probe accessors load or store one byte at any address. A fault on their
 // memory access is fixed up through the exception table (FixupProbe), as
 // Linux's copy_from_user is: the accessor returns ok=false instead of the
@@ -35,8 +33,8 @@ var exceptionTable = []struct {
 func FixupProbe(f *TrapFrame) bool {
 	for _, e := range exceptionTable {
 		if f.RIP >= uint64(*e.entry) && f.RIP < uint64(*e.entry)+probeSpan {
-			*(*bool)(unsafe.Pointer(uintptr(f.RSP) + e.okOff)) = false
-			f.RIP = *(*uint64)(unsafe.Pointer(uintptr(f.RSP))) // RET
+			*(*bool)(at(uintptr(f.RSP) + e.okOff)) = false
+			f.RIP = *(*uint64)(at(uintptr(f.RSP))) // RET
 			f.RSP += 8
 			return true
 		}

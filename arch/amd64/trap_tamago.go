@@ -145,12 +145,16 @@ func SetSystemG(g uintptr) { systemG = g }
 
 func loadTables(gdtr, idtr uintptr, tss uint16)
 
+// at is the memory at address a: a stack slot of an interrupted frame, a
+// page to zero. The bits of a are reinterpreted as a pointer.
+func at(a uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)) }
+
 func faultTrampoline()
 func bugTrampoline()
 
 // dispatch runs on the system stack for every trap.
 func dispatch() {
-	handler((*TrapFrame)(unsafe.Pointer(trapFrame)), trapOnG0)
+	handler((*TrapFrame)(at(trapFrame)), trapOnG0)
 }
 
 // callFromFault rewrites the frame so that on return the interrupted
@@ -160,7 +164,7 @@ func dispatch() {
 // instruction itself.
 func (f *TrapFrame) callFromFault(target uintptr, a, b, c, d uint64) {
 	f.RSP -= 8
-	*(*uint64)(unsafe.Pointer(uintptr(f.RSP))) = f.RIP + 1
+	*(*uint64)(at(uintptr(f.RSP))) = f.RIP + 1
 	f.RAX, f.RBX, f.RCX, f.RDX = a, b, c, d
 	f.RIP = uint64(target)
 }

@@ -11,7 +11,7 @@ func zeroNonTemporal(p, n uintptr)
 // zeroGo is Go's own clear (runtime memclrNoHeapPointers), which picks
 // its method from the CPU's features.
 func zeroGo(p, n uintptr) {
-	clear(unsafe.Slice((*byte)(unsafe.Pointer(p)), n))
+	clear(unsafe.Slice((*byte)(at(p)), n))
 }
 
 // ZeroStrategy is one way of zeroing memory.

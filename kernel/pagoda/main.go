@@ -22,11 +22,14 @@ func main() {
 	for _, e := range m.StartInfo.Memmap {
 		fmt.Fprintf(out, "BIOS-e820: [mem 0x%016x-0x%016x] %s\n", e.Addr, e.Addr+e.Size-1, boot.E820TypeName(e.Type))
 	}
+	for _, err := range m.Errors {
+		fmt.Fprintf(out, "error: %v\n", err)
+	}
 	kernel.InitTraps()
 	frames, err := frame.New(m.Layout.Managed)
 	if err != nil {
 		// Without frames there is no memory management to run.
-		panic(err)
+		panic(fmt.Sprintf("cannot manage memory: %v", err))
 	}
 	kernelTable, err := kernel.TakeOverMMU(frames, m.Layout)
 	if err != nil {
@@ -40,9 +43,6 @@ func main() {
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
 	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)
-	for _, err := range m.Errors {
-		fmt.Fprintf(out, "error: %v\n", err)
-	}
 	if _, ok := m.Cmdline.Get("pagoda.panic"); ok {
 		// A testing aid: shows the panic path and its QEMU exit status.
 		panic("pagoda.panic on the command line")

@@ -1,3 +1,5 @@
+//go:build !tamago
+
 package pagetable_test
 
 // The tests run the page tables on the host simulator (mm/sim), whose MMU

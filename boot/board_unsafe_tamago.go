@@ -23,13 +23,6 @@ var ramStart uint64 = uint64(RuntimeStart)
 //go:linkname ramSize runtime/goos.RamSize
 var ramSize uint64 = RuntimeSize
 
-// Set by entry_tamago.s before the runtime starts; in DATA (non-zero
-// initial values) so that nothing can clear them after the entry code ran.
-var (
-	startInfoPA uint64 = ^uint64(0) // EBX at the PVH entry
-	bootTSC     uint64 = ^uint64(0) // TSC at the PVH entry
-)
-
 // clock is the system clock: nanoseconds since kernel entry (the entry code
 // stores the TSC at entry in clock.origin). Until calibration in hwinit1 it
 // assumes a 10 GHz TSC, so that early time runs slow and calibration only
@@ -50,8 +43,8 @@ func printk(c byte) {
 }
 
 // hwinit1 runs on the system stack once the scheduler is set up and before
-// any package init: the console, the clock and the firmware's description
-// of the machine.
+// any package init: the console and the clock. Code here must not defer,
+// allocate much, or format with fmt.
 //
 //go:linkname hwinit1 runtime/goos.Hwinit1
 func hwinit1() {
@@ -61,10 +54,13 @@ func hwinit1() {
 	goos.Exit = runtimeExit
 	goos.Idle = idle
 	calibrateClock()
-	readFirmware()
 }
 
 func init() {
+	// The firmware's tables are parsed here, in an ordinary goroutine:
+	// errors are formatted with fmt, which may not run in hwinit1 on the
+	// system stack (it defers). Nothing has touched low memory yet.
+	readFirmware()
 	// CPU exceptions (vectors 0-31) print their vector and the faulting
 	// Go source line, then panic. The paging issue replaces the #PF and
 	// #DF entries with Pagoda's own resumable handlers.
