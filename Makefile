@@ -5,12 +5,17 @@ MEM     ?= 1G
 ACCEL   ?= tcg
 APPEND  ?=
 DISKS   ?=
+# MMDEBUG=1 builds the kernel with -tags mmdebug: freed frames are
+# poisoned and checked, frame-state transitions verified.
+MMDEBUG ?=
 # Handed to the launcher through the environment, so that quotes in
 # APPEND (msg="a b") reach the kernel as typed.
 export MEM ACCEL APPEND DISKS
 
 KERNEL  := build/pagoda
-GOFLAGS_TAMAGO := -tags linkcpuinit,linkramstart -trimpath -ldflags "-T 0x01010000 -R 0x1000"
+TAGS    := linkcpuinit,linkramstart$(if $(MMDEBUG),$(comma)mmdebug)
+comma   := ,
+GOFLAGS_TAMAGO = -tags $(TAGS) -trimpath -ldflags "-T 0x01010000 -R 0x1000"
 TAMAGO_ENV := GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago
 
 # The TamaGo go command: resolved with the host go (which refuses `go tool`

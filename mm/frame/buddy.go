@@ -34,7 +34,8 @@ type Frame struct {
 }
 
 const (
-	flagHead = 1 << 0 // the record heads a block
+	flagHead     = 1 << 0 // the record heads a block
+	flagPoisoned = 1 << 1 // mmdebug: the free block was poisoned when freed
 	noFrame  = ^uint32(0)
 	// poisonByte fills freed frames under mmdebug (as Linux's PAGE_POISON).
 	poisonByte = 0xaa
@@ -105,9 +106,6 @@ func New(managed []mm.AddrRange) (*Allocator, error) {
 			a.frames[p-lo] = Frame{state: Kernel, order: uint8(order), flags: flagHead}
 			a.managed += 1 << order
 			a.pages[Kernel] += 1 << order
-			if debug {
-				poison(p, order)
-			}
 			a.release(p, order)
 			p += 1 << order
 		}
@@ -131,10 +129,11 @@ func (a *Allocator) Alloc(order int, s State) (mm.PFN, error) {
 	i := a.head[k]
 	a.unlink(i, k)
 	// Split: keep the lower half, free the upper half, down to order.
+	poisoned := a.frames[i].flags & flagPoisoned
 	for k > order {
 		k--
 		b := i + 1<<k
-		a.frames[b] = Frame{state: Free, order: uint8(k), flags: flagHead}
+		a.frames[b] = Frame{state: Free, order: uint8(k), flags: flagHead | poisoned}
 		a.push(b, k)
 	}
 	a.frames[i].order = uint8(order)
@@ -154,10 +153,34 @@ func (a *Allocator) Free(pfn mm.PFN, order int) {
 	if f.flags&flagHead == 0 || int(f.order) != order || f.state == Free || f.state == Reserved {
 		panic("frame.Free: not an allocated block of that order")
 	}
-	if debug {
-		poison(pfn, order)
-	}
 	a.release(pfn, order)
+	if debug {
+		// Poisoned after the merge, whole: the merged block's head
+		// carries the flag only if every part of it was poisoned.
+		poison(pfn, order)
+		a.markPoisoned(pfn, order)
+	}
+}
+
+// markPoisoned flags the free block now holding the just-poisoned block
+// (pfn, order) as poisoned when it is that block, or when every part of
+// what it merged with was poisoned too.
+func (a *Allocator) markPoisoned(pfn mm.PFN, order int) {
+	_, head, merged := a.StateOf(pfn)
+	if (head == pfn && merged == order) || a.allPoisoned(head, merged) {
+		a.frames[head-a.base].flags |= flagPoisoned
+	}
+}
+
+// allPoisoned: debug-only check that every frame of the block at head holds
+// the poison pattern in its first word.
+func (a *Allocator) allPoisoned(head mm.PFN, order int) bool {
+	for i := mm.PFN(0); i < 1<<order; i++ {
+		if *(*byte)(mm.DirectMap((head + i).Addr(), 1)) != poisonByte {
+			return false
+		}
+	}
+	return true
 }
 
 // take moves the free block at index i, already off its list, to state s.
@@ -168,7 +191,9 @@ func (a *Allocator) take(i uint32, order int, s State) {
 		if f.state != Free || f.flags&flagHead == 0 || int(f.order) != order {
 			panic("frame.take: block is not a free head of that order")
 		}
-		checkPoison(a.base+mm.PFN(i), order)
+		if f.flags&flagPoisoned != 0 {
+			checkPoison(a.base+mm.PFN(i), order)
+		}
 	}
 	*f = Frame{state: s, order: uint8(order), flags: flagHead, link: [2]uint32{noFrame, noFrame}}
 	n := uint64(1) << order

@@ -23,7 +23,9 @@
 // Each state transition happens in one function: take (Free → owner
 // state, in Alloc) and release (owner state → Free, in Free). With
 // -tags mmdebug, freed frames are poisoned and the poison is checked when
-// they are allocated again, and every transition is checked.
+// they are allocated again, and every transition is checked. Frames are
+// poisoned when freed, not at boot: New touches no frame but the table's,
+// so it runs before the kernel's page tables map all of RAM.
 //
 // Locking: the Allocator is not locked; callers serialize (the kernel holds
 // one lock around it; the fault path will take frames from reserves
