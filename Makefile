@@ -13,8 +13,8 @@ MMDEBUG ?=
 export MEM ACCEL APPEND DISKS
 
 KERNEL  := build/pagoda
-TAGS    := linkcpuinit,linkramstart$(if $(MMDEBUG),$(comma)mmdebug)
 comma   := ,
+TAGS    := linkcpuinit,linkramstart$(if $(MMDEBUG),$(comma)mmdebug)
 GOFLAGS_TAMAGO = -tags $(TAGS) -trimpath -ldflags "-T 0x01010000 -R 0x1000"
 TAMAGO_ENV := GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago
 
