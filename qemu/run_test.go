@@ -16,14 +16,7 @@ func TestRunCommandScripted(t *testing.T) {
 	if skipReason != "" {
 		t.Skip(skipReason)
 	}
-	root, err := Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "run")
-	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "qemu", "cmd", "run")).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRun(t)
 	for _, tc := range []struct {
 		name, script, append string
 		status               int
@@ -83,14 +76,7 @@ func TestRunCommandInteractive(t *testing.T) {
 	if skipReason != "" {
 		t.Skip(skipReason)
 	}
-	root, err := Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "run")
-	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "qemu", "cmd", "run")).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRun(t)
 	cmd := exec.Command("script", "-qfec", bin+" "+kernelPath, "/dev/null")
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -141,4 +127,18 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// buildRun builds the launcher (qemu/cmd/run) into a temporary directory.
+func buildRun(t *testing.T) string {
+	t.Helper()
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "run")
+	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "qemu", "cmd", "run")).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -36,7 +36,7 @@ type Frame struct {
 const (
 	flagHead     = 1 << 0 // the record heads a block
 	flagPoisoned = 1 << 1 // mmdebug: the free block was poisoned when freed
-	noFrame  = ^uint32(0)
+	noFrame      = ^uint32(0)
 	// poisonByte fills freed frames under mmdebug (as Linux's PAGE_POISON).
 	poisonByte = 0xaa
 )
@@ -195,7 +195,7 @@ func (a *Allocator) take(i uint32, order int, s State) {
 			checkPoison(a.base+mm.PFN(i), order)
 		}
 	}
-	*f = Frame{state: s, order: uint8(order), flags: flagHead, link: [2]uint32{noFrame, noFrame}}
+	*f = Frame{state: s, order: uint8(order), flags: flagHead, refs: 1, link: [2]uint32{noFrame, noFrame}}
 	n := uint64(1) << order
 	a.freePages -= n
 	a.pages[Free] -= n
@@ -321,3 +321,33 @@ func checkPoison(pfn mm.PFN, order int) {
 		}
 	}
 }
+
+// Reference counts. Alloc hands out a block with one reference; owners
+// that share it (copy-on-write after fork) take more. The count lives in
+// the block's head record.
+
+// block returns the head record of the allocated block starting at pfn.
+func (a *Allocator) block(pfn mm.PFN) *Frame {
+	f := &a.frames[a.index(pfn)]
+	if f.flags&flagHead == 0 || f.state == Free || f.state == Reserved {
+		panic("frame: reference to a frame that is not an allocated block")
+	}
+	return f
+}
+
+// IncRef takes another reference to the block at pfn.
+func (a *Allocator) IncRef(pfn mm.PFN) { a.block(pfn).refs++ }
+
+// DecRef drops a reference to the block at pfn and returns how many are
+// left; at 0 the caller frees the block.
+func (a *Allocator) DecRef(pfn mm.PFN) uint32 {
+	f := a.block(pfn)
+	if f.refs == 0 {
+		panic("frame.DecRef: no reference left")
+	}
+	f.refs--
+	return f.refs
+}
+
+// Refs is the reference count of the block at pfn.
+func (a *Allocator) Refs(pfn mm.PFN) uint32 { return a.block(pfn).refs }

@@ -281,3 +281,42 @@ func benchmarkAllocFree(b *testing.B, order int) {
 
 func BenchmarkAllocFreeOrder0(b *testing.B) { benchmarkAllocFree(b, 0) }
 func BenchmarkAllocFreeOrder9(b *testing.B) { benchmarkAllocFree(b, 9) }
+
+func TestRefs(t *testing.T) {
+	a := newTestAllocator(t, testRanges)
+	p, err := a.Alloc(0, Anon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Refs(p) != 1 {
+		t.Fatalf("fresh block has %d references", a.Refs(p))
+	}
+	a.IncRef(p)
+	a.IncRef(p)
+	if a.Refs(p) != 3 || a.DecRef(p) != 2 || a.DecRef(p) != 1 || a.DecRef(p) != 0 {
+		t.Fatal("reference counting is off")
+	}
+	for _, bad := range []func(){
+		func() { a.DecRef(p) },     // no reference left
+		func() { a.IncRef(p + 1) }, // not a block head
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			bad()
+		}()
+	}
+	a.Free(p, 0)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("IncRef of a free block did not panic")
+			}
+		}()
+		a.IncRef(p)
+	}()
+	check(t, a, testRanges)
+}

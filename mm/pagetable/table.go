@@ -223,36 +223,24 @@ func (t *Table) Unmap(va mm.VirtAddr, size PageSize) (mm.PhysAddr, error) {
 	return pa, nil
 }
 
+// isEmpty reports whether a table holds nothing: no present entry and no
+// software leaf (a non-present entry with data, see Set).
 func isEmpty(tbl *[entries]PTE) bool {
 	for _, e := range tbl {
-		if e&Present != 0 {
+		if e != 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// leaf returns the leaf entry mapping va and its size, or nil.
+// leaf returns the present leaf entry mapping va and its size, or nil.
 func (t *Table) leaf(va mm.VirtAddr) (*PTE, PageSize) {
-	if !Canonical(va) {
+	p, s := t.leafSlot(va)
+	if p == nil || *p&Present == 0 {
 		return nil, 0
 	}
-	tbl := table(t.root)
-	for level := levels - 1; level >= 0; level-- {
-		e := &tbl[index(va, level)]
-		switch {
-		case *e&Present == 0:
-			return nil, 0
-		case level == 0:
-			return e, Size4K
-		case level == 1 && *e&Huge != 0:
-			return e, Size2M
-		case *e&Huge != 0:
-			return nil, 0 // a 1 GiB page: never made by Pagoda
-		}
-		tbl = table(e.Addr())
-	}
-	return nil, 0
+	return p, s
 }
 
 // permissionMask is what Protect may change.
@@ -374,4 +362,98 @@ func (t *Table) Walk(va mm.VirtAddr) Walk {
 		tpa = e.Addr()
 	}
 	return w
+}
+
+// Leaf returns the leaf entry for va and its size, present or not: ok is
+// false when no table reaches va's leaf level. A non-present leaf may hold
+// software data (SoftPTE); the MMU ignores it.
+func (t *Table) Leaf(va mm.VirtAddr) (e PTE, size PageSize, ok bool) {
+	p, s := t.leafSlot(va)
+	if p == nil {
+		return 0, 0, false
+	}
+	return *p, s, true
+}
+
+// leafSlot returns the slot of va's leaf: the PTE when a page table
+// covers va, the PDE when a 2 MiB page does; nil otherwise.
+func (t *Table) leafSlot(va mm.VirtAddr) (*PTE, PageSize) {
+	if !Canonical(va) {
+		return nil, 0
+	}
+	tbl := table(t.root)
+	for level := levels - 1; level >= 0; level-- {
+		e := &tbl[index(va, level)]
+		switch {
+		case level == 0:
+			return e, Size4K
+		case *e&Present == 0:
+			return nil, 0
+		case level == 1 && *e&Huge != 0:
+			return e, Size2M
+		case *e&Huge != 0:
+			return nil, 0
+		}
+		tbl = table(e.Addr())
+	}
+	return nil, 0
+}
+
+// Set replaces the 4 KiB leaf for va with e, which may be non-present
+// software data (a PROT_NONE page, later a swap entry), and invalidates
+// the TLB. The page table covering va must exist: after Map, Set changes
+// the leaf in place (copy-on-write, protection); Set never creates or
+// frees tables. A leaf set non-present keeps its table alive: Unmap of
+// that address (or Clear) removes it.
+func (t *Table) Set(va mm.VirtAddr, e PTE) error {
+	if err := checkArgs(va, Size4K); err != nil {
+		return err
+	}
+	p, s := t.leafSlot(va)
+	if p == nil || s != Size4K {
+		return fmt.Errorf("%w: no page table for %v", ErrNotMapped, va)
+	}
+	if e&Present != 0 && e&Huge != 0 {
+		return fmt.Errorf("%w: Set with PS", ErrInvalid)
+	}
+	old := *p
+	*p = e
+	if old&Present != 0 {
+		invalidate(va, 1)
+	}
+	return nil
+}
+
+// Clear removes the 4 KiB leaf for va, present or not, returning what it
+// held, and frees tables left empty, as Unmap does.
+func (t *Table) Clear(va mm.VirtAddr) (PTE, error) {
+	p, s := t.leafSlot(va)
+	if p == nil || s != Size4K || *p == 0 {
+		return 0, fmt.Errorf("%w: %v", ErrNotMapped, va)
+	}
+	old := *p
+	if old&Present != 0 {
+		_, err := t.Unmap(va, Size4K)
+		return old, err
+	}
+	// A software leaf: make it present for Unmap's bookkeeping, which
+	// then clears it and frees the tables it leaves empty.
+	*p = Present
+	_, err := t.Unmap(va, Size4K)
+	return old, err
+}
+
+// Root entries. RootEntries exposes the PML4 to the code that shares its
+// kernel half between tables (mm/vm): entries outside the caller's own
+// range point to tables the caller does not own.
+func (t *Table) RootEntries() *[entries]PTE { return table(t.root) }
+
+// Release frees the PML4. Every entry must be clear: the caller has
+// unmapped its pages and cleared the entries it shared.
+func (t *Table) Release() {
+	if !isEmpty(table(t.root)) {
+		panic("pagetable.Release: PML4 still has entries")
+	}
+	t.src.FreeTable(t.root)
+	t.root = 0
 }
