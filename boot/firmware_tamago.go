@@ -5,6 +5,8 @@ package boot
 import (
 	"fmt"
 	"time"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
 )
 
 // Machine is what the firmware told the kernel, read once at boot.
@@ -50,6 +52,9 @@ type Board struct{}
 
 // Uptime is the time since kernel entry.
 func (Board) Uptime() time.Duration { return time.Duration(nanotime()) }
+
+// Cycles reads the TSC.
+func (Board) Cycles() uint64 { return arch.RDTSC() }
 
 // Halt stops the machine; QEMU exits with status 2*status+1.
 func (Board) Halt(status uint8) { Halt(status) }

@@ -32,7 +32,7 @@ func (c *Command) Synopsis() string {
 // Commands is the command table, in the order help lists it. New commands
 // are added here and nowhere else.
 func Commands() []Command {
-	return []Command{
+	return append([]Command{
 		{Name: "help", Help: "list the commands", MaxArgs: 0, Run: cmdHelp},
 		{Name: "echo", Usage: "[WORD...]", Help: "print the words, separated by single spaces", MaxArgs: -1, Run: cmdEcho},
 		{Name: "uptime", Help: "print the seconds since boot, with nanosecond precision", MaxArgs: 0, Run: cmdUptime},
@@ -45,8 +45,9 @@ func Commands() []Command {
 		{Name: "poke", Usage: "ADDR STRING...", Help: "store the string's bytes at ADDR through real stores; a fault is reported, not fatal", MinArgs: 2, MaxArgs: -1, Run: cmdPoke},
 		{Name: "selftest", Usage: "NAME", Help: "run a self-test: paging (100000 demand faults on 4 KiB pages, then on 2 MiB pages) or tlb (INVLPG against a full flush)", MinArgs: 1, MaxArgs: 1, Run: cmdSelftest},
 		{Name: "crash", Usage: "[stack]", Help: "make a deliberate kernel-bug fault (a write to address 8, or a stack overflow): full report, then the panic exit status", MaxArgs: 1, Run: cmdCrash},
+	}, append(vmCommands(), []Command{
 		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
-	}
+	}...)...)
 }
 
 func cmdHelp(sh *Shell, _ []string) error {
@@ -97,6 +98,11 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"MemFree", free},
 		// Nothing is reclaimable yet: all of it is free memory.
 		{"MemAvailable", free},
+		// Frames of anonymous memory, each counted once however many
+		// address spaces map it; file-backed pages (Mapped) come with
+		// the file-mapping issue.
+		{"AnonPages", st.Pages[frame.Anon] << mm.PageShift},
+		{"Mapped", 0},
 		{"PageTables", st.Pages[frame.PageTable] << mm.PageShift},
 		// Pagoda's own: the frame table, one 16-byte record a frame.
 		{"FrameTable", st.Table.Size()},

@@ -63,6 +63,11 @@ func InitTraps() {
 
 func handleTrap(f *arch.TrapFrame, onG0 bool) {
 	var cr2 uint64
+	if f.Vector == arch.VectorGeneralProtection && arch.FixupProbe(f) {
+		// A probe of a non-canonical address raises #GP, not #PF.
+		lastProbeFault.addr, lastProbeFault.code = 0, 0
+		return
+	}
 	if f.Vector == arch.VectorPageFault {
 		cr2 = arch.CR2()
 		if arch.FixupProbe(f) {

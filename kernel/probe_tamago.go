@@ -12,7 +12,28 @@ import (
 // stores fixed up through the exception table.
 type machineProbe struct{}
 
+// nonCanonical reports the first non-canonical byte of [addr, addr+n):
+// accessing it would raise #GP, not #PF. The canonical addresses are
+// [0, 2^47) and [2^64-2^47, 2^64).
+func nonCanonical(addr uint64, n int) (*arch.FaultError, bool) {
+	const lowEnd, highStart = 1 << 47, ^uint64(0) - (1 << 47) + 1
+	last := addr + uint64(n) - 1
+	var bad uint64
+	switch {
+	case addr >= lowEnd && addr < highStart:
+		bad = addr
+	case addr < lowEnd && last >= lowEnd:
+		bad = lowEnd
+	default:
+		return nil, false
+	}
+	return &arch.FaultError{Addr: bad, Reason: arch.ReasonNotMapped}, true
+}
+
 func (machineProbe) Peek(addr uint64, p []byte) (int, *arch.FaultError) {
+	if fe, bad := nonCanonical(addr, len(p)); bad {
+		return 0, fe
+	}
 	n, ok := arch.Peek(uintptr(addr), p)
 	if ok {
 		return n, nil
@@ -21,6 +42,10 @@ func (machineProbe) Peek(addr uint64, p []byte) (int, *arch.FaultError) {
 }
 
 func (machineProbe) Poke(addr uint64, p []byte) (int, *arch.FaultError) {
+	if fe, bad := nonCanonical(addr, len(p)); bad {
+		fe.Access = arch.Write
+		return 0, fe
+	}
 	n, ok := arch.Poke(uintptr(addr), p)
 	if ok {
 		return n, nil

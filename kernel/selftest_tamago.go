@@ -16,6 +16,15 @@ import (
 // Selftests returns the kernel's self-tests, run by the shell's selftest.
 func Selftests(frames *frame.Allocator, kernel *pt.Table) func(sh *Shell, name string) error {
 	return func(sh *Shell, name string) error {
+		// The self-tests map into the kernel's own table: it is made
+		// current for them, and the address space and its resolver come
+		// back afterwards.
+		resolver := WindowResolver
+		defer func() { WindowResolver = resolver }()
+		if sh.cfg.Spaces != nil {
+			arch.LoadCR3(uint64(kernel.Root()))
+			defer arch.LoadCR3(uint64(sh.cfg.Spaces.Current().Root()))
+		}
 		switch name {
 		case "paging":
 			return selftestPaging(sh, frames, kernel)

@@ -20,6 +20,8 @@ const Prompt = "pagoda> "
 type Machine interface {
 	// Uptime is the time since the kernel was entered.
 	Uptime() time.Duration
+	// Cycles reads the CPU's cycle counter (the TSC).
+	Cycles() uint64
 	// Halt stops the machine with status (0..127). On bare metal it
 	// does not return.
 	Halt(status uint8)
@@ -39,6 +41,10 @@ type Config struct {
 	Kernel *pagetable.Table
 	// Probe reaches memory at arbitrary addresses for peek and poke.
 	Probe Prober
+	// Spaces are the address spaces; Window reaches the current one's
+	// memory with real loads and stores. nil: no address spaces.
+	Spaces *Spaces
+	Window WindowMemory
 	// Selftest runs a named self-test; nil when there are none.
 	Selftest func(sh *Shell, name string) error
 	// Cmdline is the kernel command line.

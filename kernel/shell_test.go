@@ -21,6 +21,7 @@ type fakeMachine struct {
 }
 
 func (m *fakeMachine) Uptime() time.Duration { return m.uptime }
+func (m *fakeMachine) Cycles() uint64        { return uint64(m.uptime) }
 func (m *fakeMachine) Halt(s uint8)          { m.halts = append(m.halts, s) }
 
 // runShell feeds input to a shell until it halts or the input ends, and
@@ -79,6 +80,8 @@ func TestShellCommands(t *testing.T) {
 			`(?m)^MemTotal:        1048576 kB$`,
 			`(?m)^MemFree:           16304 kB$`,
 			`(?m)^MemAvailable:      16304 kB$`,
+			`(?m)^AnonPages:             0 kB$`,
+			`(?m)^Mapped:                0 kB$`,
 			`(?m)^PageTables:           16 kB$`,
 			`(?m)^FrameTable:           64 kB$`,
 		}, []uint8{0}},

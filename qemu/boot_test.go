@@ -139,7 +139,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("cmdline: %q", got)
 	}
 	mi := run(t, vm, "meminfo")
-	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nPageTables: +\d+ kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
+	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nAnonPages: +0 kB\nMapped: +0 kB\nPageTables: +\d+ kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
 		t.Errorf("meminfo: %q", mi)
 	}
 	// buddyinfo's free blocks add up to MemFree.
@@ -514,5 +514,122 @@ func TestSelftestTLB(t *testing.T) {
 		t.Fatalf("selftest tlb:\n%s", out)
 	}
 	t.Log(out)
+	halt(t, vm, 0)
+}
+
+// Address spaces (issue 4): demand-zero of 256 MiB shows in meminfo and
+// goes back on munmap; fork isolation both ways; a write to a read-only
+// mapping is a fault: line; MAP_FIXED replaces; a partial munmap leaves
+// two VMAs and a hole that faults.
+func TestAddressSpaces(t *testing.T) {
+	vm := boot(t, Options{})
+	anon := func() int {
+		m := regexp.MustCompile(`AnonPages: +(\d+) kB`).FindStringSubmatch(run(t, vm, "meminfo"))
+		if m == nil {
+			t.Fatal("no AnonPages in meminfo")
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	expect := func(line, want string) {
+		t.Helper()
+		if got := run(t, vm, line); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", line, got, want)
+		}
+	}
+	addr := strings.TrimSpace(run(t, vm, "mmap 256M rw private,anon"))
+	if !regexp.MustCompile(`^0x[0-9a-f]+$`).MatchString(addr) {
+		t.Fatalf("mmap printed %q", addr)
+	}
+	before := anon()
+	out := run(t, vm, "touch "+addr+" 256M w")
+	if !regexp.MustCompile(`^touched 65536 pages: 65536 faults, \d+ ns, \d+ ns/page, \d+ cycles/page\n$`).MatchString(out) {
+		t.Errorf("touch: %q", out)
+	}
+	t.Logf("demand-zero: %s", strings.TrimSpace(out))
+	if got := anon() - before; got != 256<<10 {
+		t.Errorf("AnonPages grew by %d kB, want %d", got, 256<<10)
+	}
+	expect("munmap "+addr+" 256M", "")
+	if got := anon(); got != before {
+		t.Errorf("AnonPages %d kB after munmap, want %d", got, before)
+	}
+
+	// Fork isolation.
+	a := strings.TrimSpace(run(t, vm, "mmap 64K rw private,anon"))
+	expect("fill "+a+" 64K 7", "")
+	if id := strings.TrimSpace(run(t, vm, "fork")); id != "2" {
+		t.Fatalf("fork printed %q", id)
+	}
+	expect("as switch 2", "")
+	expect("check "+a+" 64K 7", "ok\n")
+	expect("fill "+a+" 32K 9", "")
+	expect("as switch 1", "")
+	expect("check "+a+" 64K 7", "ok\n")
+	expect("fill "+a+" 64K 11", "")
+	expect("as switch 2", "")
+	expect("check "+a+" 32K 9", "ok\n")
+	if got := run(t, vm, "check "+a+" 64K 9"); !strings.HasPrefix(got, "mismatch at ") {
+		t.Errorf("child's second half should still hold the parent's old pattern: %q", got)
+	}
+	out = run(t, vm, "as")
+	if !regexp.MustCompile(`(?m)^1 +1 +64 kB$`).MatchString(out) || !regexp.MustCompile(`(?m)^2 +1 +64 kB \*$`).MatchString(out) {
+		t.Errorf("as:\n%s", out)
+	}
+	expect("as switch 1", "")
+	expect("as free 2", "")
+	if got := run(t, vm, "as free 1"); !strings.HasPrefix(got, "error: as: cannot free the current address space") {
+		t.Errorf("as free 1: %q", got)
+	}
+
+	// A write to a read-only mapping is a fault, and the shell goes on.
+	expect("mprotect "+a+" 4K r", "")
+	if got := run(t, vm, "fill "+a+" 8 1"); !regexp.MustCompile(`^fault: write of ` + a + `: protection violation \(at 0x[0-9a-f]+: mov qword ptr \[.+\], .+\)\n$`).MatchString(got) {
+		t.Errorf("write to read-only: %q", got)
+	}
+	expect("echo alive", "alive\n")
+
+	// MAP_FIXED over an existing mapping replaces it (zero-filled again).
+	base, _ := strconv.ParseUint(a[2:], 16, 64)
+	p := func(off uint64) string { return fmt.Sprintf("%#x", base+off) }
+	expect("mmap 4K rw private,anon,fixed="+p(0x2000), p(0x2000)+"\n")
+	if got := run(t, vm, "check "+p(0x2000)+" 8 11"); !strings.HasPrefix(got, "mismatch at "+p(0x2000)) {
+		t.Errorf("MAP_FIXED did not replace the old page: %q", got)
+	}
+	expect("check "+p(0x3000)+" 4K 11", "ok\n")
+	if got := run(t, vm, "mmap 4K rw private,anon,fixed="+p(0x2000)+",noreplace"); !strings.HasPrefix(got, "error: mmap: vm: mapping exists") {
+		t.Errorf("noreplace: %q", got)
+	}
+
+	// munmap in the middle of a VMA: two VMAs around a hole that faults.
+	expect("munmap "+p(0x8000)+" 4K", "")
+	maps := run(t, vm, "maps")
+	for _, re := range []string{
+		// the replaced page merged with its rw neighbours
+		fmt.Sprintf(`(?m)^%x-%x r--p 00000000 00:00 0$`, base, base+0x1000),
+		fmt.Sprintf(`(?m)^%x-%x rw-p 00000000 00:00 0$`, base+0x1000, base+0x8000),
+		fmt.Sprintf(`(?m)^%x-[0-9a-f]+ rw-p 00000000 00:00 0$`, base+0x9000),
+	} {
+		if !regexp.MustCompile(re).MatchString(maps) {
+			t.Errorf("maps lacks %s:\n%s", re, maps)
+		}
+	}
+	if got := run(t, vm, "touch "+p(0x8000)+" 4K r"); !strings.HasPrefix(got, "fault: read of "+p(0x8000)+": not mapped") {
+		t.Errorf("the hole: %q", got)
+	}
+	expect("mincore "+p(0)+" 32K", "11111111\n")
+	if got := run(t, vm, "mincore "+p(0)+" 40K"); !strings.HasPrefix(got, "error: mincore: vm: cannot allocate memory") {
+		t.Errorf("mincore over the hole: %q", got)
+	}
+	vmstat := run(t, vm, "vmstat")
+	for _, name := range []string{"pgfault", "pgalloc", "pgfree", "cow_fault", "zero_page_fault"} {
+		if !regexp.MustCompile(`(?m)^` + name + ` \d+$`).MatchString(vmstat) {
+			t.Errorf("vmstat lacks %s:\n%s", name, vmstat)
+		}
+	}
+	if got := run(t, vm, "fill 0x7ffffffff0000 64K 7"); !strings.HasPrefix(got, "error: fill: [0x7ffffffff0000, +0x10000) is outside the mapping window") {
+		t.Errorf("out of window: %q", got)
+	}
+	expect("peek 0x7ffffffffff8 16", "fault: read of 0x800000000000: not mapped\n")
 	halt(t, vm, 0)
 }

@@ -19,8 +19,9 @@ type TrapFrame struct {
 
 // Exception vectors (SDM 3A 6.15).
 const (
-	VectorDoubleFault = 8
-	VectorPageFault   = 14
+	VectorDoubleFault       = 8
+	VectorGeneralProtection = 13
+	VectorPageFault         = 14
 )
 
 // VectorNames names the exception vectors 0-31.

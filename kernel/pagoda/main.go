@@ -39,6 +39,10 @@ func main() {
 	if ceiling, err := kernel.MeasureTLBCeiling(nil, frames, kernelTable); err == nil {
 		fmt.Fprintf(out, "tlb: invalidating more than %d pages flushes the whole TLB (measured)\n", ceiling)
 	}
+	spaces, window, err := kernel.StartSpaces(frames, kernelTable.Root())
+	if err != nil {
+		panic(fmt.Sprintf("cannot make address spaces: %v", err))
+	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
@@ -58,6 +62,8 @@ func main() {
 		Frames:   frames,
 		Kernel:   kernelTable,
 		Probe:    kernel.MachineProbe(),
+		Spaces:   spaces,
+		Window:   window,
 		Selftest: kernel.Selftests(frames, kernelTable),
 		Cmdline:  m.Cmdline,
 	})

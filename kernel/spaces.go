@@ -1,0 +1,148 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/vm"
+)
+
+// Spaces is the kernel's set of address spaces. One is current: its PML4
+// is in CR3, and the mapping window's faults go to it. The shell's memory
+// commands act on the current one.
+type Spaces struct {
+	MM      *vm.MM
+	spaces  []*vm.AddressSpace // by ID
+	current *vm.AddressSpace
+	// load makes a PML4 current: CR3 on bare metal, the simulated CPU
+	// on the host.
+	load func(root mm.PhysAddr)
+	// freed keeps the counters of destroyed address spaces for vmstat.
+	freed vm.Stats
+}
+
+// ErrNoSpace is returned for an address-space ID that does not exist.
+var ErrNoSpace = errors.New("no such address space")
+
+// NewSpaces makes the first address space and makes it current.
+func NewSpaces(m *vm.MM, load func(root mm.PhysAddr)) (*Spaces, error) {
+	s := &Spaces{MM: m, load: load}
+	as, err := s.New()
+	if err != nil {
+		return nil, err
+	}
+	s.switchTo(as)
+	return s, nil
+}
+
+// New makes an empty address space.
+func (s *Spaces) New() (*vm.AddressSpace, error) {
+	as, err := s.MM.NewAddressSpace()
+	if err != nil {
+		return nil, err
+	}
+	s.spaces = append(s.spaces, as)
+	return as, nil
+}
+
+// Current is the current address space.
+func (s *Spaces) Current() *vm.AddressSpace { return s.current }
+
+// List returns the address spaces by ID.
+func (s *Spaces) List() []*vm.AddressSpace { return slices.Clone(s.spaces) }
+
+func (s *Spaces) find(id int) (int, error) {
+	for i, as := range s.spaces {
+		if as.ID == id {
+			return i, nil
+		}
+	}
+	return -1, fmt.Errorf("%w: %d", ErrNoSpace, id)
+}
+
+// Switch makes address space id current.
+func (s *Spaces) Switch(id int) error {
+	i, err := s.find(id)
+	if err != nil {
+		return err
+	}
+	s.switchTo(s.spaces[i])
+	return nil
+}
+
+func (s *Spaces) switchTo(as *vm.AddressSpace) {
+	s.current = as
+	s.load(as.Root())
+}
+
+// Free destroys address space id, which must not be current.
+func (s *Spaces) Free(id int) error {
+	i, err := s.find(id)
+	if err != nil {
+		return err
+	}
+	as := s.spaces[i]
+	if as == s.current {
+		return errors.New("cannot free the current address space: switch to another first")
+	}
+	addStats(&s.freed, as.Stats)
+	as.Destroy()
+	s.spaces = slices.Delete(s.spaces, i, i+1)
+	return nil
+}
+
+// Fork makes a copy-on-write child of the current address space.
+func (s *Spaces) Fork() (*vm.AddressSpace, error) {
+	child, err := s.current.Fork()
+	if err != nil {
+		return nil, err
+	}
+	s.spaces = append(s.spaces, child)
+	return child, nil
+}
+
+// Resolve is the mapping window's fault resolver: the current address
+// space handles the fault. It runs on the fault path.
+func (s *Spaces) Resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason) {
+	access := vm.Read
+	switch {
+	case code&arch.PFFetch != 0:
+		access = vm.Exec
+	case code&arch.PFWrite != 0:
+		access = vm.Write
+	}
+	switch s.current.HandleFault(va, access) {
+	case vm.Resolved:
+		return true, 0
+	case vm.SegvProtection:
+		return false, arch.ReasonProtection
+	case vm.OOM:
+		return false, arch.ReasonNoMemory
+	}
+	return false, arch.ReasonNotMapped
+}
+
+// Totals sums the counters of every address space, freed ones included.
+func (s *Spaces) Totals() vm.Stats {
+	t := s.freed
+	for _, as := range s.spaces {
+		addStats(&t, as.Stats)
+	}
+	return t
+}
+
+func addStats(t *vm.Stats, s vm.Stats) {
+	t.Faults += s.Faults
+	t.ZeroFaults += s.ZeroFaults
+	t.AnonFaults += s.AnonFaults
+	t.COWFaults += s.COWFaults
+	t.COWReused += s.COWReused
+	t.SharedFaults += s.SharedFaults
+	t.Segv += s.Segv
+	t.OOM += s.OOM
+	t.PagesAlloced += s.PagesAlloced
+	t.PagesFreed += s.PagesFreed
+}

@@ -1,0 +1,460 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/vm"
+)
+
+// WindowMemory makes real loads and stores in the mapping window of the
+// current address space: every fault they take is a real fault, resolved
+// by the address space or raised as a *arch.FaultError panic.
+type WindowMemory interface {
+	Load64(va uint64) uint64
+	Store64(va uint64, v uint64)
+	// Touch makes one access at va: a byte load, or a store of a zero
+	// byte. (A read-modify-write that kept the byte would fault twice
+	// under QEMU's TCG, which loads before it stores.)
+	Touch(va uint64, write bool)
+}
+
+// vmCommands are the address-space commands of the command table.
+func vmCommands() []Command {
+	return []Command{
+		{Name: "mmap", Usage: "LEN PROT FLAGS", Help: "map LEN bytes (PROT: none or rwx letters; FLAGS: private|shared,anon[,fixed=ADDR,noreplace,populate,noreserve]); prints the address", MinArgs: 3, MaxArgs: 3, Run: cmdMmap},
+		{Name: "munmap", Usage: "ADDR LEN", Help: "unmap [ADDR, ADDR+LEN)", MinArgs: 2, MaxArgs: 2, Run: cmdMunmap},
+		{Name: "mprotect", Usage: "ADDR LEN PROT", Help: "change the protection of [ADDR, ADDR+LEN)", MinArgs: 3, MaxArgs: 3, Run: cmdMprotect},
+		{Name: "madvise", Usage: "ADDR LEN ADVICE", Help: "advise on [ADDR, ADDR+LEN): normal, random, sequential, willneed, dontneed", MinArgs: 3, MaxArgs: 3, Run: cmdMadvise},
+		{Name: "mincore", Usage: "ADDR LEN", Help: "print 1 (resident) or 0 for each page of [ADDR, ADDR+LEN)", MinArgs: 2, MaxArgs: 2, Run: cmdMincore},
+		{Name: "fill", Usage: "ADDR LEN SEED", Help: "write a pattern made from SEED and each 8-byte word's address over [ADDR, ADDR+LEN)", MinArgs: 3, MaxArgs: 3, Run: cmdFill},
+		{Name: "check", Usage: "ADDR LEN SEED", Help: "verify fill's pattern: ok, or the first mismatching address", MinArgs: 3, MaxArgs: 3, Run: cmdCheck},
+		{Name: "touch", Usage: "ADDR LEN r|w", Help: "read a byte, or write a zero byte, in each page of [ADDR, ADDR+LEN); print pages, faults and time", MinArgs: 3, MaxArgs: 3, Run: cmdTouch},
+		{Name: "maps", Help: "the current address space's mappings, as /proc/PID/maps", MaxArgs: 0, Run: cmdMaps},
+		{Name: "as", Usage: "[new | switch ID | free ID]", Help: "list address spaces (* is current), or make, switch to or free one", MaxArgs: 2, Run: cmdAs},
+		{Name: "fork", Help: "make a copy-on-write child of the current address space; prints its id", MaxArgs: 0, Run: cmdFork},
+		{Name: "vmstat", Help: "memory event counters, one per line (name value)", MaxArgs: 0, Run: cmdVmstat},
+	}
+}
+
+func (sh *Shell) spaces() (*Spaces, error) {
+	if sh.cfg.Spaces == nil {
+		return nil, errors.New("no address spaces in this kernel")
+	}
+	return sh.cfg.Spaces, nil
+}
+
+func (sh *Shell) currentSpace() (*vm.AddressSpace, error) {
+	s, err := sh.spaces()
+	if err != nil {
+		return nil, err
+	}
+	return s.Current(), nil
+}
+
+// parseProt parses "none" or letters from "rwx".
+func parseProt(s string) (vm.Prot, error) {
+	if s == "none" {
+		return vm.ProtNone, nil
+	}
+	var p vm.Prot
+	for _, c := range s {
+		var bit vm.Prot
+		switch c {
+		case 'r':
+			bit = vm.ProtRead
+		case 'w':
+			bit = vm.ProtWrite
+		case 'x':
+			bit = vm.ProtExec
+		default:
+			return 0, fmt.Errorf("bad protection %q: none, or letters from rwx", s)
+		}
+		if p&bit != 0 {
+			return 0, fmt.Errorf("bad protection %q: %c twice", s, c)
+		}
+		p |= bit
+	}
+	if p == 0 {
+		return 0, fmt.Errorf("bad protection %q", s)
+	}
+	return p, nil
+}
+
+// parseMapFlags parses the comma list of mmap's FLAGS.
+func parseMapFlags(s string) (vm.Flags, mm.VirtAddr, error) {
+	var f vm.Flags
+	var addr uint64
+	for _, w := range strings.Split(s, ",") {
+		name, val, hasVal := strings.Cut(w, "=")
+		var bit vm.Flags
+		switch name {
+		case "private":
+			bit = vm.MapPrivate
+		case "shared":
+			bit = vm.MapShared
+		case "anon":
+			bit = vm.MapAnonymous
+		case "fixed":
+			bit = vm.MapFixed
+		case "noreplace":
+			bit = vm.MapFixedNoReplace
+		case "populate":
+			bit = vm.MapPopulate
+		case "noreserve":
+			bit = vm.MapNoReserve
+		default:
+			return 0, 0, fmt.Errorf("unknown flag %q", name)
+		}
+		if hasVal != (name == "fixed") {
+			return 0, 0, fmt.Errorf("flag %q: only fixed takes a value (fixed=ADDR)", w)
+		}
+		if hasVal {
+			var err error
+			if addr, err = ParseNumber(val); err != nil {
+				return 0, 0, err
+			}
+		}
+		if f&bit != 0 {
+			return 0, 0, fmt.Errorf("flag %q twice", name)
+		}
+		f |= bit
+	}
+	// noreplace is MAP_FIXED_NOREPLACE: it needs the address fixed= gives.
+	if f&vm.MapFixedNoReplace != 0 {
+		if f&vm.MapFixed == 0 {
+			return 0, 0, errors.New("noreplace needs fixed=ADDR")
+		}
+		f &^= vm.MapFixed
+	}
+	return f, mm.VirtAddr(addr), nil
+}
+
+func numbers(args ...string) ([]uint64, error) {
+	out := make([]uint64, len(args))
+	for i, a := range args {
+		v, err := ParseNumber(a)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func cmdMmap(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	n, err := ParseNumber(args[0])
+	if err != nil {
+		return err
+	}
+	prot, err := parseProt(args[1])
+	if err != nil {
+		return err
+	}
+	flags, addr, err := parseMapFlags(args[2])
+	if err != nil {
+		return err
+	}
+	got, err := as.Mmap(addr, n, prot, flags)
+	if err != nil {
+		return err
+	}
+	sh.Printf("%#x\n", uint64(got))
+	return nil
+}
+
+func cmdMunmap(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args...)
+	if err != nil {
+		return err
+	}
+	return as.Munmap(mm.VirtAddr(v[0]), v[1])
+}
+
+func cmdMprotect(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	prot, err := parseProt(args[2])
+	if err != nil {
+		return err
+	}
+	return as.Mprotect(mm.VirtAddr(v[0]), v[1], prot)
+}
+
+var advices = map[string]vm.Advice{
+	"normal": vm.AdviceNormal, "random": vm.AdviceRandom, "sequential": vm.AdviceSequential,
+	"willneed": vm.AdviceWillNeed, "dontneed": vm.AdviceDontNeed,
+}
+
+func cmdMadvise(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	a, ok := advices[args[2]]
+	if !ok {
+		return fmt.Errorf("unknown advice %q (normal, random, sequential, willneed, dontneed)", args[2])
+	}
+	return as.Madvise(mm.VirtAddr(v[0]), v[1], a)
+}
+
+// maxMincorePages bounds mincore's output line.
+const maxMincorePages = 1 << 16
+
+func cmdMincore(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args...)
+	if err != nil {
+		return err
+	}
+	if v[1] > maxMincorePages*mm.PageSize {
+		return fmt.Errorf("at most %d pages at a time", maxMincorePages)
+	}
+	res, err := as.Mincore(mm.VirtAddr(v[0]), v[1])
+	if err != nil {
+		return err
+	}
+	b := make([]byte, len(res))
+	for i, r := range res {
+		b[i] = '0'
+		if r {
+			b[i] = '1'
+		}
+	}
+	sh.Printf("%s\n", b)
+	return nil
+}
+
+// patternWord is fill's value for the 8-byte word at va (splitmix64).
+func patternWord(seed, va uint64) uint64 {
+	z := seed ^ va + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func (sh *Shell) window() (WindowMemory, error) {
+	if sh.cfg.Window == nil {
+		return nil, errors.New("no mapping window in this kernel")
+	}
+	return sh.cfg.Window, nil
+}
+
+// inWindow checks that [addr, addr+n) lies in the mapping window: fill,
+// check and touch reach the current address space only, and an address
+// outside (a non-canonical one above all) must not reach the MMU.
+func inWindow(addr, n uint64) error {
+	if addr+n < addr || addr < uint64(WindowStart) || addr+n > uint64(WindowEnd) {
+		return fmt.Errorf("[%#x, +%#x) is outside the mapping window [%#x, %#x)", addr, n, uint64(WindowStart), uint64(WindowEnd))
+	}
+	return nil
+}
+
+func wordRange(args []string) (addr, n, seed uint64, err error) {
+	v, err := numbers(args...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	addr, n, seed = v[0], v[1], v[2]
+	if addr%8 != 0 || n%8 != 0 {
+		return 0, 0, 0, errors.New("ADDR and LEN must be multiples of 8")
+	}
+	return addr, n, seed, inWindow(addr, n)
+}
+
+func cmdFill(sh *Shell, args []string) error {
+	w, err := sh.window()
+	if err != nil {
+		return err
+	}
+	addr, n, seed, err := wordRange(args)
+	if err != nil {
+		return err
+	}
+	for va := addr; va < addr+n; va += 8 {
+		w.Store64(va, patternWord(seed, va))
+	}
+	return nil
+}
+
+func cmdCheck(sh *Shell, args []string) error {
+	w, err := sh.window()
+	if err != nil {
+		return err
+	}
+	addr, n, seed, err := wordRange(args)
+	if err != nil {
+		return err
+	}
+	for va := addr; va < addr+n; va += 8 {
+		if got, want := w.Load64(va), patternWord(seed, va); got != want {
+			sh.Printf("mismatch at %#x: %#016x, want %#016x\n", va, got, want)
+			return nil
+		}
+	}
+	sh.Printf("ok\n")
+	return nil
+}
+
+func cmdTouch(sh *Shell, args []string) error {
+	w, err := sh.window()
+	if err != nil {
+		return err
+	}
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	var write bool
+	switch args[2] {
+	case "r":
+	case "w":
+		write = true
+	default:
+		return fmt.Errorf("access %q: r or w", args[2])
+	}
+	addr, n := v[0]&^mm.PageMask, v[1]
+	if err := inWindow(v[0], n); err != nil {
+		return err
+	}
+	pages := (v[0] + n - addr + mm.PageMask) / mm.PageSize
+	faults0 := as.Stats.Faults
+	t0, c0 := sh.cfg.Machine.Uptime(), sh.cfg.Machine.Cycles()
+	for i := range pages {
+		w.Touch(addr+i*mm.PageSize, write)
+	}
+	ns, cycles := (sh.cfg.Machine.Uptime() - t0).Nanoseconds(), sh.cfg.Machine.Cycles()-c0
+	faults := as.Stats.Faults - faults0
+	sh.Printf("touched %d pages: %d faults, %d ns, %d ns/page, %d cycles/page\n",
+		pages, faults, ns, ns/int64(max(pages, 1)), cycles/max(pages, 1))
+	return nil
+}
+
+func cmdMaps(sh *Shell, _ []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	for _, v := range as.VMAs() {
+		kind, dev, name := byte('p'), "00:00 0", ""
+		if v.Flags&vm.MapShared != 0 {
+			kind, dev, name = 's', "00:01 0", "/dev/zero (deleted)"
+		}
+		line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, 0, dev)
+		if name != "" {
+			line += strings.Repeat(" ", max(1, 73-len(line))) + name
+		}
+		sh.Printf("%s\n", line)
+	}
+	return nil
+}
+
+func cmdAs(sh *Shell, args []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		sh.Printf("%-4s %6s %10s\n", "ID", "VMAs", "RSS")
+		for _, as := range s.List() {
+			mark := ""
+			if as == s.Current() {
+				mark = " *"
+			}
+			sh.Printf("%-4d %6d %7d kB%s\n", as.ID, len(as.VMAs()), as.RSS()*mm.PageSize>>10, mark)
+		}
+		return nil
+	}
+	switch args[0] {
+	case "new":
+		if len(args) != 1 {
+			return errors.New("usage: as new")
+		}
+		as, err := s.New()
+		if err != nil {
+			return err
+		}
+		sh.Printf("%d\n", as.ID)
+		return nil
+	case "switch", "free":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: as %s ID", args[0])
+		}
+		id, err := strconv.Atoi(args[1])
+		if err != nil {
+			return fmt.Errorf("bad id %q", args[1])
+		}
+		if args[0] == "switch" {
+			return s.Switch(id)
+		}
+		return s.Free(id)
+	}
+	return fmt.Errorf("unknown subcommand %q (new, switch ID, free ID)", args[0])
+}
+
+func cmdFork(sh *Shell, _ []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	child, err := s.Fork()
+	if err != nil {
+		return err
+	}
+	sh.Printf("%d\n", child.ID)
+	return nil
+}
+
+func cmdVmstat(sh *Shell, _ []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	t := s.Totals()
+	for _, c := range []struct {
+		name string
+		v    uint64
+	}{
+		{"pgfault", t.Faults},
+		{"pgalloc", t.PagesAlloced},
+		{"pgfree", t.PagesFreed},
+		{"zero_page_fault", t.ZeroFaults},
+		{"demand_zero_fault", t.AnonFaults},
+		{"cow_fault", t.COWFaults},
+		{"cow_reuse", t.COWReused},
+		{"shared_fault", t.SharedFaults},
+		{"segv", t.Segv},
+		{"oom", t.OOM},
+	} {
+		sh.Printf("%s %d\n", c.name, c.v)
+	}
+	return nil
+}

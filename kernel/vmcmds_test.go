@@ -1,0 +1,177 @@
+//go:build !tamago
+
+package kernel
+
+import (
+	"encoding/binary"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/sim"
+	"github.com/pagoda-os/pagoda/mm/vm"
+)
+
+func TestParseProtAndFlags(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want vm.Prot
+		ok   bool
+	}{
+		{"none", vm.ProtNone, true}, {"r", vm.ProtRead, true}, {"rw", vm.ProtRead | vm.ProtWrite, true},
+		{"xwr", vm.ProtRead | vm.ProtWrite | vm.ProtExec, true}, {"", 0, false}, {"rr", 0, false}, {"rq", 0, false},
+	} {
+		got, err := parseProt(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseProt(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+	for _, tc := range []struct {
+		in    string
+		flags vm.Flags
+		addr  mm.VirtAddr
+		ok    bool
+	}{
+		{"private,anon", vm.MapPrivate | vm.MapAnonymous, 0, true},
+		{"shared,anon,populate,noreserve", vm.MapShared | vm.MapAnonymous | vm.MapPopulate | vm.MapNoReserve, 0, true},
+		{"private,anon,fixed=0x7fff00000000", vm.MapPrivate | vm.MapAnonymous | vm.MapFixed, 0x7fff00000000, true},
+		{"private,anon,fixed=1G,noreplace", vm.MapPrivate | vm.MapAnonymous | vm.MapFixedNoReplace, 1 << 30, true},
+		{"private,anon,noreplace", 0, 0, false},
+		{"private,anon,fixed", 0, 0, false},
+		{"private=1,anon", 0, 0, false},
+		{"private,private", 0, 0, false},
+		{"private,bogus", 0, 0, false},
+		{"fixed=zz", 0, 0, false},
+	} {
+		f, a, err := parseMapFlags(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && (f != tc.flags || a != tc.addr)) {
+			t.Errorf("parseMapFlags(%q) = %v %v, %v", tc.in, f, a, err)
+		}
+	}
+}
+
+// simWindow is WindowMemory over the simulated CPU: an unresolved fault
+// panics with *arch.FaultError, as the trap handler makes it on the real
+// machine.
+type simWindow struct{ cpu *sim.CPU }
+
+func (w simWindow) fault(err error) {
+	var fe *sim.FaultError
+	if !errors.As(err, &fe) {
+		panic(err)
+	}
+	r := arch.ReasonNotMapped
+	if fe.Code&arch.PFPresent != 0 {
+		r = arch.ReasonProtection
+	}
+	panic(&arch.FaultError{Addr: uint64(fe.Addr), Access: arch.AccessOf(fe.Code), Reason: r, Code: fe.Code})
+}
+
+func (w simWindow) Load64(va uint64) uint64 {
+	var b [8]byte
+	if err := w.cpu.Read(mm.VirtAddr(va), b[:], false); err != nil {
+		w.fault(err)
+	}
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+func (w simWindow) Store64(va uint64, v uint64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	if err := w.cpu.Write(mm.VirtAddr(va), b[:], false); err != nil {
+		w.fault(err)
+	}
+}
+
+func (w simWindow) Touch(va uint64, write bool) {
+	var b [1]byte
+	var err error
+	if write {
+		err = w.cpu.Write(mm.VirtAddr(va), b[:], false)
+	} else {
+		err = w.cpu.Read(mm.VirtAddr(va), b[:], false)
+	}
+	if err != nil {
+		w.fault(err)
+	}
+}
+
+// The address-space commands, end to end on the simulator.
+func TestVMCommands(t *testing.T) {
+	mem, done := sim.NewMemory(0x10_0000_0000, 64<<20)
+	defer done()
+	m, err := vm.NewMM(mem.Frames, mem.Tables, WindowStart, WindowEnd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := sim.NewCPU()
+	defer cpu.LoadCR3(0)
+	spaces, err := NewSpaces(m, cpu.LoadCR3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu.Handler = func(va mm.VirtAddr, code uint64) bool {
+		ok, _ := spaces.Resolve(va, code)
+		return ok
+	}
+	var out strings.Builder
+	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}})
+	run := func(line string) string {
+		out.Reset()
+		sh.Exec(line)
+		return out.String()
+	}
+	addr := strings.TrimSpace(run("mmap 64K rw private,anon"))
+	if addr != "0x7fffffff0000" {
+		t.Fatalf("mmap: %q", addr)
+	}
+	for _, tc := range []struct{ line, want string }{
+		{"fill " + addr + " 64K 7", ""},
+		{"check " + addr + " 64K 7", "ok\n"},
+		{"fork", "2\n"},
+		{"as switch 2", ""},
+		{"fill " + addr + " 8 9", ""},
+		{"as switch 1", ""},
+		{"check " + addr + " 64K 7", "ok\n"},
+		{"as switch 2", ""},
+		{"check " + addr + " 8 9", "ok\n"},
+		{"as switch 1", ""},
+		{"as free 2", ""},
+		{"as", "ID     VMAs        RSS\n1         1      64 kB *\n"},
+		{"mprotect " + addr + " 4K r", ""},
+		{"fill " + addr + " 8 1", "fault: write of " + addr + ": protection violation\n"},
+		{"munmap 0x7fffffff4000 4K", ""},
+		{"touch 0x7fffffff4000 4K r", "fault: read of 0x7fffffff4000: not mapped\n"},
+		{"maps", "7fffffff0000-7fffffff1000 r--p 00000000 00:00 0\n7fffffff1000-7fffffff4000 rw-p 00000000 00:00 0\n7fffffff5000-800000000000 rw-p 00000000 00:00 0\n"},
+		{"mincore 0x7fffffff0000 16K", "1111\n"},
+		{"madvise 0x7fffffff1000 4K dontneed", ""},
+		{"mincore 0x7fffffff0000 16K", "1011\n"},
+		{"mincore 0x7fffffff0000 24K", "error: mincore: vm: cannot allocate memory: [0x7fffffff0000, 0x7fffffff6000) is not wholly mapped\n"},
+		{"madvise 0x7fffffff1000 4K often", "error: madvise: unknown advice \"often\" (normal, random, sequential, willneed, dontneed)\n"},
+		{"mmap 0 rw private,anon", "error: mmap: vm: invalid argument: length 0\n"},
+		{"mmap 4K rw anon", "error: mmap: vm: invalid argument: exactly one of MAP_SHARED and MAP_PRIVATE\n"},
+		{"mmap 4K rw private,anon,fixed=0x7fffffff0000,noreplace", "error: mmap: vm: mapping exists: [0x7fffffff0000, +0x1000)\n"},
+		{"munmap 0x7fffffff0001 4K", "error: munmap: vm: invalid argument: munmap(0x7fffffff0001, 4096)\n"},
+		{"fill 0x1000 8 1", "error: fill: [0x1000, +0x8) is outside the mapping window [0x200000000000, 0x800000000000)\n"},
+		{"as switch 9", "error: as: no such address space: 9\n"},
+		{"as free 1", "error: as: cannot free the current address space: switch to another first\n"},
+		{"as bogus", "error: as: unknown subcommand \"bogus\" (new, switch ID, free ID)\n"},
+	} {
+		if got := run(tc.line); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.line, got, tc.want)
+		}
+	}
+	got := run("touch 0x7fffffff5000 8K w")
+	if !regexp.MustCompile(`^touched 2 pages: 2 faults, \d+ ns, \d+ ns/page, \d+ cycles/page\n$`).MatchString(got) {
+		t.Errorf("touch: %q", got)
+	}
+	vmstat := run("vmstat")
+	for _, re := range []string{`(?m)^pgfault \d+$`, `(?m)^cow_fault [1-9]\d*$`, `(?m)^zero_page_fault \d+$`, `(?m)^pgalloc \d+$`, `(?m)^pgfree [1-9]\d*$`} {
+		if !regexp.MustCompile(re).MatchString(vmstat) {
+			t.Errorf("vmstat lacks %s:\n%s", re, vmstat)
+		}
+	}
+}

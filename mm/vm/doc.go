@@ -1,0 +1,47 @@
+// Package vm is Pagoda's address spaces: the VMAs that say what a range of
+// the mapping window is, the page tables that say what is there now, and
+// the fault handler that brings the two together, with Linux's semantics
+// for mmap, munmap, mprotect, madvise, mincore and fork.
+//
+// Object model.
+//
+//	MM            what all address spaces share: the frame allocator, the
+//	              page-table frame source, the window, the kernel's PML4
+//	              (whose entries outside the window every address space
+//	              shares), and the zero page.
+//	AddressSpace  a PML4 of its own (kernel half shared, window half
+//	              private) and a sorted slice of VMAs.
+//	VMA           [Start, End) of the window with a protection and flags;
+//	              anonymous private memory, or shared anonymous memory
+//	              backed by an anonObject.
+//	anonObject    the frames of a shared anonymous mapping, by page index;
+//	              shared across fork, freed with its last VMA.
+//
+// Page states of a private anonymous VMA, per page:
+//
+//	absent        no PTE: a read maps the zero page, a write a new frame
+//	zero page     read-only PTE to the shared zero page: a write copies away
+//	private       PTE to a frame with one reference: writable per the VMA
+//	COW-shared    read-only PTE to a frame with several references (after
+//	              fork): a write copies, or reuses the frame in place once
+//	              the other users are gone (as Linux do_wp_page)
+//	PROT_NONE     a non-present PTE holding the frame (softProtNone), so
+//	              that the frame survives until mprotect makes it present
+//
+// Invariants (checked by the tests after every step):
+//   - VMAs are sorted, non-overlapping, page-aligned, inside the window;
+//   - every PTE in the window lies inside a VMA;
+//   - a frame's reference count equals the number of PTEs (present or
+//     PROT_NONE) mapping it, plus one per anonObject slot holding it;
+//   - RSS equals the number of PTEs mapping a frame other than the zero
+//     page.
+//
+// The fault path (fault.go) allocates no Go memory and takes no lock.
+//
+// Locking: an AddressSpace is not locked; one goroutine works in it at a
+// time (the kernel serializes address-space operations).
+//
+// Missing: file mappings (the file-mapping issue), swap and reclaim,
+// commit accounting (the tmpfs/swap issue), 2 MiB pages in VMAs, reserves
+// of frames for the fault path (it takes them from the allocator).
+package vm

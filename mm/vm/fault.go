@@ -1,0 +1,209 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// The fault path. HandleFault runs in the trap handler, on the system
+// stack, with interrupts off. It must not allocate Go memory, block, take
+// a lock, defer, format with fmt, or recurse: VMAs are found by binary
+// search over a slice, frames come from the buddy allocator, and page
+// tables are changed in place. Tests assert testing.AllocsPerRun == 0 for
+// each kind of fault.
+
+// Access is what the faulting instruction did.
+type Access uint8
+
+const (
+	Read Access = iota
+	Write
+	Exec
+)
+
+// Result is what became of a fault.
+type Result uint8
+
+const (
+	Resolved       Result = iota // retry the instruction
+	SegvNotMapped                // no VMA covers the address
+	SegvProtection               // the VMA forbids the access
+	OOM                          // no frame or table could be had
+)
+
+func (r Result) String() string {
+	switch r {
+	case Resolved:
+		return "resolved"
+	case SegvNotMapped:
+		return "not mapped"
+	case SegvProtection:
+		return "protection violation"
+	}
+	return "out of memory"
+}
+
+// softProtNone marks a non-present PTE that keeps the frame of a
+// PROT_NONE page (bit 9 is free for software, SDM 3A Table 4-19; the MMU
+// ignores every bit of a non-present entry).
+const softProtNone pt.PTE = 1 << 9
+
+// allows reports whether prot allows the access. On x86, write and
+// execute permissions imply read (Linux: PROT_WRITE and PROT_EXEC alone
+// are readable).
+func allows(prot Prot, a Access) bool {
+	switch a {
+	case Write:
+		return prot&ProtWrite != 0
+	case Exec:
+		return prot&ProtExec != 0
+	}
+	return prot != ProtNone
+}
+
+// pteFlags are the PTE bits for a page of a VMA with prot; writable says
+// whether this page may be written now (not zero page, not COW-shared).
+func pteFlags(prot Prot, writable bool) pt.PTE {
+	var f pt.PTE
+	if writable && prot&ProtWrite != 0 {
+		f |= pt.Writable
+	}
+	if prot&ProtExec == 0 {
+		f |= pt.NoExecute
+	}
+	return f
+}
+
+// HandleFault resolves a page fault at va, as Linux handle_mm_fault does
+// for anonymous memory.
+func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
+	as.Stats.Faults++
+	i := as.findVMA(va)
+	if i < 0 {
+		as.Stats.Segv++
+		return SegvNotMapped
+	}
+	v := &as.vmas[i]
+	if !allows(v.Prot, access) {
+		as.Stats.Segv++
+		return SegvProtection
+	}
+	page := va &^ mm.PageMask
+	e, _, _ := as.table.Leaf(page)
+	var r Result
+	switch {
+	case v.shared != nil:
+		r = as.sharedFault(v, page, e, access)
+	case e == 0:
+		r = as.anonFault(v, page, access)
+	case access == Write && e&pt.Writable == 0:
+		r = as.cowFault(v, page, e)
+	default:
+		r = Resolved // already resolved (a fault that raced a fix, or spurious)
+	}
+	if r == OOM {
+		as.Stats.OOM++
+	}
+	return r
+}
+
+// newFrame takes a zeroed frame for an anonymous page.
+func (as *AddressSpace) newFrame() (mm.PFN, bool) {
+	pfn, err := as.mm.Frames.Alloc(0, frame.Anon)
+	if err != nil {
+		return 0, false
+	}
+	mm.ZeroFrames(pfn.Addr(), mm.PageSize)
+	as.Stats.PagesAlloced++
+	return pfn, true
+}
+
+// freeFrame drops a PTE's reference to pfn, freeing it with the last.
+func (as *AddressSpace) freeFrame(pfn mm.PFN) {
+	if as.mm.Frames.DecRef(pfn) == 0 {
+		as.mm.Frames.Free(pfn, 0)
+		as.Stats.PagesFreed++
+	}
+}
+
+// anonFault: a private anonymous page with no PTE. A read maps the zero
+// page read-only; a write maps a fresh zeroed frame (as Linux
+// do_anonymous_page).
+func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Result {
+	if access != Write {
+		if as.table.Map(page, as.mm.zero.Addr(), pt.Size4K, pteFlags(v.Prot, false)) != nil {
+			return OOM
+		}
+		as.Stats.ZeroFaults++
+		return Resolved
+	}
+	pfn, ok := as.newFrame()
+	if !ok {
+		return OOM
+	}
+	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {
+		as.freeFrame(pfn)
+		return OOM
+	}
+	as.rss++
+	as.Stats.AnonFaults++
+	return Resolved
+}
+
+// cowFault: a write to a present read-only page of a writable private
+// VMA (as Linux do_wp_page). Away from the zero page, a fresh frame; a
+// frame still shared, a copy; a frame whose other users are gone, the
+// same frame made writable in place.
+func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
+	old := e.Addr().PFN()
+	flags := pt.Present | pteFlags(v.Prot, true)
+	if old != as.mm.zero && as.mm.Frames.Refs(old) == 1 {
+		as.table.Set(page, e|pt.Writable)
+		as.Stats.COWReused++
+		return Resolved
+	}
+	pfn, ok := as.newFrame()
+	if !ok {
+		return OOM
+	}
+	if old == as.mm.zero {
+		as.rss++
+	} else {
+		copyFrame(pfn, old)
+		as.mm.Frames.DecRef(old) // others still hold it: refs was > 1
+	}
+	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
+	as.Stats.COWFaults++
+	return Resolved
+}
+
+// sharedFault: a page of a shared anonymous VMA. The object holds the
+// page's frame (made on first touch); every PTE mapping it holds a
+// reference too.
+func (as *AddressSpace) sharedFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
+	as.Stats.SharedFaults++
+	if e != 0 {
+		if access == Write && e&pt.Writable == 0 {
+			as.table.Set(page, e|pt.Writable)
+		}
+		return Resolved
+	}
+	obj := v.shared
+	idx := v.pgoff + uint64(page-v.Start)/mm.PageSize
+	pfn := obj.pages[idx]
+	if pfn == 0 {
+		var ok bool
+		if pfn, ok = as.newFrame(); !ok {
+			return OOM
+		}
+		obj.pages[idx] = pfn // the object's reference
+	}
+	as.mm.Frames.IncRef(pfn)
+	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {
+		as.mm.Frames.DecRef(pfn)
+		return OOM
+	}
+	as.rss++
+	return Resolved
+}

@@ -1,0 +1,343 @@
+package vm
+
+import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/mm"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// pageRound rounds n up to whole pages; ok is false on overflow.
+func pageRound(n uint64) (uint64, bool) {
+	r := (n + mm.PageMask) &^ mm.PageMask
+	return r, r >= n
+}
+
+// inWindow reports whether [start, start+length) lies in the window.
+func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
+	end := start + mm.VirtAddr(length)
+	return start >= as.mm.WindowStart && end > start && end <= as.mm.WindowEnd
+}
+
+// Mmap maps length bytes of anonymous memory, as Linux mmap(2) does
+// without a file: MAP_PRIVATE or MAP_SHARED with MAP_ANONYMOUS; a hint, or
+// MAP_FIXED (replacing what is there) or MAP_FIXED_NOREPLACE (EEXIST if
+// anything is); MAP_POPULATE faults every page in; MAP_NORESERVE is
+// accepted. Adjacent compatible mappings merge.
+func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags) (mm.VirtAddr, error) {
+	if length == 0 {
+		return 0, fmt.Errorf("%w: length 0", ErrInvalid)
+	}
+	if prot&^protMask != 0 {
+		return 0, fmt.Errorf("%w: protection %#x", ErrInvalid, uint8(prot))
+	}
+	kind := flags & (MapShared | MapPrivate)
+	if kind != MapShared && kind != MapPrivate {
+		return 0, fmt.Errorf("%w: exactly one of MAP_SHARED and MAP_PRIVATE", ErrInvalid)
+	}
+	if flags&MapAnonymous == 0 {
+		return 0, fmt.Errorf("%w: only anonymous mappings (file mappings come with ext2)", ErrInvalid)
+	}
+	size, ok := pageRound(length)
+	if !ok {
+		return 0, fmt.Errorf("%w: length %d", ErrNoMemory, length)
+	}
+	var start mm.VirtAddr
+	switch {
+	case flags&(MapFixed|MapFixedNoReplace) != 0:
+		if addr&mm.PageMask != 0 {
+			return 0, fmt.Errorf("%w: fixed address %v not page-aligned", ErrInvalid, addr)
+		}
+		if !as.inWindow(addr, size) {
+			return 0, fmt.Errorf("%w: [%v, +%#x) is outside the window", ErrNoMemory, addr, size)
+		}
+		if as.overlaps(addr, addr+mm.VirtAddr(size)) {
+			if flags&MapFixed == 0 {
+				return 0, fmt.Errorf("%w: [%v, +%#x)", ErrExists, addr, size)
+			}
+			as.unmapRange(addr, addr+mm.VirtAddr(size))
+		}
+		start = addr
+	default:
+		hint := (addr + mm.PageMask) &^ mm.PageMask
+		if hint >= addr && as.inWindow(hint, size) && !as.overlaps(hint, hint+mm.VirtAddr(size)) {
+			start = hint
+		} else if start, ok = as.findGap(size); !ok {
+			return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, size)
+		}
+	}
+	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | MapAnonymous}
+	if kind == MapShared {
+		v.shared = &anonObject{pages: make([]mm.PFN, size/mm.PageSize), vmas: 1}
+	}
+	i := as.firstEndingAfter(start)
+	as.vmas = append(as.vmas, VMA{})
+	copy(as.vmas[i+1:], as.vmas[i:])
+	as.vmas[i] = v
+	as.mergeAround(i)
+	if flags&MapPopulate != 0 && prot != ProtNone {
+		access := Read
+		if prot&ProtWrite != 0 {
+			access = Write
+		}
+		for va := start; va < v.End; va += mm.PageSize {
+			if as.HandleFault(va, access) != Resolved {
+				break // as Linux: populate is best effort
+			}
+		}
+	}
+	return start, nil
+}
+
+// findGap finds room for size bytes, from the top of the window down (as
+// Linux's top-down mmap layout).
+func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
+	top := as.mm.WindowEnd
+	for i := len(as.vmas); i >= 0; i-- {
+		bottom := as.mm.WindowStart
+		if i > 0 {
+			bottom = as.vmas[i-1].End
+		}
+		if uint64(top-bottom) >= size {
+			return top - mm.VirtAddr(size), true
+		}
+		if i > 0 {
+			top = as.vmas[i-1].Start
+		}
+	}
+	return 0, false
+}
+
+// Munmap removes the mappings of [addr, addr+length), splitting VMAs that
+// straddle its ends; frames go back at once, and tables left empty too
+// (as Linux munmap(2)). Unmapping nothing is not an error.
+func (as *AddressSpace) Munmap(addr mm.VirtAddr, length uint64) error {
+	if addr&mm.PageMask != 0 || length == 0 {
+		return fmt.Errorf("%w: munmap(%v, %d)", ErrInvalid, addr, length)
+	}
+	size, ok := pageRound(length)
+	if !ok || !as.inWindow(addr, size) {
+		return fmt.Errorf("%w: [%v, +%#x) is outside the window", ErrInvalid, addr, length)
+	}
+	as.unmapRange(addr, addr+mm.VirtAddr(size))
+	return nil
+}
+
+// unmapRange removes every mapping in [start, end).
+func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
+	as.splitAt(start)
+	as.splitAt(end)
+	i := as.firstEndingAfter(start)
+	j := i
+	for j < len(as.vmas) && as.vmas[j].Start < end {
+		v := &as.vmas[j]
+		as.dropPages(v.Start, v.End)
+		if v.shared != nil {
+			as.releaseObject(v.shared)
+		}
+		j++
+	}
+	as.vmas = append(as.vmas[:i], as.vmas[j:]...)
+}
+
+// eachLeaf calls fn for every non-zero leaf entry in [start, end), in
+// address order, skipping 2 MiB at a time where no page table exists. fn
+// returns false to stop; eachLeaf then returns false.
+func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr, e pt.PTE) bool) bool {
+	for va := start; va < end; va += mm.PageSize {
+		e, _, ok := as.table.Leaf(va)
+		if !ok {
+			va = (va | (1<<21 - 1)) &^ mm.PageMask // to the last page of this 2 MiB
+			continue
+		}
+		if e != 0 && !fn(va, e) {
+			return false
+		}
+	}
+	return true
+}
+
+// dropPages removes the PTEs of [start, end), dropping their frames.
+func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
+	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
+		as.table.Clear(va)
+		if pfn := e.Addr().PFN(); pfn != as.mm.zero {
+			as.rss--
+			as.freeFrame(pfn)
+		}
+		return true
+	})
+}
+
+// releaseObject drops a VMA's reference to a shared object, and the
+// object's frames with the last.
+func (as *AddressSpace) releaseObject(o *anonObject) {
+	o.vmas--
+	if o.vmas > 0 {
+		return
+	}
+	for i, pfn := range o.pages {
+		if pfn != 0 {
+			as.freeFrame(pfn)
+			o.pages[i] = 0
+		}
+	}
+}
+
+// covered reports whether VMAs cover [start, end) without a hole.
+func (as *AddressSpace) covered(start, end mm.VirtAddr) bool {
+	at := start
+	for i := as.firstEndingAfter(start); i < len(as.vmas) && at < end; i++ {
+		if as.vmas[i].Start > at {
+			return false
+		}
+		at = as.vmas[i].End
+	}
+	return at >= end
+}
+
+// rangeArgs checks the (addr, length) of mprotect, madvise and mincore:
+// EINVAL for an unaligned address, ENOMEM for a range not wholly mapped.
+// A zero length is a valid empty range.
+func (as *AddressSpace) rangeArgs(addr mm.VirtAddr, length uint64) (mm.VirtAddr, error) {
+	if addr&mm.PageMask != 0 {
+		return 0, fmt.Errorf("%w: address %v not page-aligned", ErrInvalid, addr)
+	}
+	size, ok := pageRound(length)
+	end := addr + mm.VirtAddr(size)
+	if !ok || end < addr {
+		return 0, fmt.Errorf("%w: length %d", ErrNoMemory, length)
+	}
+	if length > 0 && !as.covered(addr, end) {
+		return 0, fmt.Errorf("%w: [%v, %v) is not wholly mapped", ErrNoMemory, addr, end)
+	}
+	return end, nil
+}
+
+// Mprotect changes the protection of [addr, addr+length), splitting and
+// re-merging VMAs, and rewrites the PTEs at once (write-protection is in
+// effect when it returns). Unlike Linux, which changes the VMAs before a
+// hole and then fails, it checks the whole range first.
+func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) error {
+	if prot&^protMask != 0 {
+		return fmt.Errorf("%w: protection %#x", ErrInvalid, uint8(prot))
+	}
+	end, err := as.rangeArgs(addr, length)
+	if err != nil || length == 0 {
+		return err
+	}
+	as.splitAt(addr)
+	as.splitAt(end)
+	first := as.firstEndingAfter(addr)
+	last := first
+	for ; last < len(as.vmas) && as.vmas[last].Start < end; last++ {
+		v := &as.vmas[last]
+		v.Prot = prot
+		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+			as.table.Set(va, as.reprotect(v, e))
+			return true
+		})
+	}
+	for i := last - 1; i >= first; i-- {
+		as.mergeAround(i)
+	}
+	return nil
+}
+
+// reprotect is a page's entry under its VMA's new protection.
+func (as *AddressSpace) reprotect(v *VMA, e pt.PTE) pt.PTE {
+	pfn := e.Addr().PFN()
+	if v.Prot == ProtNone {
+		return pt.PTE(pfn.Addr()) | softProtNone
+	}
+	writable := v.shared != nil || (pfn != as.mm.zero && as.mm.Frames.Refs(pfn) == 1)
+	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | pteFlags(v.Prot, writable)
+}
+
+// Advice is madvise's advice.
+type Advice uint8
+
+const (
+	AdviceNormal Advice = iota
+	AdviceRandom
+	AdviceSequential
+	AdviceWillNeed
+	AdviceDontNeed
+)
+
+// Madvise applies advice to [addr, addr+length). DONTNEED drops the pages:
+// the next touch of a private page is zero-filled again (a shared page is
+// found again in its object). The others are accepted and do nothing for
+// anonymous memory, as in Linux.
+func (as *AddressSpace) Madvise(addr mm.VirtAddr, length uint64, advice Advice) error {
+	if advice > AdviceDontNeed {
+		return fmt.Errorf("%w: advice %d", ErrInvalid, advice)
+	}
+	end, err := as.rangeArgs(addr, length)
+	if err != nil || length == 0 || advice != AdviceDontNeed {
+		return err
+	}
+	as.dropPages(addr, end)
+	return nil
+}
+
+// Mincore reports, page by page, whether [addr, addr+length) is resident:
+// mapped to a frame, the zero page included, as the page tables say.
+func (as *AddressSpace) Mincore(addr mm.VirtAddr, length uint64) ([]bool, error) {
+	end, err := as.rangeArgs(addr, length)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, uint64(end-addr)/mm.PageSize)
+	for i := range out {
+		e, _, _ := as.table.Leaf(addr + mm.VirtAddr(i)*mm.PageSize)
+		out[i] = e != 0
+	}
+	return out, nil
+}
+
+// Fork makes a child address space with the same mappings: private pages
+// shared copy-on-write (both sides read-only until one writes), shared
+// pages shared (as Linux dup_mmap and copy_page_range).
+func (as *AddressSpace) Fork() (*AddressSpace, error) {
+	child, err := as.mm.NewAddressSpace()
+	if err != nil {
+		return nil, err
+	}
+	child.vmas = append([]VMA(nil), as.vmas...)
+	for i := range child.vmas {
+		if o := child.vmas[i].shared; o != nil {
+			o.vmas++
+		}
+	}
+	for i := range as.vmas {
+		v := &as.vmas[i]
+		ok := as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+			err = as.forkPage(child, v, va, e)
+			return err == nil
+		})
+		if !ok {
+			child.Destroy()
+			return nil, err
+		}
+	}
+	return child, nil
+}
+
+func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) error {
+	pfn := e.Addr().PFN()
+	ce := e
+	if v.shared == nil && e&pt.Present != 0 && e&pt.Writable != 0 {
+		as.table.Set(va, e&^pt.Writable) // copy-on-write from now on
+		ce = e &^ pt.Writable
+	}
+	if child.table.Map(va, pfn.Addr(), pt.Size4K, 0) != nil {
+		return ErrNoMemory
+	}
+	child.table.Set(va, ce)
+	if pfn != as.mm.zero {
+		as.mm.Frames.IncRef(pfn)
+		child.rss++
+	}
+	return nil
+}

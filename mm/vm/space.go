@@ -1,0 +1,135 @@
+package vm
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// MM is what every address space shares.
+type MM struct {
+	Frames *frame.Allocator
+	Tables pt.FrameSource
+	// Window is where address spaces place mappings: PML4-aligned, so
+	// that the PML4 entries covering it belong to one address space.
+	WindowStart, WindowEnd mm.VirtAddr
+	// Kernel is the kernel's PML4 (0 on the host): its entries outside
+	// the window are copied into every address space's PML4.
+	Kernel mm.PhysAddr
+
+	zero   mm.PFN // the zero page: read-only, never freed
+	nextID int
+}
+
+// pml4Span is the address range one PML4 entry covers: 512 GiB.
+const pml4Span = 1 << 39
+
+// NewMM makes the shared state and the zero page.
+func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEnd mm.VirtAddr, kernel mm.PhysAddr) (*MM, error) {
+	if windowStart%pml4Span != 0 || windowEnd%pml4Span != 0 || windowStart >= windowEnd || !pt.Canonical(windowEnd-1) {
+		return nil, fmt.Errorf("%w: window [%v, %v) must be PML4-aligned", ErrInvalid, windowStart, windowEnd)
+	}
+	z, err := frames.Alloc(0, frame.Kernel)
+	if err != nil {
+		return nil, err
+	}
+	mm.ZeroFrames(z.Addr(), mm.PageSize)
+	return &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1}, nil
+}
+
+// ZeroPage is the shared zero page's frame.
+func (m *MM) ZeroPage() mm.PFN { return m.zero }
+
+// Stats counts events in an address space (the kernel's vmstat sums
+// them).
+type Stats struct {
+	Faults       uint64 // every fault HandleFault saw
+	ZeroFaults   uint64 // reads that mapped the zero page
+	AnonFaults   uint64 // demand-zero: a fresh zeroed frame
+	COWFaults    uint64 // writes that copied a shared page
+	COWReused    uint64 // writes that made a no-longer-shared page writable in place
+	SharedFaults uint64 // faults on shared anonymous memory
+	Segv         uint64 // unresolvable: no VMA or protection
+	OOM          uint64 // unresolvable: no frame
+	PagesAlloced uint64 // frames taken (pgalloc)
+	PagesFreed   uint64 // frames given back (pgfree)
+}
+
+// AddressSpace is a set of mappings over its own page table.
+type AddressSpace struct {
+	ID    int
+	mm    *MM
+	table *pt.Table
+	vmas  []VMA
+	rss   uint64 // PTEs mapping a frame other than the zero page
+	Stats Stats
+}
+
+// NewAddressSpace makes an empty address space whose PML4 shares the
+// kernel's entries outside the window.
+func (m *MM) NewAddressSpace() (*AddressSpace, error) {
+	t, err := pt.New(m.Tables)
+	if err != nil {
+		return nil, ErrNoMemory
+	}
+	if m.Kernel != 0 {
+		kernel := (*[512]pt.PTE)(mm.DirectMap(m.Kernel, mm.PageSize))
+		root := t.RootEntries()
+		for i := range root {
+			if !m.windowEntry(i) {
+				root[i] = kernel[i]
+			}
+		}
+	}
+	as := &AddressSpace{ID: m.nextID, mm: m, table: t}
+	m.nextID++
+	return as, nil
+}
+
+// windowEntry reports whether PML4 entry i covers the window.
+func (m *MM) windowEntry(i int) bool {
+	return mm.VirtAddr(i)*pml4Span >= m.WindowStart && mm.VirtAddr(i)*pml4Span < m.WindowEnd
+}
+
+// Root is the physical address of the PML4: what CR3 holds while this
+// address space is current.
+func (as *AddressSpace) Root() mm.PhysAddr { return as.table.Root() }
+
+// Table is the address space's page table.
+func (as *AddressSpace) Table() *pt.Table { return as.table }
+
+// VMAs returns a copy of the VMAs, in address order.
+func (as *AddressSpace) VMAs() []VMA { return append([]VMA(nil), as.vmas...) }
+
+// RSS is the number of pages backed by frames of their own (the zero page
+// does not count, as in Linux).
+func (as *AddressSpace) RSS() uint64 { return as.rss }
+
+// Destroy unmaps everything, frees every frame and table the address
+// space holds, and its PML4. The address space must not be current.
+func (as *AddressSpace) Destroy() {
+	for len(as.vmas) > 0 {
+		v := as.vmas[len(as.vmas)-1]
+		as.unmapRange(v.Start, v.End)
+	}
+	if as.mm.Kernel != 0 {
+		root := as.table.RootEntries()
+		for i := range root {
+			if !as.mm.windowEntry(i) {
+				root[i] = 0
+			}
+		}
+	}
+	as.table.Release()
+	as.table = nil
+}
+
+// copyFrame copies a page between frames through the direct map.
+func copyFrame(dst, src mm.PFN) {
+	d := unsafe.Slice((*byte)(mm.DirectMap(dst.Addr(), mm.PageSize)), mm.PageSize)
+	s := unsafe.Slice((*byte)(mm.DirectMap(src.Addr(), mm.PageSize)), mm.PageSize)
+	copy(d, s)
+}

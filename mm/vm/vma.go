@@ -1,0 +1,184 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// Errors, as Linux's errno values for the same calls.
+var (
+	ErrInvalid  = errors.New("vm: invalid argument")       // EINVAL
+	ErrNoMemory = errors.New("vm: cannot allocate memory") // ENOMEM
+	ErrExists   = errors.New("vm: mapping exists")         // EEXIST
+	ErrAccess   = errors.New("vm: permission denied")      // EACCES
+)
+
+// Prot is a mapping's protection (PROT_* in Linux).
+type Prot uint8
+
+const (
+	ProtNone  Prot = 0
+	ProtRead  Prot = 1 << 0
+	ProtWrite Prot = 1 << 1
+	ProtExec  Prot = 1 << 2
+	protMask       = ProtRead | ProtWrite | ProtExec
+)
+
+func (p Prot) String() string {
+	b := []byte("---")
+	if p&ProtRead != 0 {
+		b[0] = 'r'
+	}
+	if p&ProtWrite != 0 {
+		b[1] = 'w'
+	}
+	if p&ProtExec != 0 {
+		b[2] = 'x'
+	}
+	return string(b)
+}
+
+// Flags are a mapping's flags (MAP_* in Linux).
+type Flags uint32
+
+const (
+	MapShared Flags = 1 << iota
+	MapPrivate
+	MapAnonymous
+	MapFixed
+	MapFixedNoReplace
+	MapPopulate
+	MapNoReserve
+)
+
+var flagNames = []struct {
+	f    Flags
+	name string
+}{
+	{MapShared, "shared"}, {MapPrivate, "private"}, {MapAnonymous, "anon"},
+	{MapFixed, "fixed"}, {MapFixedNoReplace, "noreplace"}, {MapPopulate, "populate"},
+	{MapNoReserve, "noreserve"},
+}
+
+func (f Flags) String() string {
+	var n []string
+	for _, x := range flagNames {
+		if f&x.f != 0 {
+			n = append(n, x.name)
+		}
+	}
+	return strings.Join(n, ",")
+}
+
+// VMA is a virtual memory area: [Start, End) of the window, page-aligned.
+type VMA struct {
+	Start, End mm.VirtAddr
+	Prot       Prot
+	// Flags keeps the kind of the mapping: MapPrivate or MapShared, and
+	// MapAnonymous; the call-time flags (fixed, populate...) are dropped.
+	Flags Flags
+	// shared backs a MAP_SHARED anonymous VMA; pgoff is the object's page
+	// index of Start.
+	shared *anonObject
+	pgoff  uint64
+}
+
+// Pages is the VMA's length in pages.
+func (v *VMA) Pages() uint64 { return uint64(v.End-v.Start) / mm.PageSize }
+
+func (v *VMA) String() string {
+	return fmt.Sprintf("%v-%v %v %v", v.Start, v.End, v.Prot, v.Flags)
+}
+
+// anonObject holds the frames of a shared anonymous mapping. Its page
+// slice is made at mmap, so that a fault never allocates Go memory.
+type anonObject struct {
+	pages []mm.PFN // 0: not yet touched (PFN 0 is page 0, never managed)
+	vmas  int      // VMAs referring to it
+}
+
+// findVMA returns the index of the VMA containing va, or -1. Binary
+// search: O(log n), no allocation (fault path).
+func (as *AddressSpace) findVMA(va mm.VirtAddr) int {
+	lo, hi := 0, len(as.vmas)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch v := &as.vmas[m]; {
+		case va < v.Start:
+			hi = m
+		case va >= v.End:
+			lo = m + 1
+		default:
+			return m
+		}
+	}
+	return -1
+}
+
+// firstEndingAfter is the index of the first VMA with End > va.
+func (as *AddressSpace) firstEndingAfter(va mm.VirtAddr) int {
+	lo, hi := 0, len(as.vmas)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if as.vmas[m].End <= va {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// overlaps reports whether any VMA intersects [start, end).
+func (as *AddressSpace) overlaps(start, end mm.VirtAddr) bool {
+	i := as.firstEndingAfter(start)
+	return i < len(as.vmas) && as.vmas[i].Start < end
+}
+
+// splitAt makes va a VMA boundary if a VMA strictly contains it.
+func (as *AddressSpace) splitAt(va mm.VirtAddr) {
+	i := as.findVMA(va)
+	if i < 0 || as.vmas[i].Start == va {
+		return
+	}
+	left := as.vmas[i]
+	right := left
+	left.End = va
+	right.Start = va
+	if right.shared != nil {
+		right.pgoff += uint64(va-left.Start) / mm.PageSize
+		right.shared.vmas++
+	}
+	as.vmas[i] = left
+	as.vmas = append(as.vmas, VMA{})
+	copy(as.vmas[i+2:], as.vmas[i+1:])
+	as.vmas[i+1] = right
+}
+
+// mergeable reports whether b can be appended to a.
+func mergeable(a, b *VMA) bool {
+	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.shared != b.shared {
+		return false
+	}
+	return a.shared == nil || a.pgoff+a.Pages() == b.pgoff
+}
+
+// mergeAround merges VMAs i-1, i, i+1 where compatible (as Linux
+// vma_merge).
+func (as *AddressSpace) mergeAround(i int) {
+	for _, j := range [2]int{i, i - 1} {
+		if j < 0 || j+1 >= len(as.vmas) {
+			continue
+		}
+		if mergeable(&as.vmas[j], &as.vmas[j+1]) {
+			as.vmas[j].End = as.vmas[j+1].End
+			if s := as.vmas[j+1].shared; s != nil {
+				s.vmas--
+			}
+			as.vmas = append(as.vmas[:j+1], as.vmas[j+2:]...)
+		}
+	}
+}
