@@ -53,6 +53,16 @@ func stackUsable(sp uint64) bool {
 // command that called it.
 var lastProbeFault struct {
 	addr, code uint64
+	reason     arch.Reason
+}
+
+// reasonOf is the reason a fault outside the window has: the error code's
+// P bit tells a missing page from a protection violation.
+func reasonOf(code uint64) arch.Reason {
+	if code&arch.PFPresent != 0 {
+		return arch.ReasonProtection
+	}
+	return arch.ReasonNotMapped
 }
 
 // InitTraps installs the kernel's trap handler.
@@ -65,29 +75,36 @@ func handleTrap(f *arch.TrapFrame, onG0 bool) {
 	var cr2 uint64
 	if f.Vector == arch.VectorGeneralProtection && arch.FixupProbe(f) {
 		// A probe of a non-canonical address raises #GP, not #PF.
-		lastProbeFault.addr, lastProbeFault.code = 0, 0
+		lastProbeFault.addr, lastProbeFault.code, lastProbeFault.reason = 0, 0, arch.ReasonNotMapped
 		return
 	}
 	if f.Vector == arch.VectorPageFault {
 		cr2 = arch.CR2()
-		if arch.FixupProbe(f) {
-			lastProbeFault.addr, lastProbeFault.code = cr2, f.Error
-			return
-		}
 		va := mm.VirtAddr(cr2)
-		if va >= WindowStart && va < WindowEnd && !onG0 {
-			reason := arch.ReasonNotMapped
-			if r := WindowResolver; r != nil {
-				ok, why := r(va, f.Error)
-				if ok {
-					return
-				}
-				reason = why
-			}
-			if stackUsable(f.RSP) {
-				f.RaiseFault(cr2, f.Error, reason)
+		window := va >= WindowStart && va < WindowEnd && !onG0
+		reason := arch.ReasonNotMapped
+		if window && f.Error&arch.PFPresent != 0 {
+			reason = arch.ReasonProtection
+		}
+		if r := WindowResolver; window && r != nil {
+			// First the address space: a probe of the window faults on
+			// it for real too, and fails only when this does.
+			ok, why := r(va, f.Error)
+			if ok {
 				return
 			}
+			reason = why
+		}
+		if arch.FixupProbe(f) {
+			lastProbeFault.addr, lastProbeFault.code, lastProbeFault.reason = cr2, f.Error, reason
+			if !window {
+				lastProbeFault.reason = reasonOf(f.Error)
+			}
+			return
+		}
+		if window && stackUsable(f.RSP) {
+			f.RaiseFault(cr2, f.Error, reason)
+			return
 		}
 	}
 	reportBug(f, cr2, onG0)

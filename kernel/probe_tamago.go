@@ -56,11 +56,7 @@ func (machineProbe) Poke(addr uint64, p []byte) (int, *arch.FaultError) {
 // probeFault describes the fault the last probe took.
 func probeFault() *arch.FaultError {
 	f := lastProbeFault
-	reason := arch.ReasonNotMapped
-	if f.code&arch.PFPresent != 0 {
-		reason = arch.ReasonProtection
-	}
-	return &arch.FaultError{Addr: f.addr, Access: arch.AccessOf(f.code), Reason: reason, Code: f.code}
+	return &arch.FaultError{Addr: f.addr, Access: arch.AccessOf(f.code), Reason: f.reason, Code: f.code}
 }
 
 // Crash writes to address 8: page 0 is never mapped, and this is no probe

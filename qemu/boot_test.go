@@ -633,3 +633,35 @@ func TestAddressSpaces(t *testing.T) {
 	expect("peek 0x7ffffffffff8 16", "fault: read of 0x800000000000: not mapped\n")
 	halt(t, vm, 0)
 }
+
+// peek and poke of the mapping window fault on the current address space
+// for real: untouched pages resolve, unresolvable ones are fault: lines.
+func TestPeekPokeWindow(t *testing.T) {
+	vm := boot(t, Options{})
+	a := strings.TrimSpace(run(t, vm, "mmap 16K rw private,anon"))
+	base, _ := strconv.ParseUint(a[2:], 16, 64)
+	p := func(off uint64) string { return fmt.Sprintf("%#x", base+off) }
+	for _, tc := range []struct{ line, want string }{
+		{"peek " + p(0) + " 4", fmt.Sprintf("0x%016x  00 00 00 00                                       |....|\n", base)},
+		{"poke " + p(0x1000) + " hi", "stored 2 bytes at " + p(0x1000) + "\n"},
+		{"check " + p(0x2000) + " 8 0", "mismatch at " + p(0x2000) + ": 0x0000000000000000, want 0x"},
+	} {
+		got := run(t, vm, tc.line)
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q, want %q...", tc.line, got, tc.want)
+		}
+	}
+	run(t, vm, "mprotect "+p(0x1000)+" 4K r")
+	if got := run(t, vm, "poke "+p(0x1000)+" ho"); got != "fault: write of "+p(0x1000)+": protection violation\n" {
+		t.Errorf("poke of read-only: %q", got)
+	}
+	run(t, vm, "munmap "+p(0x2000)+" 4K")
+	if got := run(t, vm, "peek "+p(0x2000)+" 4"); got != "fault: read of "+p(0x2000)+": not mapped\n" {
+		t.Errorf("peek of the hole: %q", got)
+	}
+	vmstat := run(t, vm, "vmstat")
+	if !regexp.MustCompile(`(?m)^zero_page_fault [1-9]`).MatchString(vmstat) || !regexp.MustCompile(`(?m)^demand_zero_fault [1-9]`).MatchString(vmstat) {
+		t.Errorf("peek/poke did not fault on the address space:\n%s", vmstat)
+	}
+	halt(t, vm, 0)
+}

@@ -8,12 +8,12 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 )
 
-// Errors, as Linux's errno values for the same calls.
+// Errors, as Linux's errno values for the same calls. (EACCES comes with
+// file mappings: anonymous memory never gives it.)
 var (
 	ErrInvalid  = errors.New("vm: invalid argument")       // EINVAL
 	ErrNoMemory = errors.New("vm: cannot allocate memory") // ENOMEM
 	ErrExists   = errors.New("vm: mapping exists")         // EEXIST
-	ErrAccess   = errors.New("vm: permission denied")      // EACCES
 )
 
 // Prot is a mapping's protection (PROT_* in Linux).
