@@ -665,3 +665,29 @@ func TestPeekPokeWindow(t *testing.T) {
 	}
 	halt(t, vm, 0)
 }
+
+// Shared anonymous mappings stay shared across fork, both ways; one larger
+// than memory is refused (its page index is made at mmap).
+func TestSharedAcrossFork(t *testing.T) {
+	vm := boot(t, Options{})
+	a := strings.TrimSpace(run(t, vm, "mmap 64M rw shared,anon"))
+	for _, tc := range []struct{ line, want string }{
+		{"fill " + a + " 1M 5", ""},
+		{"fork", "2\n"},
+		{"as switch 2", ""},
+		{"check " + a + " 1M 5", "ok\n"},
+		{"fill " + a + " 8 6", ""},
+		{"as switch 1", ""},
+		{"check " + a + " 8 6", "ok\n"},
+		{"fill " + a + " 16 7", ""},
+		{"as switch 2", ""},
+		{"check " + a + " 16 7", "ok\n"},
+		{"maps", a[2:] + "-800000000000 rw-s 00000000 00:01 0                          /dev/zero (deleted)\n"},
+		{"mmap 1G rw shared,anon", "error: mmap: vm: cannot allocate memory: a shared mapping of 0x40000000 bytes is larger than memory\n"},
+	} {
+		if got := run(t, vm, tc.line); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.line, got, tc.want)
+		}
+	}
+	halt(t, vm, 0)
+}

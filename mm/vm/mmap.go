@@ -42,6 +42,12 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	if !ok {
 		return 0, fmt.Errorf("%w: length %d", ErrNoMemory, length)
 	}
+	// A shared mapping's object indexes its pages in a slice made now (a
+	// fault must not allocate): like Linux's heuristic overcommit, refuse
+	// one larger than memory.
+	if kind == MapShared && size/mm.PageSize > as.mm.Frames.Stats().ManagedPages {
+		return 0, fmt.Errorf("%w: a shared mapping of %#x bytes is larger than memory", ErrNoMemory, size)
+	}
 	var start mm.VirtAddr
 	switch {
 	case flags&(MapFixed|MapFixedNoReplace) != 0:
