@@ -1,0 +1,448 @@
+//go:build !tamago
+
+package vm
+
+// The tests run address spaces on the host simulator (mm/sim): simulated
+// physical memory with a frame allocator, and a CPU whose MMU walks the
+// page tables mm/vm builds, caches what it finds in a TLB emptied only by
+// invalidation, and raises page faults into HandleFault. They are in
+// package vm so that the invariant check can reach the shared objects.
+//
+// Every step of every test is followed by check, which recomputes from
+// scratch what the code caches or promises: the VMA list's shape, every
+// leaf of every live address space's window (walked through all four
+// levels), frame reference counts against the PTEs and object slots that
+// hold them, RSS, the count of anonymous frames and of page tables, and
+// the write-protection rules of copy-on-write.
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"unsafe"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/sim"
+)
+
+// The window of every test: 64 PML4 entries, 32 TiB.
+const (
+	winStart mm.VirtAddr = 1 << 45
+	winEnd   mm.VirtAddr = 1 << 46
+	pg                   = mm.PageSize
+)
+
+// Arenas of this package's tests start at 64 GiB, 1 GiB apart.
+const (
+	arenaFirst = 1 << 36
+	arenaStep  = 1 << 30
+	arenaSize  = 64 << 20
+)
+
+var arenas atomic.Uint64
+
+// env is an MM on a simulated machine, its live address spaces and the
+// current one.
+type env struct {
+	t      testing.TB
+	mem    *sim.Memory
+	m      *MM
+	cpu    *sim.CPU
+	spaces []*AddressSpace // live, in creation order
+	cur    *AddressSpace
+	// free0 is the allocator's free page count before NewMM.
+	free0 uint64
+	// last is the result of the last HandleFault the CPU raised.
+	last Result
+	// nocheck turns off the check after each step (benchmarks).
+	nocheck bool
+}
+
+func newEnv(t testing.TB) *env { return newEnvSize(t, arenaSize) }
+
+// newEnvSize makes an environment with size bytes of physical memory.
+func newEnvSize(t testing.TB, size uint64) *env {
+	t.Helper()
+	base := mm.PhysAddr(arenaFirst + arenas.Add(1)*arenaStep)
+	mem, unregister := sim.NewMemory(base, size)
+	t.Cleanup(unregister)
+	e := &env{t: t, mem: mem, cpu: sim.NewCPU(), free0: mem.Frames.Stats().FreePages}
+	m, err := NewMM(mem.Frames, mem.Tables, winStart, winEnd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.m = m
+	e.cpu.Handler = func(va mm.VirtAddr, code uint64) bool {
+		a := Read
+		switch {
+		case code&sim.FaultWrite != 0:
+			a = Write
+		case code&sim.FaultFetch != 0:
+			a = Exec
+		}
+		e.last = e.cur.HandleFault(va, a)
+		return e.last == Resolved
+	}
+	e.newSpace()
+	return e
+}
+
+// newSpace makes an address space and makes it current.
+func (e *env) newSpace() *AddressSpace {
+	e.t.Helper()
+	as, err := e.m.NewAddressSpace()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.spaces = append(e.spaces, as)
+	e.use(as)
+	return as
+}
+
+func (e *env) use(as *AddressSpace) {
+	e.cur = as
+	e.cpu.LoadCR3(as.Root())
+}
+
+// fork forks the current address space; the child is not made current.
+func (e *env) fork() *AddressSpace {
+	e.t.Helper()
+	c, err := e.cur.Fork()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.spaces = append(e.spaces, c)
+	e.check()
+	return c
+}
+
+// destroy destroys an address space that is not current.
+func (e *env) destroy(as *AddressSpace) {
+	e.t.Helper()
+	if as == e.cur {
+		e.t.Fatal("destroy of the current address space")
+	}
+	as.Destroy()
+	for i, s := range e.spaces {
+		if s == as {
+			e.spaces = append(e.spaces[:i], e.spaces[i+1:]...)
+			break
+		}
+	}
+	e.check()
+}
+
+// destroyAll destroys every address space and checks that every frame
+// and table came back but the zero page.
+func (e *env) destroyAll() {
+	e.t.Helper()
+	for _, as := range e.spaces {
+		as.Destroy()
+	}
+	e.spaces, e.cur = nil, nil
+	if n := e.mem.Tables.Live(); n != 0 {
+		e.t.Fatalf("%d page tables live after destroying everything", n)
+	}
+	if free := e.mem.Frames.Stats().FreePages; free != e.free0-1 {
+		e.t.Fatalf("free pages %d after destroying everything, want %d (all but the zero page)", free, e.free0-1)
+	}
+}
+
+func (e *env) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags) mm.VirtAddr {
+	e.t.Helper()
+	va, err := e.cur.Mmap(addr, length, prot, flags)
+	if err != nil {
+		e.t.Fatalf("mmap(%v, %#x, %v, %v): %v", addr, length, prot, flags, err)
+	}
+	e.check()
+	return va
+}
+
+func (e *env) must(err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.check()
+}
+
+// access reads (or writes, or fetches) through the CPU and returns nil or
+// the Result of the fault that stopped it.
+func (e *env) access(va mm.VirtAddr, p []byte, a Access) error {
+	var err error
+	switch a {
+	case Read:
+		err = e.cpu.Read(va, p, false)
+	case Write:
+		err = e.cpu.Write(va, p, false)
+	default:
+		err = e.cpu.Fetch(va, false)
+	}
+	var fe *sim.FaultError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe) && !fe.Recurred && e.last != Resolved:
+		return faultErr{e.last, fe.Addr}
+	}
+	e.t.Fatalf("%v of %v: %v", a, va, err)
+	return nil
+}
+
+// faultErr is an access stopped by an unresolved fault.
+type faultErr struct {
+	r  Result
+	va mm.VirtAddr
+}
+
+func (f faultErr) Error() string { return fmt.Sprintf("%v at %v", f.r, f.va) }
+
+// resultOf is the fault result of an access error, Resolved for nil.
+func resultOf(err error) Result {
+	if f, ok := err.(faultErr); ok {
+		return f.r
+	}
+	return Resolved
+}
+
+func (e *env) read(va mm.VirtAddr, n int) []byte {
+	e.t.Helper()
+	p := make([]byte, n)
+	if err := e.access(va, p, Read); err != nil {
+		e.t.Fatalf("read %v: %v", va, err)
+	}
+	e.check()
+	return p
+}
+
+func (e *env) write(va mm.VirtAddr, p []byte) {
+	e.t.Helper()
+	if err := e.access(va, p, Write); err != nil {
+		e.t.Fatalf("write %v: %v", va, err)
+	}
+	e.check()
+}
+
+// fault makes access a at va and returns the fault result.
+func (e *env) fault(va mm.VirtAddr, a Access) Result {
+	e.t.Helper()
+	var b [1]byte
+	err := e.access(va, b[:], a)
+	e.check()
+	return resultOf(err)
+}
+
+// pte is the leaf entry for va in as.
+func pte(as *AddressSpace, va mm.VirtAddr) pt.PTE {
+	e, _, _ := as.table.Leaf(va)
+	return e
+}
+
+// frameBytes is the content of a frame, through the direct map.
+func frameBytes(pfn mm.PFN) []byte {
+	return unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), mm.PageSize)), mm.PageSize)
+}
+
+func errno(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrInvalid):
+		return "EINVAL"
+	case errors.Is(err, ErrNoMemory):
+		return "ENOMEM"
+	case errors.Is(err, ErrExists):
+		return "EEXIST"
+	}
+	return "unexpected error " + err.Error()
+}
+
+// check recomputes the derived state of every live address space and
+// compares it with what the code keeps; it fails the test on the first
+// difference.
+func (e *env) check() {
+	e.t.Helper()
+	if e.nocheck {
+		return
+	}
+	if err := e.invariants(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) invariants() error {
+	refs := map[mm.PFN]int{} // references found: PTEs and object slots
+	objVMAs := map[*anonObject]int{}
+	tables := 0
+	zero := e.m.ZeroPage()
+	for _, as := range e.spaces {
+		// The VMAs.
+		for i, v := range as.vmas {
+			switch {
+			case v.Start&mm.PageMask != 0 || v.End&mm.PageMask != 0:
+				return fmt.Errorf("as %d: VMA %v not page-aligned", as.ID, &v)
+			case v.Start >= v.End:
+				return fmt.Errorf("as %d: VMA %v empty", as.ID, &v)
+			case v.Start < e.m.WindowStart || v.End > e.m.WindowEnd:
+				return fmt.Errorf("as %d: VMA %v outside the window", as.ID, &v)
+			case i > 0 && as.vmas[i-1].End > v.Start:
+				return fmt.Errorf("as %d: VMAs %v and %v out of order or overlapping", as.ID, &as.vmas[i-1], &v)
+			case i > 0 && mergeable(&as.vmas[i-1], &as.vmas[i]):
+				return fmt.Errorf("as %d: VMAs %v and %v left unmerged", as.ID, &as.vmas[i-1], &v)
+			case v.Flags != MapPrivate|MapAnonymous && v.Flags != MapShared|MapAnonymous:
+				return fmt.Errorf("as %d: VMA %v has flags %v", as.ID, &v, v.Flags)
+			case (v.Flags&MapShared != 0) != (v.shared != nil):
+				return fmt.Errorf("as %d: VMA %v: shared flag and object disagree", as.ID, &v)
+			case v.shared != nil && v.pgoff+v.Pages() > uint64(len(v.shared.pages)):
+				return fmt.Errorf("as %d: VMA %v beyond its object", as.ID, &v)
+			}
+			if v.shared != nil {
+				objVMAs[v.shared]++
+			}
+		}
+		// The page tables of the window, every level.
+		var rss uint64
+		var err error
+		root := as.table.RootEntries()
+		tables++
+		for i := range root {
+			if !e.m.windowEntry(i) {
+				if root[i] != 0 {
+					return fmt.Errorf("as %d: PML4 entry %d outside the window is %#x", as.ID, i, root[i])
+				}
+				continue
+			}
+			base := mm.VirtAddr(i) * pml4Span
+			tables += walkTables(root[i], 2, base, func(va mm.VirtAddr, l pt.PTE) {
+				if err != nil {
+					return
+				}
+				err = e.checkLeaf(as, va, l, refs)
+				if l.Addr().PFN() != zero {
+					rss++
+				}
+			}, &err)
+		}
+		if err != nil {
+			return fmt.Errorf("as %d: %w", as.ID, err)
+		}
+		if rss != as.RSS() {
+			return fmt.Errorf("as %d: RSS %d, PTEs mapping frames %d", as.ID, as.RSS(), rss)
+		}
+	}
+	for o, n := range objVMAs {
+		if o.vmas != n {
+			return fmt.Errorf("object %p: vmas %d, VMAs referring to it %d", o, o.vmas, n)
+		}
+		for _, pfn := range o.pages {
+			if pfn != 0 {
+				refs[pfn]++
+			}
+		}
+	}
+	for pfn, n := range refs {
+		if st, _, _ := e.m.Frames.StateOf(pfn); st != frame.Anon {
+			return fmt.Errorf("frame %#x referenced %d times is %v", pfn, n, st)
+		}
+		if r := e.m.Frames.Refs(pfn); int(r) != n {
+			return fmt.Errorf("frame %#x: refs %d, references found %d", pfn, r, n)
+		}
+	}
+	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)) {
+		return fmt.Errorf("%d anonymous frames allocated, %d referenced", n, len(refs))
+	}
+	if tables != e.mem.Tables.Live() {
+		return fmt.Errorf("%d page tables found, %d live", tables, e.mem.Tables.Live())
+	}
+	if st, _, _ := e.m.Frames.StateOf(zero); st != frame.Kernel {
+		return fmt.Errorf("zero page is %v", st)
+	}
+	for _, b := range frameBytes(zero) {
+		if b != 0 {
+			return errors.New("zero page written")
+		}
+	}
+	return nil
+}
+
+// walkTables walks the table an entry at level+1 points to (level 2 is a
+// PDPT) and calls leaf for every non-zero leaf entry; it returns the
+// number of tables it met.
+func walkTables(e pt.PTE, level int, base mm.VirtAddr, leaf func(mm.VirtAddr, pt.PTE), err *error) int {
+	if e == 0 {
+		return 0
+	}
+	if e&pt.Present == 0 || e&pt.Huge != 0 || e&pt.Writable == 0 {
+		*err = fmt.Errorf("table entry %#x above %v: not a present writable table", e, base)
+		return 0
+	}
+	tbl := (*[512]pt.PTE)(mm.DirectMap(e.Addr(), mm.PageSize))
+	n := 1
+	span := mm.VirtAddr(1) << (mm.PageShift + 9*level)
+	for i, c := range tbl {
+		va := base + mm.VirtAddr(i)*span
+		if level == 0 {
+			if c != 0 {
+				leaf(va, c)
+			}
+			continue
+		}
+		n += walkTables(c, level-1, va, leaf, err)
+	}
+	if n == 1 && level >= 0 {
+		empty := true
+		for _, c := range tbl {
+			empty = empty && c == 0
+		}
+		if empty {
+			*err = fmt.Errorf("empty table left above %v", base)
+		}
+	}
+	return n
+}
+
+// checkLeaf checks one leaf entry of as against its VMA and counts its
+// reference.
+func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.PFN]int) error {
+	i := as.findVMA(va)
+	if i < 0 {
+		return fmt.Errorf("PTE %#x at %v outside every VMA", l, va)
+	}
+	v := &as.vmas[i]
+	pfn := l.Addr().PFN()
+	zero := e.m.ZeroPage()
+	if v.Prot == ProtNone {
+		if l.Flags() != softProtNone {
+			return fmt.Errorf("PTE %#x at %v in PROT_NONE VMA %v is not a PROT_NONE entry", l, va, v)
+		}
+	} else {
+		if l&pt.Present == 0 || l&(softProtNone|pt.User|pt.Global|pt.Huge) != 0 {
+			return fmt.Errorf("PTE %#x at %v in VMA %v", l, va, v)
+		}
+		if (l&pt.NoExecute != 0) == (v.Prot&ProtExec != 0) {
+			return fmt.Errorf("PTE %#x at %v: NX disagrees with VMA %v", l, va, v)
+		}
+		if l&pt.Writable != 0 {
+			switch {
+			case pfn == zero:
+				return fmt.Errorf("zero page writable at %v", va)
+			case v.Prot&ProtWrite == 0:
+				return fmt.Errorf("PTE %#x at %v writable in VMA %v", l, va, v)
+			case v.shared == nil && e.m.Frames.Refs(pfn) != 1:
+				return fmt.Errorf("PTE %#x at %v writable with %d refs in private VMA %v", l, va, e.m.Frames.Refs(pfn), v)
+			}
+		}
+	}
+	if v.shared != nil {
+		if want := v.shared.pages[v.pgoff+uint64(va-v.Start)/mm.PageSize]; pfn != want {
+			return fmt.Errorf("PTE %#x at %v in shared VMA %v: object holds %#x", l, va, v, want)
+		}
+	}
+	if pfn != zero {
+		refs[pfn]++
+	}
+	return nil
+}
