@@ -140,8 +140,17 @@ func (sh *Shell) Exec(line string) {
 			sh.Errorf("internal error in %s: %v", cmd.Name, r)
 		}
 	}()
+	sh.refill()
 	if err := cmd.Run(sh, args); err != nil {
 		sh.Errorf("%s: %v", cmd.Name, err)
+	}
+}
+
+// refill tops up the fault path's reserves (mm/vm/reserve.go): before
+// every command, and between the pages a command touches.
+func (sh *Shell) refill() {
+	if sh.cfg.Spaces != nil {
+		sh.cfg.Spaces.MM.Refill()
 	}
 }
 

@@ -296,6 +296,9 @@ func cmdFill(sh *Shell, args []string) error {
 		return err
 	}
 	for va := addr; va < addr+n; va += 8 {
+		if va&mm.PageMask == 0 {
+			sh.refill()
+		}
 		w.Store64(va, patternWord(seed, va))
 	}
 	return nil
@@ -311,6 +314,9 @@ func cmdCheck(sh *Shell, args []string) error {
 		return err
 	}
 	for va := addr; va < addr+n; va += 8 {
+		if va&mm.PageMask == 0 {
+			sh.refill()
+		}
 		if got, want := w.Load64(va), patternWord(seed, va); got != want {
 			sh.Printf("mismatch at %#x: %#016x, want %#016x\n", va, got, want)
 			return nil
@@ -349,6 +355,7 @@ func cmdTouch(sh *Shell, args []string) error {
 	faults0 := as.Stats.Faults
 	t0, c0 := sh.cfg.Machine.Uptime(), sh.cfg.Machine.Cycles()
 	for i := range pages {
+		sh.refill()
 		w.Touch(addr+i*mm.PageSize, write)
 	}
 	ns, cycles := (sh.cfg.Machine.Uptime() - t0).Nanoseconds(), sh.cfg.Machine.Cycles()-c0

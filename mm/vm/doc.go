@@ -36,12 +36,16 @@
 //   - RSS equals the number of PTEs mapping a frame other than the zero
 //     page.
 //
-// The fault path (fault.go) allocates no Go memory and takes no lock.
+// The fault path (fault.go) allocates no Go memory, takes no lock, and
+// takes frames and page-table pages only from the MM's reserves
+// (reserve.go), refilled outside faults.
 //
 // Locking: an AddressSpace is not locked; one goroutine works in it at a
 // time (the kernel serializes address-space operations).
 //
 // Missing: file mappings (the file-mapping issue), swap and reclaim,
-// commit accounting (the tmpfs/swap issue), 2 MiB pages in VMAs, reserves
-// of frames for the fault path (it takes them from the allocator).
+// commit accounting (the tmpfs/swap issue), 2 MiB pages in VMAs, a refill
+// goroutine (today every address-space operation and the kernel's shell
+// refill the reserves), a lock around the frame allocator for when
+// several goroutines allocate.
 package vm

@@ -143,6 +143,7 @@ func (e *env) destroyAll() {
 		as.Destroy()
 	}
 	e.spaces, e.cur = nil, nil
+	e.m.Drain()
 	if n := e.mem.Tables.Live(); n != 0 {
 		e.t.Fatalf("%d page tables live after destroying everything", n)
 	}
@@ -172,6 +173,9 @@ func (e *env) must(err error) {
 // access reads (or writes, or fetches) through the CPU and returns nil or
 // the Result of the fault that stopped it.
 func (e *env) access(va mm.VirtAddr, p []byte, a Access) error {
+	// As the kernel does between the pages a command touches: the fault
+	// path only takes from the reserves.
+	e.m.Refill()
 	var err error
 	switch a {
 	case Read:
@@ -351,11 +355,12 @@ func (e *env) invariants() error {
 			return fmt.Errorf("frame %#x: refs %d, references found %d", pfn, r, n)
 		}
 	}
-	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)) {
-		return fmt.Errorf("%d anonymous frames allocated, %d referenced", n, len(refs))
+	anonReserved, tablesReserved := e.m.Reserved()
+	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)+anonReserved) {
+		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, len(refs), anonReserved)
 	}
-	if tables != e.mem.Tables.Live() {
-		return fmt.Errorf("%d page tables found, %d live", tables, e.mem.Tables.Live())
+	if tables+tablesReserved != e.mem.Tables.Live() {
+		return fmt.Errorf("%d page tables found and %d in the reserve, %d live", tables, tablesReserved, e.mem.Tables.Live())
 	}
 	if st, _, _ := e.m.Frames.StateOf(zero); st != frame.Kernel {
 		return fmt.Errorf("zero page is %v", st)

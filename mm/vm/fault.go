@@ -2,16 +2,16 @@ package vm
 
 import (
 	"github.com/pagoda-os/pagoda/mm"
-	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 // The fault path. HandleFault runs in the trap handler, on the system
 // stack, with interrupts off. It must not allocate Go memory, block, take
 // a lock, defer, format with fmt, or recurse: VMAs are found by binary
-// search over a slice, frames come from the buddy allocator, and page
-// tables are changed in place. Tests assert testing.AllocsPerRun == 0 for
-// each kind of fault.
+// search over a slice, frames and page-table pages come from the MM's
+// reserves (reserve.go), refilled outside faults, and page tables are
+// changed in place. Tests assert testing.AllocsPerRun == 0 for each kind
+// of fault.
 
 // Access is what the faulting instruction did.
 type Access uint8
@@ -108,10 +108,11 @@ func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 	return r
 }
 
-// newFrame takes a zeroed frame for an anonymous page.
+// newFrame takes a frame for an anonymous page from the reserve and
+// zeroes it.
 func (as *AddressSpace) newFrame() (mm.PFN, bool) {
-	pfn, err := as.mm.Frames.Alloc(0, frame.Anon)
-	if err != nil {
+	pfn, ok := as.mm.anon.take()
+	if !ok {
 		return 0, false
 	}
 	mm.ZeroFrames(pfn.Addr(), mm.PageSize)
@@ -119,11 +120,16 @@ func (as *AddressSpace) newFrame() (mm.PFN, bool) {
 	return pfn, true
 }
 
-// freeFrame drops a PTE's reference to pfn, freeing it with the last.
+// freeFrame drops a PTE's reference to pfn; with the last, the frame goes
+// back to the reserve while it has room, else to the allocator.
 func (as *AddressSpace) freeFrame(pfn mm.PFN) {
 	if as.mm.Frames.DecRef(pfn) == 0 {
-		as.mm.Frames.Free(pfn, 0)
 		as.Stats.PagesFreed++
+		if as.mm.anon.put(pfn) {
+			as.mm.Frames.IncRef(pfn) // a reserved frame holds its one reference
+			return
+		}
+		as.mm.Frames.Free(pfn, 0)
 	}
 }
 

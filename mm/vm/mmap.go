@@ -25,6 +25,7 @@ func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 // anything is); MAP_POPULATE faults every page in; MAP_NORESERVE is
 // accepted. Adjacent compatible mappings merge.
 func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags) (mm.VirtAddr, error) {
+	as.mm.Refill()
 	if length == 0 {
 		return 0, fmt.Errorf("%w: length 0", ErrInvalid)
 	}
@@ -87,6 +88,7 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 			access = Write
 		}
 		for va := start; va < v.End; va += mm.PageSize {
+			as.mm.Refill()
 			if as.HandleFault(va, access) != Resolved {
 				break // as Linux: populate is best effort
 			}
@@ -310,6 +312,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	if err != nil {
 		return nil, err
 	}
+	as.mm.Refill()
 	child.vmas = append([]VMA(nil), as.vmas...)
 	for i := range child.vmas {
 		if o := child.vmas[i].shared; o != nil {
@@ -319,6 +322,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	for i := range as.vmas {
 		v := &as.vmas[i]
 		ok := as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+			as.mm.Refill()
 			err = as.forkPage(child, v, va, e)
 			return err == nil
 		})

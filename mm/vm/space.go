@@ -22,6 +22,8 @@ type MM struct {
 
 	zero   mm.PFN // the zero page: read-only, never freed
 	nextID int
+	// anon and tables are the fault path's reserves (reserve.go).
+	anon, tables reserve
 }
 
 // pml4Span is the address range one PML4 entry covers: 512 GiB.
@@ -37,7 +39,12 @@ func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEn
 		return nil, err
 	}
 	mm.ZeroFrames(z.Addr(), mm.PageSize)
-	return &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1}, nil
+	m := &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1,
+		anon:   reserve{stock: make([]mm.PFN, anonReserve)},
+		tables: reserve{stock: make([]mm.PFN, tableReserve)},
+	}
+	m.Refill()
+	return m, nil
 }
 
 // ZeroPage is the shared zero page's frame.
@@ -71,7 +78,8 @@ type AddressSpace struct {
 // NewAddressSpace makes an empty address space whose PML4 shares the
 // kernel's entries outside the window.
 func (m *MM) NewAddressSpace() (*AddressSpace, error) {
-	t, err := pt.New(m.Tables)
+	m.Refill()
+	t, err := pt.New(reserveTables{m})
 	if err != nil {
 		return nil, ErrNoMemory
 	}

@@ -76,6 +76,7 @@ func TestKernelHalf(t *testing.T) {
 		as.Destroy()
 	}
 	cpu.LoadCR3(kernel.Root())
+	m.Drain()
 	var b [1]byte
 	if err := cpu.Read(kva, b[:], false); err != nil || b[0] != 42 {
 		t.Fatalf("kernel page after Destroy: %v %v", b, err)
@@ -100,6 +101,7 @@ func TestOutOfMemory(t *testing.T) {
 		e.must(e.cur.Mprotect(a0, pg, ProtNone))
 		parent := e.cur
 		for k := 0; ; k++ {
+			e.m.Drain() // the reserve holds k tables after Fork's refill
 			e.mem.Tables.Limit = e.mem.Tables.Live() + k
 			c, err := parent.Fork()
 			e.mem.Tables.Limit = 0
@@ -125,6 +127,7 @@ func TestOutOfMemory(t *testing.T) {
 		e := newEnv(t)
 		e.mmap(a0, pg, rw, priv|MapFixed)
 		e.mmap(a0+pg, pg, rw, shar|MapFixed)
+		e.m.Drain()
 		e.mem.Tables.Limit = e.mem.Tables.Live()
 		for _, c := range []struct {
 			va mm.VirtAddr
@@ -146,6 +149,7 @@ func TestOutOfMemory(t *testing.T) {
 		e.read(a0, 1) // zero page, and the tables
 		e.write(a0+pg, []byte{1})
 		c := e.fork()
+		e.m.Drain()
 		var hog []mm.PFN
 		for {
 			pfn, err := e.mem.Frames.Alloc(0, frame.Kernel)

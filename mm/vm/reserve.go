@@ -1,0 +1,107 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// Reserves. The fault path takes frames only from two stocks kept in the
+// MM: frames for anonymous pages, and zeroed page-table pages. It never
+// calls the frame allocator, so a fault that interrupts code inside the
+// allocator (another goroutine preempted there) cannot find it half
+// changed. Refill tops the stocks up, outside faults: every address-space
+// operation starts with it, the populate and fork loops call it as they
+// go, and so does the kernel before each command and between the pages a
+// command touches. A fault that finds its stock empty is out of memory.
+const (
+	anonReserve  = 256 // a fault takes at most one
+	tableReserve = 64  // a 4 KiB fault takes at most three (PDPT, PD, PT)
+)
+
+// reserve is a fixed-size stock of frames, made once (no allocation on
+// the fault path).
+type reserve struct {
+	stock []mm.PFN
+	n     int
+}
+
+func (r *reserve) take() (mm.PFN, bool) {
+	if r.n == 0 {
+		return 0, false
+	}
+	r.n--
+	return r.stock[r.n], true
+}
+
+// put keeps pfn if there is room; it reports whether it did.
+func (r *reserve) put(pfn mm.PFN) bool {
+	if r.n == len(r.stock) {
+		return false
+	}
+	r.stock[r.n] = pfn
+	r.n++
+	return true
+}
+
+// Refill tops up the reserves from the frame allocator and the table
+// source. It runs outside faults; when memory is short the reserves stay
+// partly empty, and faults find out.
+func (m *MM) Refill() {
+	for m.anon.n < len(m.anon.stock) {
+		pfn, err := m.Frames.Alloc(0, frame.Anon)
+		if err != nil {
+			break
+		}
+		m.anon.put(pfn)
+	}
+	for m.tables.n < len(m.tables.stock) {
+		pa, err := m.Tables.AllocTable()
+		if err != nil {
+			break
+		}
+		m.tables.put(pa.PFN())
+	}
+}
+
+// Drain gives the reserves back: to account for every frame (tests), or
+// before the MM goes away.
+func (m *MM) Drain() {
+	for {
+		pfn, ok := m.anon.take()
+		if !ok {
+			break
+		}
+		m.Frames.Free(pfn, 0)
+	}
+	for {
+		pfn, ok := m.tables.take()
+		if !ok {
+			break
+		}
+		m.Tables.FreeTable(pfn.Addr())
+	}
+}
+
+// Reserved is the number of frames in the reserves: anonymous frames and
+// page-table pages.
+func (m *MM) Reserved() (anon, tables int) { return m.anon.n, m.tables.n }
+
+// reserveTables is the FrameSource of address spaces' page tables: it
+// takes from the table reserve (Map may run in a fault), and keeps freed
+// tables, which are empty and so still zeroed, while there is room.
+type reserveTables struct{ m *MM }
+
+func (s reserveTables) AllocTable() (mm.PhysAddr, error) {
+	pfn, ok := s.m.tables.take()
+	if !ok {
+		return 0, pt.ErrNoMemory
+	}
+	return pfn.Addr(), nil
+}
+
+func (s reserveTables) FreeTable(pa mm.PhysAddr) {
+	if !s.m.tables.put(pa.PFN()) {
+		s.m.Tables.FreeTable(pa)
+	}
+}
