@@ -8,9 +8,13 @@ DISKS   ?=
 # MMDEBUG=1 builds the kernel with -tags mmdebug: freed frames are
 # poisoned and checked, frame-state transitions verified.
 MMDEBUG ?=
+# make bench: ICOUNT=1 counts instructions (one per virtual ns: figures
+# repeat exactly); CPU picks QEMU's -cpu (default max, or host under KVM).
+ICOUNT  ?=
+CPU     ?=
 # Handed to the launcher through the environment, so that quotes in
 # APPEND (msg="a b") reach the kernel as typed.
-export MEM ACCEL APPEND DISKS
+export MEM ACCEL APPEND DISKS CPU
 
 KERNEL  := build/pagoda
 comma   := ,
@@ -23,10 +27,10 @@ TAMAGO_ENV := GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago
 # installs tamago-go into ~/.cache/tamago-go.
 TAMAGO = $(shell go tool -n github.com/usbarmory/tamago/cmd/tamago)
 TAMAGO_VERSION := $(shell sed -n 's/^require github.com\/usbarmory\/tamago v//p; s/^\tgithub.com\/usbarmory\/tamago v//p' go.mod | head -n 1)
-RUN    := build/run -mem "$$MEM" -accel "$$ACCEL" -append "$$APPEND" -disks "$$DISKS"
+RUN    := build/run -mem "$$MEM" -accel "$$ACCEL" -cpu "$$CPU" -append "$$APPEND" -disks "$$DISKS"
 GOFLAGS_VET := -tags linkcpuinit,linkramstart
 
-.PHONY: all kernel qemu qemu-gdb test clean toolchain build/run
+.PHONY: all kernel qemu qemu-gdb test bench clean toolchain build/run
 
 all: kernel
 
@@ -69,6 +73,14 @@ test:
 	go test -count=1 ./...
 	go test -count=1 -tags mmdebug ./mm/...
 	@if [ -f build/SKIP ]; then echo; cat build/SKIP; fi
+
+# In-kernel fault benchmarks (one BENCH line each), then the host
+# micro-benchmarks of mm (fault paths must show 0 allocs/op).
+bench: kernel build/run
+	@echo "== in-kernel benchmarks (ACCEL=$(ACCEL)$(if $(ICOUNT), ICOUNT=1))"
+	@printf 'bench\n' | $(RUN) $(if $(ICOUNT),-icount) $(KERNEL) | grep '^BENCH'
+	@echo "== host benchmarks"
+	go test -run '^$$' -bench . -benchmem ./mm/...
 
 clean:
 	rm -rf build

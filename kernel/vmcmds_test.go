@@ -164,6 +164,31 @@ func TestVMCommands(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", tc.line, got, tc.want)
 		}
 	}
+	bench := run("bench anon-write anon-read anon-retouch cow-write munmap swap-in-seq pages=16")
+	for _, re := range []string{
+		`(?m)^BENCH anon-write pages=16 faults=16 majfaults=0 ns/page=\d+\.\d ns/fault=\d+\.\d$`,
+		`(?m)^BENCH anon-read pages=16 faults=16 majfaults=0 `,
+		`(?m)^BENCH anon-retouch pages=16 faults=0 majfaults=0 ns/page=\d+\.\d ns/fault=0\.0$`,
+		`(?m)^BENCH cow-write pages=16 faults=16 majfaults=0 `,
+		`(?m)^BENCH munmap pages=16 faults=0 `,
+		`(?m)^BENCH swap-in-seq unsupported$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(bench) {
+			t.Errorf("bench lacks %s:\n%s", re, bench)
+		}
+	}
+	if got := run("as"); got != "ID     VMAs        RSS\n1         3      56 kB *\n" {
+		t.Errorf("bench left address spaces behind or switched away:\n%s", got)
+	}
+	for _, tc := range []struct{ line, want string }{
+		{"bench nope", "error: bench: unknown benchmark \"nope\""},
+		{"bench pages=0", "error: bench: pages=0 out of range"},
+		{"bench pages=x", "error: bench: bad number \"x\""},
+	} {
+		if got := run(tc.line); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q", tc.line, got)
+		}
+	}
 	got := run("touch 0x7fffffff5000 8K w")
 	if !regexp.MustCompile(`^touched 2 pages: 2 faults, \d+ ns, \d+ ns/page, \d+ cycles/page\n$`).MatchString(got) {
 		t.Errorf("touch: %q", got)

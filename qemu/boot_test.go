@@ -691,3 +691,37 @@ func TestSharedAcrossFork(t *testing.T) {
 	}
 	halt(t, vm, 0)
 }
+
+// bench prints one BENCH line per benchmark; under ICOUNT=1 two boots give
+// identical figures (one instruction is one virtual nanosecond).
+func TestBenchICount(t *testing.T) {
+	if accel == "kvm" {
+		t.Skip("ICOUNT needs TCG")
+	}
+	var lines [2]string
+	for i := range lines {
+		vm := boot(t, Options{ICount: true})
+		out, err := vm.Run("bench anon-write anon-read anon-retouch cow-write munmap file-read-hit pages=1024", 5*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, re := range []string{
+			`(?m)^BENCH anon-write pages=1024 faults=1024 majfaults=0 ns/page=\d+\.\d ns/fault=\d+\.\d$`,
+			`(?m)^BENCH anon-read pages=1024 faults=1024 majfaults=0 `,
+			`(?m)^BENCH anon-retouch pages=1024 faults=0 majfaults=0 `,
+			`(?m)^BENCH cow-write pages=1024 faults=1024 majfaults=0 `,
+			`(?m)^BENCH munmap pages=1024 faults=0 majfaults=0 `,
+			`(?m)^BENCH file-read-hit unsupported$`,
+		} {
+			if !regexp.MustCompile(re).MatchString(out) {
+				t.Errorf("bench lacks %s:\n%s", re, out)
+			}
+		}
+		lines[i] = out
+		halt(t, vm, 0)
+	}
+	if lines[0] != lines[1] {
+		t.Errorf("ICOUNT figures differ between two boots:\n%s\n%s", lines[0], lines[1])
+	}
+	t.Logf("ICOUNT=1:\n%s", lines[0])
+}

@@ -27,6 +27,10 @@ type Options struct {
 	Disks  []string
 	// GDB starts QEMU's gdbstub on :1234 and stops the CPU at the entry.
 	GDB bool
+	// ICount runs the guest with -icount shift=0,sleep=off and the RTC on
+	// the virtual clock: one instruction is one virtual nanosecond, so
+	// timings count instructions and repeat exactly (TCG only).
+	ICount bool
 	// Interactive multiplexes QEMU's monitor on stdio (Ctrl-A c) and lets
 	// the terminal's Ctrl-C through to the kernel.
 	Interactive bool
@@ -104,6 +108,12 @@ func (o Options) Args() ([]string, error) {
 	}
 	if o.GDB {
 		args = append(args, "-s", "-S")
+	}
+	if o.ICount {
+		if o.Accel == "kvm" {
+			return nil, fmt.Errorf("%w: ICOUNT needs ACCEL=tcg", ErrOptions)
+		}
+		args = append(args, "-icount", "shift=0,sleep=off", "-rtc", "clock=vm")
 	}
 	return args, nil
 }

@@ -1,7 +1,7 @@
 // Command run boots the Pagoda kernel in QEMU on this terminal; make qemu
 // and make qemu-gdb call it.
 //
-//	go run ./qemu/cmd/run [-mem 1G] [-accel tcg|kvm] [-append ARGS] [-disks "a.img b.img"] [-gdb] KERNEL
+//	go run ./qemu/cmd/run [-mem 1G] [-accel tcg|kvm] [-cpu MODEL] [-icount] [-append ARGS] [-disks "a.img b.img"] [-gdb] KERNEL
 //
 // On a terminal the console is interactive: QEMU's monitor is multiplexed
 // on it (Ctrl-A c switches, Ctrl-A x quits) and Ctrl-C reaches the kernel.
@@ -34,6 +34,8 @@ func main() {
 	flag.StringVar(&o.Append, "append", "", "kernel command line")
 	flag.StringVar(&disks, "disks", "", "disk images to attach as virtio-blk, space-separated, in order")
 	flag.BoolVar(&o.GDB, "gdb", false, "start QEMU's gdbstub on :1234 and wait for gdb at the entry")
+	flag.BoolVar(&o.ICount, "icount", false, "count instructions: -icount shift=0,sleep=off -rtc clock=vm (TCG)")
+	flag.StringVar(&o.CPU, "cpu", "", "QEMU -cpu model (default max under TCG, host,+invtsc under KVM)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: run [flags] KERNEL\n")
 		flag.PrintDefaults()
