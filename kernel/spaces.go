@@ -22,14 +22,18 @@ type Spaces struct {
 	load func(root mm.PhysAddr)
 	// freed keeps the counters of destroyed address spaces for vmstat.
 	freed vm.Stats
+	// trace records window faults while on; clock times them.
+	trace Trace
+	clock Machine
 }
 
 // ErrNoSpace is returned for an address-space ID that does not exist.
 var ErrNoSpace = errors.New("no such address space")
 
 // NewSpaces makes the first address space and makes it current.
-func NewSpaces(m *vm.MM, load func(root mm.PhysAddr)) (*Spaces, error) {
-	s := &Spaces{MM: m, load: load}
+// The clock times traced faults (nil: the trace records no times).
+func NewSpaces(m *vm.MM, load func(root mm.PhysAddr), clock Machine) (*Spaces, error) {
+	s := &Spaces{MM: m, load: load, clock: clock}
 	as, err := s.New()
 	if err != nil {
 		return nil, err
@@ -114,7 +118,16 @@ func (s *Spaces) Resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason) {
 	case code&arch.PFWrite != 0:
 		access = vm.Write
 	}
-	switch s.current.HandleFault(va, access) {
+	var r vm.Result
+	if s.trace.on && s.clock != nil {
+		t0 := s.clock.Cycles()
+		r = s.current.HandleFault(va, access)
+		s.trace.record(TraceEntry{NS: s.clock.Uptime().Nanoseconds(), Addr: va, Access: access,
+			Kind: s.current.LastKind, Cycles: s.clock.Cycles() - t0})
+	} else {
+		r = s.current.HandleFault(va, access)
+	}
+	switch r {
 	case vm.Resolved:
 		return true, 0
 	case vm.SegvProtection:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
@@ -34,6 +35,9 @@ func vmCommands() []Command {
 		{Name: "check", Usage: "ADDR LEN SEED", Help: "verify fill's pattern: ok, or the first mismatching address", MinArgs: 3, MaxArgs: 3, Run: cmdCheck},
 		{Name: "touch", Usage: "ADDR LEN r|w", Help: "read a byte, or write a zero byte, in each page of [ADDR, ADDR+LEN); print pages, faults and time", MinArgs: 3, MaxArgs: 3, Run: cmdTouch},
 		{Name: "maps", Help: "the current address space's mappings, as /proc/PID/maps", MaxArgs: 0, Run: cmdMaps},
+		{Name: "smaps", Help: "per mapping: Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced (Accessed bits), Swap, as /proc/PID/smaps", MaxArgs: 0, Run: cmdSmaps},
+		{Name: "trace", Usage: "on | off | show [N]", Help: "record the last 4096 window faults (time, address, access, kind, cycles); show the last N (default 20)", MinArgs: 1, MaxArgs: 2, Run: cmdTrace},
+		{Name: "frames", Help: "frames per state: free, reserved, kernel, page table, anonymous, page cache, swap cache", MaxArgs: 0, Run: cmdFrames},
 		{Name: "as", Usage: "[new | switch ID | free ID]", Help: "list address spaces (* is current), or make, switch to or free one", MaxArgs: 2, Run: cmdAs},
 		{Name: "fork", Help: "make a copy-on-write child of the current address space; prints its id", MaxArgs: 0, Run: cmdFork},
 		{Name: "vmstat", Help: "memory event counters, one per line (name value)", MaxArgs: 0, Run: cmdVmstat},
@@ -463,6 +467,44 @@ func cmdVmstat(sh *Shell, _ []string) error {
 		{"oom", t.OOM},
 	} {
 		sh.Printf("%s %d\n", c.name, c.v)
+	}
+	return nil
+}
+
+func cmdSmaps(sh *Shell, _ []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	for _, s := range as.Smaps() {
+		kind, dev, name := byte('p'), "00:00 0", ""
+		if s.Flags&vm.MapShared != 0 {
+			kind, dev, name = 's', "00:01 0", "/dev/zero (deleted)"
+		}
+		line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(s.Start), uint64(s.End), s.Prot, kind, 0, dev)
+		if name != "" {
+			line += strings.Repeat(" ", max(1, 73-len(line))) + name
+		}
+		sh.Printf("%s\n", line)
+		for _, f := range []struct {
+			name  string
+			bytes uint64
+		}{
+			{"Size", s.Size}, {"Rss", s.Rss}, {"Pss", s.Pss},
+			{"Shared_Clean", s.SharedClean}, {"Shared_Dirty", s.SharedDirty},
+			{"Private_Clean", s.PrivateClean}, {"Private_Dirty", s.PrivateDirty},
+			{"Referenced", s.Referenced}, {"Swap", s.Swap},
+		} {
+			sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
+		}
+	}
+	return nil
+}
+
+func cmdFrames(sh *Shell, _ []string) error {
+	st := sh.cfg.Frames.Stats()
+	for _, s := range frame.States() {
+		sh.Printf("%-12s %9d pages %10d kB\n", s.String(), st.Pages[s], st.Pages[s]*mm.PageSize>>10)
 	}
 	return nil
 }

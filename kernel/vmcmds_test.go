@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/mm"
@@ -109,7 +110,7 @@ func TestVMCommands(t *testing.T) {
 	}
 	cpu := sim.NewCPU()
 	defer cpu.LoadCR3(0)
-	spaces, err := NewSpaces(m, cpu.LoadCR3)
+	spaces, err := NewSpaces(m, cpu.LoadCR3, &fakeMachine{uptime: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +190,48 @@ func TestVMCommands(t *testing.T) {
 			t.Errorf("%s: %q", tc.line, got)
 		}
 	}
+	// trace: the faults of a touch, in order, with their kinds.
+	run("trace on")
+	run("mmap 8K rw private,anon,fixed=0x7ffff0000000")
+	run("touch 0x7ffff0000000 4K r")
+	run("touch 0x7ffff0000000 8K w")
+	run("touch 0x7ffff0000000 4K r") // no fault: already mapped
+	run("touch 0x7ffff0004000 4K r") // no VMA: segv
+	tr := run("trace show")
+	if !regexp.MustCompile(`^# trace on, 4 faults recorded; time, address, access, kind, cycles\n` +
+		`5\.000000000 0x7ffff0000000 read zero \d+\n` +
+		`5\.000000000 0x7ffff0000000 write cow \d+\n` +
+		`5\.000000000 0x7ffff0001000 write anon \d+\n` +
+		`5\.000000000 0x7ffff0004000 read segv \d+\n$`).MatchString(tr) {
+		t.Errorf("trace show:\n%s", tr)
+	}
+	if got := run("trace show 1"); !strings.HasSuffix(got, "read segv 5000000000\n") && !regexp.MustCompile(`read segv \d+\n$`).MatchString(got) {
+		t.Errorf("trace show 1: %q", got)
+	}
+	run("trace off")
+	run("touch 0x7ffff0001000 4K r")
+	if got := run("trace show 2"); !strings.HasPrefix(got, "# trace off, 4 faults recorded") {
+		t.Errorf("trace off still records: %q", got)
+	}
+	for _, tc := range []struct{ line, want string }{
+		{"trace show 0", "error: trace: N out of range 1..4096\n"},
+		{"trace blink", "error: trace: unknown subcommand \"blink\" (on, off, show [N])\n"},
+	} {
+		if got := run(tc.line); got != tc.want {
+			t.Errorf("%s: %q", tc.line, got)
+		}
+	}
+
+	// smaps of the 8K mapping: one zero-page page was replaced by a
+	// private dirty page, the other written: 8 kB private and dirty.
+	sm := run("smaps")
+	if !strings.Contains(sm, "7ffff0000000-7ffff0002000 rw-p 00000000 00:00 0\nSize:                  8 kB\nRss:                   8 kB\nPss:                   8 kB\nShared_Clean:          0 kB\nShared_Dirty:          0 kB\nPrivate_Clean:         0 kB\nPrivate_Dirty:         8 kB\nReferenced:            8 kB\nSwap:                  0 kB\n") {
+		t.Errorf("smaps:\n%s", sm)
+	}
+	if fr := run("frames"); !regexp.MustCompile(`(?m)^anonymous +\d+ pages +\d+ kB$`).MatchString(fr) || strings.Count(fr, "\n") != 7 {
+		t.Errorf("frames:\n%s", fr)
+	}
+
 	got := run("touch 0x7fffffff5000 8K w")
 	if !regexp.MustCompile(`^touched 2 pages: 2 faults, \d+ ns, \d+ ns/page, \d+ cycles/page\n$`).MatchString(got) {
 		t.Errorf("touch: %q", got)

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/vm"
@@ -41,7 +42,7 @@ func StartSpaces(frames *frame.Allocator, kernelRoot mm.PhysAddr) (*Spaces, Wind
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := NewSpaces(m, func(root mm.PhysAddr) { arch.LoadCR3(uint64(root)) })
+	s, err := NewSpaces(m, func(root mm.PhysAddr) { arch.LoadCR3(uint64(root)) }, boot.Board{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -725,3 +725,33 @@ func TestBenchICount(t *testing.T) {
 	}
 	t.Logf("ICOUNT=1:\n%s", lines[0])
 }
+
+// trace, smaps and frames on the real machine.
+func TestIntrospection(t *testing.T) {
+	vm := boot(t, Options{})
+	a := strings.TrimSpace(run(t, vm, "mmap 64K rw private,anon"))
+	run(t, vm, "trace on")
+	run(t, vm, "fill "+a+" 32K 1")
+	run(t, vm, "touch "+a+" 64K r")
+	tr := run(t, vm, "trace show 16")
+	if !regexp.MustCompile(`^# trace on, 16 faults recorded; time, address, access, kind, cycles\n(\d+\.\d{9} 0x[0-9a-f]+ write anon \d+\n){8}(\d+\.\d{9} 0x[0-9a-f]+ read zero \d+\n){8}$`).MatchString(tr) {
+		t.Errorf("trace show 16:\n%s", tr)
+	}
+	run(t, vm, "fork")
+	sm := run(t, vm, "smaps")
+	for _, re := range []string{
+		`(?m)^Size: +64 kB$`, `(?m)^Rss: +32 kB$`, `(?m)^Pss: +16 kB$`,
+		`(?m)^Shared_Dirty: +32 kB$`, `(?m)^Private_Dirty: +0 kB$`, `(?m)^Referenced: +32 kB$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(sm) {
+			t.Errorf("smaps lacks %s:\n%s", re, sm)
+		}
+	}
+	fr := run(t, vm, "frames")
+	for _, state := range []string{"free", "reserved", "kernel", "page table", "anonymous", "page cache", "swap cache"} {
+		if !regexp.MustCompile(`(?m)^` + state + ` +\d+ pages +\d+ kB$`).MatchString(fr) {
+			t.Errorf("frames lacks %s:\n%s", state, fr)
+		}
+	}
+	halt(t, vm, 0)
+}

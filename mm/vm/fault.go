@@ -44,6 +44,38 @@ func (r Result) String() string {
 	return "out of memory"
 }
 
+// FaultKind says how HandleFault resolved (or failed) its last fault, for
+// the kernel's fault trace.
+type FaultKind uint8
+
+const (
+	KindZero     FaultKind = iota // mapped the zero page
+	KindAnon                      // a fresh zeroed frame (private or shared)
+	KindCOW                       // copy-on-write: copied, or reused in place
+	KindSpurious                  // nothing to do: already resolved
+	KindSegv                      // no VMA, or the VMA forbids the access
+	KindOOM                       // no frame or table in the reserve
+)
+
+var kindNames = [...]string{"zero", "anon", "cow", "spurious", "segv", "oom"}
+
+func (k FaultKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "?"
+}
+
+func (a Access) String() string {
+	switch a {
+	case Write:
+		return "write"
+	case Exec:
+		return "exec"
+	}
+	return "read"
+}
+
 // softProtNone marks a non-present PTE that keeps the frame of a
 // PROT_NONE page (bit 9 is free for software, SDM 3A Table 4-19; the MMU
 // ignores every bit of a non-present entry).
@@ -79,6 +111,7 @@ func pteFlags(prot Prot, writable bool) pt.PTE {
 // for anonymous memory.
 func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 	as.Stats.Faults++
+	as.LastKind = KindSegv
 	i := as.findVMA(va)
 	if i < 0 {
 		as.Stats.Segv++
@@ -101,9 +134,11 @@ func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 		r = as.cowFault(v, page, e)
 	default:
 		r = Resolved // already resolved (a fault that raced a fix, or spurious)
+		as.LastKind = KindSpurious
 	}
 	if r == OOM {
 		as.Stats.OOM++
+		as.LastKind = KindOOM
 	}
 	return r
 }
@@ -141,6 +176,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 		if as.table.Map(page, as.mm.zero.Addr(), pt.Size4K, pteFlags(v.Prot, false)) != nil {
 			return OOM
 		}
+		as.LastKind = KindZero
 		as.Stats.ZeroFaults++
 		return Resolved
 	}
@@ -153,6 +189,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 		return OOM
 	}
 	as.rss++
+	as.LastKind = KindAnon
 	as.Stats.AnonFaults++
 	return Resolved
 }
@@ -164,6 +201,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 	old := e.Addr().PFN()
 	flags := pt.Present | pteFlags(v.Prot, true)
+	as.LastKind = KindCOW
 	if old != as.mm.zero && as.mm.Frames.Refs(old) == 1 {
 		as.table.Set(page, e|pt.Writable)
 		as.Stats.COWReused++
@@ -189,6 +227,7 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 // reference too.
 func (as *AddressSpace) sharedFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
 	as.Stats.SharedFaults++
+	as.LastKind = KindAnon
 	if e != 0 {
 		if access == Write && e&pt.Writable == 0 {
 			as.table.Set(page, e|pt.Writable)

@@ -73,6 +73,8 @@ type AddressSpace struct {
 	vmas  []VMA
 	rss   uint64 // PTEs mapping a frame other than the zero page
 	Stats Stats
+	// LastKind is how the last fault went (the kernel's fault trace).
+	LastKind FaultKind
 }
 
 // NewAddressSpace makes an empty address space whose PML4 shares the

@@ -1,0 +1,58 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// Smaps is one VMA's memory, as Linux's /proc/PID/smaps reports it
+// (smaps_account), in bytes.
+type Smaps struct {
+	VMA
+	Size, Rss, Pss                                             uint64
+	SharedClean, SharedDirty, PrivateClean, PrivateDirty, Swap uint64
+	// Referenced: pages whose PTE has the hardware Accessed bit.
+	Referenced uint64
+}
+
+// Smaps walks every VMA's page tables. A page is shared when more than
+// one PTE maps its frame; its Pss share is its size divided by that count.
+// The zero page is not counted (as Linux: it is not in Rss). Dirty is the
+// PTE's Dirty bit. No page is in swap yet.
+func (as *AddressSpace) Smaps() []Smaps {
+	out := make([]Smaps, len(as.vmas))
+	for i := range as.vmas {
+		v := &as.vmas[i]
+		s := &out[i]
+		s.VMA = *v
+		s.Size = uint64(v.End - v.Start)
+		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+			pfn := e.Addr().PFN()
+			if pfn == as.mm.zero {
+				return true
+			}
+			maps := uint64(as.mm.Frames.Refs(pfn))
+			if v.shared != nil {
+				maps-- // the object's own reference maps nothing
+			}
+			s.Rss += mm.PageSize
+			s.Pss += mm.PageSize / max(maps, 1)
+			dirty := e&pt.Dirty != 0
+			switch {
+			case maps > 1 && dirty:
+				s.SharedDirty += mm.PageSize
+			case maps > 1:
+				s.SharedClean += mm.PageSize
+			case dirty:
+				s.PrivateDirty += mm.PageSize
+			default:
+				s.PrivateClean += mm.PageSize
+			}
+			if e&pt.Accessed != 0 {
+				s.Referenced += mm.PageSize
+			}
+			return true
+		})
+	}
+	return out
+}
