@@ -376,17 +376,23 @@ func cmdMaps(sh *Shell, _ []string) error {
 		return err
 	}
 	for _, v := range as.VMAs() {
-		kind, dev, name := byte('p'), "00:00 0", ""
-		if v.Flags&vm.MapShared != 0 {
-			kind, dev, name = 's', "00:01 0", "/dev/zero (deleted)"
-		}
-		line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, 0, dev)
-		if name != "" {
-			line += strings.Repeat(" ", max(1, 73-len(line))) + name
-		}
-		sh.Printf("%s\n", line)
+		sh.Printf("%s\n", mapsLine(&v))
 	}
 	return nil
+}
+
+// mapsLine is a VMA's line in /proc/PID/maps format (show_map_vma): a
+// shared anonymous mapping shows as Linux shows shmem, /dev/zero (deleted).
+func mapsLine(v *vm.VMA) string {
+	kind, dev, name := byte('p'), "00:00 0", ""
+	if v.Flags&vm.MapShared != 0 {
+		kind, dev, name = 's', "00:01 0", "/dev/zero (deleted)"
+	}
+	line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, 0, dev)
+	if name != "" {
+		line += strings.Repeat(" ", max(1, 73-len(line))) + name
+	}
+	return line
 }
 
 func cmdAs(sh *Shell, args []string) error {
@@ -477,15 +483,7 @@ func cmdSmaps(sh *Shell, _ []string) error {
 		return err
 	}
 	for _, s := range as.Smaps() {
-		kind, dev, name := byte('p'), "00:00 0", ""
-		if s.Flags&vm.MapShared != 0 {
-			kind, dev, name = 's', "00:01 0", "/dev/zero (deleted)"
-		}
-		line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(s.Start), uint64(s.End), s.Prot, kind, 0, dev)
-		if name != "" {
-			line += strings.Repeat(" ", max(1, 73-len(line))) + name
-		}
-		sh.Printf("%s\n", line)
+		sh.Printf("%s\n", mapsLine(&s.VMA))
 		for _, f := range []struct {
 			name  string
 			bytes uint64
