@@ -30,7 +30,7 @@ TAMAGO_VERSION := $(shell sed -n 's/^require github.com\/usbarmory\/tamago v//p;
 RUN    := build/run -mem "$$MEM" -accel "$$ACCEL" -cpu "$$CPU" -append "$$APPEND" -disks "$$DISKS"
 GOFLAGS_VET := -tags linkcpuinit,linkramstart
 
-.PHONY: all kernel qemu qemu-gdb test bench clean toolchain build/run
+.PHONY: all kernel qemu qemu-gdb test bench lab clean toolchain build/run
 
 all: kernel
 
@@ -81,6 +81,12 @@ bench: kernel build/run
 	@printf 'bench\n' | $(RUN) $(if $(ICOUNT),-icount) $(KERNEL) | grep '^BENCH'
 	@echo "== host benchmarks"
 	go test -run '^$$' -bench . -benchmem ./mm/...
+
+# Experiments with plots (qemu/cmd/lab): the fault-cost breakdown, under
+# ICOUNT=1 in instructions. The thrashing experiment needs mm.limit and
+# swap, which are not built yet.
+lab: kernel
+	go run ./qemu/cmd/lab faults $(if $(ICOUNT),-icount) -out build/lab $(KERNEL)
 
 clean:
 	rm -rf build

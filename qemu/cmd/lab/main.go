@@ -1,0 +1,199 @@
+// Command lab runs Pagoda's experiments: it boots the kernel, drives it,
+// and writes each experiment's figures as a CSV file and a plot.
+//
+//	go run ./qemu/cmd/lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL
+//	go run ./qemu/cmd/lab thrash ...
+//
+// faults: the fault-cost breakdown. It runs the kernel's bench command
+// -runs times (a fresh boot each) and plots ns/fault per benchmark, the
+// mean over the runs with the min-max range as error bars. Under -icount
+// one guest instruction is one virtual ns: the runs agree exactly and the
+// bars count instructions.
+//
+// thrash: elapsed time and major faults against working-set size as a
+// multiple of mm.limit, one line per reclaim policy. It needs mm.limit,
+// reclaim and swap, which the kernel does not have yet: it says so and
+// exits with status 2.
+package main
+
+import (
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/pagoda-os/pagoda/qemu"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: lab faults|thrash [flags] KERNEL")
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "faults":
+		faults(os.Args[2:])
+	case "thrash":
+		fmt.Fprintln(os.Stderr, "lab thrash: needs mm.limit, reclaim and swap, which this kernel does not have yet")
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "lab: unknown experiment %q (faults, thrash)\n", os.Args[1])
+		os.Exit(2)
+	}
+}
+
+// faultBenchmarks are the bench names whose faults are measured.
+var faultBenchmarks = []string{"anon-read", "anon-write", "cow-write"}
+
+var benchLine = regexp.MustCompile(`(?m)^BENCH (\S+) pages=\d+ faults=(\d+) majfaults=\d+ ns/page=[\d.]+ ns/fault=([\d.]+)$`)
+
+func faults(args []string) {
+	fs := flag.NewFlagSet("faults", flag.ExitOnError)
+	icount := fs.Bool("icount", false, "count instructions (QEMU -icount shift=0)")
+	runs := fs.Int("runs", 3, "boots to average over")
+	pages := fs.Int("pages", 4096, "pages per benchmark")
+	out := fs.String("out", "build/lab", "directory for faults.csv and faults.svg")
+	fs.Parse(args)
+	if fs.NArg() != 1 || *runs < 1 || *pages < 1 {
+		fmt.Fprintln(os.Stderr, "usage: lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL")
+		os.Exit(2)
+	}
+	kernel := fs.Arg(0)
+	results := map[string][]float64{}
+	for r := range *runs {
+		progress(r, *runs)
+		vm, err := qemu.Start(qemu.Options{Kernel: kernel, ICount: *icount})
+		if err != nil {
+			fatal(err)
+		}
+		if _, err := vm.Expect(regexp.QuoteMeta(qemu.Prompt), time.Minute); err != nil {
+			fatal(fmt.Errorf("boot: %v\n%s", err, vm.Log()))
+		}
+		line := fmt.Sprintf("bench %s pages=%d", strings.Join(faultBenchmarks, " "), *pages)
+		text, err := vm.Run(line, 10*time.Minute)
+		vm.Kill()
+		if err != nil {
+			fatal(fmt.Errorf("%s: %v\n%s", line, err, vm.Log()))
+		}
+		for _, m := range benchLine.FindAllStringSubmatch(text, -1) {
+			v, _ := strconv.ParseFloat(m[3], 64)
+			results[m[1]] = append(results[m[1]], v)
+		}
+	}
+	progress(*runs, *runs)
+	fmt.Fprintln(os.Stderr)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fatal(err)
+	}
+	if err := writeCSV(filepath.Join(*out, "faults.csv"), results); err != nil {
+		fatal(err)
+	}
+	unit := "ns/fault (host time, TCG)"
+	if *icount {
+		unit = "instructions/fault (QEMU -icount)"
+	}
+	if err := plotFaults(filepath.Join(*out, "faults.svg"), results, unit); err != nil {
+		fatal(err)
+	}
+	for _, name := range faultBenchmarks {
+		lo, mean, hi := stats(results[name])
+		fmt.Printf("%-12s %10.1f  (min %.1f, max %.1f) %s\n", name, mean, lo, hi, unit)
+	}
+	fmt.Printf("wrote %s and %s\n", filepath.Join(*out, "faults.csv"), filepath.Join(*out, "faults.svg"))
+}
+
+// progress draws a progress bar on standard error.
+func progress(done, total int) {
+	const width = 30
+	n := done * width / total
+	fmt.Fprintf(os.Stderr, "\r[%s%s] %d/%d boots", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total)
+}
+
+func stats(v []float64) (lo, mean, hi float64) {
+	if len(v) == 0 {
+		return 0, 0, 0
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+		mean += x
+	}
+	return lo, mean / float64(len(v)), hi
+}
+
+func writeCSV(path string, results map[string][]float64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"benchmark", "run", "ns_per_fault"})
+	for _, name := range faultBenchmarks {
+		for i, v := range results[name] {
+			w.Write([]string{name, strconv.Itoa(i + 1), strconv.FormatFloat(v, 'f', 1, 64)})
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// meanErrors is bar heights with min-max error bars.
+type meanErrors struct {
+	plotter.Values
+	plotter.YErrors
+}
+
+func plotFaults(path string, results map[string][]float64, unit string) error {
+	var bars meanErrors
+	for _, name := range faultBenchmarks {
+		lo, mean, hi := stats(results[name])
+		bars.Values = append(bars.Values, mean)
+		bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{mean - lo, hi - mean})
+	}
+	p := plot.New()
+	p.Title.Text = "Pagoda: cost of a page fault, by kind"
+	p.Y.Label.Text = unit
+	chart, err := plotter.NewBarChart(bars, vg.Points(40))
+	if err != nil {
+		return err
+	}
+	chart.Color = plotutil.Color(0)
+	p.Add(chart)
+	errBars, err := plotter.NewYErrorBars(struct {
+		plotter.XYs
+		plotter.YErrors
+	}{xys(bars.Values), bars.YErrors})
+	if err != nil {
+		return err
+	}
+	p.Add(errBars)
+	p.NominalX("zero page\n(anon-read)", "demand-zero\n(anon-write)", "copy-on-write\n(cow-write)")
+	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+}
+
+func xys(v plotter.Values) plotter.XYs {
+	out := make(plotter.XYs, len(v))
+	for i, y := range v {
+		out[i] = plotter.XY{X: float64(i), Y: y}
+	}
+	return out
+}
+
+func fatal(err error) {
+	fmt.Fprintf(os.Stderr, "\nlab: %v\n", err)
+	os.Exit(1)
+}

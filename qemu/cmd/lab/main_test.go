@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBenchLine(t *testing.T) {
+	text := "BENCH anon-write pages=16 faults=16 majfaults=0 ns/page=1130.1 ns/fault=1130.1\nBENCH swap-in-seq unsupported\nBENCH cow-write pages=16 faults=16 majfaults=0 ns/page=2.0 ns/fault=1812.4\n"
+	m := benchLine.FindAllStringSubmatch(text, -1)
+	if len(m) != 2 || m[0][1] != "anon-write" || m[0][3] != "1130.1" || m[1][1] != "cow-write" || m[1][3] != "1812.4" {
+		t.Fatalf("matches %q", m)
+	}
+}
+
+func TestCSVAndPlot(t *testing.T) {
+	dir := t.TempDir()
+	r := map[string][]float64{"anon-read": {630.1, 640}, "anon-write": {1139.1}, "cow-write": {1821.7, 1900, 1800}}
+	if lo, mean, hi := stats(r["cow-write"]); lo != 1800 || hi != 1900 || mean < 1840.5 || mean > 1840.6 {
+		t.Errorf("stats: %v %v %v", lo, mean, hi)
+	}
+	csvPath := filepath.Join(dir, "faults.csv")
+	if err := writeCSV(csvPath, r); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(csvPath)
+	want := "benchmark,run,ns_per_fault\nanon-read,1,630.1\nanon-read,2,640.0\nanon-write,1,1139.1\ncow-write,1,1821.7\ncow-write,2,1900.0\ncow-write,3,1800.0\n"
+	if string(b) != want {
+		t.Errorf("csv:\n%s", b)
+	}
+	svg := filepath.Join(dir, "faults.svg")
+	if err := plotFaults(svg, r, "ns/fault"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(svg)
+	if !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "copy-on-write") {
+		t.Errorf("plot is not an SVG with the bar labels (%d bytes)", len(b))
+	}
+}
