@@ -70,34 +70,44 @@ func cmdBench(sh *Shell, args []string) error {
 	if len(names) == 0 {
 		names = benchNames
 	}
-	home := s.Current().ID
-	defer s.Switch(home)
 	for _, name := range names {
-		fn := benches[name]
-		if fn == nil {
-			sh.Printf("BENCH %s unsupported\n", name)
-			continue
-		}
-		as, err := s.New()
-		if err != nil {
+		if err := runBench(sh, s, name, pages); err != nil {
 			return err
 		}
-		s.Switch(as.ID)
-		ns, faults, err := fn(sh, as, pages)
-		s.Switch(home)
-		if ferr := s.Free(as.ID); err == nil {
-			err = ferr
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		perFault := 0.0
-		if faults > 0 {
-			perFault = float64(ns) / float64(faults)
-		}
-		sh.Printf("BENCH %s pages=%d faults=%d majfaults=0 ns/page=%.1f ns/fault=%.1f\n",
-			name, pages, faults, float64(ns)/float64(pages), perFault)
 	}
+	return nil
+}
+
+// runBench runs one benchmark in a fresh address space and prints its
+// line. The address space goes away, and the previous one is current
+// again, however the benchmark ends: an unresolvable fault (out of
+// memory) panics through here to the shell.
+func runBench(sh *Shell, s *Spaces, name string, pages uint64) error {
+	fn := benches[name]
+	if fn == nil {
+		sh.Printf("BENCH %s unsupported\n", name)
+		return nil
+	}
+	home := s.Current().ID
+	as, err := s.New()
+	if err != nil {
+		return err
+	}
+	s.Switch(as.ID)
+	defer func() {
+		s.Switch(home)
+		s.Free(as.ID)
+	}()
+	ns, faults, err := fn(sh, as, pages)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	perFault := 0.0
+	if faults > 0 {
+		perFault = float64(ns) / float64(faults)
+	}
+	sh.Printf("BENCH %s pages=%d faults=%d majfaults=0 ns/page=%.1f ns/fault=%.1f\n",
+		name, pages, faults, float64(ns)/float64(pages), perFault)
 	return nil
 }
 

@@ -243,3 +243,43 @@ func TestVMCommands(t *testing.T) {
 		}
 	}
 }
+
+// A benchmark that runs out of memory reports the fault and leaves no
+// address space or frame behind.
+func TestBenchOutOfMemory(t *testing.T) {
+	mem, done := sim.NewMemory(0x20_0000_0000, 16<<20)
+	defer done()
+	m, err := vm.NewMM(mem.Frames, mem.Tables, WindowStart, WindowEnd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := sim.NewCPU()
+	defer cpu.LoadCR3(0)
+	spaces, err := NewSpaces(m, cpu.LoadCR3, &fakeMachine{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu.Handler = func(va mm.VirtAddr, code uint64) bool {
+		ok, _ := spaces.Resolve(va, code)
+		return ok
+	}
+	var out strings.Builder
+	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}})
+	sh.Exec("as") // every command refills the reserves: count after one
+	free := mem.Frames.Stats().FreePages
+	out.Reset()
+	sh.Exec("bench anon-write pages=8192")
+	// (simWindow names the reason from the error code; the real trap
+	// handler names the resolver's, out of memory.)
+	if got := out.String(); !strings.HasPrefix(got, "fault: write of ") {
+		t.Errorf("bench past memory: %q", got)
+	}
+	out.Reset()
+	sh.Exec("as")
+	if got := out.String(); got != "ID     VMAs        RSS\n1         0       0 kB *\n" {
+		t.Errorf("as after the failed bench:\n%s", got)
+	}
+	if got := mem.Frames.Stats().FreePages; got != free {
+		t.Errorf("%d frames free after the failed bench, %d before", got, free)
+	}
+}

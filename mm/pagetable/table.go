@@ -175,7 +175,11 @@ func (t *Table) rollback(va mm.VirtAddr, fresh []mm.PhysAddr) {
 		}
 		tbl = table(e.Addr())
 	}
+	// Fresh tables link to each other: clear them, so that they go back
+	// as zeroed as they came (a FrameSource may hand them out again as
+	// they are).
 	for _, pa := range fresh {
+		clear(table(pa)[:])
 		t.src.FreeTable(pa)
 	}
 }

@@ -420,7 +420,8 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 	pfn := l.Addr().PFN()
 	zero := e.m.ZeroPage()
 	if v.Prot == ProtNone {
-		if l.Flags() != softProtNone {
+		// Bit 9, and the Accessed and Dirty bits kept for the return.
+		if l.Flags()&^(pt.Accessed|pt.Dirty) != softProtNone {
 			return fmt.Errorf("PTE %#x at %v in PROT_NONE VMA %v is not a PROT_NONE entry", l, va, v)
 		}
 	} else {

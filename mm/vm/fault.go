@@ -51,13 +51,14 @@ type FaultKind uint8
 const (
 	KindZero     FaultKind = iota // mapped the zero page
 	KindAnon                      // a fresh zeroed frame (private or shared)
+	KindShared                    // a shared page's frame, already in its object
 	KindCOW                       // copy-on-write: copied, or reused in place
 	KindSpurious                  // nothing to do: already resolved
 	KindSegv                      // no VMA, or the VMA forbids the access
 	KindOOM                       // no frame or table in the reserve
 )
 
-var kindNames = [...]string{"zero", "anon", "cow", "spurious", "segv", "oom"}
+var kindNames = [...]string{"zero", "anon", "shared", "cow", "spurious", "segv", "oom"}
 
 func (k FaultKind) String() string {
 	if int(k) < len(kindNames) {
@@ -227,13 +228,14 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 // reference too.
 func (as *AddressSpace) sharedFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
 	as.Stats.SharedFaults++
-	as.LastKind = KindAnon
 	if e != 0 {
+		as.LastKind = KindSpurious
 		if access == Write && e&pt.Writable == 0 {
 			as.table.Set(page, e|pt.Writable)
 		}
 		return Resolved
 	}
+	as.LastKind = KindShared
 	obj := v.shared
 	idx := v.pgoff + uint64(page-v.Start)/mm.PageSize
 	pfn := obj.pages[idx]
@@ -243,6 +245,7 @@ func (as *AddressSpace) sharedFault(v *VMA, page mm.VirtAddr, e pt.PTE, access A
 			return OOM
 		}
 		obj.pages[idx] = pfn // the object's reference
+		as.LastKind = KindAnon
 	}
 	as.mm.Frames.IncRef(pfn)
 	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {

@@ -46,8 +46,8 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	// A shared mapping's object indexes its pages in a slice made now (a
 	// fault must not allocate): like Linux's heuristic overcommit, refuse
 	// one larger than memory.
-	if kind == MapShared && size/mm.PageSize > as.mm.Frames.Stats().ManagedPages {
-		return 0, fmt.Errorf("%w: a shared mapping of %#x bytes is larger than memory", ErrNoMemory, size)
+	if kind == MapShared && as.mm.sharedPages+size/mm.PageSize > as.mm.Frames.Stats().ManagedPages {
+		return 0, fmt.Errorf("%w: shared mappings of %#x more bytes would outgrow memory", ErrNoMemory, size)
 	}
 	var start mm.VirtAddr
 	switch {
@@ -76,6 +76,7 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | MapAnonymous}
 	if kind == MapShared {
 		v.shared = &anonObject{pages: make([]mm.PFN, size/mm.PageSize), vmas: 1}
+		as.mm.sharedPages += size / mm.PageSize
 	}
 	i := as.firstEndingAfter(start)
 	as.vmas = append(as.vmas, VMA{})
@@ -155,7 +156,15 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 	for va := start; va < end; va += mm.PageSize {
 		e, _, ok := as.table.Leaf(va)
 		if !ok {
-			va = (va | (1<<21 - 1)) &^ mm.PageMask // to the last page of this 2 MiB
+			// No table down to the leaf: skip what the missing entry
+			// covers, 512 GiB, 1 GiB or 2 MiB, to its last page.
+			w := as.table.Walk(va)
+			span := mm.VirtAddr(1) << (mm.PageShift + 9*(4-w.N))
+			next := (va | (span - 1)) &^ mm.PageMask
+			if next < va {
+				break
+			}
+			va = next
 			continue
 		}
 		if e != 0 && !fn(va, e) {
@@ -190,6 +199,7 @@ func (as *AddressSpace) releaseObject(o *anonObject) {
 			o.pages[i] = 0
 		}
 	}
+	as.mm.sharedPages -= uint64(len(o.pages))
 }
 
 // covered reports whether VMAs cover [start, end) without a hole.
@@ -256,7 +266,9 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 func (as *AddressSpace) reprotect(v *VMA, e pt.PTE) pt.PTE {
 	pfn := e.Addr().PFN()
 	if v.Prot == ProtNone {
-		return pt.PTE(pfn.Addr()) | softProtNone
+		// The MMU ignores a non-present entry's bits: A and D are kept
+		// here for when the page comes back (as Linux pte_modify).
+		return pt.PTE(pfn.Addr()) | softProtNone | e&(pt.Accessed|pt.Dirty)
 	}
 	writable := v.shared != nil || (pfn != as.mm.zero && as.mm.Frames.Refs(pfn) == 1)
 	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | pteFlags(v.Prot, writable)

@@ -24,6 +24,9 @@ type MM struct {
 	nextID int
 	// anon and tables are the fault path's reserves (reserve.go).
 	anon, tables reserve
+	// sharedPages is the size of every live shared object's page index:
+	// bounded by memory, as the indexes live on the Go heap.
+	sharedPages uint64
 }
 
 // pml4Span is the address range one PML4 entry covers: 512 GiB.
