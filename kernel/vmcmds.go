@@ -291,7 +291,10 @@ func wordRange(args []string) (addr, n, seed uint64, err error) {
 	return addr, n, seed, inWindow(addr, n)
 }
 
-func cmdFill(sh *Shell, args []string) error {
+// eachWord parses fill's and check's ADDR LEN SEED and calls fn for every
+// 8-byte word of the range with its pattern value, refilling the fault
+// path's reserves at each page; fn returns false to stop.
+func (sh *Shell) eachWord(args []string, fn func(w WindowMemory, va, want uint64) bool) error {
 	w, err := sh.window()
 	if err != nil {
 		return err
@@ -304,28 +307,31 @@ func cmdFill(sh *Shell, args []string) error {
 		if va&mm.PageMask == 0 {
 			sh.refill()
 		}
-		w.Store64(va, patternWord(seed, va))
+		if !fn(w, va, patternWord(seed, va)) {
+			break
+		}
 	}
 	return nil
 }
 
+func cmdFill(sh *Shell, args []string) error {
+	return sh.eachWord(args, func(w WindowMemory, va, want uint64) bool {
+		w.Store64(va, want)
+		return true
+	})
+}
+
 func cmdCheck(sh *Shell, args []string) error {
-	w, err := sh.window()
-	if err != nil {
-		return err
-	}
-	addr, n, seed, err := wordRange(args)
-	if err != nil {
-		return err
-	}
-	for va := addr; va < addr+n; va += 8 {
-		if va&mm.PageMask == 0 {
-			sh.refill()
-		}
-		if got, want := w.Load64(va), patternWord(seed, va); got != want {
+	ok := true
+	err := sh.eachWord(args, func(w WindowMemory, va, want uint64) bool {
+		if got := w.Load64(va); got != want {
 			sh.Printf("mismatch at %#x: %#016x, want %#016x\n", va, got, want)
-			return nil
+			ok = false
 		}
+		return ok
+	})
+	if err != nil || !ok {
+		return err
 	}
 	sh.Printf("ok\n")
 	return nil

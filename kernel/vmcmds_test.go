@@ -102,29 +102,7 @@ func (w simWindow) Touch(va uint64, write bool) {
 
 // The address-space commands, end to end on the simulator.
 func TestVMCommands(t *testing.T) {
-	mem, done := sim.NewMemory(0x10_0000_0000, 64<<20)
-	defer done()
-	m, err := vm.NewMM(mem.Frames, mem.Tables, WindowStart, WindowEnd, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cpu := sim.NewCPU()
-	defer cpu.LoadCR3(0)
-	spaces, err := NewSpaces(m, cpu.LoadCR3, &fakeMachine{uptime: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cpu.Handler = func(va mm.VirtAddr, code uint64) bool {
-		ok, _ := spaces.Resolve(va, code)
-		return ok
-	}
-	var out strings.Builder
-	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}})
-	run := func(line string) string {
-		out.Reset()
-		sh.Exec(line)
-		return out.String()
-	}
+	run, _ := simShell(t, 0x10_0000_0000, 64<<20)
 	addr := strings.TrimSpace(run("mmap 64K rw private,anon"))
 	if addr != "0x7fffffff0000" {
 		t.Fatalf("mmap: %q", addr)
@@ -247,15 +225,36 @@ func TestVMCommands(t *testing.T) {
 // A benchmark that runs out of memory reports the fault and leaves no
 // address space or frame behind.
 func TestBenchOutOfMemory(t *testing.T) {
-	mem, done := sim.NewMemory(0x20_0000_0000, 16<<20)
-	defer done()
+	run, mem := simShell(t, 0x20_0000_0000, 16<<20)
+	run("as") // every command refills the reserves: count after one
+	free := mem.Frames.Stats().FreePages
+	// (simWindow names the reason from the error code; the real trap
+	// handler names the resolver's, out of memory.)
+	if got := run("bench anon-write pages=8192"); !strings.HasPrefix(got, "fault: write of ") {
+		t.Errorf("bench past memory: %q", got)
+	}
+	if got := run("as"); got != "ID     VMAs        RSS\n1         0       0 kB *\n" {
+		t.Errorf("as after the failed bench:\n%s", got)
+	}
+	if got := mem.Frames.Stats().FreePages; got != free {
+		t.Errorf("%d frames free after the failed bench, %d before", got, free)
+	}
+}
+
+// simShell is a shell over size bytes of simulated memory at base, with
+// address spaces on the simulated CPU; run executes a line and returns
+// what it printed. The clock stands at 5 s.
+func simShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string) string, mem *sim.Memory) {
+	t.Helper()
+	mem, done := sim.NewMemory(base, size)
+	t.Cleanup(done)
 	m, err := vm.NewMM(mem.Frames, mem.Tables, WindowStart, WindowEnd, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cpu := sim.NewCPU()
-	defer cpu.LoadCR3(0)
-	spaces, err := NewSpaces(m, cpu.LoadCR3, &fakeMachine{})
+	t.Cleanup(func() { cpu.LoadCR3(0) })
+	spaces, err := NewSpaces(m, cpu.LoadCR3, &fakeMachine{uptime: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,21 +264,9 @@ func TestBenchOutOfMemory(t *testing.T) {
 	}
 	var out strings.Builder
 	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}})
-	sh.Exec("as") // every command refills the reserves: count after one
-	free := mem.Frames.Stats().FreePages
-	out.Reset()
-	sh.Exec("bench anon-write pages=8192")
-	// (simWindow names the reason from the error code; the real trap
-	// handler names the resolver's, out of memory.)
-	if got := out.String(); !strings.HasPrefix(got, "fault: write of ") {
-		t.Errorf("bench past memory: %q", got)
-	}
-	out.Reset()
-	sh.Exec("as")
-	if got := out.String(); got != "ID     VMAs        RSS\n1         0       0 kB *\n" {
-		t.Errorf("as after the failed bench:\n%s", got)
-	}
-	if got := mem.Frames.Stats().FreePages; got != free {
-		t.Errorf("%d frames free after the failed bench, %d before", got, free)
-	}
+	return func(line string) string {
+		out.Reset()
+		sh.Exec(line)
+		return out.String()
+	}, mem
 }
