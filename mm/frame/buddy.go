@@ -351,3 +351,23 @@ func (a *Allocator) DecRef(pfn mm.PFN) uint32 {
 
 // Refs is the reference count of the block at pfn.
 func (a *Allocator) Refs(pfn mm.PFN) uint32 { return a.block(pfn).refs }
+
+// Retype hands the allocated block at pfn from one owner kind to another
+// (an anonymous frame from the fault reserve becoming a page-cache page,
+// and back). It is the only owner → owner transition; it does not
+// allocate (fault path).
+//
+// Preconditions: the block is allocated in state from.
+func (a *Allocator) Retype(pfn mm.PFN, from, to State) {
+	f := a.block(pfn)
+	if f.state != from || to == Free || to == Reserved || to >= numStates {
+		panic("frame.Retype: block is not in the expected state")
+	}
+	n := uint64(1) << f.order
+	a.pages[from] -= n
+	a.pages[to] += n
+	f.state = to
+}
+
+// State is the state of the allocated block at pfn (its head).
+func (a *Allocator) State(pfn mm.PFN) State { return a.block(pfn).state }

@@ -12,8 +12,8 @@
 //	AddressSpace  a PML4 of its own (kernel half shared, window half
 //	              private) and a sorted slice of VMAs.
 //	VMA           [Start, End) of the window with a protection and flags;
-//	              anonymous private memory, or shared anonymous memory
-//	              backed by an anonObject.
+//	              anonymous private memory, shared anonymous memory
+//	              backed by an anonObject, or a file's pages (filemap.go).
 //	anonObject    the frames of a shared anonymous mapping, by page index;
 //	              shared across fork, freed with its last VMA.
 //
@@ -32,7 +32,11 @@
 //   - VMAs are sorted, non-overlapping, page-aligned, inside the window;
 //   - every PTE in the window lies inside a VMA;
 //   - a frame's reference count equals the number of PTEs (present or
-//     PROT_NONE) mapping it, plus one per anonObject slot holding it;
+//     PROT_NONE) mapping it, plus one per anonObject slot holding it,
+//     plus one for the page cache when it caches a file page;
+//   - a file VMA's PTEs map the cache's page of their index (MAP_SHARED,
+//     or MAP_PRIVATE read-only) or a private copy, never a page past
+//     the end of file; the file's reverse map counts each file VMA;
 //   - RSS equals the number of PTEs mapping a frame other than the zero
 //     page.
 //
@@ -43,7 +47,7 @@
 // Locking: an AddressSpace is not locked; one goroutine works in it at a
 // time (the kernel serializes address-space operations).
 //
-// Missing: file mappings (the file-mapping issue), swap and reclaim,
+// Missing: swap and reclaim,
 // commit accounting (the tmpfs/swap issue), 2 MiB pages in VMAs, a refill
 // goroutine (today every address-space operation and the kernel's shell
 // refill the reserves), a lock around the frame allocator for when

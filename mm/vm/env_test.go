@@ -13,7 +13,9 @@ package vm
 // leaf of every live address space's window (walked through all four
 // levels), frame reference counts against the PTEs and object slots that
 // hold them, RSS, the count of anonymous frames and of page tables, and
-// the write-protection rules of copy-on-write.
+// the write-protection rules of copy-on-write. Files mapped by the tests
+// are cached in the environment's page cache: each cached page's frame
+// holds one reference for the cache and one per PTE mapping it.
 
 import (
 	"errors"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/sim"
 )
@@ -59,6 +62,10 @@ type env struct {
 	last Result
 	// nocheck turns off the check after each step (benchmarks).
 	nocheck bool
+	// cache caches the files of the test (filemap_test.go); files are
+	// the live ones, whose pages check counts.
+	cache *pagecache.Cache
+	files []*pagecache.File
 }
 
 func newEnv(t testing.TB) *env { return newEnvSize(t, arenaSize) }
@@ -69,7 +76,7 @@ func newEnvSize(t testing.TB, size uint64) *env {
 	base := mm.PhysAddr(arenaFirst + arenas.Add(1)*arenaStep)
 	mem, unregister := sim.NewMemory(base, size)
 	t.Cleanup(unregister)
-	e := &env{t: t, mem: mem, cpu: sim.NewCPU(), free0: mem.Frames.Stats().FreePages}
+	e := &env{t: t, mem: mem, cpu: sim.NewCPU(), free0: mem.Frames.Stats().FreePages, cache: pagecache.New(mem.Frames)}
 	m, err := NewMM(mem.Frames, mem.Tables, winStart, winEnd, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +150,15 @@ func (e *env) destroyAll() {
 		as.Destroy()
 	}
 	e.spaces, e.cur = nil, nil
+	for _, f := range e.files {
+		if err := f.Release(); err != nil {
+			e.t.Fatalf("release %s: %v", f.Name, err)
+		}
+	}
+	e.files = nil
+	if n := e.mem.Frames.Stats().Pages[frame.PageCache]; n != 0 {
+		e.t.Fatalf("%d page-cache frames left after releasing every file", n)
+	}
 	e.m.Drain()
 	if n := e.mem.Tables.Live(); n != 0 {
 		e.t.Fatalf("%d page tables live after destroying everything", n)
@@ -260,6 +276,10 @@ func errno(err error) string {
 		return "ENOMEM"
 	case errors.Is(err, ErrExists):
 		return "EEXIST"
+	case errors.Is(err, ErrAccess):
+		return "EACCES"
+	case errors.Is(err, ErrIO):
+		return "EIO"
 	}
 	return "unexpected error " + err.Error()
 }
@@ -278,8 +298,12 @@ func (e *env) check() {
 }
 
 func (e *env) invariants() error {
-	refs := map[mm.PFN]int{} // references found: PTEs and object slots
+	refs := map[mm.PFN]int{} // references found: PTEs, object slots, the cache
 	objVMAs := map[*anonObject]int{}
+	fileVMAs := map[*pagecache.File]map[*AddressSpace]int{}
+	for _, f := range e.files {
+		fileVMAs[f] = map[*AddressSpace]int{}
+	}
 	tables := 0
 	zero := e.m.ZeroPage()
 	for _, as := range e.spaces {
@@ -296,15 +320,24 @@ func (e *env) invariants() error {
 				return fmt.Errorf("as %d: VMAs %v and %v out of order or overlapping", as.ID, &as.vmas[i-1], &v)
 			case i > 0 && mergeable(&as.vmas[i-1], &as.vmas[i]):
 				return fmt.Errorf("as %d: VMAs %v and %v left unmerged", as.ID, &as.vmas[i-1], &v)
-			case v.Flags != MapPrivate|MapAnonymous && v.Flags != MapShared|MapAnonymous:
+			case v.file == nil && v.Flags != MapPrivate|MapAnonymous && v.Flags != MapShared|MapAnonymous:
 				return fmt.Errorf("as %d: VMA %v has flags %v", as.ID, &v, v.Flags)
-			case (v.Flags&MapShared != 0) != (v.shared != nil):
+			case v.file != nil && v.Flags != MapPrivate && v.Flags != MapShared:
+				return fmt.Errorf("as %d: file VMA %v has flags %v", as.ID, &v, v.Flags)
+			case v.file == nil && (v.Flags&MapShared != 0) != (v.shared != nil):
 				return fmt.Errorf("as %d: VMA %v: shared flag and object disagree", as.ID, &v)
+			case v.file != nil && v.shared != nil:
+				return fmt.Errorf("as %d: VMA %v has a file and an object", as.ID, &v)
+			case v.file != nil && fileVMAs[v.file] == nil:
+				return fmt.Errorf("as %d: VMA %v maps a file the test does not know", as.ID, &v)
 			case v.shared != nil && v.pgoff+v.Pages() > uint64(len(v.shared.pages)):
 				return fmt.Errorf("as %d: VMA %v beyond its object", as.ID, &v)
 			}
 			if v.shared != nil {
 				objVMAs[v.shared]++
+			}
+			if v.file != nil {
+				fileVMAs[v.file][as]++
 			}
 		}
 		// The page tables of the window, every level.
@@ -347,17 +380,45 @@ func (e *env) invariants() error {
 			}
 		}
 	}
+	// The page cache: one reference per cached page, and the reverse
+	// map counts every VMA mapping the file.
+	cached := map[mm.PFN]bool{}
+	for _, f := range e.files {
+		for idx := uint64(0); idx*pg < uint64(f.Size()); idx++ {
+			if pfn, ok := f.Lookup(idx); ok {
+				refs[pfn]++
+				cached[pfn] = true
+			}
+		}
+		total := 0
+		for as, n := range fileVMAs[f] {
+			if got := f.Mappings(as); got != n {
+				return fmt.Errorf("%s: as %d has %d VMAs mapping it, the reverse map %d", f.Name, as.ID, n, got)
+			}
+			total += n
+		}
+		if f.Mapped() != (total > 0) {
+			return fmt.Errorf("%s: mapped %v with %d VMAs mapping it", f.Name, f.Mapped(), total)
+		}
+	}
 	for pfn, n := range refs {
-		if st, _, _ := e.m.Frames.StateOf(pfn); st != frame.Anon {
-			return fmt.Errorf("frame %#x referenced %d times is %v", pfn, n, st)
+		want := frame.Anon
+		if cached[pfn] {
+			want = frame.PageCache
+		}
+		if st, _, _ := e.m.Frames.StateOf(pfn); st != want {
+			return fmt.Errorf("frame %#x referenced %d times is %v, want %v", pfn, n, st, want)
 		}
 		if r := e.m.Frames.Refs(pfn); int(r) != n {
 			return fmt.Errorf("frame %#x: refs %d, references found %d", pfn, r, n)
 		}
 	}
 	anonReserved, tablesReserved := e.m.Reserved()
-	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)+anonReserved) {
-		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, len(refs), anonReserved)
+	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)-len(cached)+anonReserved) {
+		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, len(refs)-len(cached), anonReserved)
+	}
+	if n := e.m.Frames.Stats().Pages[frame.PageCache]; n != uint64(len(cached)) {
+		return fmt.Errorf("%d page-cache frames allocated, %d cached", n, len(cached))
 	}
 	if tables+tablesReserved != e.mem.Tables.Live() {
 		return fmt.Errorf("%d page tables found and %d in the reserve, %d live", tables, tablesReserved, e.mem.Tables.Live())
@@ -437,7 +498,7 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 				return fmt.Errorf("zero page writable at %v", va)
 			case v.Prot&ProtWrite == 0:
 				return fmt.Errorf("PTE %#x at %v writable in VMA %v", l, va, v)
-			case v.shared == nil && e.m.Frames.Refs(pfn) != 1:
+			case v.Flags&MapShared == 0 && e.m.Frames.Refs(pfn) != 1:
 				return fmt.Errorf("PTE %#x at %v writable with %d refs in private VMA %v", l, va, e.m.Frames.Refs(pfn), v)
 			}
 		}
@@ -445,6 +506,23 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 	if v.shared != nil {
 		if want := v.shared.pages[v.pgoff+uint64(va-v.Start)/mm.PageSize]; pfn != want {
 			return fmt.Errorf("PTE %#x at %v in shared VMA %v: object holds %#x", l, va, v, want)
+		}
+	}
+	if v.file != nil {
+		// A file VMA maps the cache's page of its index (shared, or
+		// private and read-only), or a private copy; nothing past the
+		// end of file (a truncate unmaps, copies included).
+		idx := v.pageIndex(va)
+		cp, ok := v.file.Lookup(idx)
+		switch {
+		case idx*pg >= uint64(v.file.Size()):
+			return fmt.Errorf("PTE %#x at %v maps page %d of %s, past its end", l, va, idx, v.file.Name)
+		case v.Flags&MapShared != 0 && (!ok || pfn != cp):
+			return fmt.Errorf("PTE %#x at %v in shared file VMA %v: the cache holds %#x", l, va, v, cp)
+		case v.Flags&MapShared == 0 && pfn == zero:
+			return fmt.Errorf("zero page mapped at %v in private file VMA %v", va, v)
+		case v.Flags&MapShared == 0 && (!ok || pfn != cp) && e.m.Frames.State(pfn) != frame.Anon:
+			return fmt.Errorf("PTE %#x at %v in private file VMA %v: neither the cache's page nor a copy", l, va, v)
 		}
 	}
 	if pfn != zero {

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
@@ -30,6 +31,7 @@ const (
 	SegvNotMapped                // no VMA covers the address
 	SegvProtection               // the VMA forbids the access
 	OOM                          // no frame or table could be had
+	SigBus                       // past the end of the file, or an I/O error
 )
 
 func (r Result) String() string {
@@ -40,6 +42,8 @@ func (r Result) String() string {
 		return "not mapped"
 	case SegvProtection:
 		return "protection violation"
+	case SigBus:
+		return "bus error"
 	}
 	return "out of memory"
 }
@@ -49,16 +53,19 @@ func (r Result) String() string {
 type FaultKind uint8
 
 const (
-	KindZero     FaultKind = iota // mapped the zero page
-	KindAnon                      // a fresh zeroed frame (private or shared)
-	KindShared                    // a shared page's frame, already in its object
-	KindCOW                       // copy-on-write: copied, or reused in place
-	KindSpurious                  // nothing to do: already resolved
-	KindSegv                      // no VMA, or the VMA forbids the access
-	KindOOM                       // no frame or table in the reserve
+	KindZero      FaultKind = iota // mapped the zero page
+	KindAnon                       // a fresh zeroed frame (private or shared)
+	KindShared                     // a shared page's frame, already in its object
+	KindCOW                        // copy-on-write: copied, or reused in place
+	KindSpurious                   // nothing to do: already resolved
+	KindSegv                       // no VMA, or the VMA forbids the access
+	KindOOM                        // no frame or table in the reserve
+	KindFileHit                    // a file page found in the page cache
+	KindFileMajor                  // a file page read from its disk
+	KindBus                        // past the end of file, or a read error
 )
 
-var kindNames = [...]string{"zero", "anon", "shared", "cow", "spurious", "segv", "oom"}
+var kindNames = [...]string{"zero", "anon", "shared", "cow", "spurious", "segv", "oom", "file-hit", "file-major", "bus"}
 
 func (k FaultKind) String() string {
 	if int(k) < len(kindNames) {
@@ -127,6 +134,8 @@ func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 	e, _, _ := as.table.Leaf(page)
 	var r Result
 	switch {
+	case v.file != nil:
+		r = as.fileFault(v, page, e, access)
 	case v.shared != nil:
 		r = as.sharedFault(v, page, e, access)
 	case e == 0:
@@ -147,20 +156,35 @@ func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 // newFrame takes a frame for an anonymous page from the reserve and
 // zeroes it.
 func (as *AddressSpace) newFrame() (mm.PFN, bool) {
+	pfn, ok := as.copyFrame()
+	if ok {
+		mm.ZeroFrames(pfn.Addr(), mm.PageSize)
+	}
+	return pfn, ok
+}
+
+// copyFrame takes a frame from the reserve that the caller fills at once
+// by copying a page into it: zeroing it first would be wasted work.
+func (as *AddressSpace) copyFrame() (mm.PFN, bool) {
 	pfn, ok := as.mm.anon.take()
 	if !ok {
 		return 0, false
 	}
-	mm.ZeroFrames(pfn.Addr(), mm.PageSize)
 	as.Stats.PagesAlloced++
 	return pfn, true
 }
 
 // freeFrame drops a PTE's reference to pfn; with the last, the frame goes
-// back to the reserve while it has room, else to the allocator.
+// back to the reserve while it has room, else to the allocator. (A page-
+// cache frame's last reference is a PTE's only once the cache dropped
+// the page: it goes straight back.)
 func (as *AddressSpace) freeFrame(pfn mm.PFN) {
 	if as.mm.Frames.DecRef(pfn) == 0 {
 		as.Stats.PagesFreed++
+		if as.mm.Frames.State(pfn) != frame.Anon {
+			as.mm.Frames.Free(pfn, 0)
+			return
+		}
 		if as.mm.anon.put(pfn) {
 			as.mm.Frames.IncRef(pfn) // a reserved frame holds its one reference
 			return
@@ -203,12 +227,18 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 	old := e.Addr().PFN()
 	flags := pt.Present | pteFlags(v.Prot, true)
 	as.LastKind = KindCOW
-	if old != as.mm.zero && as.mm.Frames.Refs(old) == 1 {
+	if as.ownsPrivately(old) {
 		as.table.Set(page, e|pt.Writable)
 		as.Stats.COWReused++
 		return Resolved
 	}
-	pfn, ok := as.newFrame()
+	var pfn mm.PFN
+	var ok bool
+	if old == as.mm.zero {
+		pfn, ok = as.newFrame()
+	} else {
+		pfn, ok = as.copyFrame()
+	}
 	if !ok {
 		return OOM
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
@@ -25,6 +26,36 @@ func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 // anything is); MAP_POPULATE faults every page in; MAP_NORESERVE is
 // accepted. Adjacent compatible mappings merge.
 func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags) (mm.VirtAddr, error) {
+	if flags&MapAnonymous == 0 {
+		return 0, fmt.Errorf("%w: MAP_ANONYMOUS without a file", ErrInvalid)
+	}
+	return as.mmap(addr, length, prot, flags, nil, 0, false)
+}
+
+// MmapFile maps length bytes of a file from offset, as Linux mmap(2)
+// with a file: MAP_PRIVATE pages are the page cache's until written
+// (then copied), MAP_SHARED pages are the page cache's, and their writes
+// reach the file. writable says whether the file was opened for writing:
+// MAP_SHARED with PROT_WRITE of a file that was not is EACCES. Pages past
+// the end of file may be mapped; touching them is a bus error.
+func (as *AddressSpace) MmapFile(addr mm.VirtAddr, length uint64, prot Prot, flags Flags, f *pagecache.File, offset uint64, writable bool) (mm.VirtAddr, error) {
+	if f == nil || flags&MapAnonymous != 0 {
+		return 0, fmt.Errorf("%w: a file mapping needs a file and no MAP_ANONYMOUS", ErrInvalid)
+	}
+	if offset&mm.PageMask != 0 {
+		return 0, fmt.Errorf("%w: offset %#x not page-aligned", ErrInvalid, offset)
+	}
+	if flags&MapShared != 0 && prot&ProtWrite != 0 && !writable {
+		return 0, fmt.Errorf("%w: %s is read-only: no shared writable mapping", ErrAccess, f.Name)
+	}
+	if _, ok := pageRound(length); !ok || offset+length < offset {
+		return 0, fmt.Errorf("%w: length %d", ErrNoMemory, length)
+	}
+	noWrite := flags&MapShared != 0 && !writable
+	return as.mmap(addr, length, prot, flags, f, offset/mm.PageSize, noWrite)
+}
+
+func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags, f *pagecache.File, pgoff uint64, noWrite bool) (mm.VirtAddr, error) {
 	as.mm.Refill()
 	if length == 0 {
 		return 0, fmt.Errorf("%w: length 0", ErrInvalid)
@@ -36,9 +67,6 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	if kind != MapShared && kind != MapPrivate {
 		return 0, fmt.Errorf("%w: exactly one of MAP_SHARED and MAP_PRIVATE", ErrInvalid)
 	}
-	if flags&MapAnonymous == 0 {
-		return 0, fmt.Errorf("%w: only anonymous mappings (file mappings come with ext2)", ErrInvalid)
-	}
 	size, ok := pageRound(length)
 	if !ok {
 		return 0, fmt.Errorf("%w: length %d", ErrNoMemory, length)
@@ -46,7 +74,7 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	// A shared mapping's object indexes its pages in a slice made now (a
 	// fault must not allocate): like Linux's heuristic overcommit, refuse
 	// one larger than memory.
-	if kind == MapShared && as.mm.sharedPages+size/mm.PageSize > as.mm.Frames.Stats().ManagedPages {
+	if f == nil && kind == MapShared && as.mm.sharedPages+size/mm.PageSize > as.mm.Frames.Stats().ManagedPages {
 		return 0, fmt.Errorf("%w: shared mappings of %#x more bytes would outgrow memory", ErrNoMemory, size)
 	}
 	var start mm.VirtAddr
@@ -73,8 +101,10 @@ func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 			return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, size)
 		}
 	}
-	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | MapAnonymous}
-	if kind == MapShared {
+	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | flags&MapAnonymous, file: f, pgoff: pgoff, noWrite: noWrite}
+	if f != nil {
+		f.AddMapper(as)
+	} else if kind == MapShared {
 		v.shared = &anonObject{pages: make([]mm.PFN, size/mm.PageSize), vmas: 1}
 		as.mm.sharedPages += size / mm.PageSize
 	}
@@ -143,6 +173,8 @@ func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
 		as.dropPages(v.Start, v.End)
 		if v.shared != nil {
 			as.releaseObject(v.shared)
+		} else {
+			as.unrefObject(v)
 		}
 		j++
 	}
@@ -174,10 +206,17 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 	return true
 }
 
-// dropPages removes the PTEs of [start, end), dropping their frames.
+// dropPages removes the PTEs of [start, end), dropping their frames. A
+// dirty PTE of a shared file page hands its Dirty bit to the page cache
+// first (as Linux zap_pte_range's set_page_dirty).
 func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
 		as.table.Clear(va)
+		if e&pt.Dirty != 0 {
+			if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
+				v.file.MarkDirty(v.pageIndex(va))
+			}
+		}
 		if pfn := e.Addr().PFN(); pfn != as.mm.zero {
 			as.rss--
 			as.freeFrame(pfn)
@@ -235,7 +274,8 @@ func (as *AddressSpace) rangeArgs(addr mm.VirtAddr, length uint64) (mm.VirtAddr,
 // Mprotect changes the protection of [addr, addr+length), splitting and
 // re-merging VMAs, and rewrites the PTEs at once (write-protection is in
 // effect when it returns). Unlike Linux, which changes the VMAs before a
-// hole and then fails, it checks the whole range first.
+// hole and then fails, it checks the whole range first. EACCES for
+// PROT_WRITE on a shared mapping of a file not opened for writing.
 func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) error {
 	if prot&^protMask != 0 {
 		return fmt.Errorf("%w: protection %#x", ErrInvalid, uint8(prot))
@@ -243,6 +283,11 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 	end, err := as.rangeArgs(addr, length)
 	if err != nil || length == 0 {
 		return err
+	}
+	for i := as.firstEndingAfter(addr); prot&ProtWrite != 0 && i < len(as.vmas) && as.vmas[i].Start < end; i++ {
+		if as.vmas[i].noWrite {
+			return fmt.Errorf("%w: %s is read-only: no shared writable mapping", ErrAccess, as.vmas[i].file.Name)
+		}
 	}
 	as.splitAt(addr)
 	as.splitAt(end)
@@ -270,7 +315,7 @@ func (as *AddressSpace) reprotect(v *VMA, e pt.PTE) pt.PTE {
 		// here for when the page comes back (as Linux pte_modify).
 		return pt.PTE(pfn.Addr()) | softProtNone | e&(pt.Accessed|pt.Dirty)
 	}
-	writable := v.shared != nil || (pfn != as.mm.zero && as.mm.Frames.Refs(pfn) == 1)
+	writable := v.Flags&MapShared != 0 || as.ownsPrivately(pfn)
 	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | pteFlags(v.Prot, writable)
 }
 
@@ -327,9 +372,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	as.mm.Refill()
 	child.vmas = append([]VMA(nil), as.vmas...)
 	for i := range child.vmas {
-		if o := child.vmas[i].shared; o != nil {
-			o.vmas++
-		}
+		child.refObject(&child.vmas[i])
 	}
 	for i := range as.vmas {
 		v := &as.vmas[i]
@@ -349,7 +392,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) error {
 	pfn := e.Addr().PFN()
 	ce := e
-	if v.shared == nil && e&pt.Present != 0 && e&pt.Writable != 0 {
+	if v.Flags&MapShared == 0 && e&pt.Present != 0 && e&pt.Writable != 0 {
 		as.table.Set(va, e&^pt.Writable) // copy-on-write from now on
 		ce = e &^ pt.Writable
 	}

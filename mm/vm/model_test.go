@@ -3,9 +3,12 @@
 package vm
 
 // A plain reference model of address spaces: per address space a map from
-// page to what is there (protection, private bytes or a shared object's
-// page), and the operations that the randomized test and the fuzz target
-// apply both to it and to the real code.
+// page to what is there (protection, private bytes, a shared object's
+// page or a file's page), and the operations that the randomized test and
+// the fuzz target apply both to it and to the real code. One file is
+// there to map: the model keeps its bytes as the page cache has them
+// (whole pages: a shared store past the end of file stays in its page
+// until the file grows over it).
 
 import (
 	"bytes"
@@ -14,6 +17,7 @@ import (
 	"slices"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 )
 
 // mobj is a shared object of the model: its pages by index, nil = zero.
@@ -21,12 +25,44 @@ type mobj struct {
 	pages map[uint64]*[pg]byte
 }
 
+// mfile is the model's file: its size, and its pages' bytes as cached.
+type mfile struct {
+	size int64
+	buf  []byte // whole pages, zero past size
+}
+
+// page is file page idx, nil past the end of file.
+func (f *mfile) page(idx uint64) *[pg]byte {
+	if idx*pg >= uint64(f.size) {
+		return nil
+	}
+	return (*[pg]byte)(f.buf[idx*pg:])
+}
+
+// truncate sets the size, as pagecache.File.Truncate: the pages past the
+// end go, the bytes past it in the last page read zero.
+func (f *mfile) truncate(size int64) {
+	clear(f.buf[min(f.size, size):])
+	n := int((size + pg - 1) / pg * pg)
+	if n <= len(f.buf) {
+		f.buf = f.buf[:n]
+	} else {
+		f.buf = append(f.buf, make([]byte, n-len(f.buf))...)
+	}
+	f.size = size
+}
+
 // mpage is one mapped page of the model.
 type mpage struct {
 	prot Prot
 	obj  *mobj // nil: private
-	idx  uint64
-	data *[pg]byte // private contents, nil = zero
+	// mf: a page of the file, page idx; fshared for MAP_SHARED, noWrite
+	// for a shared mapping of the file opened read-only.
+	mf      *mfile
+	fshared bool
+	noWrite bool
+	idx     uint64
+	data    *[pg]byte // private contents, nil = zero (a file's page for mf)
 	// resident: a PTE is there (the page was touched, populated or
 	// inherited, and not dropped since).
 	resident bool
@@ -70,8 +106,11 @@ func (s *mspace) covered(start, end mm.VirtAddr) bool {
 
 // bytesOf is the page's content as the model has it.
 func (p *mpage) bytesOf() *[pg]byte {
-	if p.obj != nil {
+	switch {
+	case p.obj != nil:
 		return p.obj.pages[p.idx]
+	case p.mf != nil && p.data == nil:
+		return p.mf.page(p.idx)
 	}
 	return p.data
 }
@@ -93,10 +132,15 @@ const (
 	opFork
 	opSwitch
 	opDestroy
+	opMmapFile
+	opTruncate
+	opMsync
+	opSync
 	numOps
 )
 
-var opNames = [numOps]string{"mmap", "munmap", "mprotect", "madvise", "mincore", "read", "write", "fetch", "fork", "switch", "destroy"}
+var opNames = [numOps]string{"mmap", "munmap", "mprotect", "madvise", "mincore", "read", "write", "fetch", "fork", "switch", "destroy",
+	"mmapfile", "truncate", "msync", "sync"}
 
 // op is one operation; which fields count depends on kind.
 type op struct {
@@ -108,12 +152,22 @@ type op struct {
 	advice Advice
 	which  int  // opSwitch, opDestroy: an address space by position
 	fill   byte // opWrite: the first byte written; the others count up
+	// opMmapFile: the file offset, and whether the file is open for
+	// writing; opTruncate: the size (in off).
+	off      uint64
+	writable bool
 }
 
 func (o op) String() string {
 	switch o.kind {
 	case opMmap:
 		return fmt.Sprintf("mmap(%v, %#x, %v, %v)", o.addr, o.length, o.prot, o.flags)
+	case opMmapFile:
+		return fmt.Sprintf("mmapfile(%v, %#x, %v, %v, off %#x, writable %v)", o.addr, o.length, o.prot, o.flags, o.off, o.writable)
+	case opTruncate:
+		return fmt.Sprintf("truncate(%#x)", o.off)
+	case opSync:
+		return "sync"
 	case opMprotect:
 		return fmt.Sprintf("mprotect(%v, %#x, %v)", o.addr, o.length, o.prot)
 	case opMadvise:
@@ -176,7 +230,8 @@ func genProt(s source) Prot {
 // mmaps that most accesses find memory, enough forks that pages are
 // shared.
 var opWeights = [numOps]int{opMmap: 6, opMunmap: 1, opMprotect: 3, opMadvise: 2, opMincore: 1,
-	opRead: 8, opWrite: 10, opFetch: 2, opFork: 2, opSwitch: 2, opDestroy: 1}
+	opRead: 8, opWrite: 10, opFetch: 2, opFork: 2, opSwitch: 2, opDestroy: 1,
+	opMmapFile: 4, opTruncate: 1, opMsync: 1, opSync: 1}
 
 func pickOp(s source) opKind {
 	sum := 0
@@ -220,6 +275,36 @@ func genOp(s source, nspaces int, mapped []mm.VirtAddr) op {
 		if s.intn(4) == 0 {
 			o.flags |= MapPopulate
 		}
+	case opMmapFile:
+		o.addr, o.length, o.prot = genAddr(s), genLength(s), genProt(s)
+		o.flags = []Flags{MapPrivate, MapShared}[s.intn(2)]
+		switch s.intn(16) {
+		case 0:
+			o.flags = MapShared | MapPrivate
+		case 1:
+			o.flags |= MapAnonymous
+		}
+		switch s.intn(4) {
+		case 0:
+			o.flags |= MapFixed
+		case 1:
+			o.flags |= MapFixedNoReplace
+		}
+		if s.intn(4) == 0 {
+			o.flags |= MapPopulate
+		}
+		o.off = uint64(s.intn(8)) * pg
+		if s.intn(16) == 0 {
+			o.off += uint64(1 + s.intn(pg-1))
+		}
+		o.writable = s.intn(4) != 0
+	case opTruncate:
+		o.off = uint64(s.intn(8)) * pg
+		if s.intn(2) == 0 {
+			o.off += uint64(s.intn(pg))
+		}
+	case opMsync:
+		o.addr, o.length = genAddr(s), genLength(s)
 	case opMunmap:
 		o.addr, o.length = genAddr(s), genLength(s)
 		if s.intn(2) == 0 {
@@ -268,10 +353,23 @@ type runner struct {
 	models []*mspace // parallel to e.spaces
 	cur    int
 	buf    [3 * pg]byte
+	// The file, its backing, and the model's file.
+	f  *pagecache.File
+	fb *memFile
+	mf *mfile
 }
 
+// modelFileSize is the file's size at the start: five pages and a half.
+const modelFileSize = 5*pg + pg/2
+
 func newRunner(e *env) *runner {
-	return &runner{e: e, models: []*mspace{{pages: map[mm.VirtAddr]*mpage{}}}}
+	r := &runner{e: e, models: []*mspace{{pages: map[mm.VirtAddr]*mpage{}}}}
+	data := filePattern(0x40, modelFileSize)
+	r.f, r.fb = e.newFile(bytes.Clone(data))
+	r.mf = &mfile{}
+	r.mf.truncate(modelFileSize)
+	copy(r.mf.buf, data)
+	return r
 }
 
 // apply applies o to both sides and returns a description of the first
@@ -297,6 +395,49 @@ func (r *runner) apply(o op) string {
 			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length))
 		}
 		r.place(m, va, o)
+	case opMmapFile:
+		va, err := as.MmapFile(o.addr, o.length, o.prot, o.flags, r.f, o.off, o.writable)
+		mva, want := r.mmap(m, o)
+		if errno(err) != want {
+			return fmt.Sprintf("got %s, want %s", errno(err), want)
+		}
+		if err != nil {
+			return ""
+		}
+		if o.flags&(MapFixed|MapFixedNoReplace) != 0 || mva != 0 {
+			if va != mva {
+				return fmt.Sprintf("mapped at %v, want %v", va, mva)
+			}
+		} else if va != r.highestGap(m, o.length) {
+			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length))
+		}
+		r.place(m, va, o)
+	case opTruncate:
+		if err := r.f.Truncate(int64(o.off)); err != nil {
+			return fmt.Sprintf("truncate: %v", err)
+		}
+		r.mf.truncate(int64(o.off))
+		keep := (o.off + pg - 1) / pg
+		for _, ms := range r.models {
+			for _, p := range ms.pages {
+				if p.mf != nil && p.idx >= keep {
+					p.resident, p.data = false, nil
+				}
+			}
+		}
+	case opMsync:
+		err := as.Msync(o.addr, o.length, MsSync)
+		want, _ := rangeErr(m, o.addr, o.length)
+		if errno(err) != want {
+			return fmt.Sprintf("got %s, want %s", errno(err), want)
+		}
+	case opSync:
+		if err := r.f.Sync(); err != nil {
+			return fmt.Sprintf("sync: %v", err)
+		}
+		if !bytes.Equal(r.fb.data, r.mf.buf[:r.mf.size]) {
+			return "after sync, the backing holds other bytes than the model's file"
+		}
 	case opMunmap:
 		err := as.Munmap(o.addr, o.length)
 		want := "ok"
@@ -319,6 +460,11 @@ func (r *runner) apply(o op) string {
 		want, end := rangeErr(m, o.addr, o.length)
 		if o.prot&^protMask != 0 {
 			want = "EINVAL"
+		}
+		for va := o.addr; want == "ok" && o.prot&ProtWrite != 0 && va < end; va += pg {
+			if m.pages[va].noWrite {
+				want = "EACCES"
+			}
 		}
 		if errno(err) != want {
 			return fmt.Sprintf("got %s, want %s", errno(err), want)
@@ -410,8 +556,13 @@ func (r *runner) mmap(m *mspace, o op) (mm.VirtAddr, string) {
 	size, _ := pageRound(o.length)
 	end := o.addr + mm.VirtAddr(size)
 	inWindow := o.addr >= winStart && end > o.addr && end <= winEnd
+	file := o.kind == opMmapFile
 	switch {
-	case o.length == 0, o.prot&^protMask != 0, kind != MapShared && kind != MapPrivate, o.flags&MapAnonymous == 0:
+	case file && (o.flags&MapAnonymous != 0 || o.off&mm.PageMask != 0):
+		return 0, "EINVAL"
+	case file && o.flags&MapShared != 0 && o.prot&ProtWrite != 0 && !o.writable:
+		return 0, "EACCES"
+	case o.length == 0, o.prot&^protMask != 0, kind != MapShared && kind != MapPrivate, !file && o.flags&MapAnonymous == 0:
 		return 0, "EINVAL"
 	case o.flags&(MapFixed|MapFixedNoReplace) != 0:
 		switch {
@@ -452,11 +603,26 @@ func (r *runner) highestGap(m *mspace, length uint64) mm.VirtAddr {
 // place enters a new mapping at va in the model.
 func (r *runner) place(m *mspace, va mm.VirtAddr, o op) {
 	size, _ := pageRound(o.length)
+	populate := o.flags&MapPopulate != 0 && o.prot != ProtNone
+	if o.kind == opMmapFile {
+		shared := o.flags&MapShared != 0
+		for i := uint64(0); i < size/pg; i++ {
+			p := &mpage{prot: o.prot, mf: r.mf, fshared: shared, noWrite: shared && !o.writable, idx: o.off/pg + i}
+			m.pages[va+mm.VirtAddr(i)*pg] = p
+			if populate = populate && r.mf.page(p.idx) != nil; populate {
+				p.resident = true // populate stops at the first bus error
+				if !shared && o.prot&ProtWrite != 0 {
+					d := *r.mf.page(p.idx)
+					p.data = &d
+				}
+			}
+		}
+		return
+	}
 	var obj *mobj
 	if o.flags&MapShared != 0 {
 		obj = &mobj{pages: map[uint64]*[pg]byte{}}
 	}
-	populate := o.flags&MapPopulate != 0 && o.prot != ProtNone
 	for i := uint64(0); i < size/pg; i++ {
 		p := &mpage{prot: o.prot, obj: obj, idx: i, resident: populate}
 		if populate && obj != nil {
@@ -498,12 +664,22 @@ func (r *runner) access(m *mspace, o op) string {
 			want, wantAt = SegvProtection, at
 			break
 		}
+		if p.mf != nil && p.mf.page(p.idx) == nil {
+			want, wantAt = SigBus, at
+			break
+		}
 		p.resident = true
 		off, boff := uint64(at-page), uint64(at-o.addr)
 		switch a {
 		case Write:
 			d := p.data
-			if p.obj != nil {
+			if p.mf != nil && p.fshared {
+				d = p.mf.page(p.idx)
+			} else if p.mf != nil && d == nil {
+				c := *p.mf.page(p.idx)
+				d = &c
+				p.data = d
+			} else if p.obj != nil {
 				if d = p.obj.pages[p.idx]; d == nil {
 					d = new([pg]byte)
 					p.obj.pages[p.idx] = d
@@ -551,6 +727,11 @@ func (r *runner) compare() string {
 			}
 			var got []byte
 			switch {
+			case p.mf != nil && l == 0:
+				if p.data != nil {
+					return fmt.Sprintf("as %d: %v has a private copy in the model and no PTE", as.ID, va)
+				}
+				continue // not mapped: the cache is compared on its own
 			case l != 0:
 				got = frameBytes(l.Addr().PFN())
 			case p.obj != nil && as.vmas[as.findVMA(va)].shared.pages[r.objIndex(as, va)] != 0:
@@ -570,13 +751,33 @@ func (r *runner) compare() string {
 				if p == nil {
 					return fmt.Sprintf("as %d: %v mapped in the code only", as.ID, va)
 				}
-				if p.prot != v.Prot || (p.obj != nil) != (v.shared != nil) {
+				if p.prot != v.Prot || (p.obj != nil) != (v.shared != nil) || (p.mf != nil) != (v.file != nil) {
 					return fmt.Sprintf("as %d: %v is %v in VMA %v", as.ID, va, p.prot, &v)
+				}
+				if p.mf != nil && (p.fshared != (v.Flags&MapShared != 0) || p.idx != v.pageIndex(va) || p.noWrite != v.noWrite) {
+					return fmt.Sprintf("as %d: %v is page %d (shared %v) in file VMA %v", as.ID, va, p.idx, p.fshared, &v)
 				}
 			}
 		}
 	}
+	if msg := r.compareFile(); msg != "" {
+		return msg
+	}
 	return r.compareObjects()
+}
+
+// compareFile checks the file's size and its cached pages against the
+// model's file.
+func (r *runner) compareFile() string {
+	if r.f.Size() != r.mf.size {
+		return fmt.Sprintf("file size %d, model %d", r.f.Size(), r.mf.size)
+	}
+	for idx := uint64(0); idx*pg < uint64(r.mf.size); idx++ {
+		if pfn, ok := r.f.Lookup(idx); ok && !bytes.Equal(frameBytes(pfn), r.mf.page(idx)[:]) {
+			return fmt.Sprintf("file page %d: the cache holds other bytes than the model", idx)
+		}
+	}
+	return ""
 }
 
 // compareObjects checks that the model's and the code's shared objects

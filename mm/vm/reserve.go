@@ -15,7 +15,7 @@ import (
 // go, and so does the kernel before each command and between the pages a
 // command touches. A fault that finds its stock empty is out of memory.
 const (
-	anonReserve  = 256 // a fault takes at most one
+	anonReserve  = 256 // a fault takes one, a file fault up to 33 (its page, 31 read ahead, a private copy)
 	tableReserve = 64  // a 4 KiB fault takes at most three (PDPT, PD, PT)
 )
 

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
@@ -32,8 +33,8 @@ func (as *AddressSpace) Smaps() []Smaps {
 				return true
 			}
 			maps := uint64(as.mm.Frames.Refs(pfn))
-			if v.shared != nil {
-				maps-- // the object's own reference maps nothing
+			if v.shared != nil || as.mm.Frames.State(pfn) == frame.PageCache {
+				maps-- // the object's or the cache's own reference maps nothing
 			}
 			s.Rss += mm.PageSize
 			s.Pss += mm.PageSize / max(maps, 1)

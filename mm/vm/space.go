@@ -62,6 +62,9 @@ type Stats struct {
 	COWFaults    uint64 // writes that copied a shared page
 	COWReused    uint64 // writes that made a no-longer-shared page writable in place
 	SharedFaults uint64 // faults on shared anonymous memory
+	FileFaults   uint64 // faults on file pages needing a PTE
+	MajFaults    uint64 // of which read the page from disk (pgmajfault)
+	Bus          uint64 // unresolvable: past the end of file, or I/O error
 	Segv         uint64 // unresolvable: no VMA or protection
 	OOM          uint64 // unresolvable: no frame
 	PagesAlloced uint64 // frames taken (pgalloc)

@@ -6,14 +6,16 @@ import (
 	"strings"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 )
 
-// Errors, as Linux's errno values for the same calls. (EACCES comes with
-// file mappings: anonymous memory never gives it.)
+// Errors, as Linux's errno values for the same calls.
 var (
 	ErrInvalid  = errors.New("vm: invalid argument")       // EINVAL
 	ErrNoMemory = errors.New("vm: cannot allocate memory") // ENOMEM
 	ErrExists   = errors.New("vm: mapping exists")         // EEXIST
+	ErrAccess   = errors.New("vm: permission denied")      // EACCES
+	ErrIO       = errors.New("vm: input/output error")     // EIO
 )
 
 // Prot is a mapping's protection (PROT_* in Linux).
@@ -80,10 +82,27 @@ type VMA struct {
 	// Flags keeps the kind of the mapping: MapPrivate or MapShared, and
 	// MapAnonymous; the call-time flags (fixed, populate...) are dropped.
 	Flags Flags
-	// shared backs a MAP_SHARED anonymous VMA; pgoff is the object's page
+	// shared backs a MAP_SHARED anonymous VMA; file backs a file
+	// mapping (shared or private). pgoff is the object's or file's page
 	// index of Start.
 	shared *anonObject
+	file   *pagecache.File
 	pgoff  uint64
+	// noWrite: a MAP_SHARED mapping of a file not opened for writing;
+	// mprotect may not add PROT_WRITE (Linux: VM_MAYWRITE clear).
+	noWrite bool
+}
+
+// File is the file a VMA maps, or nil.
+func (v *VMA) File() *pagecache.File { return v.file }
+
+// Offset is the file offset of Start (0 without a file, as Linux's maps
+// shows anonymous memory).
+func (v *VMA) Offset() uint64 {
+	if v.file == nil {
+		return 0
+	}
+	return v.pgoff * mm.PageSize
 }
 
 // Pages is the VMA's length in pages.
@@ -148,10 +167,8 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 	right := left
 	left.End = va
 	right.Start = va
-	if right.shared != nil {
-		right.pgoff += uint64(va-left.Start) / mm.PageSize
-		right.shared.vmas++
-	}
+	right.pgoff += uint64(va-left.Start) / mm.PageSize
+	as.refObject(&right)
 	as.vmas[i] = left
 	as.vmas = append(as.vmas, VMA{})
 	copy(as.vmas[i+2:], as.vmas[i+1:])
@@ -160,10 +177,10 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 
 // mergeable reports whether b can be appended to a.
 func mergeable(a, b *VMA) bool {
-	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.shared != b.shared {
+	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.shared != b.shared || a.file != b.file || a.noWrite != b.noWrite {
 		return false
 	}
-	return a.shared == nil || a.pgoff+a.Pages() == b.pgoff
+	return a.shared == nil && a.file == nil || a.pgoff+a.Pages() == b.pgoff
 }
 
 // mergeAround merges VMAs i-1, i, i+1 where compatible (as Linux
@@ -175,10 +192,30 @@ func (as *AddressSpace) mergeAround(i int) {
 		}
 		if mergeable(&as.vmas[j], &as.vmas[j+1]) {
 			as.vmas[j].End = as.vmas[j+1].End
-			if s := as.vmas[j+1].shared; s != nil {
-				s.vmas--
-			}
+			as.unrefObject(&as.vmas[j+1])
 			as.vmas = append(as.vmas[:j+1], as.vmas[j+2:]...)
 		}
+	}
+}
+
+// refObject takes a VMA's reference to what backs it: a shared object,
+// or a file (whose reverse map then lists this address space).
+func (as *AddressSpace) refObject(v *VMA) {
+	switch {
+	case v.shared != nil:
+		v.shared.vmas++
+	case v.file != nil:
+		v.file.AddMapper(as)
+	}
+}
+
+// unrefObject drops the reference refObject took; the last VMA of a
+// shared object frees its frames (releaseObject does that).
+func (as *AddressSpace) unrefObject(v *VMA) {
+	switch {
+	case v.shared != nil:
+		v.shared.vmas--
+	case v.file != nil:
+		v.file.RemoveMapper(as)
 	}
 }

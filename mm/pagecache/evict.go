@@ -1,0 +1,17 @@
+package pagecache
+
+// Evict drops the file's clean pages that no PTE maps and no writeback
+// holds, and returns how many it dropped (as Linux
+// invalidate_mapping_pages, behind drop_caches).
+func (f *File) Evict() int {
+	n := 0
+	for idx := range f.pages {
+		p := &f.pages[idx]
+		if p.pfn == 0 || p.flags != 0 || f.c.Frames.Refs(p.pfn) != 1 {
+			continue
+		}
+		f.drop(uint64(idx))
+		n++
+	}
+	return n
+}

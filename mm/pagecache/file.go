@@ -1,0 +1,420 @@
+package pagecache
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+)
+
+// Errors.
+var (
+	ErrInvalid  = errors.New("pagecache: invalid argument")
+	ErrNoMemory = errors.New("pagecache: out of memory")
+	// ErrIO is a device error met while filling a page in a fault; the
+	// Backing's own error is kept for the next sync.
+	ErrIO = errors.New("pagecache: I/O error")
+)
+
+// Backing is where a file's pages come from and go to.
+type Backing interface {
+	// ReadPage fills the first n bytes of the frame at pa with the
+	// file's page idx (n < PageSize only for the last page; the cache
+	// zeroes the rest). With fault set it runs in a page fault: it must
+	// not allocate, block or take a lock, and polls the device.
+	ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error
+	// WritePage writes the first n bytes of the frame at pa as the
+	// file's page idx. Goroutine context.
+	WritePage(idx uint64, pa mm.PhysAddr, n int) error
+	// Truncate sets the file's size on the backing store (growing is
+	// sparse: the data follows by writeback).
+	Truncate(size int64) error
+}
+
+// FrameSource gives the fault path its frames (the MM's reserve), and
+// takes back a frame the fault did not use.
+type FrameSource interface {
+	TakeFrame() (mm.PFN, bool)
+	PutFrame(mm.PFN)
+}
+
+// Mapper is an address space that maps files: the reverse map.
+type Mapper interface {
+	// SyncDirty moves the Dirty bits of the PTEs mapping f's pages
+	// shared into f (MarkDirty), clearing them.
+	SyncDirty(f *File)
+	// UnmapFrom removes every PTE of every mapping of f at page index
+	// idx and beyond, private copies included (as Linux
+	// unmap_mapping_range on truncate).
+	UnmapFrom(f *File, idx uint64)
+}
+
+// Page flags.
+const (
+	pgDirty     = 1 << 0 // newer than the backing store
+	pgWriteback = 1 << 1 // being written out
+)
+
+type page struct {
+	pfn   mm.PFN // 0: not cached (PFN 0 is never managed)
+	flags uint8
+}
+
+// Outcome is what FaultPage did.
+type Outcome uint8
+
+const (
+	Hit      Outcome = iota // the page was cached
+	Major                   // read from the backing store (with readahead)
+	Beyond                  // wholly past the end of file: a bus error
+	IOError                 // the read failed: a bus error
+	NoMemory                // no frame in the reserve
+)
+
+// Readahead window bounds, in pages (Linux starts near 4 and grows to
+// 32 pages, its default read_ahead_kb of 128).
+const (
+	raMin = 4
+	raMax = 32
+)
+
+// Stats are the cache's counters.
+type Stats struct {
+	Cached    uint64 // pages in the cache
+	Dirty     uint64 // of which dirty
+	Writeback uint64 // of which under writeback
+	PgPgIn    uint64 // pages read from backing stores (Linux counts KiB; these are pages)
+	PgPgOut   uint64 // pages written to backing stores
+	MajFaults uint64 // faults that read a page
+	Readahead uint64 // pages read ahead of a fault
+}
+
+// Cache is the page cache of every file.
+type Cache struct {
+	Frames *frame.Allocator
+	files  map[*File]struct{}
+	Stats  Stats
+}
+
+// New makes an empty cache over the frame allocator.
+func New(frames *frame.Allocator) *Cache {
+	return &Cache{Frames: frames, files: map[*File]struct{}{}}
+}
+
+// File is one file's pages.
+type File struct {
+	c    *Cache
+	b    Backing
+	Name string // for messages (maps, errors)
+	size int64
+	// pages covers every page below size (and may be longer): a fault
+	// finds its slot without allocating.
+	pages   []page
+	mappers map[Mapper]int // mapping VMAs per address space
+	err     error          // first writeback or read error not yet reported
+	raNext  uint64         // the page a sequential reader faults next
+	raWin   int            // the last readahead window, pages (0: none yet)
+}
+
+// NewFile starts caching a file of the given size.
+func (c *Cache) NewFile(b Backing, name string, size int64) *File {
+	f := &File{c: c, b: b, Name: name, size: size, mappers: map[Mapper]int{}}
+	f.grow(pagesFor(size))
+	c.files[f] = struct{}{}
+	return f
+}
+
+// Files is the number of files cached.
+func (c *Cache) Files() int { return len(c.files) }
+
+func pagesFor(size int64) uint64 { return uint64(size+mm.PageSize-1) / mm.PageSize }
+
+// grow makes the index cover n pages.
+func (f *File) grow(n uint64) {
+	if uint64(len(f.pages)) >= n {
+		return
+	}
+	if uint64(cap(f.pages)) >= n {
+		f.pages = f.pages[:n]
+		return
+	}
+	p := make([]page, n, n+n/4)
+	copy(p, f.pages)
+	f.pages = p
+}
+
+// Size is the file's size.
+func (f *File) Size() int64 { return f.size }
+
+// Mapped reports whether any address space maps the file.
+func (f *File) Mapped() bool { return len(f.mappers) > 0 }
+
+// AddMapper records one more VMA of m mapping f.
+func (f *File) AddMapper(m Mapper) { f.mappers[m]++ }
+
+// Mappings is the number of m's VMAs mapping f.
+func (f *File) Mappings(m Mapper) int { return f.mappers[m] }
+
+// RemoveMapper drops one VMA of m.
+func (f *File) RemoveMapper(m Mapper) {
+	if f.mappers[m]--; f.mappers[m] <= 0 {
+		delete(f.mappers, m)
+	}
+}
+
+// bytesOf is the frame at pfn as bytes.
+func bytesOf(pfn mm.PFN) []byte {
+	return unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), mm.PageSize)), mm.PageSize)
+}
+
+// validBytes is how many bytes of page idx lie below the end of file.
+func (f *File) validBytes(idx uint64) int {
+	off := int64(idx) * mm.PageSize
+	if f.size-off >= mm.PageSize {
+		return mm.PageSize
+	}
+	if f.size <= off {
+		return 0
+	}
+	return int(f.size - off)
+}
+
+// Lookup is the frame caching page idx, if any. No allocation.
+func (f *File) Lookup(idx uint64) (mm.PFN, bool) {
+	if idx >= uint64(len(f.pages)) || f.pages[idx].pfn == 0 {
+		return 0, false
+	}
+	return f.pages[idx].pfn, true
+}
+
+// MarkDirty marks a cached page dirty (a mapper found its PTE dirty).
+// No allocation: the fault and unmap paths call it.
+func (f *File) MarkDirty(idx uint64) {
+	if idx >= uint64(len(f.pages)) || f.pages[idx].pfn == 0 {
+		return
+	}
+	p := &f.pages[idx]
+	if p.flags&pgDirty == 0 {
+		p.flags |= pgDirty
+		f.c.Stats.Dirty++
+	}
+}
+
+// insert puts pfn (one reference, the cache's) in slot idx.
+func (f *File) insert(idx uint64, pfn mm.PFN) {
+	f.pages[idx] = page{pfn: pfn}
+	f.c.Stats.Cached++
+}
+
+// FaultPage is the fault path's lookup: the frame of page idx, read with
+// polled I/O on a miss, with the pages after it read ahead when the
+// faults run sequentially (as Linux filemap_fault and its readahead).
+// The caller takes its own reference for the PTE. No allocation, no lock.
+func (f *File) FaultPage(idx uint64, src FrameSource) (mm.PFN, Outcome) {
+	if int64(idx)*mm.PageSize >= f.size || idx >= uint64(len(f.pages)) {
+		return 0, Beyond
+	}
+	if pfn := f.pages[idx].pfn; pfn != 0 {
+		if idx == f.raNext {
+			f.raNext++
+		}
+		return pfn, Hit
+	}
+	pfn, out := f.fill(idx, src, false)
+	if out != Hit {
+		return 0, out
+	}
+	f.c.Stats.MajFaults++
+	// Readahead: a fault where the last window ended (or next to the
+	// last fault) means a sequential reader, and the window doubles;
+	// the first fault, or one elsewhere, starts at raMin.
+	if idx == f.raNext && f.raWin > 0 {
+		f.raWin = min(2*f.raWin, raMax)
+	} else {
+		f.raWin = raMin
+	}
+	end := idx + uint64(f.raWin)
+	f.raNext = idx + 1
+	for ra := idx + 1; ra < end && ra < uint64(len(f.pages)) && int64(ra)*mm.PageSize < f.size; ra++ {
+		if f.pages[ra].pfn != 0 {
+			continue
+		}
+		if _, out := f.fill(ra, src, true); out != Hit {
+			break // readahead is best effort: its errors are not kept
+		}
+		f.c.Stats.Readahead++
+	}
+	return pfn, Major
+}
+
+// fill reads page idx into a frame from src and caches it (fault path).
+// A read error is kept for the next sync unless the read was ahead of
+// the fault (nobody asked for that page yet).
+func (f *File) fill(idx uint64, src FrameSource, ahead bool) (mm.PFN, Outcome) {
+	pfn, ok := src.TakeFrame()
+	if !ok {
+		return 0, NoMemory
+	}
+	n := f.validBytes(idx)
+	if err := f.b.ReadPage(idx, pfn.Addr(), n, true); err != nil {
+		src.PutFrame(pfn)
+		if f.err == nil && !ahead {
+			f.err = err
+		}
+		return 0, IOError
+	}
+	if n < mm.PageSize {
+		clear(bytesOf(pfn)[n:])
+	}
+	f.c.Frames.Retype(pfn, frame.Anon, frame.PageCache)
+	f.insert(idx, pfn)
+	f.c.Stats.PgPgIn++
+	return pfn, Hit
+}
+
+// get is page idx's frame in goroutine context, read on a miss; with
+// fresh set, a page not cached is not read but zeroed (the caller
+// overwrites all of it, or it lies past the old end of file).
+func (f *File) get(idx uint64, fresh bool) (mm.PFN, error) {
+	if pfn, ok := f.Lookup(idx); ok {
+		return pfn, nil
+	}
+	pfn, err := f.c.Frames.Alloc(0, frame.PageCache)
+	if err != nil {
+		return 0, fmt.Errorf("%w: caching page %d of %s", ErrNoMemory, idx, f.Name)
+	}
+	n := f.validBytes(idx)
+	if fresh {
+		n = 0
+	} else if err := f.b.ReadPage(idx, pfn.Addr(), n, false); err != nil {
+		f.c.Frames.Free(pfn, 0)
+		return 0, err
+	}
+	clear(bytesOf(pfn)[n:])
+	f.insert(idx, pfn)
+	if !fresh {
+		f.c.Stats.PgPgIn++
+	}
+	return pfn, nil
+}
+
+// ReadAt reads from the file through the cache (as Linux
+// filemap_read): io.EOF-free, it returns the bytes below the end of file.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("%w: offset %d", ErrInvalid, off)
+	}
+	done := 0
+	for done < len(p) && off < f.size {
+		idx := uint64(off / mm.PageSize)
+		pfn, err := f.get(idx, false)
+		if err != nil {
+			return done, err
+		}
+		in := int(off % mm.PageSize)
+		n := min(len(p)-done, mm.PageSize-in, int(f.size-off))
+		copy(p[done:done+n], bytesOf(pfn)[in:in+n])
+		done += n
+		off += int64(n)
+	}
+	return done, nil
+}
+
+// WriteAt writes through the cache: pages are dirtied, not written (as
+// Linux generic_perform_write); a write past the end grows the file.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) < off {
+		return 0, fmt.Errorf("%w: offset %d", ErrInvalid, off)
+	}
+	old := f.size
+	if end := off + int64(len(p)); end > f.size && len(p) > 0 {
+		if err := f.b.Truncate(end); err != nil {
+			return 0, err
+		}
+		f.setSize(end)
+	}
+	done := 0
+	for done < len(p) {
+		idx := uint64(off / mm.PageSize)
+		in := int(off % mm.PageSize)
+		n := min(len(p)-done, mm.PageSize-in)
+		whole := in == 0 && n == mm.PageSize
+		pfn, err := f.get(idx, whole || int64(idx)*mm.PageSize >= old)
+		if err != nil {
+			return done, err
+		}
+		copy(bytesOf(pfn)[in:in+n], p[done:done+n])
+		f.MarkDirty(idx)
+		done += n
+		off += int64(n)
+	}
+	return done, nil
+}
+
+// Truncate sets the size (as Linux truncate_setsize): shrinking unmaps
+// every page past the new end from every address space, drops them from
+// the cache and zeroes the tail of the last page; growing is sparse.
+func (f *File) Truncate(size int64) error {
+	if size < 0 {
+		return fmt.Errorf("%w: size %d", ErrInvalid, size)
+	}
+	if err := f.b.Truncate(size); err != nil {
+		return err
+	}
+	if size >= f.size {
+		f.setSize(size)
+		return nil
+	}
+	keep := pagesFor(size)
+	f.size = size
+	for m := range f.mappers {
+		m.UnmapFrom(f, keep)
+	}
+	for idx := keep; idx < uint64(len(f.pages)); idx++ {
+		f.drop(idx)
+	}
+	f.pages = f.pages[:keep]
+	if tail := int(size % mm.PageSize); tail != 0 {
+		if pfn, ok := f.Lookup(keep - 1); ok {
+			clear(bytesOf(pfn)[tail:])
+		}
+	}
+	return nil
+}
+
+// setSize grows the file to size. The old last page's bytes past the
+// old end are zeroed: a shared mapping may have stored there, and the
+// grown part must read as zeros (as Linux's writeback zeroes the tail
+// of the page straddling i_size).
+func (f *File) setSize(size int64) {
+	if tail := int(f.size % mm.PageSize); tail != 0 {
+		if pfn, ok := f.Lookup(uint64(f.size / mm.PageSize)); ok {
+			clear(bytesOf(pfn)[tail:])
+		}
+	}
+	f.grow(pagesFor(size))
+	f.size = size
+}
+
+// drop removes page idx from the cache, dropping the cache's reference.
+func (f *File) drop(idx uint64) {
+	p := &f.pages[idx]
+	if p.pfn == 0 {
+		return
+	}
+	if p.flags&pgDirty != 0 {
+		f.c.Stats.Dirty--
+	}
+	f.c.Stats.Cached--
+	f.put(p.pfn)
+	*p = page{}
+}
+
+// put drops one reference to a cache frame, freeing it with the last.
+func (f *File) put(pfn mm.PFN) {
+	if f.c.Frames.DecRef(pfn) == 0 {
+		f.c.Frames.Free(pfn, 0)
+	}
+}

@@ -1,0 +1,160 @@
+package pagecache
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// Writeback writes the dirty pages of [first, end) (page indexes) to the
+// backing store, after moving the Dirty bits of shared PTEs into the
+// cache (as Linux filemap_write_and_wait_range after the rmap walk of
+// page_mkclean). A page that fails stays dirty, so nothing is dropped;
+// the first error is kept for Sync.
+func (f *File) Writeback(first, end uint64) {
+	for m := range f.mappers {
+		m.SyncDirty(f)
+	}
+	// The bound is read each time: a truncate while a page is out
+	// shrinks the index.
+	for idx := first; idx < min(end, uint64(len(f.pages))); idx++ {
+		p := &f.pages[idx]
+		if p.pfn == 0 || p.flags&pgDirty == 0 {
+			continue
+		}
+		f.writePage(idx)
+	}
+}
+
+// writePage writes one dirty page. The cache's flag is cleared before
+// the copy-out, so a write meanwhile re-dirties it; the page holds an
+// extra reference while under writeback, so a truncate cannot free it.
+func (f *File) writePage(idx uint64) {
+	p := &f.pages[idx]
+	pfn := p.pfn
+	p.flags = p.flags&^pgDirty | pgWriteback
+	f.c.Stats.Dirty--
+	f.c.Stats.Writeback++
+	f.c.Frames.IncRef(pfn)
+	n := f.validBytes(idx)
+	var err error
+	if n > 0 {
+		err = f.b.WritePage(idx, pfn.Addr(), n)
+	}
+	f.c.Stats.Writeback--
+	// The slot may have been emptied (truncate) while the page was out.
+	if idx < uint64(len(f.pages)) && f.pages[idx].pfn == pfn {
+		q := &f.pages[idx]
+		q.flags &^= pgWriteback
+		if err != nil {
+			f.MarkDirty(idx)
+		}
+	}
+	f.put(pfn)
+	if err != nil {
+		if f.err == nil {
+			f.err = err
+		}
+		return
+	}
+	f.c.Stats.PgPgOut++
+}
+
+// Sync writes back every dirty page and reports, once, the first error
+// met since the last report: a failed read in a fault, or a failed write
+// (as Linux fsync and errseq).
+func (f *File) Sync() error {
+	f.Writeback(0, uint64(len(f.pages)))
+	return f.TakeError()
+}
+
+// TakeError returns and clears the file's pending error.
+func (f *File) TakeError() error {
+	err := f.err
+	f.err = nil
+	return err
+}
+
+// DirtyPages counts the file's dirty pages (as the cache sees them,
+// without asking the mappers).
+func (f *File) DirtyPages() int {
+	n := 0
+	for _, p := range f.pages {
+		if p.pfn != 0 && p.flags&pgDirty != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// CachedPages counts the file's cached pages.
+func (f *File) CachedPages() int {
+	n := 0
+	for _, p := range f.pages {
+		if p.pfn != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Release writes the file back and drops all its pages; the file must
+// no longer be mapped. It returns the pending error, if any.
+func (f *File) Release() error {
+	if len(f.mappers) > 0 {
+		panic("pagecache.Release: file still mapped")
+	}
+	err := f.Sync()
+	for idx := range f.pages {
+		if f.pages[idx].flags&pgDirty != 0 {
+			continue // a page that failed to write is kept (not lost)
+		}
+		f.drop(uint64(idx))
+	}
+	if f.DirtyPages() == 0 {
+		delete(f.c.files, f)
+	}
+	return err
+}
+
+// WritebackAll writes back every file's dirty pages (the periodic
+// writeback and sync); it returns the first file error it meets, without
+// clearing it (msync and sync on the file still see it).
+func (c *Cache) WritebackAll() error {
+	var first error
+	for f := range c.files {
+		f.Writeback(0, uint64(len(f.pages)))
+		if first == nil && f.err != nil {
+			first = f.err
+		}
+	}
+	return first
+}
+
+// ReclaimClean drops up to max clean pages that no PTE maps and no
+// writeback holds (refcount 1: the cache's own), and returns how many
+// it dropped. This is the hook the reclaimer calls under pressure.
+func (c *Cache) ReclaimClean(max int) int {
+	n := 0
+	for f := range c.files {
+		for idx := range f.pages {
+			if n == max {
+				return n
+			}
+			p := &f.pages[idx]
+			if p.pfn == 0 || p.flags != 0 || c.Frames.Refs(p.pfn) != 1 {
+				continue
+			}
+			f.drop(uint64(idx))
+			n++
+		}
+	}
+	return n
+}
+
+// pageBytes exposes a cached page for tests and the kernel's dumps.
+func (f *File) pageBytes(idx uint64) []byte {
+	pfn, ok := f.Lookup(idx)
+	if !ok {
+		return nil
+	}
+	return bytesOf(pfn)[:mm.PageSize]
+}

@@ -1,0 +1,193 @@
+package vm
+
+import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// File mappings. A file VMA's pages are the page cache's frames
+// (mm/pagecache): MAP_SHARED maps them writable where the VMA is, and
+// the hardware Dirty bit says which were written; MAP_PRIVATE maps them
+// read-only and copies on the first write, so the file never sees a
+// private write. The address space is the file's Mapper: the page cache
+// asks it for Dirty bits before writeback and to unmap pages a truncate
+// removes.
+
+// vmaAt is the VMA containing va, or nil.
+func (as *AddressSpace) vmaAt(va mm.VirtAddr) *VMA {
+	if i := as.findVMA(va); i >= 0 {
+		return &as.vmas[i]
+	}
+	return nil
+}
+
+// pageIndex is the file (or object) page index of va in v.
+func (v *VMA) pageIndex(va mm.VirtAddr) uint64 {
+	return v.pgoff + uint64(va-v.Start)/mm.PageSize
+}
+
+// ownsPrivately reports whether a private PTE's frame is this mapping's
+// alone, so a write may reuse it in place: an anonymous frame with one
+// reference. The zero page and page-cache frames are always copied.
+func (as *AddressSpace) ownsPrivately(pfn mm.PFN) bool {
+	return pfn != as.mm.zero && as.mm.Frames.State(pfn) == frame.Anon && as.mm.Frames.Refs(pfn) == 1
+}
+
+// TakeFrame gives the page cache a frame from the fault reserve
+// (pagecache.FrameSource).
+func (m *MM) TakeFrame() (mm.PFN, bool) { return m.anon.take() }
+
+// PutFrame takes back a frame TakeFrame gave and the cache did not use.
+func (m *MM) PutFrame(pfn mm.PFN) {
+	if !m.anon.put(pfn) {
+		m.Frames.Free(pfn, 0)
+	}
+}
+
+// fileFault: a page of a file VMA (as Linux filemap_fault, then
+// do_read_fault, do_cow_fault or do_shared_fault).
+func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
+	shared := v.Flags&MapShared != 0
+	if e != 0 {
+		if access != Write || e&pt.Writable != 0 {
+			as.LastKind = KindSpurious
+			return Resolved
+		}
+		if shared {
+			as.table.Set(page, e|pt.Writable)
+			as.LastKind = KindSpurious
+			return Resolved
+		}
+		return as.cowFault(v, page, e) // a private write: copy the cache page
+	}
+	as.Stats.FileFaults++
+	pfn, out := v.file.FaultPage(v.pageIndex(page), as.mm)
+	switch out {
+	case pagecache.Beyond, pagecache.IOError:
+		as.Stats.Bus++
+		as.LastKind = KindBus
+		return SigBus
+	case pagecache.NoMemory:
+		return OOM
+	case pagecache.Major:
+		as.Stats.MajFaults++
+		as.LastKind = KindFileMajor
+	default:
+		as.LastKind = KindFileHit
+	}
+	if !shared && access == Write {
+		// do_cow_fault: the private copy at once, the cache page unmapped.
+		cp, ok := as.copyFrame()
+		if !ok {
+			return OOM
+		}
+		copyFrame(cp, pfn)
+		if as.table.Map(page, cp.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {
+			as.freeFrame(cp)
+			return OOM
+		}
+		as.rss++
+		as.Stats.COWFaults++
+		return Resolved
+	}
+	as.mm.Frames.IncRef(pfn)
+	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, shared)) != nil {
+		as.mm.Frames.DecRef(pfn)
+		return OOM
+	}
+	as.rss++
+	return Resolved
+}
+
+// SyncDirty moves the Dirty bits of f's shared PTEs into the page cache
+// (pagecache.Mapper; as Linux page_mkclean over the rmap).
+func (as *AddressSpace) SyncDirty(f *pagecache.File) {
+	for i := range as.vmas {
+		v := &as.vmas[i]
+		if v.file != f || v.Flags&MapShared == 0 {
+			continue
+		}
+		as.syncRange(v, v.Start, v.End)
+	}
+}
+
+// syncRange moves the Dirty bits of v's PTEs in [start, end) into the
+// cache. A PROT_NONE page keeps its bits in its non-present entry.
+func (as *AddressSpace) syncRange(v *VMA, start, end mm.VirtAddr) {
+	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
+		if e&pt.Dirty == 0 {
+			return true
+		}
+		as.table.Set(va, e&^pt.Dirty)
+		v.file.MarkDirty(v.pageIndex(va))
+		return true
+	})
+}
+
+// UnmapFrom removes every PTE mapping page idx or later of f, private
+// copies included (pagecache.Mapper; as Linux unmap_mapping_range with
+// even_cows, on truncate). The VMAs stay: a later touch is a bus error.
+func (as *AddressSpace) UnmapFrom(f *pagecache.File, idx uint64) {
+	for i := range as.vmas {
+		v := &as.vmas[i]
+		if v.file != f || v.pgoff+v.Pages() <= idx {
+			continue
+		}
+		start := v.Start
+		if idx > v.pgoff {
+			start += mm.VirtAddr(idx-v.pgoff) * mm.PageSize
+		}
+		as.dropPages(start, v.End)
+	}
+}
+
+// MsyncFlags are msync's flags.
+type MsyncFlags uint8
+
+const (
+	MsAsync MsyncFlags = 1 << iota
+	MsSync
+	MsInvalidate
+)
+
+// Msync flushes the file pages of [addr, addr+length) (as Linux
+// msync(2)): the Dirty bits of MAP_SHARED PTEs move to the page cache;
+// with MS_SYNC the dirty pages are written and waited for, and a pending
+// error of the file (a failed writeback, or a read that failed in a
+// fault) is returned, once, as EIO. MS_ASYNC leaves the writing to the
+// background writeback; MS_INVALIDATE does nothing more, as in Linux
+// since 2.6. EINVAL for an unaligned address or both SYNC and ASYNC;
+// ENOMEM when the range is not wholly mapped.
+func (as *AddressSpace) Msync(addr mm.VirtAddr, length uint64, flags MsyncFlags) error {
+	if flags&^(MsAsync|MsSync|MsInvalidate) != 0 || flags&(MsAsync|MsSync) == MsAsync|MsSync {
+		return fmt.Errorf("%w: msync flags %#x", ErrInvalid, uint8(flags))
+	}
+	end, err := as.rangeArgs(addr, length)
+	if err != nil || length == 0 {
+		return err
+	}
+	for i := as.firstEndingAfter(addr); i < len(as.vmas) && as.vmas[i].Start < end; i++ {
+		v := &as.vmas[i]
+		if v.file == nil {
+			continue
+		}
+		s, e := max(v.Start, addr), min(v.End, end)
+		if v.Flags&MapShared != 0 {
+			as.syncRange(v, s, e)
+		}
+		if flags&MsSync == 0 {
+			continue
+		}
+		if v.Flags&MapShared != 0 {
+			v.file.Writeback(v.pageIndex(s), v.pageIndex(e-1)+1)
+		}
+		if ferr := v.file.TakeError(); ferr != nil && err == nil {
+			err = fmt.Errorf("%w: %s: %v", ErrIO, v.file.Name, ferr)
+		}
+	}
+	return err
+}
