@@ -9,6 +9,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 )
 
 // Command is one entry of the shell's command table.
@@ -22,6 +23,9 @@ type Command struct {
 	// any number.
 	MinArgs, MaxArgs int
 	Run              func(sh *Shell, args []string) error
+	// Unlocked commands run without the big kernel lock (sleep: the
+	// background writeback goes on meanwhile).
+	Unlocked bool
 }
 
 // Synopsis is the name followed by the usage.
@@ -36,7 +40,7 @@ func Commands() []Command {
 		{Name: "help", Help: "list the commands", MaxArgs: 0, Run: cmdHelp},
 		{Name: "echo", Usage: "[WORD...]", Help: "print the words, separated by single spaces", MaxArgs: -1, Run: cmdEcho},
 		{Name: "uptime", Help: "print the seconds since boot, with nanosecond precision", MaxArgs: 0, Run: cmdUptime},
-		{Name: "sleep", Usage: "MS", Help: "sleep for MS milliseconds (Ctrl-C interrupts)", MinArgs: 1, MaxArgs: 1, Run: cmdSleep},
+		{Name: "sleep", Usage: "MS", Help: "sleep for MS milliseconds (Ctrl-C interrupts)", MinArgs: 1, MaxArgs: 1, Run: cmdSleep, Unlocked: true},
 		{Name: "cmdline", Help: "print the kernel command line, then each option on its own line", MaxArgs: 0, Run: cmdCmdline},
 		{Name: "meminfo", Help: "print memory figures in /proc/meminfo format", MaxArgs: 0, Run: cmdMeminfo},
 		{Name: "buddyinfo", Help: "print free blocks per order (4 KiB << order) in /proc/buddyinfo format", MaxArgs: 0, Run: cmdBuddyinfo},
@@ -45,8 +49,8 @@ func Commands() []Command {
 		{Name: "poke", Usage: "ADDR STRING...", Help: "store the string's bytes at ADDR through real stores; a fault is reported, not fatal", MinArgs: 2, MaxArgs: -1, Run: cmdPoke},
 		{Name: "selftest", Usage: "NAME", Help: "run a self-test: paging (100000 demand faults on 4 KiB pages, then on 2 MiB pages) or tlb (INVLPG against a full flush)", MinArgs: 1, MaxArgs: 1, Run: cmdSelftest},
 		{Name: "crash", Usage: "[stack]", Help: "make a deliberate kernel-bug fault (a write to address 8, or a stack overflow): full report, then the panic exit status", MaxArgs: 1, Run: cmdCrash},
-	}, append(vmCommands(), []Command{
-		{Name: "halt", Usage: "[N]", Help: "stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt},
+	}, append(append(vmCommands(), fsCommands()...), []Command{
+		{Name: "halt", Usage: "[N]", Help: "sync the filesystems, then stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt, Unlocked: true},
 	}...)...)
 }
 
@@ -99,19 +103,28 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		anonRes, tableRes = uint64(a), uint64(t)
 	}
 	free := st.FreePages << mm.PageShift
+	var pc pagecache.Stats
+	var mapped uint64
+	if sh.cfg.VFS != nil {
+		pc = sh.cfg.VFS.Cache.Stats
+		mapped = sh.cfg.VFS.Cache.MappedPages()
+	}
 	for _, f := range []struct {
 		name  string
 		bytes uint64
 	}{
 		{"MemTotal", sh.cfg.MemTotal},
 		{"MemFree", free},
-		// Nothing is reclaimable yet: all of it is free memory.
+		// Clean page-cache pages could be dropped, but nothing reclaims
+		// them yet (the reclaimer comes with swap).
 		{"MemAvailable", free},
 		// Frames of anonymous memory, each counted once however many
-		// address spaces map it; file-backed pages (Mapped) come with
-		// the file-mapping issue.
+		// address spaces map it; Mapped is page-cache pages some PTE maps.
+		{"Cached", pc.Cached << mm.PageShift},
+		{"Dirty", pc.Dirty << mm.PageShift},
+		{"Writeback", pc.Writeback << mm.PageShift},
 		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
-		{"Mapped", 0},
+		{"Mapped", mapped << mm.PageShift},
 		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
 		// Pagoda's own: the frame table, one 16-byte record a frame.
 		{"FrameTable", st.Table.Size()},

@@ -49,6 +49,11 @@ type Config struct {
 	Selftest func(sh *Shell, name string) error
 	// Cmdline is the kernel command line.
 	Cmdline boot.Cmdline
+	// VFS is the disks, mounts and files; nil: none. Its Lock is held
+	// while a command runs.
+	VFS *VFS
+	// Writeback wakes the background writeback (msync async); nil: none.
+	Writeback func()
 }
 
 // Prober reaches memory at arbitrary addresses with real loads and
@@ -140,6 +145,10 @@ func (sh *Shell) Exec(line string) {
 			sh.Errorf("internal error in %s: %v", cmd.Name, r)
 		}
 	}()
+	if sh.cfg.VFS != nil && !cmd.Unlocked {
+		sh.cfg.VFS.Lock.Lock()
+		defer sh.cfg.VFS.Lock.Unlock()
+	}
 	sh.refill()
 	if err := cmd.Run(sh, args); err != nil {
 		sh.Errorf("%s: %v", cmd.Name, err)
@@ -198,7 +207,17 @@ func (sh *Shell) Wait(d time.Duration) error {
 	}
 }
 
+// halt syncs the filesystems (a failure is reported, and the machine
+// stops anyway), then stops the machine.
 func (sh *Shell) halt(status uint8) {
+	if v := sh.cfg.VFS; v != nil {
+		v.Lock.Lock()
+		err := v.Sync()
+		v.Lock.Unlock()
+		if err != nil {
+			sh.Errorf("halt: sync: %v", err)
+		}
+	}
 	sh.Printf("pagoda: halt %d\n", status)
 	sh.halted = true
 	sh.cfg.Machine.Halt(status)

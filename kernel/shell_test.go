@@ -62,7 +62,7 @@ func TestShellCommands(t *testing.T) {
 			`(?m)^cmdline +print the kernel command line`,
 			`(?m)^meminfo +print memory`,
 			`(?m)^buddyinfo +print free blocks`,
-			`(?m)^halt \[N\] +stop the machine`,
+			`(?m)^halt \[N\] +sync the filesystems, then stop the machine`,
 		}, []uint8{0}},
 		{"cmdline", "cmdline\n", []string{`(?m)^mm.limit=64M quiet msg="a b"\n  mm.limit=64M\n  quiet\n  msg=a b\n`}, []uint8{0}},
 		{"pt mapped", "pt 0x201234\n", []string{

@@ -134,6 +134,8 @@ func (s *Spaces) Resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason) {
 		return false, arch.ReasonProtection
 	case vm.OOM:
 		return false, arch.ReasonNoMemory
+	case vm.SigBus:
+		return false, arch.ReasonBus
 	}
 	return false, arch.ReasonNotMapped
 }
@@ -154,6 +156,9 @@ func addStats(t *vm.Stats, s vm.Stats) {
 	t.COWFaults += s.COWFaults
 	t.COWReused += s.COWReused
 	t.SharedFaults += s.SharedFaults
+	t.FileFaults += s.FileFaults
+	t.MajFaults += s.MajFaults
+	t.Bus += s.Bus
 	t.Segv += s.Segv
 	t.OOM += s.OOM
 	t.PagesAlloced += s.PagesAlloced

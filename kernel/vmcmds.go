@@ -8,6 +8,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
@@ -26,7 +27,7 @@ type WindowMemory interface {
 // vmCommands are the address-space commands of the command table.
 func vmCommands() []Command {
 	return []Command{
-		{Name: "mmap", Usage: "LEN PROT FLAGS", Help: "map LEN bytes (PROT: none or rwx letters; FLAGS: private|shared,anon[,fixed=ADDR,noreplace,populate,noreserve]); prints the address", MinArgs: 3, MaxArgs: 3, Run: cmdMmap},
+		{Name: "mmap", Usage: "LEN PROT FLAGS [PATH [OFFSET]]", Help: "map LEN bytes of anonymous memory, or of file PATH from OFFSET (PROT: none or rwx letters; FLAGS: private|shared[,anon,fixed=ADDR,noreplace,populate,noreserve]); prints the address", MinArgs: 3, MaxArgs: 5, Run: cmdMmap},
 		{Name: "munmap", Usage: "ADDR LEN", Help: "unmap [ADDR, ADDR+LEN)", MinArgs: 2, MaxArgs: 2, Run: cmdMunmap},
 		{Name: "mprotect", Usage: "ADDR LEN PROT", Help: "change the protection of [ADDR, ADDR+LEN)", MinArgs: 3, MaxArgs: 3, Run: cmdMprotect},
 		{Name: "madvise", Usage: "ADDR LEN ADVICE", Help: "advise on [ADDR, ADDR+LEN): normal, random, sequential, willneed, dontneed", MinArgs: 3, MaxArgs: 3, Run: cmdMadvise},
@@ -166,6 +167,9 @@ func cmdMmap(sh *Shell, args []string) error {
 	flags, addr, err := parseMapFlags(args[2])
 	if err != nil {
 		return err
+	}
+	if len(args) > 3 {
+		return cmdMmapFile(sh, as, n, prot, flags, addr, args[3:])
 	}
 	got, err := as.Mmap(addr, n, prot, flags)
 	if err != nil {
@@ -392,9 +396,15 @@ func cmdMaps(sh *Shell, _ []string) error {
 func mapsLine(v *vm.VMA) string {
 	kind, dev, name := byte('p'), "00:00 0", ""
 	if v.Flags&vm.MapShared != 0 {
-		kind, dev, name = 's', "00:01 0", "/dev/zero (deleted)"
+		kind = 's'
 	}
-	line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, 0, dev)
+	switch {
+	case v.File() != nil:
+		dev, name = "fe:00 0", v.File().Name
+	case v.Flags&vm.MapShared != 0:
+		dev, name = "00:01 0", "/dev/zero (deleted)"
+	}
+	line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, v.Offset(), dev)
 	if name != "" {
 		line += strings.Repeat(" ", max(1, 73-len(line))) + name
 	}
@@ -463,6 +473,10 @@ func cmdVmstat(sh *Shell, _ []string) error {
 		return err
 	}
 	t := s.Totals()
+	var pc pagecache.Stats
+	if sh.cfg.VFS != nil {
+		pc = sh.cfg.VFS.Cache.Stats
+	}
 	for _, c := range []struct {
 		name string
 		v    uint64
@@ -477,6 +491,12 @@ func cmdVmstat(sh *Shell, _ []string) error {
 		{"shared_fault", t.SharedFaults},
 		{"segv", t.Segv},
 		{"oom", t.OOM},
+		{"file_fault", t.FileFaults},
+		{"pgmajfault", t.MajFaults},
+		{"sigbus", t.Bus},
+		{"pgpgin", pc.PgPgIn},
+		{"pgpgout", pc.PgPgOut},
+		{"readahead", pc.Readahead},
 	} {
 		sh.Printf("%s %d\n", c.name, c.v)
 	}

@@ -34,7 +34,7 @@ func Ext2Image(dir, name string, size int64, blockSize int, src string) (string,
 		args = append(args, "-d", src)
 	}
 	args = append(args, path)
-	if out, err := exec.Command("mke2fs", args...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(Tool("mke2fs"), args...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("mke2fs %v: %v\n%s", args, err, out)
 	}
 	return path, nil
@@ -43,9 +43,28 @@ func Ext2Image(dir, name string, size int64, blockSize int, src string) (string,
 // Fsck checks an ext2 image read-only (e2fsck -fn) and returns its report;
 // the error is non-nil when e2fsck found anything wrong.
 func Fsck(image string) (string, error) {
-	out, err := exec.Command("e2fsck", "-fn", image).CombinedOutput()
+	out, err := exec.Command(Tool("e2fsck"), "-fn", image).CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("e2fsck -fn %s: %v", image, err)
 	}
 	return string(out), nil
+}
+
+// Tool is the path of an e2fsprogs command: found in PATH, or in /usr/sbin
+// and /sbin, which a Debian user's PATH lacks.
+func Tool(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin"} {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	return name
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }

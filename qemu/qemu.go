@@ -10,6 +10,7 @@
 package qemu
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -25,6 +26,9 @@ type Options struct {
 	CPU    string // -cpu (default "max" under TCG, "host,+invtsc" under KVM)
 	Append string // the kernel command line
 	Disks  []string
+	// Drives are disks with options, attached after Disks (so they are
+	// named after them: vda, vdb... in the order given).
+	Drives []Drive
 	// GDB starts QEMU's gdbstub on :1234 and stops the CPU at the entry.
 	GDB bool
 	// ICount runs the guest with -icount shift=0,sleep=off and the RTC on
@@ -106,6 +110,11 @@ func (o Options) Args() ([]string, error) {
 			"-drive", fmt.Sprintf("file=%s,if=none,format=raw,id=%s", d, id),
 			"-device", "virtio-blk-device,drive="+id)
 	}
+	for i, d := range o.Drives {
+		args = append(args,
+			"-blockdev", d.blockdev(fmt.Sprintf("drive%d", i)),
+			"-device", fmt.Sprintf("virtio-blk-device,drive=drive%d", i))
+	}
 	if o.GDB {
 		args = append(args, "-s", "-S")
 	}
@@ -169,4 +178,28 @@ func KernelStatus(qemuStatus int) (halt int, panicked bool) {
 		return 0, true
 	}
 	return (qemuStatus - 1) / 2, false
+}
+
+// Drive is a disk image with options: read-only, or with read errors
+// injected by QEMU's blkdebug driver.
+type Drive struct {
+	Path     string
+	ReadOnly bool
+	// ReadErrors lists 512-byte sectors whose reads fail with EIO (the
+	// guest sees VIRTIO_BLK_S_IOERR).
+	ReadErrors []int64
+}
+
+// blockdev is the drive's -blockdev argument, in QEMU's JSON syntax.
+func (d Drive) blockdev(node string) string {
+	file := map[string]any{"driver": "file", "filename": d.Path}
+	if len(d.ReadErrors) > 0 {
+		var rules []map[string]any
+		for _, s := range d.ReadErrors {
+			rules = append(rules, map[string]any{"event": "none", "iotype": "read", "sector": s, "errno": 5})
+		}
+		file = map[string]any{"driver": "blkdebug", "image": file, "inject-error": rules}
+	}
+	b, _ := json.Marshal(map[string]any{"driver": "raw", "node-name": node, "read-only": d.ReadOnly, "file": file})
+	return string(b)
 }

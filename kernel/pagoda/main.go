@@ -43,6 +43,10 @@ func main() {
 	if err != nil {
 		panic(fmt.Sprintf("cannot make address spaces: %v", err))
 	}
+	files, kick, err := kernel.StartFiles(frames, out)
+	if err != nil {
+		fmt.Fprintf(out, "error: no disks: %v\n", err)
+	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
@@ -55,17 +59,19 @@ func main() {
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 
 	sh := kernel.NewShell(kernel.Config{
-		Machine:  boot.Board{},
-		In:       in,
-		Out:      out,
-		MemTotal: m.Layout.Total(),
-		Frames:   frames,
-		Kernel:   kernelTable,
-		Probe:    kernel.MachineProbe(),
-		Spaces:   spaces,
-		Window:   window,
-		Selftest: kernel.Selftests(frames, kernelTable),
-		Cmdline:  m.Cmdline,
+		Machine:   boot.Board{},
+		In:        in,
+		Out:       out,
+		MemTotal:  m.Layout.Total(),
+		Frames:    frames,
+		Kernel:    kernelTable,
+		Probe:     kernel.MachineProbe(),
+		Spaces:    spaces,
+		Window:    window,
+		Selftest:  kernel.Selftests(frames, kernelTable),
+		Cmdline:   m.Cmdline,
+		VFS:       files,
+		Writeback: kick,
 	})
 	sh.Run()
 }

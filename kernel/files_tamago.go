@@ -1,0 +1,35 @@
+//go:build tamago
+
+package kernel
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pagoda-os/pagoda/boot"
+	"github.com/pagoda-os/pagoda/drivers/virtio"
+	"github.com/pagoda-os/pagoda/drivers/virtio/blk"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+)
+
+// StartFiles finds the virtio-blk disks, makes the page cache and the
+// file layer, and starts the background writeback. It reports each disk,
+// and each device that failed, on out.
+func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
+	if err := virtio.InitDMA(mm.PhysAddr(boot.DMAStart), boot.DMASize); err != nil {
+		return nil, nil, err
+	}
+	found, errs := blk.Probe()
+	for _, err := range errs {
+		fmt.Fprintf(out, "virtio-blk: %v\n", err)
+	}
+	disks := make([]Disk, len(found))
+	for i, d := range found {
+		disks[i] = d
+		fmt.Fprintf(out, "virtio-blk: %v\n", d)
+	}
+	v := NewVFS(pagecache.New(frames), disks)
+	return v, v.StartWriteback(), nil
+}

@@ -1,0 +1,377 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/fs/ext2"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/vm"
+)
+
+// The shell's disk and file commands.
+func fsCommands() []Command {
+	return []Command{
+		{Name: "lsblk", Help: "list the disks: name, size, read-only, mount point, virtio features", MaxArgs: 0, Run: cmdLsblk},
+		{Name: "mount", Usage: "DEV PATH [ro]", Help: "mount the ext2 filesystem of disk DEV (e.g. vda) at PATH", MinArgs: 2, MaxArgs: 3, Run: cmdMount},
+		{Name: "umount", Usage: "PATH", Help: "write everything back and unmount the filesystem at PATH", MinArgs: 1, MaxArgs: 1, Run: cmdUmount},
+		{Name: "sync", Help: "write every dirty page and all filesystem metadata to disk", MaxArgs: 0, Run: cmdSync},
+		{Name: "ls", Usage: "PATH", Help: "list a directory: type, inode, size, name", MinArgs: 1, MaxArgs: 1, Run: cmdLs},
+		{Name: "cat", Usage: "PATH", Help: "print a file (through the page cache)", MinArgs: 1, MaxArgs: 1, Run: cmdCat},
+		{Name: "write", Usage: "[-a] PATH STRING...", Help: "write the words and a newline to PATH, replacing it (-a: appending), as echo WORDS > PATH", MinArgs: 2, MaxArgs: -1, Run: cmdWrite},
+		{Name: "create", Usage: "PATH", Help: "make an empty file", MinArgs: 1, MaxArgs: 1, Run: cmdCreate},
+		{Name: "rm", Usage: "PATH", Help: "remove a file (a mapped file lives on until unmount)", MinArgs: 1, MaxArgs: 1, Run: cmdRm},
+		{Name: "mkdir", Usage: "PATH", Help: "make a directory", MinArgs: 1, MaxArgs: 1, Run: cmdMkdir},
+		{Name: "rmdir", Usage: "PATH", Help: "remove an empty directory", MinArgs: 1, MaxArgs: 1, Run: cmdRmdir},
+		{Name: "truncate", Usage: "PATH LEN", Help: "set a file's size; mapped pages past the new end give bus errors", MinArgs: 2, MaxArgs: 2, Run: cmdTruncate},
+		{Name: "stat", Usage: "PATH", Help: "print a file's inode: type, size, blocks, links, mode, cached and dirty pages", MinArgs: 1, MaxArgs: 1, Run: cmdStat},
+		{Name: "msync", Usage: "ADDR LEN [sync|async|invalidate]", Help: "flush file mappings in [ADDR, ADDR+LEN) (default sync: write and wait; reports a pending I/O error)", MinArgs: 2, MaxArgs: 3, Run: cmdMsync},
+		{Name: "drop_caches", Help: "drop every clean page-cache page no mapping uses (as echo 1 > /proc/sys/vm/drop_caches); prints how many", MaxArgs: 0, Run: cmdDropCaches},
+		{Name: "sum", Usage: "ADDR LEN", Help: "CRC-32 (IEEE) of [ADDR, ADDR+LEN) read through the mapping window", MinArgs: 2, MaxArgs: 2, Run: cmdSum},
+	}
+}
+
+func (sh *Shell) vfs() (*VFS, error) {
+	if sh.cfg.VFS == nil {
+		return nil, errors.New("no disks or filesystems in this kernel")
+	}
+	return sh.cfg.VFS, nil
+}
+
+func cmdLsblk(sh *Shell, _ []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	sh.Printf("%-5s %12s %3s %-12s %s\n", "NAME", "SIZE", "RO", "MOUNTPOINT", "FEATURES")
+	for _, d := range v.Disks {
+		ro, mnt := 0, ""
+		if d.ReadOnly() {
+			ro = 1
+		}
+		if m := v.MountOf(d); m != nil {
+			mnt = m.Path
+		}
+		sh.Printf("%-5s %12d %3d %-12s %s\n", d.Name(), d.Size(), ro, mnt, strings.Join(d.Features(), ","))
+	}
+	return nil
+}
+
+func cmdMount(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	ro := false
+	if len(args) == 3 {
+		if args[2] != "ro" {
+			return fmt.Errorf("unknown option %q (have: ro)", args[2])
+		}
+		ro = true
+	}
+	m, err := v.Mount(args[0], args[1], ro)
+	if err != nil {
+		return err
+	}
+	st := m.FS.Statfs()
+	mode := "read-write"
+	if m.FS.ReadOnly() {
+		mode = "read-only"
+	}
+	sh.Printf("%s on %s: ext2, %d-byte blocks, %d/%d blocks free, %s\n", args[0], m.Path, st.BlockSize, st.FreeBlocks, st.Blocks, mode)
+	if n := m.FS.Notice(); n != "" {
+		sh.Printf("note: %s\n", n)
+	}
+	return nil
+}
+
+func cmdUmount(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	return v.Unmount(args[0])
+}
+
+func cmdSync(sh *Shell, _ []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	return v.Sync()
+}
+
+var typeLetters = map[ext2.FileType]byte{ext2.TypeRegular: '-', ext2.TypeDir: 'd', ext2.TypeSymlink: 'l'}
+
+func typeLetter(t ext2.FileType) byte {
+	if c, ok := typeLetters[t]; ok {
+		return c
+	}
+	return '?'
+}
+
+func cmdLs(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	st, err := v.Lstat(args[0])
+	if err != nil {
+		return err
+	}
+	if st.Type != ext2.TypeDir {
+		sh.Printf("%c %6d %10d %s\n", typeLetter(st.Type), st.Ino, st.Size, args[0])
+		return nil
+	}
+	ents, err := v.ReadDir(args[0])
+	if err != nil {
+		return err
+	}
+	dir := strings.TrimSuffix(args[0], "/")
+	for _, e := range ents {
+		size := int64(0)
+		if s, err := v.Lstat(dir + "/" + e.Name); err == nil {
+			size = s.Size
+		}
+		name := e.Name
+		if e.Type == ext2.TypeSymlink {
+			if t, err := v.Readlink(dir + "/" + e.Name); err == nil {
+				name += " -> " + t
+			}
+		}
+		sh.Printf("%c %6d %10d %s\n", typeLetter(e.Type), e.Ino, size, name)
+	}
+	return nil
+}
+
+func cmdCat(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	f, err := v.Open(args[0])
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, mm.PageSize)
+	for off := int64(0); off < f.PC.Size(); {
+		n, err := f.PC.ReadAt(buf, off)
+		sh.cfg.Out.Write(buf[:n])
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		off += int64(n)
+	}
+	return nil
+}
+
+func cmdWrite(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	appending := args[0] == "-a"
+	if appending {
+		args = args[1:]
+		if len(args) < 2 {
+			return errors.New("usage: write [-a] PATH STRING...")
+		}
+	}
+	f, err := v.Open(args[0])
+	if errors.Is(err, ext2.ErrNotExist) {
+		if err = v.Create(args[0]); err == nil {
+			f, err = v.Open(args[0])
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !f.Writable() {
+		return fmt.Errorf("%w: %s", ext2.ErrReadOnly, args[0])
+	}
+	data := []byte(strings.Join(args[1:], " ") + "\n")
+	off := int64(0)
+	if appending {
+		off = f.PC.Size()
+	} else if err := f.PC.Truncate(0); err != nil {
+		return err
+	}
+	_, err = f.PC.WriteAt(data, off)
+	return err
+}
+
+func cmdCreate(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	return v.Create(args[0])
+}
+
+func cmdRm(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	return v.Remove(args[0])
+}
+
+func cmdMkdir(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	return v.Mkdir(args[0])
+}
+
+func cmdRmdir(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	return v.Rmdir(args[0])
+}
+
+func cmdTruncate(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	n, err := ParseNumber(args[1])
+	if err != nil {
+		return err
+	}
+	if n > 1<<62 {
+		return fmt.Errorf("length %d too large", n)
+	}
+	f, err := v.Open(args[0])
+	if err != nil {
+		return err
+	}
+	if !f.Writable() {
+		return fmt.Errorf("%w: %s", ext2.ErrReadOnly, args[0])
+	}
+	return f.PC.Truncate(int64(n))
+}
+
+func cmdStat(sh *Shell, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	st, err := v.Lstat(args[0])
+	if err != nil {
+		return err
+	}
+	sh.Printf("  File: %s\n", args[0])
+	sh.Printf("  Type: %c  Inode: %d  Links: %d  Mode: %04o\n", typeLetter(st.Type), st.Ino, st.Links, st.Mode&0o7777)
+	sh.Printf("  Size: %d  Blocks: %d (512-byte)\n", st.Size, st.Blocks)
+	if st.Type == ext2.TypeRegular {
+		if f, err := v.Open(args[0]); err == nil {
+			sh.Printf("  Cached: %d pages  Dirty: %d pages  Mapped: %v\n", f.PC.CachedPages(), f.PC.DirtyPages(), f.PC.Mapped())
+		}
+	}
+	return nil
+}
+
+// cmdMmapFile is mmap with a PATH: a file mapping.
+func cmdMmapFile(sh *Shell, as *vm.AddressSpace, n uint64, prot vm.Prot, flags vm.Flags, addr mm.VirtAddr, args []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	var off uint64
+	if len(args) == 2 {
+		if off, err = ParseNumber(args[1]); err != nil {
+			return err
+		}
+	}
+	f, err := v.Open(args[0])
+	if err != nil {
+		return err
+	}
+	got, err := as.MmapFile(addr, n, prot, flags, f.PC, off, f.Writable())
+	if err != nil {
+		return err
+	}
+	sh.Printf("%#x\n", uint64(got))
+	return nil
+}
+
+var msyncFlags = map[string]vm.MsyncFlags{"sync": vm.MsSync, "async": vm.MsAsync, "invalidate": vm.MsInvalidate}
+
+func cmdMsync(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	flags := vm.MsSync
+	if len(args) == 3 {
+		var ok bool
+		if flags, ok = msyncFlags[args[2]]; !ok {
+			return fmt.Errorf("unknown flag %q (have: sync, async, invalidate)", args[2])
+		}
+	}
+	if err := as.Msync(mm.VirtAddr(v[0]), v[1], flags); err != nil {
+		return err
+	}
+	if flags == vm.MsAsync && sh.cfg.Writeback != nil {
+		sh.cfg.Writeback()
+	}
+	return nil
+}
+
+// maxSum bounds one sum: 1 GiB.
+const maxSum = 1 << 30
+
+func cmdSum(sh *Shell, args []string) error {
+	if sh.cfg.Window == nil {
+		return errors.New("no mapping window in this kernel")
+	}
+	v, err := numbers(args...)
+	if err != nil {
+		return err
+	}
+	addr, n := v[0], v[1]
+	if n > maxSum || addr%8 != 0 || n%8 != 0 {
+		return fmt.Errorf("ADDR and LEN must be multiples of 8, LEN at most %d", maxSum)
+	}
+	if err := inWindow(addr, n); err != nil {
+		return err
+	}
+	var crc uint32
+	var buf [mm.PageSize]byte
+	for done := uint64(0); done < n; {
+		sh.refill()
+		k := min(n-done, mm.PageSize)
+		for i := uint64(0); i < k; i += 8 {
+			w := sh.cfg.Window.Load64(addr + done + i)
+			for j := range uint64(8) {
+				buf[i+j] = byte(w >> (8 * j))
+			}
+		}
+		crc = crc32.Update(crc, crc32.IEEETable, buf[:k])
+		done += k
+	}
+	sh.Printf("crc32 %08x %d bytes\n", crc, n)
+	return nil
+}
+
+func cmdDropCaches(sh *Shell, _ []string) error {
+	v, err := sh.vfs()
+	if err != nil {
+		return err
+	}
+	n := v.Cache.ReclaimClean(-1)
+	sh.Printf("dropped %d pages\n", n)
+	return nil
+}
