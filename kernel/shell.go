@@ -49,6 +49,9 @@ type Config struct {
 	Selftest func(sh *Shell, name string) error
 	// Cmdline is the kernel command line.
 	Cmdline boot.Cmdline
+	// Interrupts reports the interrupt counts; nil when interrupts are
+	// not set up.
+	Interrupts func() IRQReport
 }
 
 // Prober reaches memory at arbitrary addresses with real loads and
