@@ -69,5 +69,7 @@ func init() {
 }
 
 // idle is called by the scheduler when no goroutine can run until
-// pollUntil. Interrupts are off (nothing would wake a HLT), so it spins.
+// pollUntil. It spins: interrupts are on once the kernel has started
+// (kernel.StartInterrupts), but nothing arms the LAPIC timer for
+// pollUntil, so a HLT could sleep past a goroutine's deadline.
 func idle(pollUntil int64) {}

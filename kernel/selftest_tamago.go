@@ -30,8 +30,10 @@ func Selftests(frames *frame.Allocator, kernel *pt.Table) func(sh *Shell, name s
 			return selftestPaging(sh, frames, kernel)
 		case "tlb":
 			return selftestTLB(sh, frames, kernel)
+		case "irq":
+			return selftestIRQ(sh, frames, kernel)
 		}
-		return fmt.Errorf("unknown self-test %q (have: paging, tlb)", name)
+		return fmt.Errorf("unknown self-test %q (have: paging, tlb, irq)", name)
 	}
 }
 

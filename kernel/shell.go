@@ -54,6 +54,9 @@ type Config struct {
 	VFS *VFS
 	// Writeback wakes the background writeback (msync async); nil: none.
 	Writeback func()
+	// Interrupts reports the interrupt counts; nil when interrupts are
+	// not set up.
+	Interrupts func() IRQReport
 }
 
 // Prober reaches memory at arbitrary addresses with real loads and

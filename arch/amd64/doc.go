@@ -7,5 +7,8 @@
 // bare-metal target (//go:build tamago); the package itself builds on the
 // host so that portable code beside it can be tested there.
 //
-// Missing: paging and fault handling (the paging issue).
+// External interrupts (vectors 32-254) are taken by a small assembly stub
+// that only records the vector and wakes one service goroutine, ServeIRQs,
+// which runs the Go handlers (irq_tamago.go); apic.go and apic_tamago.go
+// program the local APIC and the IOAPICs.
 package amd64

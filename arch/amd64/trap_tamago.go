@@ -99,16 +99,20 @@ var (
 	faultTrampolinePC, bugTrampolinePC uintptr
 )
 
-// InitTraps installs Pagoda's GDT (with a TSS), its IDT for vectors 0-31
-// and h as the handler. Page faults run on IST1, double faults on IST2,
+// InitTraps installs Pagoda's GDT (with a TSS), its IDT and h as the
+// handler of vectors 0-31. Page faults run on IST1, double faults on IST2,
 // and every other exception on IST3, so a trap never lands on a
-// goroutine's stack and a stack overflow still gets a report.
+// goroutine's stack and a stack overflow still gets a report. Vectors
+// 32-255, the external interrupts, run on IST4 (irq_tamago.go); they are
+// taken only once InitIRQs has enabled them.
 func InitTraps(h Handler) {
 	handler = h
 	for i := range istStacks {
 		top := uint64(uintptr(unsafe.Pointer(&istStacks[i][istSize-64])))
 		binary.LittleEndian.PutUint64(tss[tssIST1+8*i:], top)
 	}
+	irqTop := uint64(uintptr(unsafe.Pointer(&irqStack[irqStackLen-64])))
+	binary.LittleEndian.PutUint64(tss[tssIST1+8*(istIRQ-1):], irqTop)
 	binary.LittleEndian.PutUint16(tss[tssIOMapBase:], tssSize) // no I/O bitmap
 
 	gdt[1] = 0x00209a0000000000 // kernel code, L=1
@@ -128,6 +132,7 @@ func InitTraps(h Handler) {
 		pc := uint64(vectorPCs[v])
 		idt[v] = gate{off0: uint16(pc), sel: kernelCS, ist: ist, attr: interruptGate, off1: uint16(pc >> 16), off2: uint32(pc >> 32)}
 	}
+	installIRQGates()
 	putPointer(&gdtr, uint16(unsafe.Sizeof(gdt)-1), uint64(uintptr(unsafe.Pointer(&gdt))))
 	putPointer(&idtr, uint16(unsafe.Sizeof(idt)-1), uint64(uintptr(unsafe.Pointer(&idt))))
 	loadTables(uintptr(unsafe.Pointer(&gdtr)), uintptr(unsafe.Pointer(&idtr)), tssSelector)

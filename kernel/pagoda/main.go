@@ -50,6 +50,7 @@ func main() {
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
+	fmt.Fprintf(out, "%s\n", kernel.StartInterrupts())
 	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)
 	if _, ok := m.Cmdline.Get("pagoda.panic"); ok {
 		// A testing aid: shows the panic path and its QEMU exit status.
@@ -59,19 +60,20 @@ func main() {
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 
 	sh := kernel.NewShell(kernel.Config{
-		Machine:   boot.Board{},
-		In:        in,
-		Out:       out,
-		MemTotal:  m.Layout.Total(),
-		Frames:    frames,
-		Kernel:    kernelTable,
-		Probe:     kernel.MachineProbe(),
-		Spaces:    spaces,
-		Window:    window,
-		Selftest:  kernel.Selftests(frames, kernelTable),
-		Cmdline:   m.Cmdline,
-		VFS:       files,
-		Writeback: kick,
+		Machine:    boot.Board{},
+		In:         in,
+		Out:        out,
+		MemTotal:   m.Layout.Total(),
+		Frames:     frames,
+		Kernel:     kernelTable,
+		Probe:      kernel.MachineProbe(),
+		Spaces:     spaces,
+		Window:     window,
+		Selftest:   kernel.Selftests(frames, kernelTable),
+		Cmdline:    m.Cmdline,
+		VFS:        files,
+		Writeback:  kick,
+		Interrupts: kernel.Interrupts,
 	})
 	sh.Run()
 }

@@ -1,0 +1,188 @@
+//go:build tamago
+
+package amd64
+
+import (
+	"math/bits"
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// External interrupts (vectors 32-254), delivered to goroutines.
+//
+// The interrupt stub (irqEntry, irq_tamago.s) runs no Go code: it sets the
+// vector's bit in irqPending, sends the EOI and wakes one service
+// goroutine, ServeIRQs, with the TamaGo runtime's WakeG. ServeIRQs calls
+// the Go handler registered for each pending vector, in ordinary goroutine
+// context: a handler may allocate, lock and block (briefly: it delays the
+// other vectors' handlers).
+//
+// From a device's line to a handler:
+//
+//	device asserts GSI n -> IOAPIC pin, redirection entry (RouteIRQ) -> vector v
+//	-> local APIC -> IDT[v] -> irqTable -> irqEntry (IST4): pending |= 1<<v, EOI, WakeG
+//	-> ServeIRQs wakes from time.Sleep -> HandleIRQ's fn for v
+//
+// Interrupts are taken only when InitIRQs has run (STI): the IDT covers all
+// 256 vectors from InitTraps on, and InitIRQs puts the local APIC in a
+// known state first. Traps (vectors 0-31) still run with IF clear: their
+// gates are interrupt gates, which clear IF, and IRETQ restores the
+// interrupted IF; nothing on the trap path sets it.
+
+const (
+	istIRQ      = 4       // IST4: every external interrupt
+	irqStubSize = 5       // CALL rel32
+	irqStackLen = 4 << 10 // irqEntry and WakeG use under 64 bytes
+	// irqPoll bounds ServeIRQs's sleep: the time a lost wakeup can cost.
+	irqPoll = 10 * time.Millisecond
+)
+
+var (
+	// irqTablePC and irqEntryPC are the stubs' addresses (irq_tamago.s).
+	irqTablePC, irqEntryPC uintptr
+
+	irqStack [irqStackLen]byte
+
+	// irqPending has one bit per vector. irqEntry sets bits with LOCK
+	// OR; ServeIRQs takes each word with an atomic swap to zero. A bit
+	// set means: the vector fired at least once since ServeIRQs last
+	// took its word.
+	irqPending [4]uint64
+
+	// irqCounts counts the interrupts taken per vector (LOCK INC in
+	// irqEntry; read atomically). irqWakeMisses counts interrupts whose
+	// WakeG found the service goroutine not asleep.
+	irqCounts     [256]uint64
+	irqWakeMisses uint64
+
+	// serviceG is the g of the goroutine running ServeIRQs, 0 before it
+	// starts; written once, read by irqEntry.
+	serviceG uintptr
+
+	// irqHandlers holds the handler of each vector; set once per vector
+	// by HandleIRQ, read by ServeIRQs without a lock.
+	irqHandlers [256]atomic.Pointer[irqHandler]
+
+	irqsOn bool // InitIRQs has run
+)
+
+type irqHandler struct {
+	name string
+	fn   func()
+}
+
+func sti()
+func cli()
+func rflags() uint64
+
+// rflagsIF is RFLAGS.IF (SDM 1, 3.4.3.3).
+const rflagsIF = 1 << 9
+
+// InterruptsEnabled reports whether the CPU takes external interrupts
+// (RFLAGS.IF) at the point of the call.
+func InterruptsEnabled() bool { return rflags()&rflagsIF != 0 }
+
+// installIRQGates points IDT entries 32-255 at irqTable, on IST4, after
+// checking that every table entry is a 5-byte CALL to irqEntry: the vector
+// arithmetic in irqEntry depends on it.
+func installIRQGates() {
+	for v := FirstIRQVector; v < len(idt); v++ {
+		pc := irqTablePC + uintptr(v-FirstIRQVector)*irqStubSize
+		b := (*[irqStubSize]byte)(at(pc))
+		rel := int32(uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24)
+		if b[0] != 0xe8 || pc+irqStubSize+uintptr(int64(rel)) != irqEntryPC {
+			panic("amd64.installIRQGates: irqTable is not a table of 5-byte CALLs")
+		}
+		idt[v] = gate{off0: uint16(pc), sel: kernelCS, ist: istIRQ, attr: interruptGate, off1: uint16(pc >> 16), off2: uint32(pc >> 32)}
+	}
+}
+
+// InitIRQs puts the local APIC in a known state and enables interrupts:
+// software-enabled with VectorSpurious as its spurious vector, task
+// priority 0 (accept every vector), and every local interrupt source masked
+// except LINT1 (NMI): the timer, LINT0 (ExtINT from a PIC microvm does not
+// have), thermal, performance counters and errors. The IOAPICs' entries
+// are masked until RouteIRQ unmasks one.
+//
+// Preconditions: InitTraps has run (the IDT covers all 256 vectors).
+func InitIRQs(ioapics []IOAPIC) {
+	if gdt[1] == 0 {
+		panic("amd64.InitIRQs: InitTraps has not run")
+	}
+	for _, r := range []uintptr{lapicLVTTimer, lapicLVTLINT0, lapicLVTThermal, lapicLVTPerf, lapicLVTError} {
+		lapicWrite(r, lapicLVTMasked)
+	}
+	lapicWrite(lapicInitialCount, 0)
+	lapicWrite(lapicTPR, 0)
+	lapicWrite(lapicSVR, lapicSVREnable|VectorSpurious)
+	for _, a := range ioapics {
+		for pin := range a.Pins {
+			ioapicWriteEntry(a, pin, MaskedEntry)
+		}
+	}
+	irqsOn = true
+	sti()
+}
+
+// HandleIRQ makes fn the handler of vector, under name (which the
+// interrupts command shows). fn runs in ServeIRQs's goroutine after the
+// vector fired at least once; several interrupts may make one call.
+func HandleIRQ(vector int, name string, fn func()) error {
+	if err := checkIRQVector(vector); err != nil {
+		return err
+	}
+	if !irqHandlers[vector].CompareAndSwap(nil, &irqHandler{name: name, fn: fn}) {
+		return ErrBusy
+	}
+	return nil
+}
+
+// IRQName is the name vector's handler was registered under; "" if none.
+func IRQName(vector int) string {
+	if h := irqHandlers[vector&0xff].Load(); h != nil {
+		return h.name
+	}
+	return ""
+}
+
+// IRQCount is the number of interrupts taken on vector.
+func IRQCount(vector int) uint64 { return atomic.LoadUint64(&irqCounts[vector&0xff]) }
+
+// IRQWakeMisses is the number of interrupts that found the service
+// goroutine awake (busy with handlers, or about to sleep).
+func IRQWakeMisses() uint64 { return atomic.LoadUint64(&irqWakeMisses) }
+
+// ServeIRQs is the service goroutine: go ServeIRQs() once, after InitIRQs.
+// It never returns. It records its g for irqEntry's WakeG, then loops:
+// take the pending bitmap (an atomic swap to zero per word), call the
+// handler of every pending vector, and sleep when nothing was pending.
+//
+// The lost-wakeup race, and why it is bounded: an interrupt that arrives
+// after the swap found nothing and before time.Sleep has armed the
+// goroutine's timer finds no timer to expire (WakeG fails, irqWakeMisses
+// counts it). Its bit stays set, and the sleep ends by itself after
+// irqPoll, at most: a handler is late by up to irqPoll, never lost. The
+// same holds for an interrupt taken while handlers run: the next loop
+// finds its bit without sleeping.
+func ServeIRQs() {
+	g, _ := runtime.GetG()
+	atomic.StoreUintptr(&serviceG, uintptr(g))
+	for {
+		found := false
+		for w := range irqPending {
+			pending := atomic.SwapUint64(&irqPending[w], 0)
+			for pending != 0 {
+				v := w*64 + bits.TrailingZeros64(pending)
+				pending &= pending - 1
+				found = true
+				if h := irqHandlers[v].Load(); h != nil {
+					h.fn()
+				}
+			}
+		}
+		if !found {
+			time.Sleep(irqPoll)
+		}
+	}
+}
