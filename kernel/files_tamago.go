@@ -28,7 +28,15 @@ func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
 	disks := make([]Disk, len(found))
 	for i, d := range found {
 		disks[i] = d
-		fmt.Fprintf(out, "virtio-blk: %v\n", d)
+		mode := "interrupts"
+		// Completions wake waiting goroutines by interrupt; without one
+		// the driver polls (the fault path always polls).
+		if err := AttachVirtioIRQ(boot.PhysAddr(d.Base()), "virtio-blk "+d.Name(), d.Interrupt); err != nil {
+			mode = fmt.Sprintf("polled (%v)", err)
+		} else {
+			d.EnableInterrupts()
+		}
+		fmt.Fprintf(out, "virtio-blk: %v, %s\n", d, mode)
 	}
 	v := NewVFS(pagecache.New(frames), disks)
 	return v, v.StartWriteback(), nil

@@ -43,14 +43,14 @@ func main() {
 	if err != nil {
 		panic(fmt.Sprintf("cannot make address spaces: %v", err))
 	}
-	files, kick, err := kernel.StartFiles(frames, out)
-	if err != nil {
-		fmt.Fprintf(out, "error: no disks: %v\n", err)
-	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
 	fmt.Fprintf(out, "%s\n", kernel.StartInterrupts())
+	files, kick, err := kernel.StartFiles(frames, out)
+	if err != nil {
+		fmt.Fprintf(out, "error: no disks: %v\n", err)
+	}
 	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)
 	if _, ok := m.Cmdline.Get("pagoda.panic"); ok {
 		// A testing aid: shows the panic path and its QEMU exit status.
