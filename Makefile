@@ -84,7 +84,7 @@ bench: kernel build/run
 	@echo "== in-kernel benchmarks (ACCEL=$(ACCEL)$(if $(ICOUNT), ICOUNT=1))"
 	@export DISKS=$(BENCH_IMG); printf 'mount vda /mnt\nbench\n' | $(RUN) $(if $(ICOUNT),-icount) $(KERNEL) | grep '^BENCH'
 	@echo "== host benchmarks"
-	go test -run '^$$' -bench . -benchmem ./mm/...
+	go test -run '^$$' -bench . -benchmem ./mm/... ./fs/...
 
 # Experiments with plots (qemu/cmd/lab): the fault-cost breakdown, under
 # ICOUNT=1 in instructions. The thrashing experiment needs mm.limit and
