@@ -72,4 +72,13 @@ func init() {
 // pollUntil. It spins: interrupts are on once the kernel has started
 // (kernel.StartInterrupts), but nothing arms the LAPIC timer for
 // pollUntil, so a HLT could sleep past a goroutine's deadline.
-func idle(pollUntil int64) {}
+func idle(pollUntil int64) {
+	if f := OnIdle; f != nil {
+		f()
+	}
+}
+
+// OnIdle, when set, runs each time the scheduler finds nothing to run:
+// the kernel wakes its interrupt service goroutine from here, where the
+// runtime is not in the middle of changing its timers.
+var OnIdle func()

@@ -56,6 +56,7 @@ func StartInterrupts() string {
 		}
 	}
 	arch.InitIRQs(ioapics)
+	boot.OnIdle = arch.WakeService
 	go arch.ServeIRQs()
 	return msg
 }

@@ -67,7 +67,7 @@ var (
 // takes a demand page fault (with IF set, the interrupt pending close
 // behind), then blocks on a channel that the vector's handler signals. The
 // wake latency is from the timer's deadline to the blocked goroutine
-// running again: the interrupt, the stub's WakeG, the service goroutine's
+// running again: the interrupt, the idle hook's wake, the service goroutine's
 // handler and the channel hand-off.
 func selftestIRQ(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error {
 	if !arch.InterruptsEnabled() {

@@ -12,8 +12,10 @@ import (
 // External interrupts (vectors 32-254), delivered to goroutines.
 //
 // The interrupt stub (irqEntry, irq_tamago.s) runs no Go code: it sets the
-// vector's bit in irqPending, sends the EOI and wakes one service
-// goroutine, ServeIRQs, with the TamaGo runtime's WakeG. ServeIRQs calls
+// vector's bit in irqPending and sends the EOI. The scheduler's idle hook
+// (WakeService) then wakes one service goroutine, ServeIRQs, with the
+// TamaGo runtime's Wake; not the stub, because an interrupt may land while
+// the runtime changes its timer heap, which Wake changes too. ServeIRQs calls
 // the Go handler registered for each pending vector, in ordinary goroutine
 // context: a handler may allocate, lock and block (briefly: it delays the
 // other vectors' handlers).
@@ -21,8 +23,8 @@ import (
 // From a device's line to a handler:
 //
 //	device asserts GSI n -> IOAPIC pin, redirection entry (RouteIRQ) -> vector v
-//	-> local APIC -> IDT[v] -> irqTable -> irqEntry (IST4): pending |= 1<<v, EOI, WakeG
-//	-> ServeIRQs wakes from time.Sleep -> HandleIRQ's fn for v
+//	-> local APIC -> IDT[v] -> irqTable -> irqEntry (IST4): pending |= 1<<v, EOI
+//	-> scheduler idle -> WakeService -> ServeIRQs wakes from time.Sleep -> HandleIRQ's fn for v
 //
 // Interrupts are taken only when InitIRQs has run (STI): the IDT covers all
 // 256 vectors from InitTraps on, and InitIRQs puts the local APIC in a
@@ -165,6 +167,24 @@ func IRQWakeMisses() uint64 { return atomic.LoadUint64(&irqWakeMisses) }
 // irqPoll, at most: a handler is late by up to irqPoll, never lost. The
 // same holds for an interrupt taken while handlers run: the next loop
 // finds its bit without sleeping.
+// WakeService wakes the service goroutine when an interrupt is pending.
+// The scheduler's idle hook calls it (boot.OnIdle), where no timer is
+// being changed; the interrupt stub itself only records the vector.
+func WakeService() {
+	g := atomic.LoadUintptr(&serviceG)
+	if g == 0 {
+		return
+	}
+	for w := range irqPending {
+		if atomic.LoadUint64(&irqPending[w]) != 0 {
+			if !runtime.Wake(uint(g)) {
+				atomic.AddUint64(&irqWakeMisses, 1)
+			}
+			return
+		}
+	}
+}
+
 func ServeIRQs() {
 	g, _ := runtime.GetG()
 	atomic.StoreUintptr(&serviceG, uintptr(g))

@@ -64,17 +64,10 @@ TEXT ·irqEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	$0xfee000b0, AX		// LAPICBase + lapicEOI
 	MOVL	$0, (AX)
 
-	MOVQ	·serviceG(SB), AX
-	TESTQ	AX, AX
-	JEQ	restore
-	CALL	runtime·WakeG(SB)
-	TESTQ	AX, AX
-	JEQ	restore
-	// The service goroutine was not asleep: running its handlers, or
-	// between its last look at irqPending and time.Sleep (ServeIRQs).
-	MOVQ	$·irqWakeMisses(SB), BX
-	LOCK
-	INCQ	(BX)
+	// No runtime·WakeG here: the interrupt may land while the runtime is
+	// changing its timer heap, and WakeG changes it too ("fatal error:
+	// timer data corruption" under heavy disk interrupts). WakeService
+	// wakes the service goroutine from the scheduler's idle hook.
 
 restore:
 	POPQ	DX
