@@ -1,4 +1,4 @@
-// Package drivers is the root of Pagoda's device drivers:
-// drivers/virtio/blk (virtio-blk over virtio-mmio, with its own split
-// virtqueue on TamaGo's dma package) arrives with the file-mapping issue.
+// Package drivers is the root of Pagoda's device drivers: drivers/virtio
+// (the virtio-mmio transport and Pagoda's own split virtqueue, on TamaGo's
+// dma package) and drivers/virtio/blk (virtio-blk disks).
 package drivers

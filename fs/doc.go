@@ -1,3 +1,4 @@
-// Package fs is the root of Pagoda's file systems: fs/ext2 (read/write
-// ext2 over a block device) arrives with the file-mapping issue.
+// Package fs is the root of Pagoda's file systems: fs/ext2 reads and
+// writes ext2 over a block device. tmpfs, whose pages are swap-backed,
+// lives in mm/tmpfs as Linux keeps shmem in mm/.
 package fs

@@ -14,6 +14,13 @@
 // bad input, and the dispatcher recovers a panicking handler and reports it
 // as an internal error.
 //
+// The file layer (vfs.go) is the mount table of ext2 filesystems on the
+// virtio-blk disks and one page-cache file per file in use, shared by the
+// file commands (fscmds.go) and every mapping. A big kernel lock
+// (VFS.Lock) serialises commands and the background writeback
+// (writeback.go): page tables, VMAs, the page cache and ext2 change only
+// under it, or in a fault taken by the goroutine holding it.
+//
 // Everything here except the bare-metal main (pagoda/) builds and is tested
 // on the host against a fake Machine.
 package kernel
