@@ -26,7 +26,20 @@ func main() {
 		fmt.Fprintf(out, "error: %v\n", err)
 	}
 	kernel.InitTraps()
-	frames, err := frame.New(m.Layout.Managed)
+	managed := m.Layout.Managed
+	if v, ok := m.Cmdline.Get("mm.limit"); ok {
+		limit, err := kernel.ParseNumber(v)
+		if err == nil {
+			managed, err = kernel.LimitRanges(managed, limit)
+		}
+		if err != nil {
+			fmt.Fprintf(out, "error: mm.limit=%s: %v (ignored)\n", v, err)
+			managed = m.Layout.Managed
+		} else {
+			fmt.Fprintf(out, "mm.limit: managing %d MiB of %d MiB\n", limit>>20, m.Layout.ManagedBytes()>>20)
+		}
+	}
+	frames, err := frame.New(managed)
 	if err != nil {
 		// Without frames there is no memory management to run.
 		panic(fmt.Sprintf("cannot manage memory: %v", err))
