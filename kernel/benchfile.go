@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pagoda-os/pagoda/fs/ext2"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
@@ -40,12 +39,7 @@ func benchFile(sh *Shell, pages uint64) (*File, error) {
 	if m.Path == "/" {
 		p = "/" + benchFileName
 	}
-	f, err := v.Open(p)
-	if errors.Is(err, ext2.ErrNotExist) {
-		if err = v.Create(p); err == nil {
-			f, err = v.Open(p)
-		}
-	}
+	f, err := v.OpenCreate(p)
 	if err != nil {
 		return nil, err
 	}

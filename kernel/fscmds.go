@@ -16,20 +16,31 @@ func fsCommands() []Command {
 	return []Command{
 		{Name: "lsblk", Help: "list the disks: name, size, read-only, mount point, virtio features", MaxArgs: 0, Run: cmdLsblk},
 		{Name: "mount", Usage: "DEV PATH [ro]", Help: "mount the ext2 filesystem of disk DEV (e.g. vda) at PATH", MinArgs: 2, MaxArgs: 3, Run: cmdMount},
-		{Name: "umount", Usage: "PATH", Help: "write everything back and unmount the filesystem at PATH", MinArgs: 1, MaxArgs: 1, Run: cmdUmount},
+		{Name: "umount", Usage: "PATH", Help: "write everything back and unmount the filesystem at PATH", MinArgs: 1, MaxArgs: 1, Run: pathCmd((*VFS).Unmount)},
 		{Name: "sync", Help: "write every dirty page and all filesystem metadata to disk", MaxArgs: 0, Run: cmdSync},
 		{Name: "ls", Usage: "PATH", Help: "list a directory: type, inode, size, name", MinArgs: 1, MaxArgs: 1, Run: cmdLs},
 		{Name: "cat", Usage: "PATH", Help: "print a file (through the page cache)", MinArgs: 1, MaxArgs: 1, Run: cmdCat},
 		{Name: "write", Usage: "[-a] PATH STRING...", Help: "write the words and a newline to PATH, replacing it (-a: appending), as echo WORDS > PATH", MinArgs: 2, MaxArgs: -1, Run: cmdWrite},
-		{Name: "create", Usage: "PATH", Help: "make an empty file", MinArgs: 1, MaxArgs: 1, Run: cmdCreate},
-		{Name: "rm", Usage: "PATH", Help: "remove a file (a mapped file lives on until unmount)", MinArgs: 1, MaxArgs: 1, Run: cmdRm},
-		{Name: "mkdir", Usage: "PATH", Help: "make a directory", MinArgs: 1, MaxArgs: 1, Run: cmdMkdir},
-		{Name: "rmdir", Usage: "PATH", Help: "remove an empty directory", MinArgs: 1, MaxArgs: 1, Run: cmdRmdir},
+		{Name: "create", Usage: "PATH", Help: "make an empty file", MinArgs: 1, MaxArgs: 1, Run: pathCmd((*VFS).Create)},
+		{Name: "rm", Usage: "PATH", Help: "remove a file (a mapped file lives on until unmount)", MinArgs: 1, MaxArgs: 1, Run: pathCmd((*VFS).Remove)},
+		{Name: "mkdir", Usage: "PATH", Help: "make a directory", MinArgs: 1, MaxArgs: 1, Run: pathCmd((*VFS).Mkdir)},
+		{Name: "rmdir", Usage: "PATH", Help: "remove an empty directory", MinArgs: 1, MaxArgs: 1, Run: pathCmd((*VFS).Rmdir)},
 		{Name: "truncate", Usage: "PATH LEN", Help: "set a file's size; mapped pages past the new end give bus errors", MinArgs: 2, MaxArgs: 2, Run: cmdTruncate},
 		{Name: "stat", Usage: "PATH", Help: "print a file's inode: type, size, blocks, links, mode, cached and dirty pages", MinArgs: 1, MaxArgs: 1, Run: cmdStat},
 		{Name: "msync", Usage: "ADDR LEN [sync|async|invalidate]", Help: "flush file mappings in [ADDR, ADDR+LEN) (default sync: write and wait; reports a pending I/O error)", MinArgs: 2, MaxArgs: 3, Run: cmdMsync},
 		{Name: "drop_caches", Help: "drop every clean page-cache page no mapping uses (as echo 1 > /proc/sys/vm/drop_caches); prints how many", MaxArgs: 0, Run: cmdDropCaches},
 		{Name: "sum", Usage: "ADDR LEN", Help: "CRC-32 (IEEE) of [ADDR, ADDR+LEN) read through the mapping window", MinArgs: 2, MaxArgs: 2, Run: cmdSum},
+	}
+}
+
+// pathCmd is a command whose one argument is a path handed to op.
+func pathCmd(op func(v *VFS, path string) error) func(sh *Shell, args []string) error {
+	return func(sh *Shell, args []string) error {
+		v, err := sh.vfs()
+		if err != nil {
+			return err
+		}
+		return op(v, args[0])
 	}
 }
 
@@ -85,14 +96,6 @@ func cmdMount(sh *Shell, args []string) error {
 		sh.Printf("note: %s\n", n)
 	}
 	return nil
-}
-
-func cmdUmount(sh *Shell, args []string) error {
-	v, err := sh.vfs()
-	if err != nil {
-		return err
-	}
-	return v.Unmount(args[0])
 }
 
 func cmdSync(sh *Shell, _ []string) error {
@@ -182,12 +185,7 @@ func cmdWrite(sh *Shell, args []string) error {
 			return errors.New("usage: write [-a] PATH STRING...")
 		}
 	}
-	f, err := v.Open(args[0])
-	if errors.Is(err, ext2.ErrNotExist) {
-		if err = v.Create(args[0]); err == nil {
-			f, err = v.Open(args[0])
-		}
-	}
+	f, err := v.OpenCreate(args[0])
 	if err != nil {
 		return err
 	}
@@ -203,38 +201,6 @@ func cmdWrite(sh *Shell, args []string) error {
 	}
 	_, err = f.PC.WriteAt(data, off)
 	return err
-}
-
-func cmdCreate(sh *Shell, args []string) error {
-	v, err := sh.vfs()
-	if err != nil {
-		return err
-	}
-	return v.Create(args[0])
-}
-
-func cmdRm(sh *Shell, args []string) error {
-	v, err := sh.vfs()
-	if err != nil {
-		return err
-	}
-	return v.Remove(args[0])
-}
-
-func cmdMkdir(sh *Shell, args []string) error {
-	v, err := sh.vfs()
-	if err != nil {
-		return err
-	}
-	return v.Mkdir(args[0])
-}
-
-func cmdRmdir(sh *Shell, args []string) error {
-	v, err := sh.vfs()
-	if err != nil {
-		return err
-	}
-	return v.Rmdir(args[0])
 }
 
 func cmdTruncate(sh *Shell, args []string) error {

@@ -241,6 +241,18 @@ func (v *VFS) Open(p string) (*File, error) {
 	return f, nil
 }
 
+// OpenCreate opens the file at p, making it empty first if it does not
+// exist.
+func (v *VFS) OpenCreate(p string) (*File, error) {
+	f, err := v.Open(p)
+	if errors.Is(err, ext2.ErrNotExist) {
+		if err = v.Create(p); err == nil {
+			f, err = v.Open(p)
+		}
+	}
+	return f, err
+}
+
 // Create makes an empty regular file at p.
 func (v *VFS) Create(p string) error {
 	m, rel, err := v.resolve(p)

@@ -3,9 +3,17 @@ package pagecache
 // Evict drops the file's clean pages that no PTE maps and no writeback
 // holds, and returns how many it dropped (as Linux
 // invalidate_mapping_pages, behind drop_caches).
-func (f *File) Evict() int {
+func (f *File) Evict() int { return f.evict(-1) }
+
+// evict drops up to max (-1: all) of the file's clean, unmapped pages:
+// refcount 1 is the cache's own reference, so no PTE and no writeback
+// holds the frame.
+func (f *File) evict(max int) int {
 	n := 0
 	for idx := range f.pages {
+		if n == max {
+			break
+		}
 		p := &f.pages[idx]
 		if p.pfn == 0 || p.flags != 0 || f.c.Frames.Refs(p.pfn) != 1 {
 			continue

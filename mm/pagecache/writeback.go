@@ -135,17 +135,14 @@ func (c *Cache) WritebackAll() error {
 func (c *Cache) ReclaimClean(max int) int {
 	n := 0
 	for f := range c.files {
-		for idx := range f.pages {
-			if n == max {
-				return n
-			}
-			p := &f.pages[idx]
-			if p.pfn == 0 || p.flags != 0 || c.Frames.Refs(p.pfn) != 1 {
-				continue
-			}
-			f.drop(uint64(idx))
-			n++
+		if n == max {
+			break
 		}
+		left := -1
+		if max >= 0 {
+			left = max - n
+		}
+		n += f.evict(left)
 	}
 	return n
 }
