@@ -1,6 +1,5 @@
-// Package swap will hold swap areas in Linux's mkswap format, swap slots
-// and the swap cache. So far it has the swap header's parser: what swapon
-// reads from the first page of a device before it trusts the rest.
+// Package swap holds swap areas in Linux's mkswap format, their slots,
+// and the swap cache.
 //
 // The header (Linux include/linux/swap.h, union swap_header) is one 4 KiB
 // page: 1024 bytes left for boot code, then the info block (version,
@@ -9,4 +8,19 @@
 // itself and never holds a swapped page; pages 1..last_page do, except the
 // bad ones. Fields are little-endian: Linux also accepts a byte-swapped
 // header from the other endianness, which an x86-only kernel refuses.
+//
+// A Set is every area in use, by priority. A swapped page is named by an
+// Entry (area, slot), which non-present PTEs and tmpfs page indexes hold.
+// Each slot has a reference count: one per PTE (or tmpfs page) naming
+// it, so that a page shared copy-on-write by a fork is written out once
+// and read back once. Slots are handed out in clusters of 256, in order,
+// so that pages evicted together sit together on the disk and swap-in
+// readahead (Window: the aligned block of 8 slots, Linux page-cluster 3)
+// reads neighbours that are likely wanted too.
+//
+// The swap cache maps a slot to the frame holding its page while the
+// page is in memory as well: read ahead, or swapped in by one of the PTEs
+// sharing the slot. A fault finds the page there without I/O. Its index
+// is dense (one entry per slot, made at swapon), and every call the fault
+// path makes (Cache, Read, Put, Window) works without allocating.
 package swap

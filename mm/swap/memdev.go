@@ -1,0 +1,90 @@
+package swap
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// ErrInjected is MemDevice's injected I/O error.
+var ErrInjected = errors.New("swap: injected I/O error")
+
+// MemDevice is a swap device in memory, for tests: it moves pages to and
+// from "physical" memory through the direct map, as a disk's DMA would.
+type MemDevice struct {
+	Data []byte
+	// BadReads and BadWrites make the transfers of these pages fail.
+	BadReads, BadWrites map[uint64]bool
+	Reads, Writes       int
+}
+
+// NewMemDevice makes a device of pages pages with a swap header naming
+// pages 1..pages-1, bad listed as bad (as mkswap writes it).
+func NewMemDevice(pages int, bad ...uint32) *MemDevice {
+	d := &MemDevice{Data: make([]byte, pages*PageSize)}
+	Format(d.Data[:PageSize], uint32(pages-1), bad)
+	return d
+}
+
+// Format writes a version-1 swap header into page.
+func Format(page []byte, lastPage uint32, bad []uint32) {
+	le := binary.LittleEndian
+	le.PutUint32(page[offVersion:], headerVersion)
+	le.PutUint32(page[offLastPage:], lastPage)
+	le.PutUint32(page[offNrBad:], uint32(len(bad)))
+	for i, b := range bad {
+		le.PutUint32(page[offBadPages+4*i:], b)
+	}
+	copy(page[PageSize-magicLen:], magicV2)
+}
+
+func (d *MemDevice) Name() string    { return "memswap" }
+func (d *MemDevice) Sectors() uint64 { return uint64(len(d.Data)) / 512 }
+
+func (d *MemDevice) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(d.Data)) {
+		return 0, fmt.Errorf("memswap: read at %d beyond the device", off)
+	}
+	return copy(p, d.Data[off:]), nil
+}
+
+func (d *MemDevice) span(sector uint64, n int) ([]byte, error) {
+	off := sector * 512
+	if n <= 0 || off+uint64(n) > uint64(len(d.Data)) {
+		return nil, fmt.Errorf("memswap: %d bytes at sector %d beyond the device", n, sector)
+	}
+	return d.Data[off : off+uint64(n)], nil
+}
+
+func phys(pa mm.PhysAddr, n int) []byte {
+	return unsafe.Slice((*byte)(mm.DirectMap(pa, uintptr(n))), n)
+}
+
+func (d *MemDevice) ReadPhys(sector uint64, pa mm.PhysAddr, n int) error {
+	b, err := d.span(sector, n)
+	if err != nil {
+		return err
+	}
+	if d.BadReads[sector*512/PageSize] {
+		return ErrInjected
+	}
+	d.Reads++
+	copy(phys(pa, n), b)
+	return nil
+}
+
+func (d *MemDevice) WritePhys(sector uint64, pa mm.PhysAddr, n int) error {
+	b, err := d.span(sector, n)
+	if err != nil {
+		return err
+	}
+	if d.BadWrites[sector*512/PageSize] {
+		return ErrInjected
+	}
+	d.Writes++
+	copy(b, phys(pa, n))
+	return nil
+}
