@@ -25,7 +25,7 @@ type Frame struct {
 	state State
 	order uint8 // a head's block order
 	flags uint8 // flagHead
-	_     uint8
+	tag   uint8 // allocated: the owner's (Links)
 	refs  uint32 // reference count (owners that share the frame)
 	// link: while the block is free, the frame-table indexes of the
 	// previous and next free blocks of its order (noFrame at the ends).
@@ -234,6 +234,25 @@ func (a *Allocator) release(pfn mm.PFN, order int) {
 	a.push(h, order)
 }
 
+// Index is pfn's index in the frame table: a dense number for the
+// owner's side tables.
+func (a *Allocator) Index(pfn mm.PFN) uint32 { return a.index(pfn) }
+
+// PFNAt is the frame at frame-table index i.
+func (a *Allocator) PFNAt(i uint32) mm.PFN { return a.base + mm.PFN(i) }
+
+// Span is the number of frame-table records: every Index is below it.
+func (a *Allocator) Span() int { return len(a.frames) }
+
+// Links is the owner's room in an allocated frame's record: a byte and
+// two frame-table indexes, for lists threaded through the frame table
+// (the reclaimer's LRU lists), which cost no memory besides. The
+// allocator overwrites them when the frame is freed.
+func (a *Allocator) Links(pfn mm.PFN) (tag *uint8, link *[2]uint32) {
+	f := &a.frames[a.index(pfn)]
+	return &f.tag, &f.link
+}
+
 func (a *Allocator) index(pfn mm.PFN) uint32 {
 	if pfn < a.base || uint64(pfn-a.base) >= uint64(len(a.frames)) {
 		panic("frame: PFN outside the frame table")
@@ -298,6 +317,9 @@ type Stats struct {
 	// Table is where the frame table lives.
 	Table mm.AddrRange
 }
+
+// FreePages is the number of free pages.
+func (a *Allocator) FreePages() uint64 { return a.freePages }
 
 // Stats returns the counters.
 func (a *Allocator) Stats() Stats {

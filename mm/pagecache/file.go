@@ -96,6 +96,12 @@ type Cache struct {
 	Frames *frame.Allocator
 	files  map[*File]struct{}
 	Stats  Stats
+	// Tracker, if set, hears of every page entering and leaving the
+	// cache: the reclaimer's LRU lists (reclaim.go).
+	Tracker Tracker
+	// Reclaim, if set, frees up to n frames when an allocation outside
+	// faults fails; the allocation is then tried once more.
+	Reclaim func(n int) int
 }
 
 // New makes an empty cache over the frame allocator.
@@ -206,6 +212,9 @@ func (f *File) MarkDirty(idx uint64) {
 func (f *File) insert(idx uint64, pfn mm.PFN) {
 	f.pages[idx] = page{pfn: pfn}
 	f.c.Stats.Cached++
+	if f.c.Tracker != nil {
+		f.c.Tracker.PageAdded(f, idx, pfn)
+	}
 }
 
 // FaultPage is the fault path's lookup: the frame of page idx, read with
@@ -282,6 +291,9 @@ func (f *File) get(idx uint64, fresh bool) (mm.PFN, error) {
 		return pfn, nil
 	}
 	pfn, err := f.c.Frames.Alloc(0, frame.PageCache)
+	if err != nil && f.c.Reclaim != nil && f.c.Reclaim(32) > 0 {
+		pfn, err = f.c.Frames.Alloc(0, frame.PageCache)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w: caching page %d of %s", ErrNoMemory, idx, f.Name)
 	}
@@ -408,6 +420,9 @@ func (f *File) drop(idx uint64) {
 		f.c.Stats.Dirty--
 	}
 	f.c.Stats.Cached--
+	if f.c.Tracker != nil {
+		f.c.Tracker.PageRemoved(p.pfn)
+	}
 	f.put(p.pfn)
 	*p = page{}
 }

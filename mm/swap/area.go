@@ -410,16 +410,15 @@ func (s *Set) Read(e Entry, pa mm.PhysAddr) error {
 	return nil
 }
 
-// Window is the readahead window around a slot (Linux page-cluster 3:
-// the aligned block of 8 slots holding it): the entries of that block
-// that are in use and not cached, e excluded, written into buf (no
-// allocation); it returns how many.
-func (s *Set) Window(e Entry, buf []Entry) int {
+// Window is the readahead window around a slot: the aligned block of
+// span slots holding it (a power of two; Linux page-cluster 3 makes at
+// most 8), the entries of that block in use and not cached, e excluded,
+// written into buf (no allocation); it returns how many.
+func (s *Set) Window(e Entry, span uint64, buf []Entry) int {
 	a, slot, ok := s.slot(e)
 	if !ok {
 		return 0
 	}
-	const span = 8
 	first := slot &^ (span - 1)
 	n := 0
 	for x := first; x < first+span && x < uint64(len(a.refs)) && n < len(buf); x++ {

@@ -165,7 +165,7 @@ func TestWindow(t *testing.T) {
 	s.Put(es[9])           // slot 10 free
 	s.SetCache(es[10], 99) // slot 11 cached
 	buf := make([]Entry, 8)
-	n := s.Window(es[11], buf) // slot 12: block 8..15
+	n := s.Window(es[11], 8, buf) // slot 12: block 8..15
 	var got []uint64
 	for _, e := range buf[:n] {
 		got = append(got, e.Slot())

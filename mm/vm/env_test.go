@@ -29,7 +29,25 @@ import (
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/sim"
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
+
+// inObject reports whether a frame is a page of a shared anonymous
+// object (not on the reclaim lists).
+func (e *env) inObject(pfn mm.PFN) bool {
+	for _, as := range e.spaces {
+		for _, v := range as.vmas {
+			if v.shared != nil {
+				for _, p := range v.shared.pages {
+					if p == pfn {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
 
 // The window of every test: 64 PML4 entries, 32 TiB.
 const (
@@ -298,7 +316,8 @@ func (e *env) check() {
 }
 
 func (e *env) invariants() error {
-	refs := map[mm.PFN]int{} // references found: PTEs, object slots, the cache
+	refs := map[mm.PFN]int{} // references found: PTEs, object slots, the caches
+	slotRefs := map[swap.Entry]int{}
 	objVMAs := map[*anonObject]int{}
 	fileVMAs := map[*pagecache.File]map[*AddressSpace]int{}
 	for _, f := range e.files {
@@ -357,8 +376,8 @@ func (e *env) invariants() error {
 				if err != nil {
 					return
 				}
-				err = e.checkLeaf(as, va, l, refs)
-				if l.Addr().PFN() != zero {
+				err = e.checkLeaf(as, va, l, refs, slotRefs)
+				if l.Addr().PFN() != zero && !isSwapPTE(l) {
 					rss++
 				}
 			}, &err)
@@ -401,10 +420,39 @@ func (e *env) invariants() error {
 			return fmt.Errorf("%s: mapped %v with %d VMAs mapping it", f.Name, f.Mapped(), total)
 		}
 	}
+	// The swap areas: each slot's count is the PTEs naming it; the swap
+	// cache holds one reference to its frame.
+	swapCached := map[mm.PFN]bool{}
+	if e.m.Swap != nil {
+		for _, a := range e.m.Swap.Areas() {
+			var err error
+			a.Each(func(ent swap.Entry, n int, pfn mm.PFN) bool {
+				if n != slotRefs[ent] {
+					err = fmt.Errorf("%v: %d references, %d PTEs name it", ent, n, slotRefs[ent])
+					return false
+				}
+				delete(slotRefs, ent)
+				if pfn != 0 {
+					refs[pfn]++
+					swapCached[pfn] = true
+				}
+				return true
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for ent := range slotRefs {
+		return fmt.Errorf("a PTE names %v, which is not in use", ent)
+	}
 	for pfn, n := range refs {
 		want := frame.Anon
-		if cached[pfn] {
+		switch {
+		case cached[pfn]:
 			want = frame.PageCache
+		case swapCached[pfn]:
+			want = frame.SwapCache
 		}
 		if st, _, _ := e.m.Frames.StateOf(pfn); st != want {
 			return fmt.Errorf("frame %#x referenced %d times is %v, want %v", pfn, n, st, want)
@@ -414,8 +462,36 @@ func (e *env) invariants() error {
 		}
 	}
 	anonReserved, tablesReserved := e.m.Reserved()
-	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)-len(cached)+anonReserved) {
-		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, len(refs)-len(cached), anonReserved)
+	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)-len(cached)-len(swapCached)+anonReserved) {
+		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, len(refs)-len(cached)-len(swapCached), anonReserved)
+	}
+	if n := e.m.Frames.Stats().Pages[frame.SwapCache]; n != uint64(len(swapCached)) {
+		return fmt.Errorf("%d swap-cache frames allocated, %d in the swap cache", n, len(swapCached))
+	}
+	// The reclaimer's lists hold every page it may take: anonymous
+	// pages of private mappings, swap-cache and page-cache pages.
+	if p := e.m.Policy(); p != nil {
+		var listed uint64
+		for _, l := range p.Lists() {
+			listed += l.Pages
+		}
+		want := uint64(0)
+		for pfn := range refs {
+			if pfn == zero {
+				continue
+			}
+			tag, _ := e.m.Frames.Links(pfn)
+			private := cached[pfn] || swapCached[pfn] || !e.inObject(pfn)
+			if private {
+				want++
+				if *tag == 0 {
+					return fmt.Errorf("frame %#x (%v) is on no reclaim list", pfn, e.m.Frames.State(pfn))
+				}
+			}
+		}
+		if listed != want {
+			return fmt.Errorf("reclaim lists hold %d pages, want %d", listed, want)
+		}
 	}
 	if n := e.m.Frames.Stats().Pages[frame.PageCache]; n != uint64(len(cached)) {
 		return fmt.Errorf("%d page-cache frames allocated, %d cached", n, len(cached))
@@ -472,12 +548,20 @@ func walkTables(e pt.PTE, level int, base mm.VirtAddr, leaf func(mm.VirtAddr, pt
 
 // checkLeaf checks one leaf entry of as against its VMA and counts its
 // reference.
-func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.PFN]int) error {
+func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.PFN]int, slotRefs map[swap.Entry]int) error {
 	i := as.findVMA(va)
 	if i < 0 {
 		return fmt.Errorf("PTE %#x at %v outside every VMA", l, va)
 	}
 	v := &as.vmas[i]
+	if isSwapPTE(l) {
+		// A swapped private page; its slot counts this PTE.
+		if v.Flags&MapShared != 0 || l&^(swapPTEBit|0xfffffffffff000) != 0 {
+			return fmt.Errorf("swap PTE %#x at %v in VMA %v", l, va, v)
+		}
+		slotRefs[pteEntry(l)]++
+		return nil
+	}
 	pfn := l.Addr().PFN()
 	zero := e.m.ZeroPage()
 	if v.Prot == ProtNone {

@@ -63,9 +63,11 @@ const (
 	KindFileHit                    // a file page found in the page cache
 	KindFileMajor                  // a file page read from its disk
 	KindBus                        // past the end of file, or a read error
+	KindSwapCache                  // a swapped page found in the swap cache
+	KindSwapIn                     // a swapped page read from swap
 )
 
-var kindNames = [...]string{"zero", "anon", "shared", "cow", "spurious", "segv", "oom", "file-hit", "file-major", "bus"}
+var kindNames = [...]string{"zero", "anon", "shared", "cow", "spurious", "segv", "oom", "file-hit", "file-major", "bus", "swap-cache", "swap-in"}
 
 func (k FaultKind) String() string {
 	if int(k) < len(kindNames) {
@@ -134,6 +136,8 @@ func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 	e, _, _ := as.table.Leaf(page)
 	var r Result
 	switch {
+	case isSwapPTE(e):
+		r = as.swapFault(v, page, e)
 	case v.file != nil:
 		r = as.fileFault(v, page, e, access)
 	case v.shared != nil:
@@ -180,6 +184,7 @@ func (as *AddressSpace) copyFrame() (mm.PFN, bool) {
 // the page: it goes straight back.)
 func (as *AddressSpace) freeFrame(pfn mm.PFN) {
 	if as.mm.Frames.DecRef(pfn) == 0 {
+		as.mm.untrack(pfn)
 		as.Stats.PagesFreed++
 		if as.mm.Frames.State(pfn) != frame.Anon {
 			as.mm.Frames.Free(pfn, 0)
@@ -214,6 +219,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 		return OOM
 	}
 	as.rss++
+	as.mm.track(pfn, page, 0)
 	as.LastKind = KindAnon
 	as.Stats.AnonFaults++
 	return Resolved
@@ -249,6 +255,7 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 		as.mm.Frames.DecRef(old) // others still hold it: refs was > 1
 	}
 	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
+	as.mm.track(pfn, page, 0)
 	as.Stats.COWFaults++
 	return Resolved
 }

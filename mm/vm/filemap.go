@@ -91,6 +91,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Acc
 			return OOM
 		}
 		as.rss++
+		as.mm.track(cp, page, 0)
 		as.Stats.COWFaults++
 		return Resolved
 	}
@@ -119,7 +120,7 @@ func (as *AddressSpace) SyncDirty(f *pagecache.File) {
 // cache. A PROT_NONE page keeps its bits in its non-present entry.
 func (as *AddressSpace) syncRange(v *VMA, start, end mm.VirtAddr) {
 	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
-		if e&pt.Dirty == 0 {
+		if e&pt.Dirty == 0 || isSwapPTE(e) {
 			return true
 		}
 		as.table.Set(va, e&^pt.Dirty)

@@ -212,6 +212,10 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
 		as.table.Clear(va)
+		if isSwapPTE(e) {
+			as.mm.putSwap(pteEntry(e))
+			return true
+		}
 		if e&pt.Dirty != 0 {
 			if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
 				v.file.MarkDirty(v.pageIndex(va))
@@ -297,7 +301,9 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 		v := &as.vmas[last]
 		v.Prot = prot
 		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
-			as.table.Set(va, as.reprotect(v, e))
+			if !isSwapPTE(e) { // a swapped page takes its protection from the VMA when it comes back
+				as.table.Set(va, as.reprotect(v, e))
+			}
 			return true
 		})
 	}
@@ -356,7 +362,7 @@ func (as *AddressSpace) Mincore(addr mm.VirtAddr, length uint64) ([]bool, error)
 	out := make([]bool, uint64(end-addr)/mm.PageSize)
 	for i := range out {
 		e, _, _ := as.table.Leaf(addr + mm.VirtAddr(i)*mm.PageSize)
-		out[i] = e != 0
+		out[i] = e != 0 && !isSwapPTE(e)
 	}
 	return out, nil
 }
@@ -390,6 +396,18 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 }
 
 func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) error {
+	if isSwapPTE(e) {
+		// The child names the same slot: one more reference.
+		if as.mm.Swap.Dup(pteEntry(e)) != nil {
+			return ErrNoMemory
+		}
+		if child.table.Map(va, 0, pt.Size4K, 0) != nil {
+			as.mm.putSwap(pteEntry(e))
+			return ErrNoMemory
+		}
+		child.table.Set(va, e)
+		return nil
+	}
 	pfn := e.Addr().PFN()
 	ce := e
 	if v.Flags&MapShared == 0 && e&pt.Present != 0 && e&pt.Writable != 0 {

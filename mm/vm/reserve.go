@@ -48,6 +48,7 @@ func (r *reserve) put(pfn mm.PFN) bool {
 // source. It runs outside faults; when memory is short the reserves stay
 // partly empty, and faults find out.
 func (m *MM) Refill() {
+	m.balance()
 	for m.anon.n < len(m.anon.stock) {
 		pfn, err := m.Frames.Alloc(0, frame.Anon)
 		if err != nil {

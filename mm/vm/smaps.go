@@ -19,7 +19,7 @@ type Smaps struct {
 // Smaps walks every VMA's page tables. A page is shared when more than
 // one PTE maps its frame; its Pss share is its size divided by that count.
 // The zero page is not counted (as Linux: it is not in Rss). Dirty is the
-// PTE's Dirty bit. No page is in swap yet.
+// PTE's Dirty bit. Swap counts the PTEs holding a swap entry.
 func (as *AddressSpace) Smaps() []Smaps {
 	out := make([]Smaps, len(as.vmas))
 	for i := range as.vmas {
@@ -28,12 +28,16 @@ func (as *AddressSpace) Smaps() []Smaps {
 		s.VMA = *v
 		s.Size = uint64(v.End - v.Start)
 		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+			if isSwapPTE(e) {
+				s.Swap += mm.PageSize
+				return true
+			}
 			pfn := e.Addr().PFN()
 			if pfn == as.mm.zero {
 				return true
 			}
 			maps := uint64(as.mm.Frames.Refs(pfn))
-			if v.shared != nil || as.mm.Frames.State(pfn) == frame.PageCache {
+			if st := as.mm.Frames.State(pfn); v.shared != nil || st == frame.PageCache || st == frame.SwapCache {
 				maps-- // the object's or the cache's own reference maps nothing
 			}
 			s.Rss += mm.PageSize

@@ -7,6 +7,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 // MM is what every address space shares.
@@ -24,6 +25,10 @@ type MM struct {
 	nextID int
 	// anon and tables are the fault path's reserves (reserve.go).
 	anon, tables reserve
+	// Swap is the swap areas (nil: no swap layer); rc is the
+	// reclaimer (reclaim.go).
+	Swap *swap.Set
+	rc   reclaimer
 	// sharedPages is the size of every live shared object's page index:
 	// bounded by memory, as the indexes live on the Go heap.
 	sharedPages uint64
@@ -64,6 +69,7 @@ type Stats struct {
 	SharedFaults uint64 // faults on shared anonymous memory
 	FileFaults   uint64 // faults on file pages needing a PTE
 	MajFaults    uint64 // of which read the page from disk (pgmajfault)
+	SwapFaults   uint64 // faults on swapped pages (from the swap cache or the disk)
 	Bus          uint64 // unresolvable: past the end of file, or I/O error
 	Segv         uint64 // unresolvable: no VMA or protection
 	OOM          uint64 // unresolvable: no frame
@@ -102,6 +108,7 @@ func (m *MM) NewAddressSpace() (*AddressSpace, error) {
 	}
 	as := &AddressSpace{ID: m.nextID, mm: m, table: t}
 	m.nextID++
+	m.rc.spaces = append(m.rc.spaces, as)
 	return as, nil
 }
 
@@ -141,6 +148,13 @@ func (as *AddressSpace) Destroy() {
 	}
 	as.table.Release()
 	as.table = nil
+	m := as.mm
+	for i, x := range m.rc.spaces {
+		if x == as {
+			m.rc.spaces = append(m.rc.spaces[:i], m.rc.spaces[i+1:]...)
+			break
+		}
+	}
 }
 
 // copyFrame copies a page between frames through the direct map.

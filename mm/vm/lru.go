@@ -1,0 +1,227 @@
+package vm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+)
+
+// The reclaimer's lists. Every frame it may take back (anonymous pages,
+// swap-cache pages, page-cache pages) is on one list of the policy in
+// force, threaded through the frame table's owner links (frame.Links):
+// the lists cost no memory and their operations never allocate, so the
+// fault path adds the pages it maps.
+
+const noFrame = ^uint32(0)
+
+// lru is a doubly linked list of frame-table indexes: front is the
+// newest, back the oldest.
+type lru struct {
+	id    uint8 // the frame's tag while on this list (never 0)
+	front uint32
+	back  uint32
+	n     uint64
+}
+
+// lists threads lrus through one allocator's frame table.
+type lists struct{ frames *frame.Allocator }
+
+func (l lists) links(i uint32) (*uint8, *[2]uint32) { return l.frames.Links(l.frames.PFNAt(i)) }
+
+func (l lists) on(i uint32) uint8 {
+	tag, _ := l.links(i)
+	return *tag
+}
+
+func (l lists) pushFront(q *lru, i uint32) {
+	tag, link := l.links(i)
+	*tag = q.id
+	link[0], link[1] = noFrame, q.front // prev, next
+	if q.front != noFrame {
+		_, f := l.links(q.front)
+		f[0] = i
+	} else {
+		q.back = i
+	}
+	q.front = i
+	q.n++
+}
+
+func (l lists) remove(q *lru, i uint32) {
+	tag, link := l.links(i)
+	prev, next := link[0], link[1]
+	if prev != noFrame {
+		_, p := l.links(prev)
+		p[1] = next
+	} else {
+		q.front = next
+	}
+	if next != noFrame {
+		_, n := l.links(next)
+		n[0] = prev
+	} else {
+		q.back = prev
+	}
+	*tag = 0
+	q.n--
+}
+
+// Policy chooses the pages to reclaim. The reclaimer takes the victim it
+// returns off the lists; a page it cannot free now goes back with Add.
+type Policy interface {
+	Name() string
+	// Add puts a page on the lists (a new page, or one given back).
+	Add(i uint32)
+	// Remove takes a page off (freed by its owner).
+	Remove(i uint32)
+	// Victim picks the next page to reclaim and takes it off, testing
+	// and clearing the hardware Accessed bits of its PTEs through
+	// referenced where the policy looks at them.
+	Victim(referenced func(i uint32) bool) (uint32, bool)
+	// Lists reports each list's name and length (meminfo, zoneinfo).
+	Lists() []ListLen
+}
+
+// ListLen is a list's name and length in pages.
+type ListLen struct {
+	Name  string
+	Pages uint64
+}
+
+// Policies are the names mm.policy= accepts.
+var Policies = []string{"clock", "fifo", "lru"}
+
+// NewPolicy makes the named policy over frames.
+func NewPolicy(name string, frames *frame.Allocator) (Policy, error) {
+	l := lists{frames}
+	switch name {
+	case "clock":
+		return &clock{lists: l, q: lru{id: 1, front: noFrame, back: noFrame}}, nil
+	case "fifo":
+		return &fifo{lists: l, q: lru{id: 1, front: noFrame, back: noFrame}}, nil
+	case "lru":
+		return &twoList{lists: l,
+			active:   lru{id: 1, front: noFrame, back: noFrame},
+			inactive: lru{id: 2, front: noFrame, back: noFrame}}, nil
+	}
+	return nil, fmt.Errorf("%w: policy %q (%s)", ErrInvalid, name, strings.Join(Policies, ", "))
+}
+
+// clock is the second-chance clock: the hand walks from the oldest page;
+// a page whose Accessed bit is set has it cleared and goes round again,
+// the first without is the victim. Moving a spared page to the front is
+// the hand passing it.
+type clock struct {
+	lists
+	q lru
+}
+
+func (c *clock) Name() string    { return "clock" }
+func (c *clock) Add(i uint32)    { c.pushFront(&c.q, i) }
+func (c *clock) Remove(i uint32) { c.remove(&c.q, i) }
+func (c *clock) Lists() []ListLen {
+	return []ListLen{{"clock", c.q.n}}
+}
+
+func (c *clock) Victim(referenced func(uint32) bool) (uint32, bool) {
+	// Two turns at most: after one, every bit has been cleared.
+	for range 2*c.q.n + 1 {
+		i := c.q.back
+		if i == noFrame {
+			return 0, false
+		}
+		c.remove(&c.q, i)
+		if !referenced(i) {
+			return i, true
+		}
+		c.pushFront(&c.q, i)
+	}
+	return 0, false
+}
+
+// fifo evicts the oldest page, used or not: the baseline that shows what
+// the Accessed bit is worth.
+type fifo struct {
+	lists
+	q lru
+}
+
+func (f *fifo) Name() string    { return "fifo" }
+func (f *fifo) Add(i uint32)    { f.pushFront(&f.q, i) }
+func (f *fifo) Remove(i uint32) { f.remove(&f.q, i) }
+func (f *fifo) Lists() []ListLen {
+	return []ListLen{{"fifo", f.q.n}}
+}
+
+func (f *fifo) Victim(func(uint32) bool) (uint32, bool) {
+	i := f.q.back
+	if i == noFrame {
+		return 0, false
+	}
+	f.remove(&f.q, i)
+	return i, true
+}
+
+// twoList approximates LRU with an active and an inactive list, as Linux
+// does: new pages start inactive; an inactive page found referenced is
+// promoted to the active list; the active list is aged into the inactive
+// one (its referenced pages rotate) to keep the two about equal; victims
+// are unreferenced pages at the back of the inactive list.
+type twoList struct {
+	lists
+	active, inactive lru
+}
+
+func (t *twoList) Name() string { return "lru" }
+func (t *twoList) Add(i uint32) { t.pushFront(&t.inactive, i) }
+func (t *twoList) Remove(i uint32) {
+	if t.on(i) == t.active.id {
+		t.remove(&t.active, i)
+	} else {
+		t.remove(&t.inactive, i)
+	}
+}
+func (t *twoList) Lists() []ListLen {
+	return []ListLen{{"Active", t.active.n}, {"Inactive", t.inactive.n}}
+}
+
+func (t *twoList) Victim(referenced func(uint32) bool) (uint32, bool) {
+	// Age the active list (shrink_active_list): at most its length.
+	for range t.active.n {
+		if t.inactive.n >= t.active.n {
+			break
+		}
+		i := t.active.back
+		t.remove(&t.active, i)
+		if referenced(i) {
+			t.pushFront(&t.active, i)
+		} else {
+			t.pushFront(&t.inactive, i)
+		}
+	}
+	for range 2*t.inactive.n + 1 {
+		i := t.inactive.back
+		if i == noFrame {
+			break
+		}
+		t.remove(&t.inactive, i)
+		if !referenced(i) {
+			return i, true
+		}
+		t.pushFront(&t.active, i)
+		if t.inactive.n == 0 {
+			break
+		}
+	}
+	// Everything was referenced: the oldest active page.
+	i := t.active.back
+	if i == noFrame {
+		return 0, false
+	}
+	t.remove(&t.active, i)
+	return i, true
+}
+
+var _ = mm.PageSize

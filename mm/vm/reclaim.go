@@ -1,0 +1,415 @@
+package vm
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/swap"
+)
+
+// Reclaim: taking frames back from the pages that hold them when free
+// memory runs low (Linux mm/vmscan.c). Anonymous pages go to swap, dirty
+// file pages are written back, clean file pages are dropped. Which pages
+// go is the policy's choice (lru.go); the hardware Accessed bit of each
+// page's PTEs is what it sees of their use.
+//
+// The reverse map is kept small: an anonymous page (or a swap-cache page)
+// records the one virtual address it is mapped at, and every address
+// space is looked at there, since fork keeps addresses; a page-cache page
+// records its file and index, and the file's mappers are looked at.
+//
+// Reclaim runs in goroutine context, under the kernel lock: directly from
+// Refill when free memory is below the min watermark (the allocating
+// command then waits, as Linux direct reclaim), and from the kernel's
+// background goroutine (kswapd) between min and low, which works up to
+// high. Its writes poll the device. Faults never reclaim: they take from
+// the reserves, which Refill keeps full.
+
+// pageMeta is what the reclaimer knows of a frame on its lists.
+type pageMeta struct {
+	file *pagecache.File // a page-cache page's file, or nil
+	idx  uint64          // the file page index, or the anonymous page's address (0: not mapped)
+	ent  swap.Entry      // a swap-cache page's slot
+}
+
+// Watermarks are free-page levels (Linux zone watermarks): below Low the
+// background reclaim is woken and works up to High; below Min the
+// allocating path reclaims itself.
+type Watermarks struct{ Min, Low, High uint64 }
+
+// watermarksFor derives the marks from the managed pages as Linux does:
+// min_free_kbytes = sqrt(16 × managed KiB), within [128 KiB, 64 MiB];
+// low and high are min plus a quarter and a half of it.
+func watermarksFor(managed uint64) Watermarks {
+	kb := managed * mm.PageSize / 1024
+	minKB := min(max(uint64(math.Sqrt(float64(kb*16))), 128), 65536)
+	m := minKB * 1024 / mm.PageSize
+	return Watermarks{Min: m, Low: m + m/4, High: m + m/2}
+}
+
+// ReclaimStats count the reclaimer's work (vmstat).
+type ReclaimStats struct {
+	Scan         uint64 // pages looked at (pgscan)
+	Steal        uint64 // pages freed (pgsteal)
+	StealDirect  uint64 // of which by direct reclaim
+	AllocStall   uint64 // direct reclaims
+	KswapdWakes  uint64 // background reclaim wake-ups
+	SwapCacheHit uint64 // swap-in faults that found the page in the swap cache
+	Refault      uint64 // pages faulted back in after reclaim (workingset_refault)
+	SwapFull     uint64 // anonymous pages kept for want of a swap slot
+	WriteErrors  uint64 // pages kept because their write failed
+}
+
+// reclaimer is the MM's reclaim state.
+type reclaimer struct {
+	policy Policy
+	meta   []pageMeta // by frame-table index
+	wm     Watermarks
+	spaces []*AddressSpace
+	stats  ReclaimStats
+	raBuf  [8]swap.Entry
+	raHits uint64     // swap-cache hits on pages read ahead, since the last swap-in
+	raPrev swap.Entry // the last slot swapped in
+	// wake asks the background reclaim to run (set by the kernel).
+	wake func()
+}
+
+// EnableReclaim turns reclaim on with the named policy: from now on the
+// pages mapped and cached are on its lists. It is set once, before any
+// address space exists.
+func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) error {
+	p, err := NewPolicy(policy, m.Frames)
+	if err != nil {
+		return err
+	}
+	m.rc.policy = p
+	m.rc.meta = make([]pageMeta, m.Frames.Span())
+	m.rc.wm = watermarksFor(m.Frames.Stats().ManagedPages)
+	m.rc.wake = wake
+	if cache != nil {
+		cache.Tracker = m
+		cache.Reclaim = func(n int) int { return m.Reclaim(n, true) }
+	}
+	return nil
+}
+
+// Policy is the reclaim policy in force, or nil.
+func (m *MM) Policy() Policy { return m.rc.policy }
+
+// Watermarks are the free-page marks (zero without reclaim).
+func (m *MM) Watermarks() Watermarks { return m.rc.wm }
+
+// ReclaimStats are the reclaimer's counters.
+func (m *MM) ReclaimStats() ReclaimStats { return m.rc.stats }
+
+// track puts a frame on the lists: an anonymous page mapped at va, or a
+// swap-cache page (ent). No allocation (the fault path).
+func (m *MM) track(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry) {
+	if m.rc.policy == nil {
+		return
+	}
+	i := m.Frames.Index(pfn)
+	m.rc.meta[i] = pageMeta{idx: uint64(va), ent: ent}
+	if (lists{m.Frames}).on(i) == 0 {
+		m.rc.policy.Add(i)
+	}
+}
+
+// untrack takes a frame off the lists (it is being freed).
+func (m *MM) untrack(pfn mm.PFN) {
+	if m.rc.policy == nil {
+		return
+	}
+	i := m.Frames.Index(pfn)
+	if (lists{m.Frames}).on(i) != 0 {
+		m.rc.policy.Remove(i)
+	}
+	m.rc.meta[i] = pageMeta{}
+}
+
+// PageAdded tracks a page-cache page (pagecache.Tracker).
+func (m *MM) PageAdded(f *pagecache.File, idx uint64, pfn mm.PFN) {
+	if m.rc.policy == nil {
+		return
+	}
+	i := m.Frames.Index(pfn)
+	m.rc.meta[i] = pageMeta{file: f, idx: idx}
+	if (lists{m.Frames}).on(i) == 0 {
+		m.rc.policy.Add(i)
+	}
+}
+
+// PageRemoved untracks a page leaving the cache (pagecache.Tracker).
+func (m *MM) PageRemoved(pfn mm.PFN) { m.untrack(pfn) }
+
+// freePages is the allocator's free count.
+func (m *MM) freePages() uint64 { return m.Frames.FreePages() }
+
+// deficit is how many frames the reserves lack.
+func (m *MM) deficit() uint64 {
+	return uint64(len(m.anon.stock)-m.anon.n) + uint64(len(m.tables.stock)-m.tables.n)
+}
+
+// balance runs before Refill takes frames: direct reclaim below min (the
+// reserves' want counted), a wake-up of the background reclaim below low.
+func (m *MM) balance() {
+	if m.rc.policy == nil {
+		return
+	}
+	need, free := m.deficit(), m.freePages()
+	if free < m.rc.wm.Min+need {
+		m.rc.stats.AllocStall++
+		m.Reclaim(int(m.rc.wm.Low+need-free), true)
+	} else if free < m.rc.wm.Low+need && m.rc.wake != nil {
+		m.rc.wake()
+	}
+}
+
+// Background is the background reclaim's pass (kswapd): from below low
+// up to high. It returns the pages freed.
+func (m *MM) Background() int {
+	if m.rc.policy == nil {
+		return 0
+	}
+	m.rc.stats.KswapdWakes++
+	need, free := m.deficit(), m.freePages()
+	if free >= m.rc.wm.High+need {
+		return 0
+	}
+	return m.Reclaim(int(m.rc.wm.High+need-free), false)
+}
+
+// Reclaim frees up to n frames and returns how many it freed. It looks
+// at no more than 4n+64 pages, so that it ends when nothing can go.
+func (m *MM) Reclaim(n int, direct bool) int {
+	if m.rc.policy == nil || n <= 0 {
+		return 0
+	}
+	freed := 0
+	for scan := 0; freed < n && scan < 4*n+64; scan++ {
+		i, ok := m.rc.policy.Victim(m.referenced)
+		if !ok {
+			break
+		}
+		m.rc.stats.Scan++
+		if m.evict(i) {
+			freed++
+			continue
+		}
+		if m.rc.meta[i] != (pageMeta{}) {
+			m.rc.policy.Add(i) // kept: round again
+		}
+	}
+	m.rc.stats.Steal += uint64(freed)
+	if direct {
+		m.rc.stats.StealDirect += uint64(freed)
+	}
+	return freed
+}
+
+// anonPTEs calls fn for every address space whose PTE at va maps pfn
+// (present, or kept by a PROT_NONE entry).
+func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, e pt.PTE)) {
+	if va == 0 {
+		return
+	}
+	for _, as := range m.rc.spaces {
+		e, _, ok := as.table.Leaf(va)
+		if ok && e != 0 && !isSwapPTE(e) && e.Addr().PFN() == pfn {
+			fn(as, e)
+		}
+	}
+}
+
+// filePTEs calls fn for every PTE mapping page idx of f from pfn.
+func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE)) {
+	f.EachMapper(func(mp pagecache.Mapper) {
+		as, ok := mp.(*AddressSpace)
+		if !ok {
+			return
+		}
+		for k := range as.vmas {
+			v := &as.vmas[k]
+			if v.file != f || idx < v.pgoff || idx >= v.pgoff+v.Pages() {
+				continue
+			}
+			va := v.Start + mm.VirtAddr(idx-v.pgoff)*mm.PageSize
+			e, _, ok := as.table.Leaf(va)
+			if ok && e != 0 && !isSwapPTE(e) && e.Addr().PFN() == pfn {
+				fn(as, v, va, e)
+			}
+		}
+	})
+}
+
+// referenced tests and clears the Accessed bits of the PTEs mapping
+// frame-table entry i, and reports whether any was set.
+func (m *MM) referenced(i uint32) bool {
+	pfn, md := m.Frames.PFNAt(i), &m.rc.meta[i]
+	ref := false
+	test := func(as *AddressSpace, va mm.VirtAddr, e pt.PTE) {
+		if e&pt.Accessed != 0 {
+			as.table.TestAndClear(va, pt.Accessed)
+			ref = true
+		}
+	}
+	if md.file != nil {
+		m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, _ *VMA, va mm.VirtAddr, e pt.PTE) { test(as, va, e) })
+	} else {
+		va := mm.VirtAddr(md.idx)
+		m.anonPTEs(pfn, va, func(as *AddressSpace, e pt.PTE) { test(as, va, e) })
+	}
+	return ref
+}
+
+// evict tries to free frame-table entry i (off the lists already).
+func (m *MM) evict(i uint32) bool {
+	pfn := m.Frames.PFNAt(i)
+	md := m.rc.meta[i]
+	switch {
+	case md.file != nil:
+		return m.evictFile(pfn, md)
+	case md.ent != 0:
+		return m.evictSwapCache(pfn, md)
+	case m.Frames.State(pfn) == frame.Anon:
+		return m.evictAnon(pfn, md)
+	}
+	return false
+}
+
+// mappedAt counts the present PTEs at va mapping pfn; ok is false if a
+// PROT_NONE entry holds it too (such a page stays).
+func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
+	ok = true
+	m.anonPTEs(pfn, va, func(_ *AddressSpace, e pt.PTE) {
+		if e&pt.Present == 0 {
+			ok = false
+		}
+		n++
+	})
+	return n, ok
+}
+
+// unmapToSwap replaces every PTE at va mapping pfn with ent, one slot
+// reference each beyond the first (which the caller holds).
+func (m *MM) unmapToSwap(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry, first bool) {
+	m.anonPTEs(pfn, va, func(as *AddressSpace, _ pt.PTE) {
+		if !first {
+			m.Swap.Dup(ent)
+		}
+		first = false
+		as.table.Set(va, swapPTE(ent))
+		as.rss--
+		m.Frames.DecRef(pfn)
+	})
+}
+
+// evictAnon writes an anonymous page to a fresh slot and puts the slot in
+// every PTE that mapped it (Linux shrink_folio_list: add_to_swap,
+// try_to_unmap, pageout; the write polls, so the page cannot change
+// meanwhile and leaves the swap cache at once).
+func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) bool {
+	va := mm.VirtAddr(md.idx)
+	n, ok := m.mappedAt(pfn, va)
+	if m.Swap == nil || !ok || n == 0 || n != m.Frames.Refs(pfn) {
+		return false
+	}
+	ent, err := m.Swap.Alloc()
+	if err != nil {
+		m.rc.stats.SwapFull++
+		return false
+	}
+	if err := m.Swap.Write(ent, pfn.Addr()); err != nil {
+		m.Swap.Put(ent)
+		m.rc.stats.WriteErrors++
+		return false
+	}
+	m.unmapToSwap(pfn, va, ent, true)
+	m.rc.meta[m.Frames.Index(pfn)] = pageMeta{}
+	m.Frames.Free(pfn, 0)
+	return true
+}
+
+// evictSwapCache drops a swap-cache page, whose slot holds its data: the
+// PTEs mapping it (read-only, so it is unchanged) take the slot again.
+func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
+	va := mm.VirtAddr(md.idx)
+	n, ok := m.mappedAt(pfn, va)
+	if !ok || n+1 != m.Frames.Refs(pfn) {
+		return false
+	}
+	m.unmapToSwap(pfn, va, md.ent, false)
+	m.Swap.SetCache(md.ent, 0)
+	m.rc.meta[m.Frames.Index(pfn)] = pageMeta{}
+	m.Frames.DecRef(pfn)
+	m.Frames.Free(pfn, 0)
+	return true
+}
+
+// evictFile unmaps a page-cache page (its Dirty bits go to the cache),
+// writes it back if dirty, and drops it.
+func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
+	ok := true
+	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, e pt.PTE) {
+		ok = ok && e&pt.Present != 0
+	})
+	if !ok {
+		return false
+	}
+	m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) {
+		if e&pt.Dirty != 0 && v.Flags&MapShared != 0 {
+			md.file.MarkDirty(md.idx)
+		}
+		as.table.Clear(va)
+		as.rss--
+		m.Frames.DecRef(pfn)
+	})
+	freed, err := md.file.ReclaimPage(md.idx, pfn)
+	if err != nil {
+		m.rc.stats.WriteErrors++
+	}
+	return freed
+}
+
+// putSwap drops a PTE's reference to a slot; a frame the swap cache then
+// lets go of becomes an ordinary anonymous page, or is freed if nothing
+// maps it.
+func (m *MM) putSwap(ent swap.Entry) {
+	_, pfn := m.Swap.Put(ent)
+	if pfn == 0 {
+		return
+	}
+	i := m.Frames.Index(pfn)
+	m.rc.meta[i].ent = 0
+	if m.Frames.DecRef(pfn) == 0 {
+		m.untrack(pfn)
+		m.Frames.Free(pfn, 0)
+		return
+	}
+	m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
+}
+
+// PutSwap drops a reference to a slot held outside page tables (a tmpfs
+// page's), with the swap cache's frame if it was the last.
+func (m *MM) PutSwap(ent swap.Entry) { m.putSwap(ent) }
+
+// The swap entry in a non-present PTE: bit 10 (free for software, SDM
+// 3A Table 4-19) marks it, the entry sits in bits 12 and up, where a
+// present entry has its frame (Linux's x86 swp_entry layout differs, the
+// idea is the same).
+const swapPTEBit pt.PTE = 1 << 10
+
+func swapPTE(e swap.Entry) pt.PTE { return swapPTEBit | pt.PTE(e)<<mm.PageShift }
+
+func isSwapPTE(e pt.PTE) bool { return e&pt.Present == 0 && e&swapPTEBit != 0 }
+
+func pteEntry(e pt.PTE) swap.Entry { return swap.Entry(e>>mm.PageShift) & (1<<40 - 1) }
+
+// String describes the marks.
+func (w Watermarks) String() string {
+	return fmt.Sprintf("min %d low %d high %d", w.Min, w.Low, w.High)
+}

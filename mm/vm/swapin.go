@@ -1,0 +1,110 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/swap"
+)
+
+// swapFault: a PTE holding a swap entry (as Linux do_swap_page). The page
+// is looked for in the swap cache first; on a miss it is read, polling
+// the device, with the in-use neighbours of its slot read ahead into the
+// swap cache. The PTE then maps the frame and gives up its slot
+// reference. If that was the slot's last, the page is this mapping's
+// alone: it leaves the swap cache and is mapped writable (where the VMA
+// allows). Otherwise others still name the slot (a fork shared it): the
+// page stays in the swap cache, mapped read-only, and a write copies it.
+func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
+	m := as.mm
+	ent := pteEntry(e)
+	if m.Swap == nil || m.Swap.Refs(ent) == 0 {
+		as.Stats.Bus++ // a slot that is not there: cannot happen, but never map garbage
+		as.LastKind = KindBus
+		return SigBus
+	}
+	pfn, hit := m.Swap.Cache(ent)
+	if hit {
+		as.LastKind = KindSwapCache
+		m.rc.stats.SwapCacheHit++
+		if m.rc.meta[m.Frames.Index(pfn)].idx == 0 {
+			m.rc.raHits++ // a page read ahead, and wanted
+		}
+	} else {
+		var ok bool
+		if pfn, ok = as.copyFrame(); !ok {
+			return OOM
+		}
+		if m.Swap.Read(ent, pfn.Addr()) != nil {
+			m.PutFrame(pfn)
+			as.Stats.PagesAlloced--
+			as.Stats.Bus++
+			as.LastKind = KindBus
+			return SigBus
+		}
+		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
+		m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
+		m.track(pfn, page, ent)
+		as.swapReadahead(ent)
+		as.Stats.MajFaults++
+		as.LastKind = KindSwapIn
+	}
+	as.Stats.SwapFaults++
+	m.rc.stats.Refault++
+	m.Frames.IncRef(pfn) // the PTE's
+	m.rc.meta[m.Frames.Index(pfn)].idx = uint64(page)
+	writable := false
+	if left, uncached := m.Swap.Put(ent); left == 0 && uncached == pfn {
+		// The slot's last reference: out of the swap cache, an ordinary
+		// page, writable if no other PTE maps it (one that swapped it in
+		// earlier may).
+		writable = m.Frames.DecRef(pfn) == 1
+		m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
+		m.rc.meta[m.Frames.Index(pfn)].ent = 0
+	}
+	as.table.Set(page, pt.PTE(pfn.Addr())|pt.Present|pteFlags(v.Prot, writable))
+	as.rss++
+	return Resolved
+}
+
+// swapReadahead reads the in-use, uncached neighbours of ent's slot into
+// the swap cache (best effort, leaving the reserve half full for the
+// faults to come). Their frames are not mapped: a later fault on them is
+// a swap-cache hit. The window adapts as Linux's __swapin_nr_pages: it
+// is the readahead hits since the last swap-in plus two, rounded up to a
+// power of two, at most 8; at 2, only a swap-in next to the last one
+// reads ahead (4 slots), so random access reads nothing ahead.
+func (as *AddressSpace) swapReadahead(ent swap.Entry) {
+	m := as.mm
+	span := uint64(1)
+	for span < m.rc.raHits+2 {
+		span <<= 1
+	}
+	m.rc.raHits = 0
+	prev := m.rc.raPrev
+	m.rc.raPrev = ent
+	if span <= 2 {
+		if ent != prev+1 && ent != prev-1 {
+			return
+		}
+		span = 4
+	}
+	n := m.Swap.Window(ent, min(span, uint64(len(m.rc.raBuf))), m.rc.raBuf[:])
+	for _, ra := range m.rc.raBuf[:n] {
+		if m.anon.n < len(m.anon.stock)/2 {
+			return
+		}
+		pfn, ok := m.anon.take()
+		if !ok {
+			return
+		}
+		if m.Swap.Read(ra, pfn.Addr()) != nil {
+			m.PutFrame(pfn)
+			return
+		}
+		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
+		m.Swap.SetCache(ra, pfn)
+		m.track(pfn, 0, ra)
+		m.Swap.Stats.Readahead++
+	}
+}
