@@ -23,9 +23,9 @@ var (
 // Frame is one frame-table record: 16 bytes, no Go pointers.
 type Frame struct {
 	state State
-	order uint8 // a head's block order
-	flags uint8 // flagHead
-	tag   uint8 // allocated: the owner's (Links)
+	order uint8  // a head's block order
+	flags uint8  // flagHead
+	tag   uint8  // allocated: the owner's (Links)
 	refs  uint32 // reference count (owners that share the frame)
 	// link: while the block is free, the frame-table indexes of the
 	// previous and next free blocks of its order (noFrame at the ends).
