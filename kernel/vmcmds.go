@@ -3,6 +3,7 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -32,8 +33,8 @@ func vmCommands() []Command {
 		{Name: "mprotect", Usage: "ADDR LEN PROT", Help: "change the protection of [ADDR, ADDR+LEN)", MinArgs: 3, MaxArgs: 3, Run: cmdMprotect},
 		{Name: "madvise", Usage: "ADDR LEN ADVICE", Help: "advise on [ADDR, ADDR+LEN): normal, random, sequential, willneed, dontneed", MinArgs: 3, MaxArgs: 3, Run: cmdMadvise},
 		{Name: "mincore", Usage: "ADDR LEN", Help: "print 1 (resident) or 0 for each page of [ADDR, ADDR+LEN)", MinArgs: 2, MaxArgs: 2, Run: cmdMincore},
-		{Name: "fill", Usage: "ADDR LEN SEED", Help: "write a pattern made from SEED and each 8-byte word's address over [ADDR, ADDR+LEN)", MinArgs: 3, MaxArgs: 3, Run: cmdFill},
-		{Name: "check", Usage: "ADDR LEN SEED", Help: "verify fill's pattern: ok, or the first mismatching address", MinArgs: 3, MaxArgs: 3, Run: cmdCheck},
+		{Name: "fill", Usage: "ADDR LEN SEED [order=random]", Help: "write a pattern made from SEED and each 8-byte word's address over [ADDR, ADDR+LEN); order=random visits the pages in a permutation seeded by SEED", MinArgs: 3, MaxArgs: 4, Run: cmdFill},
+		{Name: "check", Usage: "ADDR LEN SEED [order=random]", Help: "verify fill's pattern: ok, or the first mismatching address; order=random as fill", MinArgs: 3, MaxArgs: 4, Run: cmdCheck},
 		{Name: "touch", Usage: "ADDR LEN r|w", Help: "read a byte, or write a zero byte, in each page of [ADDR, ADDR+LEN); print pages, faults and time", MinArgs: 3, MaxArgs: 3, Run: cmdTouch},
 		{Name: "maps", Help: "the current address space's mappings, as /proc/PID/maps", MaxArgs: 0, Run: cmdMaps},
 		{Name: "smaps", Help: "per mapping: Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced (Accessed bits), Swap, as /proc/PID/smaps", MaxArgs: 0, Run: cmdSmaps},
@@ -303,19 +304,55 @@ func (sh *Shell) eachWord(args []string, fn func(w WindowMemory, va, want uint64
 	if err != nil {
 		return err
 	}
-	addr, n, seed, err := wordRange(args)
+	random := false
+	if len(args) == 4 {
+		if args[3] != "order=random" {
+			return fmt.Errorf("%q: the order is order=random", args[3])
+		}
+		random = true
+	}
+	addr, n, seed, err := wordRange(args[:3])
 	if err != nil {
 		return err
 	}
-	for va := addr; va < addr+n; va += 8 {
-		if va&mm.PageMask == 0 {
-			sh.refill()
+	if !random {
+		for va := addr; va < addr+n; va += 8 {
+			if va&mm.PageMask == 0 {
+				sh.refill()
+			}
+			if !fn(w, va, patternWord(seed, va)) {
+				break
+			}
 		}
-		if !fn(w, va, patternWord(seed, va)) {
-			break
+		return nil
+	}
+	// Page by page in a seeded permutation (so check can follow fill's
+	// order, or another seed's), the words of a page in order.
+	first := addr &^ mm.PageMask
+	pages := (addr + n - first + mm.PageMask) / mm.PageSize
+	for _, p := range PagePermutation(pages, seed) {
+		sh.refill()
+		lo, hi := max(first+p*mm.PageSize, addr), min(first+(p+1)*mm.PageSize, addr+n)
+		for va := lo; va < hi; va += 8 {
+			if !fn(w, va, patternWord(seed, va)) {
+				return nil
+			}
 		}
 	}
 	return nil
+}
+
+// PagePermutation is 0..n-1 in an order seeded by seed (a
+// Fisher-Yates shuffle over PCG): an access pattern that defeats
+// readahead and LRU.
+func PagePermutation(n, seed uint64) []uint64 {
+	r := rand.New(rand.NewPCG(seed, 0x5061676f6461))
+	p := make([]uint64, n)
+	for i := range p {
+		p[i] = uint64(i)
+	}
+	r.Shuffle(len(p), func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
 }
 
 func cmdFill(sh *Shell, args []string) error {

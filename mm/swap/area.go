@@ -68,6 +68,9 @@ type Area struct {
 	Dev      Device
 	Header   Header
 	Priority int
+	// Draining: swapoff is bringing the pages back; no slot is handed
+	// out meanwhile (Linux clears SWP_WRITEOK).
+	Draining bool
 	index    int
 	refs     []uint16 // per slot; slot 0 is the header
 	// cache is the swap cache: the frame holding a slot's page while it
@@ -239,7 +242,7 @@ func (s *Set) Alloc() (Entry, error) {
 
 // alloc takes the next slot of the current cluster, or starts a new one.
 func (a *Area) alloc() (uint64, bool) {
-	if a.used == a.Slots() {
+	if a.used == a.Slots() || a.Draining {
 		return 0, false
 	}
 	for {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
@@ -234,4 +235,69 @@ func TestSwapInAllocs(t *testing.T) {
 	if e.m.ReclaimStats().SwapCacheHit == 0 || e.m.Swap.Stats.Readahead == 0 {
 		t.Fatalf("no readahead or swap-cache hit: %+v", e.m.ReclaimStats())
 	}
+}
+
+// TestSwapOff: swapoff brings every page back, fork-shared ones once.
+func TestSwapOff(t *testing.T) {
+	e := newEnv(t)
+	e.enableSwap("clock", 1024)
+	const n = 32
+	base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	for i := range uint64(n) {
+		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 2))
+	}
+	child := e.fork()
+	e.swapAllOut()
+	a := e.m.Swap.Areas()[0]
+	if err := e.m.SwapOff(a, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.check()
+	if len(e.m.Swap.Areas()) != 0 {
+		t.Fatal("area still on")
+	}
+	if got := e.m.Swap.Stats.SwapIns; got != n {
+		t.Fatalf("%d pages read, want %d", got, n)
+	}
+	for _, as := range []*AddressSpace{child, e.cur} {
+		for i := range uint64(n) {
+			if p := pte(as, base+mm.VirtAddr(i)*pg); isSwapPTE(p) || p&pt.Present == 0 {
+				t.Fatalf("as %d page %d: PTE %#x after swapoff", as.ID, i, p)
+			}
+		}
+	}
+	for i := range uint64(n) {
+		if got := e.read(base+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 2)) {
+			t.Fatalf("page %d: %x", i, got)
+		}
+	}
+	e.destroyAll()
+}
+
+// TestSwapOffError: a page that cannot be read stops swapoff with EIO;
+// the area stays on and nothing is lost.
+func TestSwapOffError(t *testing.T) {
+	e := newEnv(t)
+	dev := e.enableSwap("clock", 1024)
+	base := e.mmap(0, 4*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	for i := range uint64(4) {
+		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 6))
+	}
+	e.swapAllOut()
+	dev.BadReads = map[uint64]bool{pteEntry(pte(e.cur, base+2*pg)).Slot(): true}
+	a := e.m.Swap.Areas()[0]
+	if err := e.m.SwapOff(a, nil); errno(err) != "EIO" {
+		t.Fatalf("swapoff: %v, want EIO", err)
+	}
+	e.check()
+	if len(e.m.Swap.Areas()) != 1 || a.Draining {
+		t.Fatal("the area should stay on, and take slots again")
+	}
+	dev.BadReads = nil
+	for i := range uint64(4) {
+		if got := e.read(base+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 6)) {
+			t.Fatalf("page %d: %x", i, got)
+		}
+	}
+	e.destroyAll()
 }

@@ -62,7 +62,11 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 		m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
 		m.rc.meta[m.Frames.Index(pfn)].ent = 0
 	}
-	as.table.Set(page, pt.PTE(pfn.Addr())|pt.Present|pteFlags(v.Prot, writable))
+	if v.Prot == ProtNone { // swapoff bringing back a PROT_NONE page
+		as.table.Set(page, pt.PTE(pfn.Addr())|softProtNone)
+	} else {
+		as.table.Set(page, pt.PTE(pfn.Addr())|pt.Present|pteFlags(v.Prot, writable))
+	}
 	as.rss++
 	return Resolved
 }

@@ -1,0 +1,75 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/mm"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/swap"
+)
+
+// SwapOff brings every page of area a that a PTE names back into memory
+// (as Linux try_to_unuse), then takes the area out of the set. Nothing
+// new goes to the area meanwhile. before runs first, for pages held
+// elsewhere (tmpfs); nil for none. If memory runs out, or a page cannot
+// be read, it stops with ENOMEM or EIO: the pages brought back stay in
+// memory, the rest stay on the area, which stays on.
+func (m *MM) SwapOff(a *swap.Area, before func() error) error {
+	if m.Swap == nil {
+		return swap.ErrNoArea
+	}
+	a.Draining = true
+	err := m.unuse(a, before)
+	if err == nil {
+		err = m.Swap.Off(a)
+	}
+	if err != nil {
+		a.Draining = false
+	}
+	return err
+}
+
+func (m *MM) unuse(a *swap.Area, before func() error) error {
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
+	}
+	for _, as := range m.rc.spaces {
+		for i := range as.vmas {
+			v := &as.vmas[i]
+			var err error
+			as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+				if !isSwapPTE(e) || !a.Contains(pteEntry(e)) {
+					return true
+				}
+				m.Refill()
+				switch as.swapFault(v, va, e) {
+				case Resolved:
+				case OOM:
+					err = fmt.Errorf("%w: bringing %v back", ErrNoMemory, pteEntry(e))
+				default:
+					err = fmt.Errorf("%w: reading %v", ErrIO, pteEntry(e))
+				}
+				return err == nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	// Pages read ahead whose slots are still named elsewhere were freed
+	// with the last PTE; what is left cached belongs to no PTE.
+	var left []swap.Entry
+	a.Each(func(e swap.Entry, _ int, pfn mm.PFN) bool {
+		if pfn != 0 {
+			left = append(left, e)
+		}
+		return true
+	})
+	if len(left) > 0 {
+		return errors.Join(swap.ErrInUse, fmt.Errorf("%d slots still named after every PTE came back", len(left)))
+	}
+	return nil
+}
