@@ -50,7 +50,7 @@ func Commands() []Command {
 		{Name: "interrupts", Help: "print the interrupts taken per vector, in /proc/interrupts format", MaxArgs: 0, Run: cmdInterrupts},
 		{Name: "selftest", Usage: "NAME", Help: "run a self-test: paging (100000 demand faults on 4 KiB pages, then on 2 MiB pages), tlb (INVLPG against a full flush) or irq (100 LAPIC timer interrupts delivered to a goroutine)", MinArgs: 1, MaxArgs: 1, Run: cmdSelftest},
 		{Name: "crash", Usage: "[stack]", Help: "make a deliberate kernel-bug fault (a write to address 8, or a stack overflow): full report, then the panic exit status", MaxArgs: 1, Run: cmdCrash},
-	}, append(append(vmCommands(), fsCommands()...), []Command{
+	}, append(append(append(vmCommands(), fsCommands()...), swapCommands()...), []Command{
 		{Name: "halt", Usage: "[N]", Help: "sync the filesystems, then stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt, Unlocked: true},
 	}...)...)
 }
@@ -110,15 +110,28 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		pc = sh.cfg.VFS.Cache.Stats
 		mapped = sh.cfg.VFS.Cache.MappedPages()
 	}
+	var swapTotal, swapUsed, active, inactive uint64
+	if sh.cfg.Spaces != nil && sh.cfg.Spaces.MM.Swap != nil {
+		swapTotal, swapUsed = sh.cfg.Spaces.MM.Swap.Totals()
+	}
+	if sh.cfg.Spaces != nil && sh.cfg.Spaces.MM.Policy() != nil {
+		for _, l := range sh.cfg.Spaces.MM.Policy().Lists() {
+			if l.Name == "Active" {
+				active += l.Pages
+			} else {
+				inactive += l.Pages
+			}
+		}
+	}
 	for _, f := range []struct {
 		name  string
 		bytes uint64
 	}{
 		{"MemTotal", sh.cfg.MemTotal},
 		{"MemFree", free},
-		// Clean page-cache pages could be dropped, but nothing reclaims
-		// them yet (the reclaimer comes with swap).
-		{"MemAvailable", free},
+		// Free pages and the clean page cache, which reclaim drops
+		// (Linux also counts part of the reclaimable slab).
+		{"MemAvailable", free + (pc.Cached-pc.Dirty-pc.Writeback)<<mm.PageShift},
 		// Frames of anonymous memory, each counted once however many
 		// address spaces map it; Mapped is page-cache pages some PTE maps.
 		{"Cached", pc.Cached << mm.PageShift},
@@ -127,6 +140,13 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
 		{"Mapped", mapped << mm.PageShift},
 		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
+		{"SwapCached", st.Pages[frame.SwapCache] << mm.PageShift},
+		// The reclaim lists: a one-list policy (clock, fifo) shows all
+		// its pages as Inactive.
+		{"Active", active << mm.PageShift},
+		{"Inactive", inactive << mm.PageShift},
+		{"SwapTotal", swapTotal << mm.PageShift},
+		{"SwapFree", (swapTotal - swapUsed) << mm.PageShift},
 		// Pagoda's own: the frame table, one 16-byte record a frame.
 		{"FrameTable", st.Table.Size()},
 	} {

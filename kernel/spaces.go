@@ -22,6 +22,8 @@ type Spaces struct {
 	load func(root mm.PhysAddr)
 	// freed keeps the counters of destroyed address spaces for vmstat.
 	freed vm.Stats
+	// OOMKills counts address spaces torn down to free memory (oom_kill).
+	OOMKills uint64
 	// trace records window faults while on; clock times them.
 	trace Trace
 	clock Machine

@@ -10,6 +10,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
@@ -514,6 +515,11 @@ func cmdVmstat(sh *Shell, _ []string) error {
 	if sh.cfg.VFS != nil {
 		pc = sh.cfg.VFS.Cache.Stats
 	}
+	rs := s.MM.ReclaimStats()
+	var sw swap.Stats
+	if s.MM.Swap != nil {
+		sw = s.MM.Swap.Stats
+	}
 	for _, c := range []struct {
 		name string
 		v    uint64
@@ -534,6 +540,17 @@ func cmdVmstat(sh *Shell, _ []string) error {
 		{"pgpgin", pc.PgPgIn},
 		{"pgpgout", pc.PgPgOut},
 		{"readahead", pc.Readahead},
+		{"pswpin", sw.SwapIns},
+		{"pswpout", sw.SwapOuts},
+		{"swap_ra", sw.Readahead},
+		{"swap_ra_hit", rs.SwapCacheHit},
+		{"pgscan", rs.Scan},
+		{"pgsteal", rs.Steal},
+		{"pgsteal_direct", rs.StealDirect},
+		{"allocstall", rs.AllocStall},
+		{"kswapd_wake", rs.KswapdWakes},
+		{"workingset_refault", rs.Refault},
+		{"oom_kill", s.OOMKills},
 	} {
 		sh.Printf("%s %d\n", c.name, c.v)
 	}

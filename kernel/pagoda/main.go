@@ -64,6 +64,18 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(out, "error: no disks: %v\n", err)
 	}
+	policy := kernel.DefaultPolicy
+	if v, ok := m.Cmdline.Get("mm.policy"); ok {
+		policy = v
+	}
+	if err := kernel.StartReclaim(spaces.MM, files, policy); err != nil {
+		fmt.Fprintf(out, "error: mm.policy=%s: %v (using %s)\n", policy, err, kernel.DefaultPolicy)
+		if err := kernel.StartReclaim(spaces.MM, files, kernel.DefaultPolicy); err != nil {
+			panic(err)
+		}
+	}
+	wm := spaces.MM.Watermarks()
+	fmt.Fprintf(out, "reclaim: policy %s, watermarks %v pages\n", spaces.MM.Policy().Name(), wm)
 	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)
 	if _, ok := m.Cmdline.Get("pagoda.panic"); ok {
 		// A testing aid: shows the panic path and its QEMU exit status.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
@@ -223,5 +222,3 @@ func (t *twoList) Victim(referenced func(uint32) bool) (uint32, bool) {
 	t.remove(&t.active, i)
 	return i, true
 }
-
-var _ = mm.PageSize
