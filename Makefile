@@ -12,6 +12,12 @@ MMDEBUG ?=
 # repeat exactly); CPU picks QEMU's -cpu (default max, or host under KVM).
 ICOUNT  ?=
 CPU     ?=
+# make lab's thrashing sweep: mm.limit, reclaim policies and working-set
+# ratios (comma lists); empty takes lab's defaults (32M, clock,fifo,lru,
+# 0.5,1,1.5,2,4).
+LIMIT    ?=
+POLICIES ?=
+RATIOS   ?=
 # Handed to the launcher through the environment, so that quotes in
 # APPEND (msg="a b") reach the kernel as typed.
 export MEM ACCEL APPEND DISKS CPU
@@ -86,11 +92,14 @@ bench: kernel build/run
 	@echo "== host benchmarks"
 	go test -run '^$$' -bench . -benchmem ./mm/... ./fs/...
 
-# Experiments with plots (qemu/cmd/lab): the fault-cost breakdown, under
-# ICOUNT=1 in instructions. The thrashing experiment needs mm.limit and
-# swap, which are not built yet.
+# Experiments with plots (qemu/cmd/lab), into build/lab: the fault-cost
+# breakdown (under ICOUNT=1 in instructions), then the thrashing sweep:
+# each policy at each ratio of mm.limit, a fresh boot and swap disk each.
+# The sweep takes many minutes under TCG, and fails (after writing what
+# it measured) if any point failed.
 lab: kernel
 	go run ./qemu/cmd/lab faults $(if $(ICOUNT),-icount) -out build/lab $(KERNEL)
+	go run ./qemu/cmd/lab thrash $(if $(LIMIT),-limit $(LIMIT)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab $(KERNEL)
 
 clean:
 	rm -rf build

@@ -50,8 +50,23 @@ func Fsck(image string) (string, error) {
 	return string(out), nil
 }
 
-// Tool is the path of an e2fsprogs command: found in PATH, or in /usr/sbin
-// and /sbin, which a Debian user's PATH lacks.
+// SwapImage creates a swap area of size bytes in dir: a sparse file made
+// a swap area by util-linux's mkswap (Linux's swap header, version 1, as
+// mm/swap parses it).
+func SwapImage(dir, name string, size int64) (string, error) {
+	path, err := RawImage(dir, name, size)
+	if err != nil {
+		return "", err
+	}
+	if out, err := exec.Command(Tool("mkswap"), path).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mkswap %s: %v\n%s", path, err, out)
+	}
+	return path, nil
+}
+
+// Tool is the path of a system command such as e2fsprogs' mke2fs or
+// util-linux's mkswap: found in PATH, or in /usr/sbin and /sbin, which a
+// Debian user's PATH lacks.
 func Tool(name string) string {
 	if p, err := exec.LookPath(name); err == nil {
 		return p

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 func TestExt2Image(t *testing.T) {
@@ -42,5 +44,28 @@ func TestExt2Image(t *testing.T) {
 	f.Close()
 	if _, err := Fsck(img); err == nil {
 		t.Error("e2fsck accepted an image without a superblock")
+	}
+}
+
+// SwapImage makes an area mm/swap accepts, covering the whole file.
+func TestSwapImage(t *testing.T) {
+	const size = 24 << 20
+	img, err := SwapImage(t.TempDir(), "swap.img", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != size {
+		t.Fatalf("image is %d bytes, want %d", len(b), size)
+	}
+	h, err := swap.ParseHeader(b[:swap.PageSize], size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.LastPage != size/swap.PageSize-1 || len(h.BadPages) != 0 {
+		t.Errorf("header %+v", h)
 	}
 }

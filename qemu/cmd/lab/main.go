@@ -2,7 +2,7 @@
 // and writes each experiment's figures as a CSV file and a plot.
 //
 //	go run ./qemu/cmd/lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL
-//	go run ./qemu/cmd/lab thrash ...
+//	go run ./qemu/cmd/lab thrash [-limit SIZE] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
 //
 // faults: the fault-cost breakdown. It runs the kernel's bench command
 // -runs times (a fresh boot each) and plots ns/fault per benchmark, the
@@ -11,15 +11,22 @@
 // bars count instructions.
 //
 // thrash: elapsed time and major faults against working-set size as a
-// multiple of mm.limit, one line per reclaim policy. It needs mm.limit,
-// reclaim and swap, which the kernel does not have yet: it says so and
-// exits with status 2.
+// multiple of mm.limit, one line per reclaim policy (thrash.go). Each
+// policy, ratio and run is a fresh boot with mm.limit=<limit>
+// mm.policy=<policy> and a fresh mkswap disk; it runs swapon and bench
+// pressure-read. A point that fails (an error line, "unsupported", a
+// panic, a timeout) is reported with the kernel's words and left out; the
+// sweep goes on, and the command exits with status 1 at the end.
+//
+// Both show a progress bar on standard error, one step per boot.
 package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,8 +51,7 @@ func main() {
 	case "faults":
 		faults(os.Args[2:])
 	case "thrash":
-		fmt.Fprintln(os.Stderr, "lab thrash: needs mm.limit, reclaim and swap, which this kernel does not have yet")
-		os.Exit(2)
+		thrash(os.Args[2:])
 	default:
 		fmt.Fprintf(os.Stderr, "lab: unknown experiment %q (faults, thrash)\n", os.Args[1])
 		os.Exit(2)
@@ -55,7 +61,35 @@ func main() {
 // faultBenchmarks are the bench names whose faults are measured.
 var faultBenchmarks = []string{"anon-read", "anon-write", "cow-write"}
 
-var benchLine = regexp.MustCompile(`(?m)^BENCH (\S+) pages=\d+ faults=(\d+) majfaults=\d+ ns/page=[\d.]+ ns/fault=([\d.]+)$`)
+// benchRecord is one line of the kernel's bench command (kernel/bench.go):
+//
+//	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x>
+type benchRecord struct {
+	name                  string
+	pages                 int
+	faults, majfaults     uint64
+	nsPerPage, nsPerFault float64
+}
+
+var benchLine = regexp.MustCompile(`(?m)^BENCH (\S+) pages=(\d+) faults=(\d+) majfaults=(\d+) ns/page=(\d+(?:\.\d+)?) ns/fault=(\d+(?:\.\d+)?)\r?$`)
+
+// parseBench returns the well-formed BENCH lines of text, in order. Other
+// lines, "BENCH <name> unsupported" among them, are left out.
+func parseBench(text string) []benchRecord {
+	var out []benchRecord
+	for _, m := range benchLine.FindAllStringSubmatch(text, -1) {
+		pages, err1 := strconv.Atoi(m[2])
+		faults, err2 := strconv.ParseUint(m[3], 10, 64)
+		major, err3 := strconv.ParseUint(m[4], 10, 64)
+		perPage, err4 := strconv.ParseFloat(m[5], 64)
+		perFault, err5 := strconv.ParseFloat(m[6], 64)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			continue // digits out of range: not a line the kernel prints
+		}
+		out = append(out, benchRecord{m[1], pages, faults, major, perPage, perFault})
+	}
+	return out
+}
 
 func faults(args []string) {
 	fs := flag.NewFlagSet("faults", flag.ExitOnError)
@@ -71,7 +105,7 @@ func faults(args []string) {
 	kernel := fs.Arg(0)
 	results := map[string][]float64{}
 	for r := range *runs {
-		progress(r, *runs)
+		progress(os.Stderr, r, *runs)
 		vm, err := qemu.Start(qemu.Options{Kernel: kernel, ICount: *icount})
 		if err != nil {
 			fatal(err)
@@ -85,12 +119,11 @@ func faults(args []string) {
 		if err != nil {
 			fatal(fmt.Errorf("%s: %v\n%s", line, err, vm.Log()))
 		}
-		for _, m := range benchLine.FindAllStringSubmatch(text, -1) {
-			v, _ := strconv.ParseFloat(m[3], 64)
-			results[m[1]] = append(results[m[1]], v)
+		for _, b := range parseBench(text) {
+			results[b.name] = append(results[b.name], b.nsPerFault)
 		}
 	}
-	progress(*runs, *runs)
+	progress(os.Stderr, *runs, *runs)
 	fmt.Fprintln(os.Stderr)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fatal(err)
@@ -112,11 +145,11 @@ func faults(args []string) {
 	fmt.Printf("wrote %s and %s\n", filepath.Join(*out, "faults.csv"), filepath.Join(*out, "faults.svg"))
 }
 
-// progress draws a progress bar on standard error.
-func progress(done, total int) {
+// progress draws a progress bar on w (standard error), redrawn in place.
+func progress(w io.Writer, done, total int) {
 	const width = 30
 	n := done * width / total
-	fmt.Fprintf(os.Stderr, "\r[%s%s] %d/%d boots", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total)
+	fmt.Fprintf(w, "\r[%s%s] %d/%d boots", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total)
 }
 
 func stats(v []float64) (lo, mean, hi float64) {

@@ -3,15 +3,26 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 func TestBenchLine(t *testing.T) {
-	text := "BENCH anon-write pages=16 faults=16 majfaults=0 ns/page=1130.1 ns/fault=1130.1\nBENCH swap-in-seq unsupported\nBENCH cow-write pages=16 faults=16 majfaults=0 ns/page=2.0 ns/fault=1812.4\n"
-	m := benchLine.FindAllStringSubmatch(text, -1)
-	if len(m) != 2 || m[0][1] != "anon-write" || m[0][3] != "1130.1" || m[1][1] != "cow-write" || m[1][3] != "1812.4" {
-		t.Fatalf("matches %q", m)
+	text := "BENCH anon-write pages=16 faults=16 majfaults=0 ns/page=1130.1 ns/fault=1130.1\n" +
+		"BENCH swap-in-seq unsupported\n" +
+		"BENCH cow-write pages=16 faults=16 majfaults=0 ns/page=2.0 ns/fault=1812.4\r\n" +
+		"BENCH pressure-read pages=8192 faults=9000 majfaults=4100 ns/page=51234.5 ns/fault=46575.0\n" +
+		"BENCH anon-read pages=16 faults=16 majfaults=0 ns/page=1.0.0 ns/fault=1.0\n" + // malformed
+		"xBENCH anon-read pages=16 faults=16 majfaults=0 ns/page=1.0 ns/fault=1.0\n" // not at a line start
+	got := parseBench(text)
+	want := []benchRecord{
+		{"anon-write", 16, 16, 0, 1130.1, 1130.1},
+		{"cow-write", 16, 16, 0, 2.0, 1812.4},
+		{"pressure-read", 8192, 9000, 4100, 51234.5, 46575.0},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("parseBench:\n got %+v\nwant %+v", got, want)
 	}
 }
 
