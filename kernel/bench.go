@@ -59,7 +59,7 @@ func cmdBench(sh *Shell, args []string) error {
 	if _, err := sh.window(); err != nil {
 		return err
 	}
-	pages := uint64(4096)
+	pages := uint64(0) // each benchmark's default
 	var names []string
 	for _, a := range args {
 		if v, ok := strings.CutPrefix(a, "pages="); ok {
@@ -101,6 +101,12 @@ func runBench(sh *Shell, s *Spaces, name string, pages uint64) error {
 		sh.Printf("BENCH %s unsupported\n", name)
 		return nil
 	}
+	if pages == 0 {
+		pages = 4096
+		if pressureDefault[name] {
+			pages = sh.cfg.Frames.Stats().ManagedPages * 3 / 2
+		}
+	}
 	home := s.Current().ID
 	as, err := s.New()
 	if err != nil {
@@ -113,7 +119,7 @@ func runBench(sh *Shell, s *Spaces, name string, pages uint64) error {
 	}()
 	r, err := fn(sh, as, pages)
 	if errors.Is(err, errBenchUnsupported) {
-		sh.Printf("BENCH %s unsupported (%v)\n", name, err)
+		sh.Printf("BENCH %s unsupported (%s)\n", name, strings.TrimPrefix(err.Error(), errBenchUnsupported.Error()+": "))
 		return nil
 	}
 	if err != nil {

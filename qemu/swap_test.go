@@ -1,0 +1,129 @@
+package qemu
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// swapDrive makes a swap area of size bytes with mkswap.
+func swapDrive(t *testing.T, size int64, readErrors ...int64) Drive {
+	t.Helper()
+	path, err := SwapImage(t.TempDir(), "swap.img", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Drive{Path: path, ReadErrors: readErrors}
+}
+
+// vmstatField is one counter of vmstat.
+func vmstatField(t *testing.T, vm *VM, name string) uint64 {
+	t.Helper()
+	out := run(t, vm, "vmstat")
+	m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("vmstat has no %s:\n%s", name, out)
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+// An anonymous working set four times mm.limit, written and checked in
+// random order through swap; then a fork shares the swapped pages (both
+// sides read them right); then swapoff brings every page back.
+func TestSwapAnon(t *testing.T) {
+	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 192<<20)}})
+	if !strings.Contains(vm.Log(), "reclaim: policy clock, watermarks min 181 low 226 high 271 pages") {
+		t.Errorf("no reclaim line at boot")
+	}
+	expectMatch(t, vm, "swapon vda", `^Adding 196604k swap on vda\.  Priority:-2 extents:1 across:196608k\n$`)
+	expectMatch(t, vm, "swapon vda", `^error: swapon: swap: device is already a swap area: vda\n$`)
+	expectMatch(t, vm, "swapon vdq", `^error: swapon: no such device: vdq\n$`)
+	expectMatch(t, vm, "swaps", `(?m)^/dev/vda +partition +196604 +0 +-2$`)
+	a := mmapAddr(t, vm, "mmap 128M rw private,anon")
+	expectOut(t, vm, "fill "+a+" 128M 5 order=random", "")
+	expectOut(t, vm, "check "+a+" 128M 5 order=random", "ok\n")
+	out, in := vmstatField(t, vm, "pswpout"), vmstatField(t, vm, "pswpin")
+	if out < 3*8192 || in == 0 {
+		t.Errorf("pswpout %d pswpin %d: the working set did not go through swap", out, in)
+	}
+	expectMatch(t, vm, "meminfo", `(?m)^SwapTotal: +196604 kB$`)
+	expectMatch(t, vm, "zoneinfo", `(?m)^  policy +clock$`)
+
+	// Fork with most pages on swap: each slot is named twice, and both
+	// sides read the same data; the child's writes stay its own.
+	expectOut(t, vm, "fork", "2\n")
+	expectOut(t, vm, "check "+a+" 128M 5", "ok\n")
+	expectOut(t, vm, "as switch 2", "")
+	expectOut(t, vm, "check "+a+" 128M 5 order=random", "ok\n")
+	expectOut(t, vm, "fill "+a+" 1M 6", "")
+	expectOut(t, vm, "check "+a+" 1M 6", "ok\n")
+	expectOut(t, vm, "as switch 1", "")
+	expectOut(t, vm, "check "+a+" 128M 5", "ok\n")
+	expectOut(t, vm, "as free 2", "")
+	expectOut(t, vm, "munmap "+a+" 128M", "")
+	expectMatch(t, vm, "swaps", `(?m)^/dev/vda +partition +196604 +0 +-2$`)
+
+	// swapoff: memory too small for what is on swap is ENOMEM, and the
+	// area stays on; with room, every page comes back.
+	b := mmapAddr(t, vm, "mmap 40M rw private,anon")
+	expectOut(t, vm, "fill "+b+" 40M 7", "")
+	expectMatch(t, vm, "swapoff vda", `^error: swapoff: vm: cannot allocate memory`)
+	expectOut(t, vm, "check "+b+" 40M 7", "ok\n")
+	expectOut(t, vm, "munmap "+addrPlus(t, b, 20<<20)+" 20M", "")
+	expectOut(t, vm, "swapoff vda", "")
+	expectOut(t, vm, "swaps", "Filename                                Type            Size            Used            Priority\n")
+	expectMatch(t, vm, "meminfo", `(?m)^SwapTotal: +0 kB$`)
+	expectOut(t, vm, "check "+b+" 20M 7", "ok\n")
+	halt(t, vm, 0)
+}
+
+// A read error on the swap disk is a bus error for the page in that slot
+// alone: every other page reads back, and the kernel runs on.
+func TestSwapReadError(t *testing.T) {
+	const badSlot = 100
+	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 128<<20, badSlot*8)}})
+	expectMatch(t, vm, "swapon vda", `^Adding`)
+	a := mmapAddr(t, vm, "mmap 64M rw private,anon")
+	expectOut(t, vm, "fill "+a+" 64M 3", "")
+	bad := 0
+	for mb := uint64(0); mb < 64; mb++ {
+		out := run(t, vm, "check "+addrPlus(t, a, mb<<20)+" 1M 3")
+		switch {
+		case out == "ok\n":
+		case regexp.MustCompile(`^fault: read of 0x[0-9a-f]+: bus error \(at `).MatchString(out):
+			bad++
+		default:
+			t.Errorf("check of MiB %d: %q", mb, out)
+		}
+	}
+	if bad != 1 {
+		t.Errorf("%d MiB had a bus error, want exactly 1", bad)
+	}
+	if n := vmstatField(t, vm, "sigbus"); n != 1 {
+		t.Errorf("sigbus %d, want 1", n)
+	}
+	expectOut(t, vm, "echo alive", "alive\n")
+	halt(t, vm, 0)
+}
+
+// With memory and swap both full, the faulting access is out of memory:
+// the kernel, the shell and the other address spaces' data stay.
+func TestSwapOOM(t *testing.T) {
+	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 16<<20)}})
+	expectMatch(t, vm, "swapon vda", `^Adding`)
+	a := mmapAddr(t, vm, "mmap 4M rw private,anon")
+	expectOut(t, vm, "fill "+a+" 4M 1", "")
+	expectMatch(t, vm, "as new", `^2\n$`)
+	expectOut(t, vm, "as switch 2", "")
+	b := mmapAddr(t, vm, "mmap 96M rw private,anon")
+	expectMatch(t, vm, "fill "+b+" 96M 2", `^fault: write of 0x[0-9a-f]+: out of memory \(at `)
+	expectOut(t, vm, "echo alive", "alive\n")
+	// The first space's pages went to swap, and memory is full: they
+	// come back once the second space is gone (no OOM killer here).
+	expectOut(t, vm, "as switch 1", "")
+	expectOut(t, vm, "as free 2", "")
+	expectOut(t, vm, "check "+a+" 4M 1", "ok\n")
+	halt(t, vm, 0)
+}
