@@ -82,13 +82,17 @@ test:
 
 # In-kernel fault benchmarks (one BENCH line each), then the host
 # micro-benchmarks of mm (fault paths must show 0 allocs/op).
-# The file benchmarks map a file of a fresh ext2 disk (build/bench.img,
-# made anew each run so that runs repeat exactly).
+# The file benchmarks map a file of a fresh ext2 disk (build/bench.img),
+# the swap and pressure ones use a fresh mkswap disk (build/swap.img),
+# both made anew each run so that runs repeat exactly; mm.limit=64M keeps
+# the pressure working set (1.5 x managed memory) small.
 BENCH_IMG := build/bench.img
+SWAP_IMG  := build/swap.img
 bench: kernel build/run
 	@rm -f $(BENCH_IMG) && truncate -s 128M $(BENCH_IMG) && PATH="$$PATH:/usr/sbin:/sbin" mke2fs -q -F -t ext2 -b 4096 $(BENCH_IMG)
+	@rm -f $(SWAP_IMG) && truncate -s 256M $(SWAP_IMG) && chmod 600 $(SWAP_IMG) && PATH="$$PATH:/usr/sbin:/sbin" mkswap $(SWAP_IMG) >/dev/null 2>&1
 	@echo "== in-kernel benchmarks (ACCEL=$(ACCEL)$(if $(ICOUNT), ICOUNT=1))"
-	@export DISKS=$(BENCH_IMG); printf 'mount vda /mnt\nbench\n' | $(RUN) $(if $(ICOUNT),-icount) $(KERNEL) | grep '^BENCH'
+	@export DISKS="$(BENCH_IMG) $(SWAP_IMG)" APPEND="mm.limit=64M $$APPEND"; printf 'mount vda /mnt\nswapon vdb\nbench\n' | $(RUN) $(if $(ICOUNT),-icount) $(KERNEL) | grep '^BENCH'
 	@echo "== host benchmarks"
 	go test -run '^$$' -bench . -benchmem ./mm/... ./fs/...
 
