@@ -27,9 +27,8 @@ type MM struct {
 	anon, tables reserve
 	// Swap is the swap areas (nil: no swap layer); rc is the
 	// reclaimer (reclaim.go).
-	Swap      *swap.Set
-	rc        reclaimer
-	swapPages uint64
+	Swap *swap.Set
+	rc   reclaimer
 	// sharedPages is the size of every live shared object's page index:
 	// bounded by memory, as the indexes live on the Go heap.
 	sharedPages uint64
