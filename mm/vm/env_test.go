@@ -66,6 +66,9 @@ type env struct {
 	// the live ones, whose pages check counts.
 	cache *pagecache.Cache
 	files []*pagecache.File
+	// charged is what the test charged with MM.Commit itself, beyond
+	// the mappings' charges.
+	charged uint64
 }
 
 func newEnv(t testing.TB) *env { return newEnvSize(t, arenaSize) }
@@ -306,6 +309,7 @@ func (e *env) invariants() error {
 	}
 	tables := 0
 	zero := e.m.ZeroPage()
+	committed := e.charged
 	for _, as := range e.spaces {
 		// The VMAs.
 		for i, v := range as.vmas {
@@ -332,6 +336,15 @@ func (e *env) invariants() error {
 				return fmt.Errorf("as %d: VMA %v maps a file the test does not know", as.ID, &v)
 			case v.shared != nil && v.pgoff+v.Pages() > uint64(len(v.shared.pages)):
 				return fmt.Errorf("as %d: VMA %v beyond its object", as.ID, &v)
+			case v.account && (v.Flags&MapShared != 0 || v.noReserve):
+				return fmt.Errorf("as %d: VMA %v accounted but shared or MAP_NORESERVE", as.ID, &v)
+			case v.Flags&MapShared == 0 && v.Prot&ProtWrite != 0 && !v.account && !v.noReserve:
+				return fmt.Errorf("as %d: private writable VMA %v not accounted", as.ID, &v)
+			case v.shared != nil && v.shared.account && v.noReserve:
+				return fmt.Errorf("as %d: VMA %v MAP_NORESERVE with a charged object", as.ID, &v)
+			}
+			if v.account {
+				committed += v.Pages()
 			}
 			if v.shared != nil {
 				objVMAs[v.shared]++
@@ -374,6 +387,9 @@ func (e *env) invariants() error {
 		if o.vmas != n {
 			return fmt.Errorf("object %p: vmas %d, VMAs referring to it %d", o, o.vmas, n)
 		}
+		if o.account {
+			committed += uint64(len(o.pages))
+		}
 		for _, pfn := range o.pages {
 			if pfn != 0 {
 				refs[pfn]++
@@ -412,6 +428,9 @@ func (e *env) invariants() error {
 		if r := e.m.Frames.Refs(pfn); int(r) != n {
 			return fmt.Errorf("frame %#x: refs %d, references found %d", pfn, r, n)
 		}
+	}
+	if committed != e.m.Committed() {
+		return fmt.Errorf("Committed_AS %d pages, accounted VMAs and objects %d", e.m.Committed(), committed)
 	}
 	anonReserved, tablesReserved := e.m.Reserved()
 	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)-len(cached)+anonReserved) {
