@@ -153,7 +153,7 @@ func (m *MM) Commit(pages uint64) error {
 		// Linux counts the pages first, then requires the new total to
 		// stay below the limit.
 		if limit := m.CommitLimit(); c.committed+pages < c.committed || c.committed+pages >= limit {
-			return fmt.Errorf("%w: commit of %d pages: %d committed, CommitLimit %d", ErrNoMemory, pages, c.committed, limit)
+			return fmt.Errorf("%w: commit of %d pages: %d pages committed, CommitLimit %d pages", ErrNoMemory, pages, c.committed, limit)
 		}
 	}
 	c.committed += pages
@@ -242,8 +242,9 @@ func (as *AddressSpace) commitMprotect(start, end mm.VirtAddr, prot Prot) error 
 }
 
 // commitFork charges the accounted VMAs of as again, for a child (as
-// Linux dup_mmap, VMA by VMA); on refusal it gives back what it charged.
-func (as *AddressSpace) commitFork() error {
+// Linux dup_mmap, VMA by VMA), and returns what it charged; on refusal it
+// gives back what it had.
+func (as *AddressSpace) commitFork() (uint64, error) {
 	var charged uint64
 	for i := range as.vmas {
 		v := &as.vmas[i]
@@ -252,11 +253,11 @@ func (as *AddressSpace) commitFork() error {
 		}
 		if err := as.mm.Commit(v.Pages()); err != nil {
 			as.mm.Uncommit(charged)
-			return err
+			return 0, err
 		}
 		charged += v.Pages()
 	}
-	return nil
+	return charged, nil
 }
 
 // uncommitVMA gives back what v's pages were charged (its part of a shared

@@ -390,12 +390,13 @@ func (as *AddressSpace) Mincore(addr mm.VirtAddr, length uint64) ([]bool, error)
 // pages shared (as Linux dup_mmap and copy_page_range). ENOMEM when the
 // policy refuses to charge the child's accounted mappings (commit.go).
 func (as *AddressSpace) Fork() (*AddressSpace, error) {
-	child, err := as.mm.NewAddressSpace()
+	charged, err := as.commitFork()
 	if err != nil {
 		return nil, err
 	}
-	if err := as.commitFork(); err != nil {
-		child.Destroy()
+	child, err := as.mm.NewAddressSpace()
+	if err != nil {
+		as.mm.Uncommit(charged)
 		return nil, err
 	}
 	as.mm.Refill()
