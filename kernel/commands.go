@@ -110,10 +110,11 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		pc = sh.cfg.VFS.Cache.Stats
 		mapped = sh.cfg.VFS.Cache.MappedPages()
 	}
-	for _, f := range []struct {
+	type field struct {
 		name  string
 		bytes uint64
-	}{
+	}
+	fields := []field{
 		{"MemTotal", sh.cfg.MemTotal},
 		{"MemFree", free},
 		// Clean page-cache pages could be dropped, but nothing reclaims
@@ -127,9 +128,16 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
 		{"Mapped", mapped << mm.PageShift},
 		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
-		// Pagoda's own: the frame table, one 16-byte record a frame.
-		{"FrameTable", st.Table.Size()},
-	} {
+	}
+	if sh.cfg.Spaces != nil {
+		// As Linux: CommitLimit whatever the policy enforces.
+		m := sh.cfg.Spaces.MM
+		fields = append(fields, field{"CommitLimit", commitBytes(m.CommitLimit())},
+			field{"Committed_AS", commitBytes(m.Committed())})
+	}
+	// Pagoda's own: the frame table, one 16-byte record a frame.
+	fields = append(fields, field{"FrameTable", st.Table.Size()})
+	for _, f := range fields {
 		sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
 	}
 	return nil
