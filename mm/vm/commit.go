@@ -49,9 +49,9 @@ import (
 //
 // Deviations from Linux, on purpose: mprotect removing PROT_WRITE keeps
 // the charge (Linux drops it from an anonymous VMA that never had a page,
-// one without an anon_vma); the user reserve that OvercommitNever
-// subtracts in Linux (min(total_vm/32, 128 MiB) of the caller) is not,
-// nor is an admin reserve: there is one user, the shell; a MAP_NORESERVE
+// one without an anon_vma); OvercommitNever subtracts neither Linux's
+// user reserve (min(total_vm/32, 128 MiB) of the caller) nor its admin
+// reserve from CommitLimit: there is one user, the shell; a MAP_NORESERVE
 // shared anonymous mapping is never charged (Linux's shmem charges such a
 // page when it is allocated); and Mprotect charges its whole range at
 // once, before changing anything, where Linux charges VMA by VMA.
