@@ -123,10 +123,11 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 			}
 		}
 	}
-	for _, f := range []struct {
+	type field struct {
 		name  string
 		bytes uint64
-	}{
+	}
+	fields := []field{
 		{"MemTotal", sh.cfg.MemTotal},
 		{"MemFree", free},
 		// Free pages and the clean page cache, which reclaim drops
@@ -147,9 +148,16 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"Inactive", inactive << mm.PageShift},
 		{"SwapTotal", swapTotal << mm.PageShift},
 		{"SwapFree", (swapTotal - swapUsed) << mm.PageShift},
-		// Pagoda's own: the frame table, one 16-byte record a frame.
-		{"FrameTable", st.Table.Size()},
-	} {
+	}
+	if sh.cfg.Spaces != nil {
+		// As Linux: CommitLimit whatever the policy enforces.
+		m := sh.cfg.Spaces.MM
+		fields = append(fields, field{"CommitLimit", commitBytes(m.CommitLimit())},
+			field{"Committed_AS", commitBytes(m.Committed())})
+	}
+	// Pagoda's own: the frame table, one 16-byte record a frame.
+	fields = append(fields, field{"FrameTable", st.Table.Size()})
+	for _, f := range fields {
 		sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
 	}
 	return nil

@@ -117,7 +117,7 @@ func TestSwapOOM(t *testing.T) {
 	expectOut(t, vm, "fill "+a+" 4M 1", "")
 	expectMatch(t, vm, "as new", `^2\n$`)
 	expectOut(t, vm, "as switch 2", "")
-	b := mmapAddr(t, vm, "mmap 96M rw private,anon")
+	b := mmapAddr(t, vm, "mmap 96M rw private,anon,noreserve")
 	expectMatch(t, vm, "fill "+b+" 96M 2", `^fault: write of 0x[0-9a-f]+: out of memory \(at `)
 	expectOut(t, vm, "echo alive", "alive\n")
 	// The first space's pages went to swap, and memory is full: they

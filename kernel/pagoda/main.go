@@ -56,6 +56,9 @@ func main() {
 	if err != nil {
 		panic(fmt.Sprintf("cannot make address spaces: %v", err))
 	}
+	for _, line := range kernel.ApplyOvercommit(spaces.MM, m.Cmdline) {
+		fmt.Fprintln(out, line)
+	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)

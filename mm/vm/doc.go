@@ -38,7 +38,10 @@
 //     or MAP_PRIVATE read-only) or a private copy, never a page past
 //     the end of file; the file's reverse map counts each file VMA;
 //   - RSS equals the number of PTEs mapping a frame other than the zero
-//     page.
+//     page;
+//   - Committed_AS equals the pages of every accounted VMA plus those of
+//     every charged shared object (commit.go: what is charged, when, and
+//     under which overcommit policy).
 //
 // The fault path (fault.go) allocates no Go memory, takes no lock, and
 // takes frames and page-table pages only from the MM's reserves
@@ -47,8 +50,7 @@
 // Locking: an AddressSpace is not locked; one goroutine works in it at a
 // time (the kernel serializes address-space operations).
 //
-// Missing: swap and reclaim,
-// commit accounting (the tmpfs/swap issue), 2 MiB pages in VMAs, a refill
+// Missing: swap and reclaim, 2 MiB pages in VMAs, a refill
 // goroutine (today every address-space operation and the kernel's shell
 // refill the reserves), a lock around the frame allocator for when
 // several goroutines allocate.

@@ -84,6 +84,9 @@ type env struct {
 	// the live ones, whose pages check counts.
 	cache *pagecache.Cache
 	files []*pagecache.File
+	// charged is what the test charged with MM.Commit itself, beyond
+	// the mappings' charges.
+	charged uint64
 }
 
 func newEnv(t testing.TB) *env { return newEnvSize(t, arenaSize) }
@@ -325,6 +328,7 @@ func (e *env) invariants() error {
 	}
 	tables := 0
 	zero := e.m.ZeroPage()
+	committed := e.charged
 	for _, as := range e.spaces {
 		// The VMAs.
 		for i, v := range as.vmas {
@@ -351,6 +355,15 @@ func (e *env) invariants() error {
 				return fmt.Errorf("as %d: VMA %v maps a file the test does not know", as.ID, &v)
 			case v.shared != nil && v.pgoff+v.Pages() > uint64(len(v.shared.pages)):
 				return fmt.Errorf("as %d: VMA %v beyond its object", as.ID, &v)
+			case v.account && (v.Flags&MapShared != 0 || v.noReserve):
+				return fmt.Errorf("as %d: VMA %v accounted but shared or MAP_NORESERVE", as.ID, &v)
+			case v.Flags&MapShared == 0 && v.Prot&ProtWrite != 0 && !v.account && !v.noReserve:
+				return fmt.Errorf("as %d: private writable VMA %v not accounted", as.ID, &v)
+			case v.shared != nil && v.shared.account && v.noReserve:
+				return fmt.Errorf("as %d: VMA %v MAP_NORESERVE with a charged object", as.ID, &v)
+			}
+			if v.account {
+				committed += v.Pages()
 			}
 			if v.shared != nil {
 				objVMAs[v.shared]++
@@ -392,6 +405,9 @@ func (e *env) invariants() error {
 	for o, n := range objVMAs {
 		if o.vmas != n {
 			return fmt.Errorf("object %p: vmas %d, VMAs referring to it %d", o, o.vmas, n)
+		}
+		if o.account {
+			committed += uint64(len(o.pages))
 		}
 		for _, pfn := range o.pages {
 			if pfn != 0 {
@@ -460,6 +476,9 @@ func (e *env) invariants() error {
 		if r := e.m.Frames.Refs(pfn); int(r) != n {
 			return fmt.Errorf("frame %#x: refs %d, references found %d", pfn, r, n)
 		}
+	}
+	if committed != e.m.Committed() {
+		return fmt.Errorf("Committed_AS %d pages, accounted VMAs and objects %d", e.m.Committed(), committed)
 	}
 	anonReserved, tablesReserved := e.m.Reserved()
 	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)-len(cached)-len(swapCached)+anonReserved) {

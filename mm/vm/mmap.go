@@ -23,8 +23,10 @@ func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 // Mmap maps length bytes of anonymous memory, as Linux mmap(2) does
 // without a file: MAP_PRIVATE or MAP_SHARED with MAP_ANONYMOUS; a hint, or
 // MAP_FIXED (replacing what is there) or MAP_FIXED_NOREPLACE (EEXIST if
-// anything is); MAP_POPULATE faults every page in; MAP_NORESERVE is
-// accepted. Adjacent compatible mappings merge.
+// anything is); MAP_POPULATE faults every page in; MAP_NORESERVE skips
+// the commit charge unless the policy is OvercommitNever (commit.go).
+// ENOMEM when the policy refuses the charge. Adjacent compatible mappings
+// merge.
 func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags) (mm.VirtAddr, error) {
 	if flags&MapAnonymous == 0 {
 		return 0, fmt.Errorf("%w: MAP_ANONYMOUS without a file", ErrInvalid)
@@ -78,6 +80,7 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 		return 0, fmt.Errorf("%w: shared mappings of %#x more bytes would outgrow memory", ErrNoMemory, size)
 	}
 	var start mm.VirtAddr
+	replace := false
 	switch {
 	case flags&(MapFixed|MapFixedNoReplace) != 0:
 		if addr&mm.PageMask != 0 {
@@ -90,7 +93,7 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 			if flags&MapFixed == 0 {
 				return 0, fmt.Errorf("%w: [%v, +%#x)", ErrExists, addr, size)
 			}
-			as.unmapRange(addr, addr+mm.VirtAddr(size))
+			replace = true // once the charge is made
 		}
 		start = addr
 	default:
@@ -101,11 +104,20 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 			return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, size)
 		}
 	}
-	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | flags&MapAnonymous, file: f, pgoff: pgoff, noWrite: noWrite}
+	c, err := as.commitMmap(start, start+mm.VirtAddr(size), prot, flags, f != nil)
+	if err != nil {
+		return 0, err
+	}
+	if replace {
+		as.unmapRange(start, start+mm.VirtAddr(size))
+		c.keep(as.mm)
+	}
+	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | flags&MapAnonymous, file: f, pgoff: pgoff, noWrite: noWrite,
+		account: c.account, noReserve: c.noReserve}
 	if f != nil {
 		f.AddMapper(as)
 	} else if kind == MapShared {
-		v.shared = &anonObject{pages: make([]mm.PFN, size/mm.PageSize), vmas: 1}
+		v.shared = &anonObject{pages: make([]mm.PFN, size/mm.PageSize), vmas: 1, account: c.object}
 		as.mm.sharedPages += size / mm.PageSize
 	}
 	i := as.firstEndingAfter(start)
@@ -171,6 +183,7 @@ func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
 	for j < len(as.vmas) && as.vmas[j].Start < end {
 		v := &as.vmas[j]
 		as.dropPages(v.Start, v.End)
+		as.uncommitVMA(v)
 		if v.shared != nil {
 			as.releaseObject(v.shared)
 		} else {
@@ -243,6 +256,9 @@ func (as *AddressSpace) releaseObject(o *anonObject) {
 		}
 	}
 	as.mm.sharedPages -= uint64(len(o.pages))
+	if o.account {
+		as.mm.Uncommit(uint64(len(o.pages)))
+	}
 }
 
 // covered reports whether VMAs cover [start, end) without a hole.
@@ -279,7 +295,9 @@ func (as *AddressSpace) rangeArgs(addr mm.VirtAddr, length uint64) (mm.VirtAddr,
 // re-merging VMAs, and rewrites the PTEs at once (write-protection is in
 // effect when it returns). Unlike Linux, which changes the VMAs before a
 // hole and then fails, it checks the whole range first. EACCES for
-// PROT_WRITE on a shared mapping of a file not opened for writing.
+// PROT_WRITE on a shared mapping of a file not opened for writing;
+// ENOMEM when the policy refuses the charge PROT_WRITE on private
+// mappings makes (commit.go).
 func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) error {
 	if prot&^protMask != 0 {
 		return fmt.Errorf("%w: protection %#x", ErrInvalid, uint8(prot))
@@ -293,12 +311,18 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 			return fmt.Errorf("%w: %s is read-only: no shared writable mapping", ErrAccess, as.vmas[i].file.Name)
 		}
 	}
+	if err := as.commitMprotect(addr, end, prot); err != nil {
+		return err
+	}
 	as.splitAt(addr)
 	as.splitAt(end)
 	first := as.firstEndingAfter(addr)
 	last := first
 	for ; last < len(as.vmas) && as.vmas[last].Start < end; last++ {
 		v := &as.vmas[last]
+		if prot&ProtWrite != 0 && chargedByWrite(v) {
+			v.account = true // commitMprotect charged it
+		}
 		v.Prot = prot
 		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
 			if !isSwapPTE(e) { // a swapped page takes its protection from the VMA when it comes back
@@ -369,10 +393,16 @@ func (as *AddressSpace) Mincore(addr mm.VirtAddr, length uint64) ([]bool, error)
 
 // Fork makes a child address space with the same mappings: private pages
 // shared copy-on-write (both sides read-only until one writes), shared
-// pages shared (as Linux dup_mmap and copy_page_range).
+// pages shared (as Linux dup_mmap and copy_page_range). ENOMEM when the
+// policy refuses to charge the child's accounted mappings (commit.go).
 func (as *AddressSpace) Fork() (*AddressSpace, error) {
+	charged, err := as.commitFork()
+	if err != nil {
+		return nil, err
+	}
 	child, err := as.mm.NewAddressSpace()
 	if err != nil {
+		as.mm.Uncommit(charged)
 		return nil, err
 	}
 	as.mm.Refill()

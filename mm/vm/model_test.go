@@ -275,6 +275,9 @@ func genOp(s source, nspaces int, mapped []mm.VirtAddr) op {
 		if s.intn(4) == 0 {
 			o.flags |= MapPopulate
 		}
+		if s.intn(8) == 0 {
+			o.flags |= MapNoReserve
+		}
 	case opMmapFile:
 		o.addr, o.length, o.prot = genAddr(s), genLength(s), genProt(s)
 		o.flags = []Flags{MapPrivate, MapShared}[s.intn(2)]

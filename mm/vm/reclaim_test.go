@@ -24,6 +24,8 @@ func (e *env) enableSwap(policy string, pages int) *swap.MemDevice {
 	if err := e.m.EnableReclaim(policy, e.cache, nil); err != nil {
 		e.t.Fatal(err)
 	}
+	slots, _ := e.m.Swap.Totals()
+	e.m.SetSwapPages(slots)
 	return dev
 }
 
@@ -181,7 +183,9 @@ func TestSwapExhausted(t *testing.T) {
 	e.enableSwap("clock", 256)
 	e.nocheck = true
 	pages := 3 * e.mem.Frames.Stats().ManagedPages
-	base := e.mmap(0, pages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	// MAP_NORESERVE: the overcommit heuristic would refuse more than
+	// memory and swap at mmap.
+	base := e.mmap(0, pages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous|MapNoReserve)
 	var written uint64
 	for ; written < pages; written++ {
 		if err := e.access(base+mm.VirtAddr(written)*pg, stamp(written, 4), Write); err != nil {

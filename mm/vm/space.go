@@ -32,6 +32,8 @@ type MM struct {
 	// sharedPages is the size of every live shared object's page index:
 	// bounded by memory, as the indexes live on the Go heap.
 	sharedPages uint64
+	// commit is the overcommit policy and Committed_AS (commit.go).
+	commit commitState
 }
 
 // pml4Span is the address range one PML4 entry covers: 512 GiB.
@@ -50,6 +52,7 @@ func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEn
 	m := &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1,
 		anon:   reserve{stock: make([]mm.PFN, anonReserve)},
 		tables: reserve{stock: make([]mm.PFN, tableReserve)},
+		commit: commitState{ratio: DefaultOvercommitRatio},
 	}
 	m.Refill()
 	return m, nil

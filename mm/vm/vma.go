@@ -91,6 +91,10 @@ type VMA struct {
 	// noWrite: a MAP_SHARED mapping of a file not opened for writing;
 	// mprotect may not add PROT_WRITE (Linux: VM_MAYWRITE clear).
 	noWrite bool
+	// account: the VMA's pages are in Committed_AS (Linux: VM_ACCOUNT);
+	// noReserve: mapped MAP_NORESERVE when the policy honoured it, so
+	// that adding PROT_WRITE charges nothing (VM_NORESERVE). commit.go.
+	account, noReserve bool
 }
 
 // File is the file a VMA maps, or nil.
@@ -117,6 +121,9 @@ func (v *VMA) String() string {
 type anonObject struct {
 	pages []mm.PFN // 0: not yet touched (PFN 0 is page 0, never managed)
 	vmas  int      // VMAs referring to it
+	// account: len(pages) are in Committed_AS until the object is freed
+	// (Linux: shmem_acct_size).
+	account bool
 }
 
 // findVMA returns the index of the VMA containing va, or -1. Binary
@@ -177,7 +184,8 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 
 // mergeable reports whether b can be appended to a.
 func mergeable(a, b *VMA) bool {
-	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.shared != b.shared || a.file != b.file || a.noWrite != b.noWrite {
+	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.shared != b.shared || a.file != b.file || a.noWrite != b.noWrite ||
+		a.account != b.account || a.noReserve != b.noReserve {
 		return false
 	}
 	return a.shared == nil && a.file == nil || a.pgoff+a.Pages() == b.pgoff
