@@ -65,7 +65,7 @@ type FS struct {
 // New makes an empty tmpfs whose files are cached in cache.
 func New(cache *pagecache.Cache, o Options) *FS {
 	fsys := &FS{cache: cache, limit: o.Pages, mountpoint: strings.TrimSuffix(o.Mountpoint, "/"), nextIno: 1, files: map[*File]struct{}{}}
-	fsys.root = fsys.newInode(fs.ModeDir | 0o1777) // as /tmp: sticky, world-writable
+	fsys.root = fsys.newInode(fs.ModeDir | fs.ModeSticky | 0o777) // as /tmp
 	fsys.root.parent = fsys.root
 	return fsys
 }
@@ -102,18 +102,27 @@ func (fsys *FS) room(n uint64) bool {
 // Unmount discards every file, and the instance with them. It is
 // refused (ErrBusy, nothing changed) while a file is mapped or open.
 func (fsys *FS) Unmount() error {
-	if err := fsys.usable(); err != nil {
+	if err := fsys.Busy(); err != nil {
 		return err
-	}
-	for f := range fsys.files {
-		if f.pc.Mapped() || f.opens > 0 {
-			return fmt.Errorf("%w: %s is in use", ErrBusy, f.pc.Name)
-		}
 	}
 	for f := range fsys.files {
 		f.discard()
 	}
 	fsys.root = nil
+	return nil
+}
+
+// Busy reports (ErrBusy) a file that is mapped or open: Unmount would
+// be refused.
+func (fsys *FS) Busy() error {
+	if err := fsys.usable(); err != nil {
+		return err
+	}
+	for _, f := range fsys.liveFiles() {
+		if f.pc.Mapped() || f.opens > 0 {
+			return fmt.Errorf("%w: %s is in use", ErrBusy, f.pc.Name)
+		}
+	}
 	return nil
 }
 

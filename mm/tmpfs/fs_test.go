@@ -81,7 +81,7 @@ func TestNamespace(t *testing.T) {
 		links uint32
 		size  int64
 	}{
-		{"/", fs.ModeDir | 0o1777, 3, 4 * direntSize},
+		{"/", fs.ModeDir | fs.ModeSticky | 0o777, 3, 4 * direntSize},
 		{"/a", fs.ModeDir | 0o755, 3, 5 * direntSize},
 		{"/a/b", fs.ModeDir | 0o700, 2, 2 * direntSize},
 		{"/a/f", 0o644, 1, 0},
