@@ -105,10 +105,11 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 	}
 	free := st.FreePages << mm.PageShift
 	var pc pagecache.Stats
-	var mapped uint64
+	var mapped, shmem, shmemDirty uint64
 	if sh.cfg.VFS != nil {
 		pc = sh.cfg.VFS.Cache.Stats
 		mapped = sh.cfg.VFS.Cache.MappedPages()
+		shmem, shmemDirty = sh.cfg.VFS.Cache.Shmem()
 	}
 	for _, f := range []struct {
 		name  string
@@ -121,11 +122,14 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"MemAvailable", free},
 		// Frames of anonymous memory, each counted once however many
 		// address spaces map it; Mapped is page-cache pages some PTE maps.
+		// Cached includes tmpfs (Shmem); Dirty leaves it out, as Linux:
+		// it counts what waits for writeback to a disk.
 		{"Cached", pc.Cached << mm.PageShift},
-		{"Dirty", pc.Dirty << mm.PageShift},
+		{"Dirty", (pc.Dirty - shmemDirty) << mm.PageShift},
 		{"Writeback", pc.Writeback << mm.PageShift},
 		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
 		{"Mapped", mapped << mm.PageShift},
+		{"Shmem", shmem << mm.PageShift}, // tmpfs pages in memory
 		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
 		// Pagoda's own: the frame table, one 16-byte record a frame.
 		{"FrameTable", st.Table.Size()},

@@ -139,7 +139,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("cmdline: %q", got)
 	}
 	mi := run(t, vm, "meminfo")
-	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nCached: +0 kB\nDirty: +0 kB\nWriteback: +0 kB\nAnonPages: +0 kB\nMapped: +0 kB\nPageTables: +\d+ kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
+	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nCached: +0 kB\nDirty: +0 kB\nWriteback: +0 kB\nAnonPages: +0 kB\nMapped: +0 kB\nShmem: +0 kB\nPageTables: +\d+ kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
 		t.Errorf("meminfo: %q", mi)
 	}
 	// buddyinfo's free blocks add up to MemFree.
