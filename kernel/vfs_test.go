@@ -250,3 +250,32 @@ func TestTmpfsLimit(t *testing.T) {
 		{"umount /small", ""},
 	})
 }
+
+// The tmpfs benchmarks run on /tmp and leave nothing behind: the scratch
+// file is removed while mapped, and goes with the benchmark's address
+// space.
+func TestTmpfsBench(t *testing.T) {
+	run, v := simFileShell(t, 0x33_0000_0000, 64<<20)
+	out := run("bench tmpfs-shared-read tmpfs-shared-write tmpfs-private-write pages=16")
+	for _, re := range []string{
+		`(?m)^BENCH tmpfs-shared-read pages=16 faults=16 majfaults=0 `,
+		`(?m)^BENCH tmpfs-shared-write pages=16 faults=16 majfaults=0 `,
+		`(?m)^BENCH tmpfs-private-write pages=16 faults=16 majfaults=0 `,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("bench lacks %s:\n%s", re, out)
+		}
+	}
+	if got := run("ls /tmp"); strings.Count(got, "\n") != 2 {
+		t.Errorf("bench left files in /tmp:\n%s", got)
+	}
+	if u := v.Mounts()[0].Usage(); u.Used != 0 || meminfoKB(t, run, "Shmem") != "0" {
+		t.Errorf("bench left tmpfs pages: %d bytes used", u.Used)
+	}
+	if got := run("umount /tmp"); got != "" {
+		t.Errorf("umount /tmp after the benchmarks: %q", got)
+	}
+	if got := run("bench tmpfs-shared-read pages=4"); got != "BENCH tmpfs-shared-read unsupported (unsupported: mount a tmpfs first)\n" {
+		t.Errorf("bench without tmpfs: %q", got)
+	}
+}
