@@ -120,14 +120,16 @@ func (b *backing) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 	}
 	s := &b.slots[idx]
 	switch s.state {
-	case hole:
-		if !b.fsys.room(1) {
-			return ErrNoSpace
+	case hole, inMemory:
+		if s.state == hole {
+			if !b.fsys.room(1) {
+				return ErrNoSpace
+			}
+			b.charge(idx)
 		}
-		b.charge(idx)
-		clear(frameBytes(pa)[:n])
-	case inMemory:
-		clear(frameBytes(pa)[:n])
+		// The whole frame, with the strategy measured at boot, as a
+		// demand-zero fault does.
+		mm.ZeroFrames(pa, mm.PageSize)
 	case inSwap:
 		if err := b.fsys.swap.In(s.entry, pa, fault); err != nil {
 			return err
