@@ -41,9 +41,7 @@ func (e *ext2File) truncate(size int64) error                { return e.f.PC.Tru
 func (e *ext2File) writable() bool                           { return !e.m.fs.ReadOnly() }
 func (e *ext2File) close()                                   {} // the table keeps it
 
-func (m *ext2Mount) kind() string   { return "ext2" }
 func (m *ext2Mount) source() string { return m.dev.Name() }
-func (m *ext2Mount) readOnly() bool { return m.fs.ReadOnly() }
 
 func (m *ext2Mount) open(rel, abs string) (*File, error) {
 	ino, err := m.fs.Open(rel)

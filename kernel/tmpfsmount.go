@@ -24,9 +24,7 @@ func (t tmpfsFile) truncate(size int64) error                { return t.f.Trunca
 func (t tmpfsFile) writable() bool                           { return true }
 func (t tmpfsFile) close()                                   { t.f.Close() }
 
-func (m *tmpfsMount) kind() string   { return "tmpfs" }
 func (m *tmpfsMount) source() string { return "tmpfs" }
-func (m *tmpfsMount) readOnly() bool { return false }
 
 func (m *tmpfsMount) open(rel, abs string) (*File, error) {
 	f, err := m.fs.Open(rel)

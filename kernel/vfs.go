@@ -66,11 +66,8 @@ type VFS struct {
 // filesystem is a mounted filesystem as the VFS drives it. Paths are
 // inside the filesystem ("/" is its root).
 type filesystem interface {
-	// kind is the type ("ext2", "tmpfs"); source is df's Filesystem
-	// column (the disk, or "tmpfs").
-	kind() string
+	// source is df's Filesystem column: the disk, or "tmpfs".
 	source() string
-	readOnly() bool
 	// open returns the regular file at rel (abs: its path in the VFS),
 	// with a reference that File.Close drops.
 	open(rel, abs string) (*File, error)
@@ -99,9 +96,6 @@ type Mount struct {
 	Dev  Disk // the disk of an ext2 mount; nil for tmpfs
 	fs   filesystem
 }
-
-// Type is the filesystem's type: "ext2" or "tmpfs".
-func (m *Mount) Type() string { return m.fs.kind() }
 
 // Ext2 is the mount's ext2 filesystem, or nil.
 func (m *Mount) Ext2() *ext2.FS {

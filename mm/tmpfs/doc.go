@@ -31,6 +31,12 @@
 // the entry (inSwap → inMemory); Truncate forgets the pages past the
 // end (freeing their entries, uncharging them).
 //
+// Invariant, for the reclaimer: a clean cached page holds what ReadPage
+// would make of it (zeros for a page inMemory: it was made from a hole
+// and never written; the copy for a page inSwap), so it may be dropped
+// without a write; a dirty one must go out through WritePage first.
+// Evict and drop_caches leave tmpfs pages alone regardless.
+//
 // # The size limit
 //
 // Options.Pages bounds the pages the filesystem holds, in memory or in
