@@ -27,7 +27,7 @@ func benchFile(sh *Shell, pages uint64) (*File, error) {
 	}
 	var m *Mount
 	for _, x := range v.Mounts() {
-		if !x.FS.ReadOnly() {
+		if fs := x.Ext2(); fs != nil && !fs.ReadOnly() {
 			m = x
 			break
 		}

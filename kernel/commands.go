@@ -105,10 +105,11 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 	}
 	free := st.FreePages << mm.PageShift
 	var pc pagecache.Stats
-	var mapped uint64
+	var mapped, shmem, shmemDirty uint64
 	if sh.cfg.VFS != nil {
 		pc = sh.cfg.VFS.Cache.Stats
 		mapped = sh.cfg.VFS.Cache.MappedPages()
+		shmem, shmemDirty = sh.cfg.VFS.Cache.Shmem()
 	}
 	var swapTotal, swapUsed, active, inactive uint64
 	if sh.cfg.Spaces != nil && sh.cfg.Spaces.MM.Swap != nil {
@@ -131,15 +132,19 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"MemTotal", sh.cfg.MemTotal},
 		{"MemFree", free},
 		// Free pages and the clean page cache, which reclaim drops
-		// (Linux also counts part of the reclaimable slab).
-		{"MemAvailable", free + (pc.Cached-pc.Dirty-pc.Writeback)<<mm.PageShift},
+		// (Linux also counts part of the reclaimable slab); tmpfs pages
+		// only go to swap, so they are not counted.
+		{"MemAvailable", free + (pc.Cached-shmem-pc.Dirty-pc.Writeback)<<mm.PageShift},
 		// Frames of anonymous memory, each counted once however many
 		// address spaces map it; Mapped is page-cache pages some PTE maps.
+		// Cached includes tmpfs (Shmem); Dirty leaves it out, as Linux:
+		// it counts what waits for writeback to a disk.
 		{"Cached", pc.Cached << mm.PageShift},
-		{"Dirty", pc.Dirty << mm.PageShift},
+		{"Dirty", (pc.Dirty - shmemDirty) << mm.PageShift},
 		{"Writeback", pc.Writeback << mm.PageShift},
 		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
 		{"Mapped", mapped << mm.PageShift},
+		{"Shmem", shmem << mm.PageShift}, // tmpfs pages in memory
 		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
 		{"SwapCached", st.Pages[frame.SwapCache] << mm.PageShift},
 		// The reclaim lists: a one-list policy (clock, fifo) shows all

@@ -15,8 +15,9 @@ import (
 )
 
 // StartFiles finds the virtio-blk disks, makes the page cache and the
-// file layer, and starts the background writeback. It reports each disk,
-// and each device that failed, on out.
+// file layer, mounts a tmpfs at /tmp (half of memory, as Linux's
+// default), and starts the background writeback. It reports each disk,
+// each device that failed, and /tmp on out.
 func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
 	if err := virtio.InitDMA(mm.PhysAddr(boot.DMAStart), boot.DMASize); err != nil {
 		return nil, nil, err
@@ -39,5 +40,10 @@ func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
 		fmt.Fprintf(out, "virtio-blk: %v, %s\n", d, mode)
 	}
 	v := NewVFS(pagecache.New(frames), disks)
+	if m, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
+		fmt.Fprintf(out, "tmpfs: /tmp: %v\n", err)
+	} else {
+		fmt.Fprintf(out, "tmpfs: on %s, %d MiB\n", m.Path, m.Usage().Size>>20)
+	}
 	return v, v.StartWriteback(), nil
 }

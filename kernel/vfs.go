@@ -3,22 +3,26 @@ package kernel
 import (
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/fs/ext2"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/tmpfs"
 )
 
 // The kernel's file layer: disks, the mount table, and the files the
-// shell and the mappings use. Every file that is read, written or mapped
-// gets one pagecache.File, shared by all of them, for as long as its
-// filesystem is mounted (or until it is removed).
+// shell and the mappings use. A mount holds a filesystem: ext2 on a
+// disk (ext2mount.go) or a tmpfs in memory (tmpfsmount.go), both behind
+// the small filesystem interface. Every regular file has one
+// pagecache.File, shared by the shell's reads and writes and by every
+// mapping: an ext2 file gets it on first use, for as long as its
+// filesystem is mounted (or until it is removed); a tmpfs file has it
+// from birth, as its data.
 
 // Disk is a block device as the kernel uses it: ext2's Device, plus a
 // name, and a polled read straight into physical memory for the fault
@@ -49,33 +53,130 @@ type VFS struct {
 	mounts []*Mount
 	// Lock is the big kernel lock: the shell holds it while a command
 	// runs, the writeback goroutine while it writes. Page tables, VMAs,
-	// the page cache and ext2 are changed under it (faults excepted:
-	// they come from the goroutine that holds it).
+	// the page cache, ext2 and tmpfs are changed under it (faults
+	// excepted: they come from the goroutine that holds it).
 	Lock sync.Mutex
 	// Writebacks counts the background writeback's passes that wrote.
 	Writebacks uint64
+	// tmpfsSwap is where every tmpfs instance sends its pages under
+	// pressure (SetTmpfsSwap); nil: nowhere yet.
+	tmpfsSwap tmpfs.Swap
+}
+
+// filesystem is a mounted filesystem as the VFS drives it. Paths are
+// inside the filesystem ("/" is its root).
+type filesystem interface {
+	// source is df's Filesystem column: the disk, or "tmpfs".
+	source() string
+	// open returns the regular file at rel (abs: its path in the VFS),
+	// with a reference that File.Close drops.
+	open(rel, abs string) (*File, error)
+	create(rel string) error
+	// remove unlinks a file; a mapped one lives on.
+	remove(rel string) error
+	mkdir(rel string) error
+	rmdir(rel string) error
+	readDir(rel string) ([]DirEntry, error)
+	lstat(rel string) (Stat, error)
+	readlink(rel string) (string, error)
+	usage() Usage
+	// sync writes dirty pages and metadata back, where there is a back.
+	sync() error
+	// busy reports a file that is mapped (ErrBusy, or tmpfs.ErrBusy,
+	// which also counts open files): no unmount then.
+	busy() error
+	// unmount writes back and lets go, or discards; the mount is gone
+	// even when it returns an error.
+	unmount() error
 }
 
 // Mount is a mounted filesystem.
 type Mount struct {
-	Path  string
-	Dev   Disk
-	FS    *ext2.FS
-	files map[uint32]*File
+	Path string
+	Dev  Disk // the disk of an ext2 mount; nil for tmpfs
+	fs   filesystem
 }
 
-// File is a file of a mounted filesystem, with its page cache.
+// Ext2 is the mount's ext2 filesystem, or nil.
+func (m *Mount) Ext2() *ext2.FS {
+	if e, ok := m.fs.(*ext2Mount); ok {
+		return e.fs
+	}
+	return nil
+}
+
+// Tmpfs is the mount's tmpfs instance, or nil.
+func (m *Mount) Tmpfs() *tmpfs.FS {
+	if t, ok := m.fs.(*tmpfsMount); ok {
+		return t.fs
+	}
+	return nil
+}
+
+// Usage is a filesystem's space, in bytes (statfs: f_blocks, the blocks
+// used, f_bavail).
+type Usage struct {
+	Size, Used, Avail uint64
+}
+
+// Usage is the mount's space.
+func (m *Mount) Usage() Usage { return m.fs.usage() }
+
+// Source is what df shows as the mount's filesystem: the disk, or
+// "tmpfs".
+func (m *Mount) Source() string { return m.fs.source() }
+
+// Stat describes an inode, whatever its filesystem.
+type Stat struct {
+	Ino    uint64
+	Mode   fs.FileMode // type bits and permissions
+	Links  uint32
+	Size   int64
+	Blocks uint64 // 512-byte blocks
+}
+
+// DirEntry is a name in a directory.
+type DirEntry struct {
+	Name string
+	Ino  uint64
+	Type fs.FileMode // the type bits
+}
+
+// File is a regular file of a mounted filesystem, with its page cache.
+// Read, write and truncate it through its methods (a tmpfs write must
+// be charged to its size limit first); PC is for mapping it and for its
+// figures.
 type File struct {
-	m    *Mount
-	ino  *ext2.Inode
 	PC   *pagecache.File
 	Path string
-	// removed: unlinked while mapped; ext2 frees it at the last close.
-	removed bool
+	ops  fileOps
 }
 
+// fileOps is what a File does, by filesystem.
+type fileOps interface {
+	readAt(p []byte, off int64) (int, error)
+	writeAt(p []byte, off int64) (int, error)
+	truncate(size int64) error
+	writable() bool
+	close()
+}
+
+// ReadAt reads the file (through the page cache): the bytes below the
+// end of file, without io.EOF.
+func (f *File) ReadAt(p []byte, off int64) (int, error) { return f.ops.readAt(p, off) }
+
+// WriteAt writes the file through the page cache, growing it as needed.
+func (f *File) WriteAt(p []byte, off int64) (int, error) { return f.ops.writeAt(p, off) }
+
+// Truncate sets the file's size.
+func (f *File) Truncate(size int64) error { return f.ops.truncate(size) }
+
 // Writable reports whether the file's filesystem takes writes.
-func (f *File) Writable() bool { return !f.m.FS.ReadOnly() }
+func (f *File) Writable() bool { return f.ops.writable() }
+
+// Close drops the reference Open took. A mapping made meanwhile keeps
+// the file.
+func (f *File) Close() { f.ops.close() }
 
 // NewVFS makes the file layer over the disks.
 func NewVFS(cache *pagecache.Cache, disks []Disk) *VFS {
@@ -92,7 +193,7 @@ func (v *VFS) Disk(name string) (Disk, error) {
 	return nil, fmt.Errorf("%w: %s", ErrNoDevice, name)
 }
 
-// Mounts lists the mounted filesystems.
+// Mounts lists the mounted filesystems, innermost first.
 func (v *VFS) Mounts() []*Mount { return slices.Clone(v.mounts) }
 
 // MountOf is the mount of a disk, or nil.
@@ -118,31 +219,65 @@ func (v *VFS) Mount(dev string, dir string, readOnly bool) (*Mount, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err = cleanPath(dir)
+	dir, err = v.freeMountPoint(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range v.mounts {
-		if m.Dev == d {
-			return nil, fmt.Errorf("%w: %s is mounted at %s", ErrBusy, dev, m.Path)
-		}
-		if m.Path == dir {
-			return nil, fmt.Errorf("%w: %s is a mount point already", ErrBusy, dir)
-		}
+	if m := v.MountOf(d); m != nil {
+		return nil, fmt.Errorf("%w: %s is mounted at %s", ErrBusy, dev, m.Path)
 	}
-	fs, err := ext2.Mount(d, readOnly)
+	fsys, err := ext2.Mount(d, readOnly)
 	if err != nil {
 		return nil, err
 	}
-	m := &Mount{Path: dir, Dev: d, FS: fs, files: map[uint32]*File{}}
-	v.mounts = append(v.mounts, m)
-	// Longest path first, so that lookups find the innermost mount.
-	slices.SortFunc(v.mounts, func(a, b *Mount) int { return len(b.Path) - len(a.Path) })
-	return m, nil
+	return v.add(&Mount{Path: dir, Dev: d, fs: newExt2Mount(v, dir, d, fsys)}), nil
 }
 
-// Unmount writes everything back and unmounts the filesystem at dir.
-// A file of it that is still mapped makes it busy.
+// MountTmpfs mounts a new, empty tmpfs at dir, holding at most pages
+// pages (0: no limit; DefaultTmpfsPages is Linux's default).
+func (v *VFS) MountTmpfs(dir string, pages uint64) (*Mount, error) {
+	dir, err := v.freeMountPoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	t := tmpfs.New(v.Cache, tmpfs.Options{Pages: pages, Mountpoint: dir})
+	if err := t.SetSwap(v.tmpfsSwap); err != nil {
+		return nil, err
+	}
+	return v.add(&Mount{Path: dir, fs: &tmpfsMount{fs: t}}), nil
+}
+
+// DefaultTmpfsPages is a tmpfs's size limit when none is given: half of
+// the memory the frame allocator manages (Linux's default, half of RAM).
+func (v *VFS) DefaultTmpfsPages() uint64 {
+	return v.Cache.Frames.Stats().ManagedPages / 2
+}
+
+// freeMountPoint cleans dir and checks that nothing is mounted there.
+func (v *VFS) freeMountPoint(dir string) (string, error) {
+	dir, err := cleanPath(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range v.mounts {
+		if m.Path == dir {
+			return "", fmt.Errorf("%w: %s is a mount point already", ErrBusy, dir)
+		}
+	}
+	return dir, nil
+}
+
+// add puts m in the table, longest path first, so that lookups find the
+// innermost mount.
+func (v *VFS) add(m *Mount) *Mount {
+	v.mounts = append(v.mounts, m)
+	slices.SortStableFunc(v.mounts, func(a, b *Mount) int { return len(b.Path) - len(a.Path) })
+	return m
+}
+
+// Unmount unmounts the filesystem at dir: an ext2 one is written back
+// first, a tmpfs is discarded. A file of it that is still mapped makes
+// it busy.
 func (v *VFS) Unmount(dir string) error {
 	dir, err := cleanPath(dir)
 	if err != nil {
@@ -153,24 +288,11 @@ func (v *VFS) Unmount(dir string) error {
 		return fmt.Errorf("%w: %s", ErrNotMounted, dir)
 	}
 	m := v.mounts[i]
-	for _, f := range m.files {
-		if f.PC.Mapped() {
-			return fmt.Errorf("%w: %s is mapped", ErrBusy, f.Path)
-		}
-	}
-	var first error
-	for n, f := range m.files {
-		if err := f.PC.Release(); err != nil && first == nil {
-			first = fmt.Errorf("%s: %w", f.Path, err)
-		}
-		f.ino.Close()
-		delete(m.files, n)
-	}
-	if err := m.FS.Unmount(); err != nil && first == nil {
-		first = err
+	if err := m.fs.busy(); err != nil {
+		return err
 	}
 	v.mounts = slices.Delete(v.mounts, i, i+1)
-	return first
+	return m.fs.unmount()
 }
 
 // Sync writes back every dirty page and every filesystem's metadata. It
@@ -178,19 +300,45 @@ func (v *VFS) Unmount(dir string) error {
 func (v *VFS) Sync() error {
 	var first error
 	for _, m := range v.mounts {
-		for _, f := range m.files {
-			if err := f.PC.Sync(); err != nil && first == nil {
-				first = fmt.Errorf("%s: %w", f.Path, err)
-			}
-		}
-		if m.FS.ReadOnly() {
-			continue
-		}
-		if err := m.FS.Sync(); err != nil && first == nil {
-			first = fmt.Errorf("%s: %w", m.Path, err)
+		if err := m.fs.sync(); err != nil && first == nil {
+			first = err
 		}
 	}
 	return first
+}
+
+// SetTmpfsSwap is the seam where the kernel's swap layer plugs in: s
+// becomes where every tmpfs instance, mounted now or later, sends its
+// pages under pressure (nil until then: tmpfs pages stay in memory). It
+// fails while an instance has pages in another swap.
+func (v *VFS) SetTmpfsSwap(s tmpfs.Swap) error {
+	for _, m := range v.mounts {
+		if t := m.Tmpfs(); t != nil {
+			if err := t.SetSwap(s); err != nil {
+				return fmt.Errorf("%s: %w", m.Path, err)
+			}
+		}
+	}
+	v.tmpfsSwap = s
+	return nil
+}
+
+// UnswapTmpfs brings every tmpfs page whose swap entry is in a swap
+// area going away (area(entry)) back into memory: swapoff's part in
+// tmpfs (tmpfs.FS.Unswap). It stops at the first failure (no memory, a
+// read error), losing nothing, and returns the pages it brought back.
+func (v *VFS) UnswapTmpfs(area func(entry uint64) bool) (int, error) {
+	n := 0
+	for _, m := range v.mounts {
+		if t := m.Tmpfs(); t != nil {
+			k, err := t.Unswap(area)
+			n += k
+			if err != nil {
+				return n, fmt.Errorf("%s: %w", m.Path, err)
+			}
+		}
+	}
+	return n, nil
 }
 
 // resolve finds the mount holding p and p's path inside it.
@@ -212,45 +360,31 @@ func (v *VFS) resolve(p string) (*Mount, string, error) {
 	return nil, "", fmt.Errorf("%w: %s", ErrNotMounted, p)
 }
 
-// Open returns the file at p, with its page cache (made on first use).
+// Open returns the regular file at p, with its page cache, and a
+// reference that Close drops.
 func (v *VFS) Open(p string) (*File, error) {
 	m, rel, err := v.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	ino, err := m.FS.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	if f, ok := m.files[ino.Num()]; ok {
-		ino.Close() // the table's reference is enough
-		return f, nil
-	}
-	st := ino.Stat()
-	if st.Type != ext2.TypeRegular {
-		ino.Close()
-		return nil, fmt.Errorf("%w: %s", ext2.ErrIsDir, p)
-	}
-	if err := ino.LoadBlockMap(); err != nil {
-		ino.Close()
-		return nil, err
-	}
-	f := &File{m: m, ino: ino, Path: path.Clean(p)}
-	f.PC = v.Cache.NewFile(&inodeBacking{dev: m.Dev, fs: m.FS, ino: ino}, f.Path, ino.Size())
-	m.files[ino.Num()] = f
-	return f, nil
+	return m.fs.open(rel, path.Clean(p))
 }
 
 // OpenCreate opens the file at p, making it empty first if it does not
 // exist.
 func (v *VFS) OpenCreate(p string) (*File, error) {
 	f, err := v.Open(p)
-	if errors.Is(err, ext2.ErrNotExist) {
+	if isNotExist(err) {
 		if err = v.Create(p); err == nil {
 			f, err = v.Open(p)
 		}
 	}
 	return f, err
+}
+
+// isNotExist reports whether err says that a name does not exist.
+func isNotExist(err error) bool {
+	return errors.Is(err, ext2.ErrNotExist) || errors.Is(err, tmpfs.ErrNotExist)
 }
 
 // Create makes an empty regular file at p.
@@ -259,42 +393,18 @@ func (v *VFS) Create(p string) error {
 	if err != nil {
 		return err
 	}
-	ino, err := m.FS.Create(rel, 0o644)
-	if err != nil {
-		return err
-	}
-	return ino.Close()
+	return m.fs.create(rel)
 }
 
-// Remove unlinks the file at p. A mapped file lives on, unnamed, until
-// its filesystem is unmounted (as Linux keeps an open unlinked inode).
+// Remove unlinks the file at p. A mapped file lives on, unnamed (as
+// Linux keeps an open unlinked inode): on ext2 until the unmount, on
+// tmpfs until its last mapping goes.
 func (v *VFS) Remove(p string) error {
 	m, rel, err := v.resolve(p)
 	if err != nil {
 		return err
 	}
-	st, err := m.FS.Lstat(rel)
-	if err != nil {
-		return err
-	}
-	if err := m.FS.Unlink(rel); err != nil {
-		return err
-	}
-	f, ok := m.files[st.Ino]
-	if !ok || st.Links > 1 {
-		return nil
-	}
-	if f.PC.Mapped() {
-		f.removed = true
-		m.files[^st.Ino] = f // keep it (released at unmount), off the lookup key
-		delete(m.files, st.Ino)
-		return nil
-	}
-	delete(m.files, st.Ino)
-	// Its pages are not worth writing: the file is gone.
-	f.PC.Truncate(0)
-	f.PC.Release()
-	return f.ino.Close()
+	return m.fs.remove(rel)
 }
 
 // Mkdir, Rmdir, ReadDir, Lstat and Readlink go to the filesystem.
@@ -303,7 +413,7 @@ func (v *VFS) Mkdir(p string) error {
 	if err != nil {
 		return err
 	}
-	return m.FS.Mkdir(rel, 0o755)
+	return m.fs.mkdir(rel)
 }
 
 func (v *VFS) Rmdir(p string) error {
@@ -311,23 +421,23 @@ func (v *VFS) Rmdir(p string) error {
 	if err != nil {
 		return err
 	}
-	return m.FS.Rmdir(rel)
+	return m.fs.rmdir(rel)
 }
 
-func (v *VFS) ReadDir(p string) ([]ext2.DirEntry, error) {
+func (v *VFS) ReadDir(p string) ([]DirEntry, error) {
 	m, rel, err := v.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	return m.FS.ReadDir(rel)
+	return m.fs.readDir(rel)
 }
 
-func (v *VFS) Lstat(p string) (ext2.Stat, error) {
+func (v *VFS) Lstat(p string) (Stat, error) {
 	m, rel, err := v.resolve(p)
 	if err != nil {
-		return ext2.Stat{}, err
+		return Stat{}, err
 	}
-	return m.FS.Lstat(rel)
+	return m.fs.lstat(rel)
 }
 
 func (v *VFS) Readlink(p string) (string, error) {
@@ -335,77 +445,5 @@ func (v *VFS) Readlink(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return m.FS.Readlink(rel)
+	return m.fs.readlink(rel)
 }
-
-// inodeBacking is a page cache's backing store: an ext2 inode on a disk.
-type inodeBacking struct {
-	dev Disk
-	fs  *ext2.FS
-	ino *ext2.Inode
-}
-
-func frameBytes(pa mm.PhysAddr, n int) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pa, mm.PageSize)), n)
-}
-
-// ErrFaultRead is a disk read that failed while a page fault filled a
-// file page: the access gets a bus error, and msync reports this.
-var ErrFaultRead = errors.New("I/O error reading a file page in a fault")
-
-// errFaultMap is returned in a fault when the inode's block map is not in
-// memory (it always is: Open loads it); made once, as the fault path may
-// not allocate.
-var errFaultMap = errors.New("ext2: block map not loaded")
-
-// ReadPage reads a page. In a fault it walks the inode's in-memory block
-// map and reads each run of contiguous blocks straight into the frame
-// with polled I/O; holes are zeroed. Outside faults it reads through
-// ext2.
-func (b *inodeBacking) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
-	if !fault {
-		got, err := b.ino.ReadAt(frameBytes(pa, n), int64(idx)*mm.PageSize)
-		if err == io.EOF && got == n {
-			err = nil
-		}
-		return err
-	}
-	bs := b.fs.BlockSize()
-	per := mm.PageSize / bs
-	first := idx * uint64(per)
-	nblocks := (n + bs - 1) / bs
-	for i := 0; i < nblocks; {
-		disk, ok := b.ino.BlockAt(first + uint64(i))
-		if !ok {
-			return errFaultMap
-		}
-		if disk == 0 { // a hole
-			clear(frameBytes(pa, (i+1)*bs)[i*bs:])
-			i++
-			continue
-		}
-		run := 1
-		for i+run < nblocks {
-			next, ok := b.ino.BlockAt(first + uint64(i+run))
-			if !ok || next != disk+uint64(run) {
-				break
-			}
-			run++
-		}
-		sector := disk * uint64(bs) / 512
-		if b.dev.ReadPhys(sector, pa+mm.PhysAddr(i*bs), run*bs) != nil {
-			// The driver's error lives in its fault slot, reused by the
-			// next fault: the page cache keeps this one instead.
-			return ErrFaultRead
-		}
-		i += run
-	}
-	return nil
-}
-
-func (b *inodeBacking) WritePage(idx uint64, pa mm.PhysAddr, n int) error {
-	_, err := b.ino.WriteAt(frameBytes(pa, n), int64(idx)*mm.PageSize)
-	return err
-}
-
-func (b *inodeBacking) Truncate(size int64) error { return b.ino.Truncate(size) }

@@ -127,3 +127,32 @@ func TestSwapOOM(t *testing.T) {
 	expectOut(t, vm, "check "+a+" 4M 1", "ok\n")
 	halt(t, vm, 0)
 }
+
+// A tmpfs file four times mm.limit, mapped shared by two address spaces:
+// written in one, checked in the other, in random order, through swap;
+// then, cut down, swapoff brings its pages back.
+func TestSwapTmpfs(t *testing.T) {
+	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 192<<20)}})
+	expectMatch(t, vm, "swapon vda", `^Adding`)
+	expectMatch(t, vm, "mount tmpfs /big size=160M", `^tmpfs on /big`)
+	expectOut(t, vm, "create /big/f", "")
+	expectOut(t, vm, "truncate /big/f 128M", "")
+	a := mmapAddr(t, vm, "mmap 128M rw shared /big/f")
+	expectOut(t, vm, "fill "+a+" 128M 5 order=random", "")
+	expectMatch(t, vm, "as new", `^2\n$`)
+	expectOut(t, vm, "as switch 2", "")
+	mmapAddr(t, vm, "mmap 128M rw shared,fixed="+a+" /big/f")
+	expectOut(t, vm, "check "+a+" 128M 5 order=random", "ok\n")
+	if out, in := vmstatField(t, vm, "pswpout"), vmstatField(t, vm, "pswpin"); out < 3*8192 || in == 0 {
+		t.Errorf("pswpout %d pswpin %d: the tmpfs file did not go through swap", out, in)
+	}
+	expectOut(t, vm, "munmap "+a+" 128M", "")
+	expectOut(t, vm, "as switch 1", "")
+	expectOut(t, vm, "munmap "+a+" 128M", "")
+	expectOut(t, vm, "truncate /big/f 8M", "")
+	expectOut(t, vm, "swapoff vda", "")
+	expectMatch(t, vm, "meminfo", `(?m)^Shmem: +8192 kB$`)
+	b := mmapAddr(t, vm, "mmap 8M r shared,fixed="+a+" /big/f")
+	expectOut(t, vm, "check "+b+" 8M 5", "ok\n")
+	halt(t, vm, 0)
+}

@@ -13,6 +13,13 @@
 // bytes come from and go to is the Backing: an ext2 inode on a virtio
 // disk in the kernel, an in-memory file in tests.
 //
+// A swap-backed file (NewSwapBackedFile: tmpfs, as Linux's shmem) has a
+// SwapBacking whose store is swap. Its pages are its data: writeback,
+// Sync, msync and drop_caches leave them in memory, a fault fills its
+// own page without readahead, a failed swap-out or fill is no error of
+// the file, and only the reclaimer writes them, to swap
+// (swapbacked.go).
+//
 // # References
 //
 // The cache holds one reference to each of its frames (frame state

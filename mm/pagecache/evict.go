@@ -7,9 +7,13 @@ func (f *File) Evict() int { return f.evict(-1) }
 
 // evict drops up to max (-1: all) of the file's clean, unmapped pages:
 // refcount 1 is the cache's own reference, so no PTE and no writeback
-// holds the frame.
+// holds the frame. A swap-backed file's pages are its data: they leave
+// memory only through the reclaimer, by swap.
 func (f *File) evict(max int) int {
 	n := 0
+	if f.swap != nil {
+		return 0
+	}
 	for idx := range f.pages {
 		if n == max {
 			break

@@ -122,6 +122,11 @@ type File struct {
 	err     error          // first writeback or read error not yet reported
 	raNext  uint64         // the page a sequential reader faults next
 	raWin   int            // the last readahead window, pages (0: none yet)
+	// swap is b when the file is swap-backed (tmpfs; swapbacked.go),
+	// else nil. Set at creation.
+	swap SwapBacking
+	// unmapped runs when the last mapping goes (SetUnmapHook); may be nil.
+	unmapped func()
 }
 
 // NewFile starts caching a file of the given size.
@@ -167,6 +172,9 @@ func (f *File) Mappings(m Mapper) int { return f.mappers[m] }
 func (f *File) RemoveMapper(m Mapper) {
 	if f.mappers[m]--; f.mappers[m] <= 0 {
 		delete(f.mappers, m)
+		if len(f.mappers) == 0 && f.unmapped != nil {
+			f.unmapped()
+		}
 	}
 }
 
@@ -230,6 +238,9 @@ func (f *File) FaultPage(idx uint64, src FrameSource) (mm.PFN, Outcome) {
 			f.raNext++
 		}
 		return pfn, Hit
+	}
+	if f.swap != nil {
+		return f.faultSwapBacked(idx, src)
 	}
 	pfn, out := f.fill(idx, src, false)
 	if out != Hit {

@@ -8,8 +8,12 @@ import (
 // backing store, after moving the Dirty bits of shared PTEs into the
 // cache (as Linux filemap_write_and_wait_range after the rmap walk of
 // page_mkclean). A page that fails stays dirty, so nothing is dropped;
-// the first error is kept for Sync.
+// the first error is kept for Sync. A swap-backed file is left alone:
+// only the reclaimer writes its pages (to swap).
 func (f *File) Writeback(first, end uint64) {
+	if f.swap != nil {
+		return
+	}
 	for m := range f.mappers {
 		m.SyncDirty(f)
 	}
@@ -50,7 +54,9 @@ func (f *File) writePage(idx uint64) {
 	}
 	f.put(pfn)
 	if err != nil {
-		if f.err == nil {
+		// A swap-out that failed (no swap, swap full) is no I/O error
+		// of the file: the page stays dirty in memory.
+		if f.err == nil && f.swap == nil {
 			f.err = err
 		}
 		return
@@ -97,14 +103,16 @@ func (f *File) CachedPages() int {
 }
 
 // Release writes the file back and drops all its pages; the file must
-// no longer be mapped. It returns the pending error, if any.
+// no longer be mapped. It returns the pending error, if any. A
+// swap-backed file is released when it is discarded: its dirty pages go
+// too (their swap copies are the backing's to free, by Truncate(0)).
 func (f *File) Release() error {
 	if len(f.mappers) > 0 {
 		panic("pagecache.Release: file still mapped")
 	}
 	err := f.Sync()
 	for idx := range f.pages {
-		if f.pages[idx].flags&pgDirty != 0 {
+		if f.pages[idx].flags&pgDirty != 0 && f.swap == nil {
 			continue // a page that failed to write is kept (not lost)
 		}
 		f.drop(uint64(idx))

@@ -1,0 +1,201 @@
+//go:build !tamago
+
+package tmpfs
+
+import (
+	"errors"
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The namespace: every operation, its errors, link counts and sizes.
+func TestNamespace(t *testing.T) {
+	e := newEnv(t, 0)
+	fsys := e.fs
+	e.must(fsys.Mkdir("/a", 0o755))
+	e.must(fsys.Mkdir("/a/b", 0o700))
+	e.must(fsys.Create("/a/f", 0o644))
+	e.must(fsys.Create("g", 0o600)) // no leading slash: the same
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"create over a file", fsys.Create("/a/f", 0o644), ErrExist},
+		{"create over a directory", fsys.Create("/a/b", 0o644), ErrExist},
+		{"mkdir over a file", fsys.Mkdir("/g", 0o755), ErrExist},
+		{"create in a missing directory", fsys.Create("/x/f", 0o644), ErrNotExist},
+		{"create under a file", fsys.Create("/g/f", 0o644), ErrNotDir},
+		{"create the root", fsys.Create("/", 0o644), ErrInvalid},
+		{"mkdir dot", fsys.Mkdir("/a/.", 0o755), ErrInvalid},
+		{"create a long name", fsys.Create("/"+strings.Repeat("n", 256), 0o644), ErrNameTooLong},
+		{"rmdir a non-empty directory", fsys.Rmdir("/a"), ErrNotEmpty},
+		{"rmdir a file", fsys.Rmdir("/g"), ErrNotDir},
+		{"rmdir a missing directory", fsys.Rmdir("/z"), ErrNotExist},
+		{"rmdir dot-dot", fsys.Rmdir("/a/.."), ErrInvalid},
+		{"unlink a directory", fsys.Unlink("/a/b"), ErrIsDir},
+		{"unlink a missing file", fsys.Unlink("/a/z"), ErrNotExist},
+	} {
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, c.err, c.want)
+		}
+	}
+	if _, err := fsys.Open("/a"); !errors.Is(err, ErrIsDir) {
+		t.Errorf("Open of a directory: %v", err)
+	}
+	if _, err := fsys.ReadDir("/g"); !errors.Is(err, ErrNotDir) {
+		t.Errorf("ReadDir of a file: %v", err)
+	}
+	if _, err := fsys.Lstat("/a/missing"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Lstat of a missing name: %v", err)
+	}
+	if _, err := fsys.Lstat("/g/x"); !errors.Is(err, ErrNotDir) {
+		t.Errorf("Lstat under a file: %v", err)
+	}
+	// ".", ".." and the order of a listing.
+	e.must(fsys.Create("/a/c", 0o644))
+	ents, err := fsys.ReadDir("/a/b/..")
+	e.must(err)
+	var names []string
+	for _, d := range ents {
+		names = append(names, d.Name)
+	}
+	if !slices.Equal(names, []string{".", "..", "b", "c", "f"}) {
+		t.Fatalf("ReadDir: %v", names)
+	}
+	root, _ := fsys.Lstat("/")
+	a, _ := fsys.Lstat("/a")
+	if ents[0].Ino != a.Ino || ents[1].Ino != root.Ino || ents[2].Type != fs.ModeDir || ents[3].Type != 0 {
+		t.Fatalf("ReadDir entries: %+v", ents)
+	}
+	if up, _ := fsys.ReadDir("/.."); up[1].Ino != root.Ino {
+		t.Fatal(".. of the root is not the root")
+	}
+	// Links: a directory has 2 and one per subdirectory; sizes count
+	// entries as Linux's tmpfs does.
+	for _, c := range []struct {
+		path  string
+		mode  fs.FileMode
+		links uint32
+		size  int64
+	}{
+		{"/", fs.ModeDir | fs.ModeSticky | 0o777, 3, 4 * direntSize},
+		{"/a", fs.ModeDir | 0o755, 3, 5 * direntSize},
+		{"/a/b", fs.ModeDir | 0o700, 2, 2 * direntSize},
+		{"/a/f", 0o644, 1, 0},
+		{"/g", 0o600, 1, 0},
+	} {
+		st, err := fsys.Lstat(c.path)
+		if err != nil || st.Mode != c.mode || st.Links != c.links || st.Size != c.size || st.Blocks != 0 {
+			t.Errorf("Lstat %s: %+v, %v; want mode %v, %d links, size %d", c.path, st, err, c.mode, c.links, c.size)
+		}
+	}
+	e.must(fsys.Rmdir("/a/b"))
+	if st, _ := fsys.Lstat("/a"); st.Links != 2 {
+		t.Errorf("/a has %d links after rmdir of its subdirectory", st.Links)
+	}
+	e.must(fsys.Unlink("/a/f"))
+	e.must(fsys.Unlink("/a/c"))
+	e.must(fsys.Rmdir("/a"))
+	if _, err := fsys.Lstat("/a"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Lstat after rmdir: %v", err)
+	}
+	if st := fsys.Statfs(); st.Files != 1 {
+		t.Errorf("%d files live, want 1 (/g)", st.Files)
+	}
+	e.done()
+}
+
+// An unlinked file lives while it is open or mapped, and goes with the
+// last of these; then its pages and swap entries are freed and
+// uncharged.
+func TestUnlink(t *testing.T) {
+	for _, hold := range []string{"none", "open", "mapped", "both"} {
+		t.Run(hold, func(t *testing.T) {
+			e := newEnv(t, 0)
+			f := e.file("/f")
+			data := pattern(1, 3*pg+10)
+			e.write(f, data, 0)
+			e.reclaim(f)                    // every page in swap
+			f.ReadAt(make([]byte, 1), 2*pg) // one swapped in, cached
+			e.write(f, []byte{1}, 0)        // one in memory, dirty
+			if st := e.fs.Statfs(); st.Used != 4 || st.Swapped != 4 {
+				t.Fatalf("before unlink: %+v", st)
+			}
+			var m mapper
+			if hold == "mapped" || hold == "both" {
+				f.pc.AddMapper(m)
+			}
+			if hold == "none" || hold == "mapped" {
+				f.Close()
+			}
+			e.must(e.fs.Unlink("/f"))
+			e.check()
+			if _, err := e.fs.Open("/f"); !errors.Is(err, ErrNotExist) {
+				t.Fatalf("Open after unlink: %v", err)
+			}
+			if hold == "none" {
+				if !f.discarded || e.fs.Statfs() != (Statfs{}) {
+					t.Fatalf("unlinked, unused: discarded %v, %+v", f.discarded, e.fs.Statfs())
+				}
+				e.done()
+				return
+			}
+			if f.discarded || e.fs.Statfs().Used != 4 {
+				t.Fatalf("unlinked while held: discarded %v, %+v", f.discarded, e.fs.Statfs())
+			}
+			want := append([]byte{1}, data[1:]...)
+			if got := e.read(f); string(got) != string(want) {
+				t.Fatal("an unlinked file held open reads other bytes")
+			}
+			if err := e.fs.Unmount(); !errors.Is(err, ErrBusy) {
+				t.Fatalf("Unmount with the file held: %v", err)
+			}
+			if hold == "both" {
+				f.Close()
+				if f.discarded {
+					t.Fatal("discarded at Close while still mapped")
+				}
+			}
+			if hold == "open" {
+				f.Close()
+			} else {
+				f.pc.RemoveMapper(m) // the unmap hook
+			}
+			if !f.discarded || e.fs.Statfs() != (Statfs{}) {
+				t.Fatalf("after the last reference: discarded %v, %+v", f.discarded, e.fs.Statfs())
+			}
+			if _, err := f.ReadAt(make([]byte, 1), 0); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("ReadAt of a discarded file: %v", err)
+			}
+			e.done()
+		})
+	}
+}
+
+// Unmount is refused while a file is open or mapped; after it, the
+// instance refuses everything, and its memory and swap are free.
+func TestUnmount(t *testing.T) {
+	e := newEnv(t, 0)
+	f := e.file("/d")
+	e.write(f, pattern(2, 5*pg), 0)
+	e.reclaim(f)
+	e.write(f, []byte{7}, pg)
+	if err := e.fs.Unmount(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Unmount with a file open: %v", err)
+	}
+	f.Close()
+	e.done() // unmounts, and checks memory and swap
+	for _, err := range []error{
+		e.fs.Create("/x", 0o644), e.fs.Mkdir("/y", 0o755), e.fs.Unmount(),
+	} {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("after unmount: %v", err)
+		}
+	}
+	if _, err := e.fs.Lstat("/"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Lstat after unmount: %v", err)
+	}
+}

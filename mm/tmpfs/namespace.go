@@ -1,0 +1,234 @@
+package tmpfs
+
+import (
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// The namespace: directories of names, in memory only. Paths are
+// absolute within the filesystem (a missing leading "/" means the
+// same); "." and ".." are understood, and ".." of the root is the root.
+
+// inode is a directory or a regular file.
+type inode struct {
+	ino   uint64
+	mode  fs.FileMode // type bits and permissions
+	links uint32      // names (a directory: 2 + its subdirectories)
+	// Directories: the parent (the root's is itself) and the entries.
+	parent  *inode
+	entries map[string]*inode
+	// Regular files: the data.
+	file *File
+}
+
+func (fsys *FS) newInode(mode fs.FileMode) *inode {
+	in := &inode{ino: fsys.nextIno, mode: mode}
+	fsys.nextIno++
+	if mode.IsDir() {
+		in.links = 2
+		in.entries = map[string]*inode{}
+	} else {
+		in.links = 1
+	}
+	return in
+}
+
+// direntSize is what a directory's size counts per entry, "." and ".."
+// included (Linux's BOGO_DIRENT_SIZE).
+const direntSize = 20
+
+// Stat describes an inode.
+type Stat struct {
+	Ino    uint64
+	Mode   fs.FileMode // type bits and permissions
+	Links  uint32
+	Size   int64
+	Blocks uint64 // 512-byte blocks: the pages held, in memory or in swap
+}
+
+func (in *inode) stat() Stat {
+	st := Stat{Ino: in.ino, Mode: in.mode, Links: in.links}
+	if in.file != nil {
+		st.Size = in.file.pc.Size()
+		st.Blocks = in.file.b.pages * (pageBytes / 512)
+	} else {
+		st.Size = int64(len(in.entries)+2) * direntSize
+	}
+	return st
+}
+
+// DirEntry is a name in a directory.
+type DirEntry struct {
+	Name string
+	Ino  uint64
+	Type fs.FileMode // the type bits
+}
+
+// walk returns the inode path names.
+func (fsys *FS) walk(path string) (*inode, error) {
+	if err := fsys.usable(); err != nil {
+		return nil, err
+	}
+	cur := fsys.root
+	for _, name := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' }) {
+		if !cur.mode.IsDir() {
+			return nil, fmt.Errorf("%w: %q in %q", ErrNotDir, name, path)
+		}
+		switch name {
+		case ".":
+		case "..":
+			cur = cur.parent
+		default:
+			next, ok := cur.entries[name]
+			if !ok {
+				if len(name) > maxNameLen {
+					return nil, fmt.Errorf("%w: %q", ErrNameTooLong, name)
+				}
+				return nil, fmt.Errorf("%w: %q", ErrNotExist, path)
+			}
+			cur = next
+		}
+	}
+	return cur, nil
+}
+
+// walkParent returns the directory that holds (or is to hold) the last
+// component of path, and that component, which is an ordinary name.
+func (fsys *FS) walkParent(path string) (*inode, string, error) {
+	path = strings.TrimRight(path, "/")
+	i := strings.LastIndexByte(path, '/')
+	name := path[i+1:]
+	switch {
+	case name == "" || name == "." || name == "..":
+		return nil, "", fmt.Errorf("%w: %q", ErrInvalid, path)
+	case len(name) > maxNameLen:
+		return nil, "", fmt.Errorf("%w: %q", ErrNameTooLong, name)
+	}
+	dir, err := fsys.walk(path[:i+1])
+	if err != nil {
+		return nil, "", err
+	}
+	if !dir.mode.IsDir() {
+		return nil, "", fmt.Errorf("%w: parent of %q", ErrNotDir, path)
+	}
+	return dir, name, nil
+}
+
+// link makes a new inode of mode under path's name, in directory dir.
+func (fsys *FS) link(path string, mode fs.FileMode) (dir, in *inode, err error) {
+	dir, name, err := fsys.walkParent(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := dir.entries[name]; ok {
+		return nil, nil, fmt.Errorf("%w: %q", ErrExist, path)
+	}
+	in = fsys.newInode(mode)
+	dir.entries[name] = in
+	return dir, in, nil
+}
+
+// Create makes an empty regular file (as creat with O_EXCL).
+func (fsys *FS) Create(path string, perm fs.FileMode) error {
+	_, in, err := fsys.link(path, perm&fs.ModePerm)
+	if err != nil {
+		return err
+	}
+	fsys.newFile(in, fsys.mountpoint+"/"+strings.Trim(path, "/"))
+	return nil
+}
+
+// Mkdir makes an empty directory.
+func (fsys *FS) Mkdir(path string, perm fs.FileMode) error {
+	dir, in, err := fsys.link(path, fs.ModeDir|perm&fs.ModePerm)
+	if err != nil {
+		return err
+	}
+	in.parent = dir
+	dir.links++
+	return nil
+}
+
+// Rmdir removes an empty directory.
+func (fsys *FS) Rmdir(path string) error {
+	dir, name, err := fsys.walkParent(path)
+	if err != nil {
+		return err
+	}
+	in, ok := dir.entries[name]
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: %q", ErrNotExist, path)
+	case !in.mode.IsDir():
+		return fmt.Errorf("%w: %q", ErrNotDir, path)
+	case len(in.entries) > 0:
+		return fmt.Errorf("%w: %q", ErrNotEmpty, path)
+	}
+	delete(dir.entries, name)
+	dir.links--
+	in.links = 0
+	return nil
+}
+
+// Unlink removes a name of a regular file. Its data go with the name,
+// or, while the file is open or mapped, with the last Close or unmap.
+func (fsys *FS) Unlink(path string) error {
+	dir, name, err := fsys.walkParent(path)
+	if err != nil {
+		return err
+	}
+	in, ok := dir.entries[name]
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: %q", ErrNotExist, path)
+	case in.mode.IsDir():
+		return fmt.Errorf("%w: %q", ErrIsDir, path)
+	}
+	delete(dir.entries, name)
+	in.links--
+	in.file.discardIfUnused()
+	return nil
+}
+
+// ReadDir lists a directory: ".", "..", then the names in order.
+func (fsys *FS) ReadDir(path string) ([]DirEntry, error) {
+	dir, err := fsys.walk(path)
+	if err != nil {
+		return nil, err
+	}
+	if !dir.mode.IsDir() {
+		return nil, fmt.Errorf("%w: %q", ErrNotDir, path)
+	}
+	list := []DirEntry{{".", dir.ino, fs.ModeDir}, {"..", dir.parent.ino, fs.ModeDir}}
+	for _, name := range slices.Sorted(maps.Keys(dir.entries)) {
+		in := dir.entries[name]
+		list = append(list, DirEntry{Name: name, Ino: in.ino, Type: in.mode.Type()})
+	}
+	return list, nil
+}
+
+// Lstat describes what path names.
+func (fsys *FS) Lstat(path string) (Stat, error) {
+	in, err := fsys.walk(path)
+	if err != nil {
+		return Stat{}, err
+	}
+	return in.stat(), nil
+}
+
+// Open returns the regular file path names, with a reference that Close
+// drops: its data live at least as long.
+func (fsys *FS) Open(path string) (*File, error) {
+	in, err := fsys.walk(path)
+	if err != nil {
+		return nil, err
+	}
+	if in.file == nil {
+		return nil, fmt.Errorf("%w: %q", ErrIsDir, path)
+	}
+	in.file.opens++
+	return in.file, nil
+}
