@@ -143,16 +143,7 @@ func benchMap(as *vm.AddressSpace, pages uint64) (mm.VirtAddr, error) {
 // reserves between pages as every command does (outside the timing), and
 // returns the time and the faults taken.
 func touchAll(sh *Shell, as *vm.AddressSpace, base mm.VirtAddr, pages uint64, write bool) benchResult {
-	w := sh.cfg.Window
-	faults, major := as.Stats.Faults, as.Stats.MajFaults
-	var ns int64
-	for i := range pages {
-		sh.refill()
-		t0 := sh.cfg.Machine.Uptime()
-		w.Touch(uint64(base)+i*mm.PageSize, write)
-		ns += (sh.cfg.Machine.Uptime() - t0).Nanoseconds()
-	}
-	return benchResult{ns: ns, faults: as.Stats.Faults - faults, major: as.Stats.MajFaults - major}
+	return touchOrder(sh, as, base, sequence(pages), write)
 }
 
 // anon-write: demand-zero faults, one write per fresh page.

@@ -43,7 +43,9 @@ func swapOutAll(sh *Shell) {
 	}
 }
 
-// touchOrder is touchAll over the pages in the order given.
+// touchOrder makes one access per page, in the order given (page
+// indexes from base), refilling the fault path's reserves between pages
+// outside the timing, and returns the time and the faults taken.
 func touchOrder(sh *Shell, as *vm.AddressSpace, base mm.VirtAddr, order []uint64, write bool) benchResult {
 	w := sh.cfg.Window
 	faults, major := as.Stats.Faults, as.Stats.MajFaults

@@ -109,11 +109,17 @@ func (m *MM) ReclaimStats() ReclaimStats { return m.rc.stats }
 // track puts a frame on the lists: an anonymous page mapped at va, or a
 // swap-cache page (ent). No allocation (the fault path).
 func (m *MM) track(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry) {
+	m.trackMeta(pfn, pageMeta{idx: uint64(va), ent: ent})
+}
+
+// trackMeta records what the reclaimer knows of a frame and puts it on
+// the lists if it is not there yet.
+func (m *MM) trackMeta(pfn mm.PFN, md pageMeta) {
 	if m.rc.policy == nil {
 		return
 	}
 	i := m.Frames.Index(pfn)
-	m.rc.meta[i] = pageMeta{idx: uint64(va), ent: ent}
+	m.rc.meta[i] = md
 	if (lists{m.Frames}).on(i) == 0 {
 		m.rc.policy.Add(i)
 	}
@@ -133,14 +139,7 @@ func (m *MM) untrack(pfn mm.PFN) {
 
 // PageAdded tracks a page-cache page (pagecache.Tracker).
 func (m *MM) PageAdded(f *pagecache.File, idx uint64, pfn mm.PFN) {
-	if m.rc.policy == nil {
-		return
-	}
-	i := m.Frames.Index(pfn)
-	m.rc.meta[i] = pageMeta{file: f, idx: idx}
-	if (lists{m.Frames}).on(i) == 0 {
-		m.rc.policy.Add(i)
-	}
+	m.trackMeta(pfn, pageMeta{file: f, idx: idx})
 }
 
 // PageRemoved untracks a page leaving the cache (pagecache.Tracker).
