@@ -112,18 +112,32 @@ func TestSwapReadError(t *testing.T) {
 // the kernel, the shell and the other address spaces' data stay.
 func TestSwapOOM(t *testing.T) {
 	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 16<<20)}})
+	expectMatch(t, vm, "bench swap-in-seq pages=64", `^BENCH swap-in-seq unsupported \(no swap area \(swapon first\)\)\n$`)
 	expectMatch(t, vm, "swapon vda", `^Adding`)
+	// The swap benchmarks, small: every page comes back from the disk,
+	// or from the swap cache for the fork's child.
+	bench := run(t, vm, "bench swap-in-seq swap-in-rand swap-cache-hit pages=256")
+	for _, re := range []string{
+		`(?m)^BENCH swap-in-seq pages=256 faults=256 majfaults=[1-9]\d* ns/page=`,
+		`(?m)^BENCH swap-in-rand pages=256 faults=256 majfaults=2[0-5]\d ns/page=`,
+		`(?m)^BENCH swap-cache-hit pages=256 faults=256 majfaults=0 ns/page=`,
+	} {
+		if !regexp.MustCompile(re).MatchString(bench) {
+			t.Errorf("bench lacks %s:\n%s", re, bench)
+		}
+	}
+	expectMatch(t, vm, "swaps", `(?m)^/dev/vda +partition +16380 +0 +-2$`)
 	a := mmapAddr(t, vm, "mmap 4M rw private,anon")
 	expectOut(t, vm, "fill "+a+" 4M 1", "")
-	expectMatch(t, vm, "as new", `^2\n$`)
-	expectOut(t, vm, "as switch 2", "")
+	id := strings.TrimSpace(expectMatch(t, vm, "as new", `^\d+\n$`)) // bench used some IDs
+	expectOut(t, vm, "as switch "+id, "")
 	b := mmapAddr(t, vm, "mmap 96M rw private,anon,noreserve")
 	expectMatch(t, vm, "fill "+b+" 96M 2", `^fault: write of 0x[0-9a-f]+: out of memory \(at `)
 	expectOut(t, vm, "echo alive", "alive\n")
 	// The first space's pages went to swap, and memory is full: they
 	// come back once the second space is gone (no OOM killer here).
 	expectOut(t, vm, "as switch 1", "")
-	expectOut(t, vm, "as free 2", "")
+	expectOut(t, vm, "as free "+id, "")
 	expectOut(t, vm, "check "+a+" 4M 1", "ok\n")
 	halt(t, vm, 0)
 }
