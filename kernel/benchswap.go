@@ -124,13 +124,14 @@ func benchSwapCacheHit(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResul
 }
 
 // pressureTouch writes (or reads and checks) one word per page in order,
-// timing the reclaim the refills do along with the faults.
+// timing the reclaim the faults do (no refill between pages: the faults
+// restock and reclaim themselves, as in fill and check).
 func pressureTouch(sh *Shell, as *vm.AddressSpace, base mm.VirtAddr, order []uint64, write bool) (benchResult, error) {
 	w := sh.cfg.Window
 	faults, major := as.Stats.Faults, as.Stats.MajFaults
 	t0 := sh.cfg.Machine.Uptime()
 	for _, i := range order {
-		sh.refill()
+		sh.throttle()
 		va := uint64(base) + i*mm.PageSize
 		if write {
 			w.Store64(va, patternWord(7, va))

@@ -262,9 +262,48 @@ func (b *inodeBacking) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) e
 	return nil
 }
 
-func (b *inodeBacking) WritePage(idx uint64, pa mm.PhysAddr, n int) error {
-	_, err := b.ino.WriteAt(frameBytes(pa, n), int64(idx)*mm.PageSize)
-	return err
+// errFaultWrite is a write a fault cannot do itself (the last page of
+// the file, or a page with a hole: block allocation is ext2's goroutine
+// work); made once, as the fault path may not allocate. The page stays
+// dirty for the writeback.
+var errFaultWrite = errors.New("ext2: page needs blocks or is the last one: no write in a fault")
+
+// WritePage writes a page. Outside faults it writes through ext2, which
+// allocates the blocks of holes. In a fault (the fault path's direct
+// reclaim) it writes each run of contiguous blocks straight from the
+// frame with polled I/O, through the fault's request slot; it refuses a
+// page with a hole, and the file's last page (whose tail past the end
+// must not reach the disk), which the writeback will write.
+func (b *inodeBacking) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
+	if !fault {
+		_, err := b.ino.WriteAt(frameBytes(pa, n), int64(idx)*mm.PageSize)
+		return err
+	}
+	if n != mm.PageSize {
+		return errFaultWrite
+	}
+	bs := b.fs.BlockSize()
+	per := mm.PageSize / bs
+	first := idx * uint64(per)
+	for i := 0; i < per; {
+		disk, ok := b.ino.BlockAt(first + uint64(i))
+		if !ok || disk == 0 {
+			return errFaultWrite
+		}
+		run := 1
+		for i+run < per {
+			next, ok := b.ino.BlockAt(first + uint64(i+run))
+			if !ok || next != disk+uint64(run) {
+				break
+			}
+			run++
+		}
+		if err := b.dev.WritePhys(disk*uint64(bs)/512, pa+mm.PhysAddr(i*bs), run*bs); err != nil {
+			return err
+		}
+		i += run
+	}
+	return nil
 }
 
 func (b *inodeBacking) Truncate(size int64) error { return b.ino.Truncate(size) }

@@ -400,7 +400,7 @@ func cmdSum(sh *Shell, args []string) error {
 	var crc uint32
 	var buf [mm.PageSize]byte
 	for done := uint64(0); done < n; {
-		sh.refill()
+		sh.throttle()
 		k := min(n-done, mm.PageSize)
 		for i := uint64(0); i < k; i += 8 {
 			w := sh.cfg.Window.Load64(addr + done + i)

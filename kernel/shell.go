@@ -152,6 +152,9 @@ func (sh *Shell) Exec(line string) {
 		sh.cfg.VFS.Lock.Lock()
 		defer sh.cfg.VFS.Lock.Unlock()
 	}
+	// Under the lock, before a fault's panic is reported: the address
+	// spaces the OOM killer chose meanwhile are torn down and reported.
+	defer sh.reapKilled()
 	sh.refill()
 	if err := cmd.Run(sh, args); err != nil {
 		sh.Errorf("%s: %v", cmd.Name, err)
@@ -159,10 +162,21 @@ func (sh *Shell) Exec(line string) {
 }
 
 // refill tops up the fault path's reserves (mm/vm/reserve.go): before
-// every command, and between the pages a command touches.
+// every command, and between the pages a microbenchmark touches (outside
+// its timing, so that no fault restocks).
 func (sh *Shell) refill() {
 	if sh.cfg.Spaces != nil {
 		sh.cfg.Spaces.MM.Refill()
+	}
+}
+
+// throttle runs between the pages a command touches: the goroutine-
+// context half of the faults' own reclaim (vm.MM.Throttle), which writes
+// back the filesystem pages a fault could not. The faults restock their
+// reserves themselves.
+func (sh *Shell) throttle() {
+	if sh.cfg.Spaces != nil {
+		sh.cfg.Spaces.MM.Throttle()
 	}
 }
 

@@ -22,8 +22,6 @@ type Spaces struct {
 	load func(root mm.PhysAddr)
 	// freed keeps the counters of destroyed address spaces for vmstat.
 	freed vm.Stats
-	// OOMKills counts address spaces torn down to free memory (oom_kill).
-	OOMKills uint64
 	// trace records window faults while on; clock times them.
 	trace Trace
 	clock Machine
@@ -140,6 +138,36 @@ func (s *Spaces) Resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason) {
 		return false, arch.ReasonBus
 	}
 	return false, arch.ReasonNotMapped
+}
+
+// Reaped is an address space the OOM killer chose, as ReapKilled tore it
+// down.
+type Reaped struct {
+	ID      int
+	Kill    vm.Kill
+	Current bool // it was current: emptied, not freed
+}
+
+// ReapKilled tears down the address spaces the OOM killer chose (vm's
+// oom.go: their private memory is gone already): one that is not current
+// is freed, as a killed process exits; the current one is emptied, and
+// stays current. Goroutine context.
+func (s *Spaces) ReapKilled() []Reaped {
+	var out []Reaped
+	for _, as := range slices.Clone(s.spaces) {
+		k, killed := as.Killed()
+		if !killed {
+			continue
+		}
+		r := Reaped{ID: as.ID, Kill: k, Current: as == s.current}
+		if r.Current {
+			as.Reap()
+		} else if err := s.Free(as.ID); err != nil {
+			panic("Spaces.ReapKilled: " + err.Error()) // not current: Free cannot fail
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Totals sums the counters of every address space, freed ones included.

@@ -36,6 +36,9 @@ type Disk interface {
 	// physical memory at pa, polling: it may run in a page fault and
 	// must then neither allocate nor block.
 	ReadPhys(sector uint64, pa mm.PhysAddr, n int) error
+	// WritePhys writes n bytes (a multiple of 512) from physical memory
+	// at pa to sector, polling, under the same rules.
+	WritePhys(sector uint64, pa mm.PhysAddr, n int) error
 }
 
 // Errors of the file layer.

@@ -55,6 +55,21 @@ func (sh *Shell) spaces() (*Spaces, error) {
 	return sh.cfg.Spaces, nil
 }
 
+// reapKilled runs after every command: it tears down the address spaces
+// the OOM killer chose during it, and says so as Linux's kernel log does.
+func (sh *Shell) reapKilled() {
+	if sh.cfg.Spaces == nil {
+		return
+	}
+	for _, r := range sh.cfg.Spaces.ReapKilled() {
+		sh.Printf("Out of memory: Killed address space %d, anon-rss:%dkB, swap:%dkB; %dkB freed\n",
+			r.ID, r.Kill.RSS*4, r.Kill.Swap*4, r.Kill.Freed*4)
+		if r.Current {
+			sh.Printf("address space %d was current: its mappings are gone, it stays current\n", r.ID)
+		}
+	}
+}
+
 func (sh *Shell) currentSpace() (*vm.AddressSpace, error) {
 	s, err := sh.spaces()
 	if err != nil {
@@ -298,8 +313,8 @@ func wordRange(args []string) (addr, n, seed uint64, err error) {
 }
 
 // eachWord parses fill's and check's ADDR LEN SEED and calls fn for every
-// 8-byte word of the range with its pattern value, refilling the fault
-// path's reserves at each page; fn returns false to stop.
+// 8-byte word of the range with its pattern value, throttling at each
+// page; fn returns false to stop.
 func (sh *Shell) eachWord(args []string, fn func(w WindowMemory, va, want uint64) bool) error {
 	w, err := sh.window()
 	if err != nil {
@@ -319,7 +334,7 @@ func (sh *Shell) eachWord(args []string, fn func(w WindowMemory, va, want uint64
 	if !random {
 		for va := addr; va < addr+n; va += 8 {
 			if va&mm.PageMask == 0 {
-				sh.refill()
+				sh.throttle()
 			}
 			if !fn(w, va, patternWord(seed, va)) {
 				break
@@ -332,7 +347,7 @@ func (sh *Shell) eachWord(args []string, fn func(w WindowMemory, va, want uint64
 	first := addr &^ mm.PageMask
 	pages := (addr + n - first + mm.PageMask) / mm.PageSize
 	for _, p := range PagePermutation(pages, seed) {
-		sh.refill()
+		sh.throttle()
 		lo, hi := max(first+p*mm.PageSize, addr), min(first+(p+1)*mm.PageSize, addr+n)
 		for va := lo; va < hi; va += 8 {
 			if !fn(w, va, patternWord(seed, va)) {
@@ -408,7 +423,7 @@ func cmdTouch(sh *Shell, args []string) error {
 	faults0 := as.Stats.Faults
 	t0, c0 := sh.cfg.Machine.Uptime(), sh.cfg.Machine.Cycles()
 	for i := range pages {
-		sh.refill()
+		sh.throttle()
 		w.Touch(addr+i*mm.PageSize, write)
 	}
 	ns, cycles := (sh.cfg.Machine.Uptime() - t0).Nanoseconds(), sh.cfg.Machine.Cycles()-c0
@@ -548,9 +563,11 @@ func cmdVmstat(sh *Shell, _ []string) error {
 		{"pgsteal", rs.Steal},
 		{"pgsteal_direct", rs.StealDirect},
 		{"allocstall", rs.AllocStall},
+		{"allocstall_fault", rs.FaultStall},
+		{"pgsteal_fault", rs.StealFault},
 		{"kswapd_wake", rs.KswapdWakes},
 		{"workingset_refault", rs.Refault},
-		{"oom_kill", s.OOMKills},
+		{"oom_kill", s.MM.OOMKills()},
 	} {
 		sh.Printf("%s %d\n", c.name, c.v)
 	}

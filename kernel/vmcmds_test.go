@@ -248,11 +248,20 @@ func TestBenchOutOfMemory(t *testing.T) {
 // what it printed. The clock stands at 5 s.
 func simShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string) string, mem *sim.Memory) {
 	t.Helper()
+	return simShellMM(t, base, size, nil)
+}
+
+// simShellMM is simShell with setup run on the MM first.
+func simShellMM(t *testing.T, base mm.PhysAddr, size uint64, setup func(*vm.MM)) (run func(string) string, mem *sim.Memory) {
+	t.Helper()
 	mem, done := sim.NewMemory(base, size)
 	t.Cleanup(done)
 	m, err := vm.NewMM(mem.Frames, mem.Tables, WindowStart, WindowEnd, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(m)
 	}
 	cpu := sim.NewCPU()
 	t.Cleanup(func() { cpu.LoadCR3(0) })

@@ -48,6 +48,11 @@ func TestSwapAnon(t *testing.T) {
 	if out < 3*8192 || in == 0 {
 		t.Errorf("pswpout %d pswpin %d: the working set did not go through swap", out, in)
 	}
+	// fill and check leave the reserves to the faults: the faults
+	// restocked them and reclaimed themselves, polling the disk.
+	if st, steal := vmstatField(t, vm, "allocstall_fault"), vmstatField(t, vm, "pgsteal_fault"); st == 0 || steal < 8192 {
+		t.Errorf("allocstall_fault %d pgsteal_fault %d: the faults did not reclaim", st, steal)
+	}
 	expectMatch(t, vm, "meminfo", `(?m)^SwapTotal: +196604 kB$`)
 	expectMatch(t, vm, "zoneinfo", `(?m)^  policy +clock$`)
 
@@ -139,6 +144,37 @@ func TestSwapOOM(t *testing.T) {
 	expectOut(t, vm, "as switch 1", "")
 	expectOut(t, vm, "as free "+id, "")
 	expectOut(t, vm, "check "+a+" 4M 1", "ok\n")
+	halt(t, vm, 0)
+}
+
+// Under mm.oom=kill, memory and swap full make the fault kill the
+// address space with the most memory instead: the faulting command
+// completes with its data, the victim is gone, the kernel reports it.
+// When the faulting address space is itself the largest, it is the one
+// killed: its access fails, and it stays, empty, as the current one.
+func TestSwapOOMKill(t *testing.T) {
+	vm := boot(t, Options{Append: "mm.limit=32M mm.oom=kill", Drives: []Drive{swapDrive(t, 16<<20)}})
+	if !strings.Contains(vm.Log(), "mm.oom: kill: out of memory and swap, a fault kills the largest address space") {
+		t.Errorf("no mm.oom line at boot")
+	}
+	expectMatch(t, vm, "swapon vda", `^Adding`)
+	a := mmapAddr(t, vm, "mmap 32M rw private,anon,noreserve")
+	expectOut(t, vm, "fill "+a+" 32M 1", "")
+	expectOut(t, vm, "as new", "2\n")
+	expectOut(t, vm, "as switch 2", "")
+	b := mmapAddr(t, vm, "mmap 24M rw private,anon,noreserve")
+	expectMatch(t, vm, "fill "+b+" 24M 2", `^Out of memory: Killed address space 1, anon-rss:\d+kB, swap:\d+kB; \d+kB freed\n$`)
+	expectOut(t, vm, "check "+b+" 24M 2", "ok\n")
+	expectMatch(t, vm, "as", `^ID +VMAs +RSS\n2 +\d+ +\d+ kB \*\n$`)
+	if n := vmstatField(t, vm, "oom_kill"); n != 1 {
+		t.Errorf("oom_kill %d, want 1", n)
+	}
+	c := mmapAddr(t, vm, "mmap 64M rw private,anon,noreserve")
+	expectMatch(t, vm, "fill "+c+" 64M 3", `^Out of memory: Killed address space 2, .*\naddress space 2 was current: its mappings are gone, it stays current\nfault: write of 0x[0-9a-f]+: out of memory \(at `)
+	expectOut(t, vm, "maps", "")
+	d := mmapAddr(t, vm, "mmap 8M rw private,anon")
+	expectOut(t, vm, "fill "+d+" 8M 4", "")
+	expectOut(t, vm, "check "+d+" 8M 4", "ok\n")
 	halt(t, vm, 0)
 }
 

@@ -59,6 +59,9 @@ func main() {
 	for _, line := range kernel.ApplyOvercommit(spaces.MM, m.Cmdline) {
 		fmt.Fprintln(out, line)
 	}
+	for _, line := range kernel.ApplyOOM(spaces.MM, m.Cmdline) {
+		fmt.Fprintln(out, line)
+	}
 	st := frames.Stats()
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)

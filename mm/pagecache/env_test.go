@@ -76,8 +76,8 @@ func (b *memFile) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 	return nil
 }
 
-func (b *memFile) WritePage(idx uint64, pa mm.PhysAddr, n int) error {
-	b.writes = append(b.writes, call{idx, n, false})
+func (b *memFile) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
+	b.writes = append(b.writes, call{idx, n, fault})
 	if b.onWrite != nil {
 		b.onWrite(idx)
 	}

@@ -26,8 +26,11 @@ type Backing interface {
 	// not allocate, block or take a lock, and polls the device.
 	ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error
 	// WritePage writes the first n bytes of the frame at pa as the
-	// file's page idx. Goroutine context.
-	WritePage(idx uint64, pa mm.PhysAddr, n int) error
+	// file's page idx. With fault set it runs in a page fault (the
+	// fault path's direct reclaim): it must not allocate, block or take
+	// a lock, polls the device, and refuses (any error) a write it
+	// cannot do so, such as one that needs blocks allocated.
+	WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error
 	// Truncate sets the file's size on the backing store (growing is
 	// sparse: the data follows by writeback).
 	Truncate(size int64) error

@@ -23,12 +23,14 @@ func (f *File) EachMapper(fn func(Mapper)) {
 // written back first (as Linux pageout), then dropped if the cache's is
 // the only reference left. It reports whether the frame was freed; a
 // failed write leaves the page dirty and cached, and returns the error.
-func (f *File) ReclaimPage(idx uint64, pfn mm.PFN) (bool, error) {
+// With fault set it runs in a page fault: the write polls, or the
+// backing refuses it (writePage).
+func (f *File) ReclaimPage(idx uint64, pfn mm.PFN, fault bool) (bool, error) {
 	if idx >= uint64(len(f.pages)) || f.pages[idx].pfn != pfn {
 		return false, nil
 	}
 	if f.pages[idx].flags&pgDirty != 0 {
-		f.writePage(idx)
+		f.writePage(idx, fault)
 		if idx >= uint64(len(f.pages)) || f.pages[idx].pfn != pfn {
 			return false, nil
 		}

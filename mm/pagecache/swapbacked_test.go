@@ -71,8 +71,8 @@ func TestSwapBackedWriteError(t *testing.T) {
 	f, b := e.swapBacked(content(4, 2*pg))
 	f.WriteAt(content(5, 2*pg), 0)
 	b.writeErr[0] = errDisk
-	f.writePage(0)
-	f.writePage(1)
+	f.writePage(0, false)
+	f.writePage(1, false)
 	e.check()
 	if f.DirtyPages() != 1 || !slices.Equal(pageSet(b.writes), []uint64{0, 1}) {
 		t.Fatalf("%d dirty after one failed and one good swap-out, writes %v", f.DirtyPages(), b.writes)

@@ -24,14 +24,18 @@ func (f *File) Writeback(first, end uint64) {
 		if p.pfn == 0 || p.flags&pgDirty == 0 {
 			continue
 		}
-		f.writePage(idx)
+		f.writePage(idx, false)
 	}
 }
 
 // writePage writes one dirty page. The cache's flag is cleared before
 // the copy-out, so a write meanwhile re-dirties it; the page holds an
 // extra reference while under writeback, so a truncate cannot free it.
-func (f *File) writePage(idx uint64) {
+// With fault set it runs in a page fault (the reclaimer's direct reclaim
+// there): the backing polls, or refuses; a refused or failed write is
+// not kept as the file's error, the page stays dirty for the goroutine
+// writeback to retry, and report.
+func (f *File) writePage(idx uint64, fault bool) {
 	p := &f.pages[idx]
 	pfn := p.pfn
 	p.flags = p.flags&^pgDirty | pgWriteback
@@ -41,7 +45,7 @@ func (f *File) writePage(idx uint64) {
 	n := f.validBytes(idx)
 	var err error
 	if n > 0 {
-		err = f.b.WritePage(idx, pfn.Addr(), n)
+		err = f.b.WritePage(idx, pfn.Addr(), n, fault)
 	}
 	f.c.Stats.Writeback--
 	// The slot may have been emptied (truncate) while the page was out.
@@ -56,7 +60,7 @@ func (f *File) writePage(idx uint64) {
 	if err != nil {
 		// A swap-out that failed (no swap, swap full) is no I/O error
 		// of the file: the page stays dirty in memory.
-		if f.err == nil && f.swap == nil {
+		if f.err == nil && f.swap == nil && !fault {
 			f.err = err
 		}
 		return

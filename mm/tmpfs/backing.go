@@ -144,8 +144,9 @@ func (b *backing) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 // WritePage is a swap-out of page idx (pagecache.Backing): the frame
 // goes to a free swap slot, the page's older entry, if any, is freed
 // (→ inSwap). Only the reclaimer calls it. With no swap, or when Out
-// fails, the page stays as it was (dirty in the cache).
-func (b *backing) WritePage(idx uint64, pa mm.PhysAddr, n int) error {
+// fails, the page stays as it was (dirty in the cache). Swap writes
+// poll, so a fault's direct reclaim (fault set) does the same.
+func (b *backing) WritePage(idx uint64, pa mm.PhysAddr, n int, _ bool) error {
 	if b.fsys.swap == nil {
 		return ErrNoSwap
 	}

@@ -216,7 +216,7 @@ func (e *env) reclaim(f *File) (out int) {
 			continue
 		}
 		n := int(min(pg, size-int64(idx)*pg))
-		if err := f.b.WritePage(uint64(idx), pfn.Addr(), n); err != nil {
+		if err := f.b.WritePage(uint64(idx), pfn.Addr(), n, false); err != nil {
 			kept = append(kept, uint64(idx))
 			continue
 		}

@@ -92,12 +92,12 @@ func TestSwapOutFails(t *testing.T) {
 	e.write(f, pattern(5, 2*pg), 0)
 	pfn, _ := f.pc.Lookup(0)
 	e.must(e.fs.SetSwap(nil))
-	if err := f.b.WritePage(0, pfn.Addr(), pg); !errors.Is(err, ErrNoSwap) {
+	if err := f.b.WritePage(0, pfn.Addr(), pg, false); !errors.Is(err, ErrNoSwap) {
 		t.Fatalf("WritePage without swap: %v", err)
 	}
 	e.must(e.fs.SetSwap(e.swap))
 	e.swap.outErr = errSwapIO
-	if err := f.b.WritePage(0, pfn.Addr(), pg); !errors.Is(err, errSwapIO) {
+	if err := f.b.WritePage(0, pfn.Addr(), pg, false); !errors.Is(err, errSwapIO) {
 		t.Fatalf("WritePage with Out failing: %v", err)
 	}
 	if n := e.reclaim(f); n != 0 || f.SwappedPages() != 0 || f.pc.DirtyPages() != 2 {

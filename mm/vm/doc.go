@@ -44,14 +44,14 @@
 //     under which overcommit policy).
 //
 // The fault path (fault.go) allocates no Go memory, takes no lock, and
-// takes frames and page-table pages only from the MM's reserves
-// (reserve.go), refilled outside faults.
+// takes frames and page-table pages from the MM's reserves (reserve.go),
+// refilled outside faults; a fault that finds them low restocks them
+// itself, reclaiming first when memory is below min (reclaim.go).
 //
 // Locking: an AddressSpace is not locked; one goroutine works in it at a
 // time (the kernel serializes address-space operations).
 //
-// Missing: swap and reclaim, 2 MiB pages in VMAs, a refill
-// goroutine (today every address-space operation and the kernel's shell
-// refill the reserves), a lock around the frame allocator for when
-// several goroutines allocate.
+// Missing: 2 MiB pages in VMAs, a lock around the frame allocator for
+// when several goroutines allocate (today the kernel lock serialises
+// everything, faults included), asynchronous swap-out.
 package vm

@@ -10,9 +10,11 @@ import (
 // stack, with interrupts off. It must not allocate Go memory, block, take
 // a lock, defer, format with fmt, or recurse: VMAs are found by binary
 // search over a slice, frames and page-table pages come from the MM's
-// reserves (reserve.go), refilled outside faults, and page tables are
-// changed in place. Tests assert testing.AllocsPerRun == 0 for each kind
-// of fault.
+// reserves (reserve.go), refilled outside faults or restocked by the
+// fault itself when low (reclaiming first below the min watermark, with
+// polled I/O), and page tables are changed in place. Tests assert
+// testing.AllocsPerRun == 0 for each kind of fault, a restocking one
+// that reclaims included.
 
 // Access is what the faulting instruction did.
 type Access uint8
@@ -118,10 +120,30 @@ func pteFlags(prot Prot, writable bool) pt.PTE {
 }
 
 // HandleFault resolves a page fault at va, as Linux handle_mm_fault does
-// for anonymous memory.
+// for anonymous memory. Out of memory, the OOM policy decides (oom.go):
+// the access fails, or the largest address space is killed and the
+// fault retried once.
 func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 	as.Stats.Faults++
+	r := as.resolve(va, access)
+	if r == OOM && as.mm.oom.policy == OOMKill && !as.killed {
+		if victim, freed := as.mm.oomKill(); freed && victim != as {
+			r = as.resolve(va, access)
+		}
+	}
+	if r == OOM {
+		as.Stats.OOM++
+		as.LastKind = KindOOM
+	}
+	return r
+}
+
+// resolve is one attempt at a fault.
+func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	as.LastKind = KindSegv
+	if as.killed {
+		return OOM // killed by the OOM killer, not reaped yet
+	}
 	i := as.findVMA(va)
 	if i < 0 {
 		as.Stats.Segv++
@@ -132,29 +154,25 @@ func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
 		as.Stats.Segv++
 		return SegvProtection
 	}
+	// Before the page table is read: the reclaim restocking may do can
+	// swap this very page out.
+	as.mm.restock()
 	page := va &^ mm.PageMask
 	e, _, _ := as.table.Leaf(page)
-	var r Result
 	switch {
 	case isSwapPTE(e):
-		r = as.swapFault(v, page, e)
+		return as.swapFault(v, page, e)
 	case v.file != nil:
-		r = as.fileFault(v, page, e, access)
+		return as.fileFault(v, page, e, access)
 	case v.shared != nil:
-		r = as.sharedFault(v, page, e, access)
+		return as.sharedFault(v, page, e, access)
 	case e == 0:
-		r = as.anonFault(v, page, access)
+		return as.anonFault(v, page, access)
 	case access == Write && e&pt.Writable == 0:
-		r = as.cowFault(v, page, e)
-	default:
-		r = Resolved // already resolved (a fault that raced a fix, or spurious)
-		as.LastKind = KindSpurious
+		return as.cowFault(v, page, e)
 	}
-	if r == OOM {
-		as.Stats.OOM++
-		as.LastKind = KindOOM
-	}
-	return r
+	as.LastKind = KindSpurious // already resolved (a fault that raced a fix, or spurious)
+	return Resolved
 }
 
 // newFrame takes a frame for an anonymous page from the reserve and

@@ -25,9 +25,16 @@ type memFile struct {
 	writes   []uint64
 	readErr  map[uint64]error
 	writeErr map[uint64]error
+	// faultWrites counts the writes made in faults; refuseFault makes
+	// the backing refuse them, as ext2 does for a page with a hole.
+	faultWrites int
+	refuseFault bool
 }
 
-var errDisk = errors.New("disk error")
+var (
+	errDisk    = errors.New("disk error")
+	errRefused = errors.New("no write in a fault")
+)
 
 func physBytes(pa mm.PhysAddr, n int) []byte {
 	return unsafe.Slice((*byte)(mm.DirectMap(pa, uintptr(n))), n)
@@ -44,8 +51,15 @@ func (b *memFile) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 	return nil
 }
 
-func (b *memFile) WritePage(idx uint64, pa mm.PhysAddr, n int) error {
-	b.writes = append(b.writes, idx)
+func (b *memFile) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
+	if fault {
+		if b.refuseFault {
+			return errRefused
+		}
+		b.faultWrites++
+	} else {
+		b.writes = append(b.writes, idx)
+	}
 	if err := b.writeErr[idx]; err != nil {
 		return err
 	}

@@ -22,12 +22,17 @@ import (
 // space is looked at there, since fork keeps addresses; a page-cache page
 // records its file and index, and the file's mappers are looked at.
 //
-// Reclaim runs in goroutine context, under the kernel lock: directly from
-// Refill when free memory is below the min watermark (the allocating
-// command then waits, as Linux direct reclaim), and from the kernel's
+// Reclaim runs in three places, always under the kernel lock: directly
+// from Refill when free memory is below the min watermark (the allocating
+// command then waits, as Linux direct reclaim); from the kernel's
 // background goroutine (kswapd) between min and low, which works up to
-// high. Its writes poll the device. Faults never reclaim: they take from
-// the reserves, which Refill keeps full.
+// high; and in a page fault whose reserve runs short while memory is
+// below min (reserve.go: restock), as Linux's direct reclaim from a
+// fault's allocation. Its writes poll the device. In a fault it must not
+// allocate or block: it writes anonymous and tmpfs pages to swap as
+// anywhere, but a filesystem's dirty page only if the backing can write
+// it with polled I/O and no block allocation (else the page stays, for
+// the writeback and the next goroutine-context reclaim).
 
 // pageMeta is what the reclaimer knows of a frame on its lists.
 type pageMeta struct {
@@ -55,8 +60,10 @@ func watermarksFor(managed uint64) Watermarks {
 type ReclaimStats struct {
 	Scan         uint64 // pages looked at (pgscan)
 	Steal        uint64 // pages freed (pgsteal)
-	StealDirect  uint64 // of which by direct reclaim
+	StealDirect  uint64 // of which by direct reclaim (faults' included)
+	StealFault   uint64 // of which by faults' direct reclaim
 	AllocStall   uint64 // direct reclaims
+	FaultStall   uint64 // of which in a page fault
 	KswapdWakes  uint64 // background reclaim wake-ups
 	SwapCacheHit uint64 // swap-in faults that found the page in the swap cache
 	Refault      uint64 // pages faulted back in after reclaim (workingset_refault)
@@ -67,6 +74,9 @@ type ReclaimStats struct {
 // reclaimer is the MM's reclaim state.
 type reclaimer struct {
 	policy Policy
+	// ref is m.referenced, made once: a method value made at each
+	// Victim call would be allocated (faults reclaim too).
+	ref    func(i uint32) bool
 	meta   []pageMeta // by frame-table index
 	wm     Watermarks
 	spaces []*AddressSpace
@@ -76,6 +86,11 @@ type reclaimer struct {
 	raPrev swap.Entry // the last slot swapped in
 	// wake asks the background reclaim to run (set by the kernel).
 	wake func()
+	// inFault: the reclaim running is a fault's (restock). deferred
+	// counts the dirty filesystem pages a fault's reclaim had to leave
+	// (their backing refused a write in a fault), for Throttle.
+	inFault  bool
+	deferred uint64
 }
 
 // EnableReclaim turns reclaim on with the named policy: from now on the
@@ -87,6 +102,7 @@ func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) e
 		return err
 	}
 	m.rc.policy = p
+	m.rc.ref = m.referenced
 	m.rc.meta = make([]pageMeta, m.Frames.Span())
 	m.rc.wm = watermarksFor(m.Frames.Stats().ManagedPages)
 	m.rc.wake = wake
@@ -168,6 +184,21 @@ func (m *MM) balance() {
 	}
 }
 
+// Throttle is the goroutine-context half of the faults' reclaim, for a
+// loop that touches many pages (the kernel calls it between them, as
+// Linux calls balance_dirty_pages_ratelimited after a fault): when a
+// fault's reclaim had to leave dirty filesystem pages (a fault cannot
+// allocate their blocks), it refills, and the direct reclaim Refill does
+// below min writes them back. Otherwise it does nothing: the faults
+// restock themselves.
+func (m *MM) Throttle() {
+	if m.rc.deferred == 0 {
+		return
+	}
+	m.rc.deferred = 0
+	m.Refill()
+}
+
 // Background is the background reclaim's pass (kswapd): from below low
 // up to high. It returns the pages freed.
 func (m *MM) Background() int {
@@ -190,7 +221,7 @@ func (m *MM) Reclaim(n int, direct bool) int {
 	}
 	freed := 0
 	for scan := 0; freed < n && scan < 4*n+64; scan++ {
-		i, ok := m.rc.policy.Victim(m.referenced)
+		i, ok := m.rc.policy.Victim(m.rc.ref)
 		if !ok {
 			break
 		}
@@ -206,6 +237,9 @@ func (m *MM) Reclaim(n int, direct bool) int {
 	m.rc.stats.Steal += uint64(freed)
 	if direct {
 		m.rc.stats.StealDirect += uint64(freed)
+	}
+	if m.rc.inFault {
+		m.rc.stats.StealFault += uint64(freed)
 	}
 	return freed
 }
@@ -350,7 +384,10 @@ func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
 }
 
 // evictFile unmaps a page-cache page (its Dirty bits go to the cache),
-// writes it back if dirty, and drops it.
+// writes it back if dirty, and drops it. In a fault the write polls or
+// is refused by the backing (pagecache.Backing.WritePage); a refused
+// page stays cached, dirty and unmapped: its next touch is a minor
+// fault.
 func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 	ok := true
 	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, e pt.PTE) {
@@ -367,8 +404,11 @@ func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 		as.rss--
 		m.Frames.DecRef(pfn)
 	})
-	freed, err := md.file.ReclaimPage(md.idx, pfn)
-	if err != nil {
+	freed, err := md.file.ReclaimPage(md.idx, pfn, m.rc.inFault)
+	switch {
+	case err != nil && m.rc.inFault:
+		m.rc.deferred++
+	case err != nil:
 		m.rc.stats.WriteErrors++
 	}
 	return freed

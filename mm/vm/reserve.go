@@ -6,17 +6,31 @@ import (
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
-// Reserves. The fault path takes frames only from two stocks kept in the
-// MM: frames for anonymous pages, and zeroed page-table pages. It never
-// calls the frame allocator, so a fault that interrupts code inside the
-// allocator (another goroutine preempted there) cannot find it half
-// changed. Refill tops the stocks up, outside faults: every address-space
-// operation starts with it, the populate and fork loops call it as they
-// go, and so does the kernel before each command and between the pages a
-// command touches. A fault that finds its stock empty is out of memory.
+// Reserves. The fault path takes frames from two stocks kept in the MM:
+// frames for anonymous pages, and zeroed page-table pages (as Linux's
+// per-CPU page lists stand before the zone's free lists). Refill tops
+// them up, outside faults: every address-space operation starts with it,
+// the populate and fork loops call it as they go, and so does the kernel
+// before each command.
+//
+// A fault that finds a stock too low to be sure of what it may take
+// (faultNeed, tableNeed) restocks it itself, as Linux's allocation slow
+// path does from a fault: below the min watermark it first reclaims a
+// batch (direct reclaim in the fault, polled I/O), then it moves up to a
+// batch of free frames into the stock. That is the one place a fault
+// calls the frame allocator and the reclaimer. It is safe because every
+// fault in the window comes from the goroutine that holds the kernel
+// lock, from a command's own loads and stores to window memory, never
+// from inside the allocator, the page cache or a filesystem (none of
+// them touches the window): nothing they hold is half changed
+// underneath. A fault that still finds nothing is out of memory.
 const (
 	anonReserve  = 256 // a fault takes one, a file fault up to 33 (its page, 31 read ahead, a private copy)
 	tableReserve = 64  // a 4 KiB fault takes at most three (PDPT, PD, PT)
+
+	faultNeed  = 33 // the most one fault takes from the anonymous stock
+	tableNeed  = 3  // the most one fault takes from the table stock
+	faultBatch = 32 // what a restocking fault reclaims and takes (Linux SWAP_CLUSTER_MAX)
 )
 
 // reserve is a fixed-size stock of frames, made once (no allocation on
@@ -57,6 +71,38 @@ func (m *MM) Refill() {
 		m.anon.put(pfn)
 	}
 	for m.tables.n < len(m.tables.stock) {
+		pa, err := m.Tables.AllocTable()
+		if err != nil {
+			break
+		}
+		m.tables.put(pa.PFN())
+	}
+}
+
+// restock runs at the start of a fault (HandleFault): when a stock
+// holds less than one fault may take, it reclaims below min and tops the
+// stocks up by a batch (see Reserves above). No Go allocation, no
+// blocking: what the reclaimer does in a fault is written down in
+// reclaim.go.
+func (m *MM) restock() {
+	if m.anon.n >= faultNeed && m.tables.n >= tableNeed {
+		return
+	}
+	if m.rc.policy != nil && m.freePages() < m.rc.wm.Min+faultBatch {
+		m.rc.stats.AllocStall++
+		m.rc.stats.FaultStall++
+		m.rc.inFault = true
+		m.Reclaim(faultBatch, true)
+		m.rc.inFault = false
+	}
+	for k := 0; k < faultBatch && m.anon.n < len(m.anon.stock); k++ {
+		pfn, err := m.Frames.Alloc(0, frame.Anon)
+		if err != nil {
+			break
+		}
+		m.anon.put(pfn)
+	}
+	for m.tables.n < tableNeed {
 		pa, err := m.Tables.AllocTable()
 		if err != nil {
 			break

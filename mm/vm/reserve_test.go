@@ -9,53 +9,73 @@ import (
 	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
-// The fault path takes frames and tables from the reserves only: with the
-// allocator exhausted, a full reserve still resolves faults; with the
-// reserve empty, faults are out of memory however much the allocator has.
-func TestFaultsUseOnlyTheReserve(t *testing.T) {
-	e := newEnv(t)
-	e.nocheck = true
-	base := e.mmap(a0, 64*pg, rw, priv|MapFixed)
-	e.m.Refill()
-	var hog []mm.PFN
+// hog holds frames taken from the allocator, so that it is empty.
+type hog struct {
+	e    *env
+	pfns []mm.PFN
+}
+
+// hogFrames takes every free frame.
+func (e *env) hogFrames() *hog {
+	h := &hog{e: e}
 	for {
 		pfn, err := e.mem.Frames.Alloc(0, frame.Kernel)
 		if err != nil {
-			break
+			return h
 		}
-		hog = append(hog, pfn)
+		h.pfns = append(h.pfns, pfn)
 	}
+}
+
+func (h *hog) free() {
+	for _, pfn := range h.pfns {
+		h.e.mem.Frames.Free(pfn, 0)
+	}
+	h.pfns = nil
+}
+
+// The fault path takes frames and tables from the reserves: with the
+// allocator exhausted, a full reserve still resolves faults. A fault
+// that finds the anonymous stock below what one fault may take restocks
+// it by a batch from the allocator; with the allocator empty too (and no
+// reclaim), it is out of memory.
+func TestFaultsRestock(t *testing.T) {
+	e := newEnv(t)
+	e.nocheck = true
+	base := e.mmap(a0, 512*pg, rw, priv|MapFixed)
+	e.m.Refill()
+	h := e.hogFrames()
 	anon, tables := e.m.Reserved()
 	if anon != anonReserve || tables != tableReserve {
 		t.Fatalf("reserves %d/%d, want full %d/%d", anon, tables, anonReserve, tableReserve)
 	}
-	for i := range 64 {
+	for i := range anonReserve - faultNeed {
 		if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Write); r != Resolved {
 			t.Fatalf("fault %d with the allocator empty and the reserve full: %v", i, r)
 		}
 	}
-	if anon, _ := e.m.Reserved(); anon != anonReserve-64 {
-		t.Fatalf("anon reserve %d after 64 faults, want %d", anon, anonReserve-64)
+	if anon, _ := e.m.Reserved(); anon != faultNeed {
+		t.Fatalf("anon reserve %d after %d faults, want %d", anon, anonReserve-faultNeed, faultNeed)
 	}
-	for _, pfn := range hog {
-		e.mem.Frames.Free(pfn, 0)
-	}
-	// Now plenty is free, but the reserve is drained and not refilled.
-	// (DONTNEED's freed frame goes back to the reserve: drain after it.)
-	e.must(e.cur.Madvise(base, pg, AdviceDontNeed))
-	for {
-		pfn, ok := e.m.anon.take()
-		if !ok {
-			break
+	// Below faultNeed with nothing to restock from: the faults go on
+	// with what is left, then run out.
+	i := anonReserve - faultNeed
+	for ; i < anonReserve; i++ {
+		if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Write); r != Resolved {
+			t.Fatalf("fault %d with %d frames in the reserve: %v", i, anonReserve-i, r)
 		}
-		e.mem.Frames.Free(pfn, 0)
 	}
-	free := e.mem.Frames.Stats().FreePages
-	if r := e.cur.HandleFault(base, Write); r != OOM {
-		t.Fatalf("fault with an empty reserve and %d free frames: %v, want OOM", free, r)
+	if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Write); r != OOM {
+		t.Fatalf("fault with the reserve and the allocator empty: %v, want OOM", r)
 	}
-	e.m.Refill()
-	if r := e.cur.HandleFault(base, Write); r != Resolved {
-		t.Fatalf("fault after Refill: %v", r)
+	// Memory again: the next fault restocks a batch itself, no Refill.
+	h.free()
+	if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Write); r != Resolved {
+		t.Fatalf("fault with an empty reserve and free memory: %v", r)
 	}
+	if anon, _ := e.m.Reserved(); anon != faultBatch-1 {
+		t.Fatalf("anon reserve %d after a restocking fault, want %d", anon, faultBatch-1)
+	}
+	e.nocheck = false
+	e.check()
 }

@@ -34,6 +34,8 @@ type MM struct {
 	sharedPages uint64
 	// commit is the overcommit policy and Committed_AS (commit.go).
 	commit commitState
+	// oom is the OOM policy and its kill count (oom.go).
+	oom oomState
 }
 
 // pml4Span is the address range one PML4 entry covers: 512 GiB.
@@ -90,6 +92,10 @@ type AddressSpace struct {
 	Stats Stats
 	// LastKind is how the last fault went (the kernel's fault trace).
 	LastKind FaultKind
+	// killed: the OOM killer chose this address space and reaped its
+	// private memory; kill says what it found and freed (oom.go).
+	killed bool
+	kill   Kill
 }
 
 // NewAddressSpace makes an empty address space whose PML4 shares the

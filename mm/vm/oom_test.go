@@ -1,0 +1,168 @@
+//go:build !tamago
+
+package vm
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// oomEnv is 4 MiB of memory with a small swap area, reclaim on, the
+// given OOM policy, and a first address space holding hog pages written
+// with seed 1 (part of them pushed to swap when hog exceeds memory).
+func oomEnv(t *testing.T, policy OOMPolicy, hog uint64) (*env, *AddressSpace, mm.VirtAddr) {
+	e := newEnvSize(t, 4<<20)
+	e.enableSwap("clock", 128)
+	e.m.SetOOMPolicy(policy)
+	e.nocheck = true
+	a := e.cur
+	base := e.mmap(0, hog*pg, rw, priv|MapNoReserve)
+	for i := range hog {
+		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 1))
+	}
+	e.nocheck = false
+	e.check()
+	return e, a, base
+}
+
+// fillUntilOOM writes pages of a fresh mapping of n pages in the current
+// address space until one is out of memory; it returns the mapping and
+// the pages written.
+func (e *env) fillUntilOOM(n uint64, seed uint64) (mm.VirtAddr, uint64) {
+	e.t.Helper()
+	e.nocheck = true
+	defer func() { e.nocheck = false }()
+	base := e.mmap(0, n*pg, rw, priv|MapNoReserve)
+	for i := range n {
+		if err := e.access(base+mm.VirtAddr(i)*pg, stamp(i, seed), Write); err != nil {
+			if resultOf(err) != OOM {
+				e.t.Fatalf("page %d: %v", i, err)
+			}
+			return base, i
+		}
+	}
+	return base, n
+}
+
+// With OOMError, memory and swap full make the access fail, and the
+// other address space keeps every page.
+func TestOOMError(t *testing.T) {
+	managed := uint64(1024)
+	e, a, abase := oomEnv(t, OOMError, managed/2)
+	b := e.newSpace()
+	_, n := e.fillUntilOOM(2*managed, 2)
+	if n == 2*managed {
+		t.Fatal("never ran out of memory")
+	}
+	if _, killed := a.Killed(); killed || e.m.OOMKills() != 0 {
+		t.Fatal("OOMError killed")
+	}
+	// Room to read a's pages back from swap: b goes.
+	e.use(a)
+	e.destroy(b)
+	for i := range managed / 2 {
+		if got := e.read(abase+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 1)) {
+			t.Fatalf("page %d of the other address space: %x", i, got)
+		}
+	}
+	e.destroyAll()
+}
+
+// With OOMKill, the address space with the most memory is killed and its
+// private memory freed in the fault: the faulting address space goes on
+// well past the point where it ran out before, and keeps its data; the
+// victim's faults fail until the kernel reaps it, and then it works again.
+func TestOOMKill(t *testing.T) {
+	managed := uint64(1024)
+	e, a, abase := oomEnv(t, OOMKill, 3*managed/4)
+	b := e.newSpace()
+	want := 3 * managed / 4
+	bbase, n := e.fillUntilOOM(want, 2)
+	if n != want {
+		t.Fatalf("wrote %d of %d pages: the kill did not make room", n, want)
+	}
+	k, killed := a.Killed()
+	if !killed || e.m.OOMKills() != 1 || k.RSS+k.Swap < managed/2 || k.Freed == 0 {
+		t.Fatalf("victim %v %+v, kills %d", killed, k, e.m.OOMKills())
+	}
+	if _, self := b.Killed(); self {
+		t.Fatal("the faulting address space was killed too")
+	}
+	for i := range n {
+		if got := e.read(bbase+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 2)) {
+			t.Fatalf("page %d of the survivor: %x", i, got)
+		}
+	}
+	e.use(a)
+	if r := e.fault(abase, Read); r != OOM {
+		t.Fatalf("a fault of the killed address space: %v, want OOM", r)
+	}
+	committed := e.m.Committed()
+	a.Reap()
+	e.check()
+	if len(a.vmas) != 0 || a.rss != 0 || e.m.Committed() > committed {
+		t.Fatalf("after Reap: %d VMAs, RSS %d", len(a.vmas), a.rss)
+	}
+	va := e.mmap(0, pg, rw, priv)
+	e.write(va, stamp(0, 3))
+	e.use(b)
+	e.destroy(a)
+	e.destroyAll()
+}
+
+// When the faulting address space is itself the largest, it is the
+// victim: its access fails, the others are untouched.
+func TestOOMKillSelf(t *testing.T) {
+	managed := uint64(1024)
+	e, a, abase := oomEnv(t, OOMKill, 64)
+	e.newSpace()
+	_, n := e.fillUntilOOM(2*managed, 2)
+	if n == 2*managed {
+		t.Fatal("never ran out of memory")
+	}
+	if _, self := e.cur.Killed(); !self {
+		t.Fatal("the largest (faulting) address space was not killed")
+	}
+	if _, other := a.Killed(); other {
+		t.Fatal("the small address space was killed")
+	}
+	e.use(a)
+	for i := range uint64(64) {
+		if got := e.read(abase+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 1)) {
+			t.Fatalf("page %d of the other address space: %x", i, got)
+		}
+	}
+	e.spaces[1].Reap()
+	e.destroyAll()
+}
+
+// A fault that kills allocates no Go memory: it runs in the trap
+// handler.
+func TestOOMKillAllocs(t *testing.T) {
+	managed := uint64(1024)
+	e, a, _ := oomEnv(t, OOMKill, 3*managed/4)
+	e.newSpace()
+	e.nocheck = true
+	base := e.mmap(0, managed*pg, rw, priv|MapNoReserve)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var before, after runtime.MemStats
+	kills := e.m.OOMKills()
+	for i := uint64(0); e.m.OOMKills() == kills; i++ {
+		e.m.Refill()
+		va := base + mm.VirtAddr(i)*pg
+		runtime.ReadMemStats(&before)
+		r := e.cur.HandleFault(va, Write)
+		runtime.ReadMemStats(&after)
+		if r != Resolved {
+			t.Fatalf("fault %d: %v", i, r)
+		}
+		if e.m.OOMKills() > kills && after.Mallocs != before.Mallocs {
+			t.Fatalf("%d allocations in the fault that killed", after.Mallocs-before.Mallocs)
+		}
+	}
+	if _, killed := a.Killed(); !killed {
+		t.Fatal("no kill")
+	}
+}
