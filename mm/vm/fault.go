@@ -156,7 +156,9 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	}
 	// Before the page table is read: the reclaim restocking may do can
 	// swap this very page out.
-	as.mm.restock()
+	if as.mm.short() {
+		as.mm.restock()
+	}
 	page := va &^ mm.PageMask
 	e, _, _ := as.table.Leaf(page)
 	switch {

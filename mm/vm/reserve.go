@@ -79,15 +79,15 @@ func (m *MM) Refill() {
 	}
 }
 
-// restock runs at the start of a fault (HandleFault): when a stock
-// holds less than one fault may take, it reclaims below min and tops the
-// stocks up by a batch (see Reserves above). No Go allocation, no
-// blocking: what the reclaimer does in a fault is written down in
-// reclaim.go.
+// short reports whether a stock holds less than one fault may take: the
+// fault then restocks first. Small enough to be inlined in the fault.
+func (m *MM) short() bool { return m.anon.n < faultNeed || m.tables.n < tableNeed }
+
+// restock runs at the start of a fault (HandleFault) when a stock is
+// short: it reclaims below min and tops the stocks up by a batch (see
+// Reserves above). No Go allocation, no blocking: what the reclaimer does
+// in a fault is written down in reclaim.go.
 func (m *MM) restock() {
-	if m.anon.n >= faultNeed && m.tables.n >= tableNeed {
-		return
-	}
 	if m.rc.policy != nil && m.freePages() < m.rc.wm.Min+faultBatch {
 		m.rc.stats.AllocStall++
 		m.rc.stats.FaultStall++
