@@ -36,6 +36,7 @@ func simFileShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string)
 		return ok
 	}
 	v = NewVFS(pagecache.New(mem.Frames), nil)
+	m.Shmem = v.ShmemFile
 	if _, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
 		t.Fatal(err)
 	}

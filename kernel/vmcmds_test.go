@@ -12,6 +12,7 @@ import (
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/sim"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
@@ -254,6 +255,9 @@ func simShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string) str
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Shared anonymous memory needs the internal tmpfs of a file layer:
+	// one without disks or mounts, which the shell does not see.
+	m.Shmem = NewVFS(pagecache.New(mem.Frames), nil).ShmemFile
 	cpu := sim.NewCPU()
 	t.Cleanup(func() { cpu.LoadCR3(0) })
 	spaces, err := NewSpaces(m, cpu.LoadCR3, &fakeMachine{uptime: 5 * time.Second})
