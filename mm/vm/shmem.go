@@ -23,7 +23,8 @@ import (
 //
 // What vm keeps of each such file is its object record: its pages,
 // which sharedPages adds up (the file's page index and table are Go
-// slices made at mmap, so all objects together may not outgrow memory),
+// slices made at mmap, so all objects together may not outgrow memory
+// and swap),
 // and whether mmap charged them to Committed_AS (Linux's
 // shmem_acct_size, at setup unless MAP_NORESERVE is honoured). The
 // record and the charge go when the file's last mapping does
@@ -38,15 +39,21 @@ type shmemObject struct {
 
 // canMapShared reports why a shared anonymous mapping of size bytes
 // cannot be made, checked before anything changes: no Shmem hook, or
-// objects that would outgrow memory.
+// objects that would outgrow memory and swap.
 func (m *MM) canMapShared(size uint64) error {
 	if m.Shmem == nil {
 		return fmt.Errorf("%w: no shared anonymous memory in this MM (no Shmem)", ErrNoDevice)
 	}
-	// Like Linux's heuristic overcommit, refuse an object larger than
-	// memory: its page index is made now, on the Go heap.
-	if m.sharedPages+size/mm.PageSize > m.Frames.Stats().ManagedPages {
-		return fmt.Errorf("%w: shared mappings of %#x more bytes would outgrow memory", ErrNoMemory, size)
+	// Each object's page index is made now, on the Go heap: all of them
+	// together may not outgrow what could hold their pages, memory and
+	// swap (the sizes Linux's heuristic overcommit compares a request
+	// with). Swap counts since the pages can go there.
+	if m.sharedPages+size/mm.PageSize > m.Frames.Stats().ManagedPages+m.commit.swap {
+		where := "memory"
+		if m.commit.swap > 0 {
+			where = "memory and swap"
+		}
+		return fmt.Errorf("%w: shared mappings of %#x more bytes would outgrow %s", ErrNoMemory, size, where)
 	}
 	return nil
 }

@@ -39,8 +39,8 @@ type MM struct {
 	Shmem func(size int64) (*pagecache.File, error)
 	// objects are the live objects of shared anonymous mappings, by
 	// file: their size and charge (shmem.go). sharedPages adds up
-	// their pages: bounded by memory, as their page indexes live on
-	// the Go heap.
+	// their pages: bounded by memory and swap, as their page indexes
+	// live on the Go heap.
 	objects     map[*pagecache.File]shmemObject
 	sharedPages uint64
 	// commit is the overcommit policy and Committed_AS (commit.go).
