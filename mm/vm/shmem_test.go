@@ -3,10 +3,14 @@
 package vm
 
 import (
+	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/tmpfs"
 )
 
 // checkEvery runs the invariant check on every 512th step of a loop
@@ -78,4 +82,123 @@ func TestShmemSwap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// objectsAlive checks how many shared anonymous objects live, with their
+// charge and pages.
+func (e *env) objectsAlive(n int, committed, cached uint64) {
+	e.t.Helper()
+	if len(e.m.objects) != n || e.shm.Statfs().Files != n || e.m.Committed() != committed || e.cache.Stats.Cached != cached {
+		e.t.Fatalf("%d objects (%d tmpfs files), Committed_AS %d, %d pages cached; want %d, %d, %d",
+			len(e.m.objects), e.shm.Statfs().Files, e.m.Committed(), e.cache.Stats.Cached, n, committed, cached)
+	}
+}
+
+// The object of a shared anonymous mapping, its pages (in memory and in
+// swap) and its charge live as long as any VMA maps it, across fork,
+// split and partial munmap, and go with the last: munmap of the last
+// part, or Destroy of the last address space. A MAP_NORESERVE object
+// is never charged.
+func TestShmemObjectLifetime(t *testing.T) {
+	for _, noReserve := range []bool{false, true} {
+		name := "charged"
+		flags := MapShared | MapAnonymous
+		if noReserve {
+			name, flags = "noreserve", flags|MapNoReserve
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.enableSwap("clock", 1024)
+			charge := func(n uint64) uint64 {
+				if noReserve {
+					return 0
+				}
+				return n
+			}
+			va := e.mmap(0, 8*pg, ProtRead|ProtWrite, flags)
+			for i := range uint64(8) {
+				e.write(va+mm.VirtAddr(i)*pg, stamp(i, 1))
+			}
+			e.objectsAlive(1, charge(8), 8)
+			parent, child := e.cur, e.fork()
+			e.objectsAlive(1, charge(8), 8) // the child shares it: no new charge
+			e.swapAllOut()
+			if st := e.shm.Statfs(); st.Swapped != 8 {
+				t.Fatalf("after reclaim: %+v", st)
+			}
+			// The parent unmaps the middle, then both ends.
+			e.must(parent.Munmap(va+2*pg, 4*pg))
+			e.must(parent.Munmap(va, 2*pg))
+			e.must(parent.Munmap(va+6*pg, 2*pg))
+			e.objectsAlive(1, charge(8), 0)
+			// The child splits it in three, unmaps the first part, and
+			// still reads the rest, back from swap.
+			e.use(child)
+			e.must(child.Mprotect(va+3*pg, pg, ProtRead))
+			if n := len(child.VMAs()); n != 3 {
+				t.Fatalf("%d VMAs after mprotect of the middle page", n)
+			}
+			e.must(child.Munmap(va, 3*pg))
+			e.objectsAlive(1, charge(8), 0)
+			for i := uint64(3); i < 8; i++ {
+				if got := e.read(va+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 1)) {
+					t.Fatalf("page %d: %x", i, got)
+				}
+			}
+			e.objectsAlive(1, charge(8), 5)
+			// The last parts go: so do the object, its pages in memory
+			// and in swap, and its charge.
+			e.must(child.Munmap(va+3*pg, 5*pg))
+			e.objectsAlive(0, 0, 0)
+			if st := e.shm.Statfs(); st != (tmpfs.Statfs{}) {
+				t.Fatalf("the object's tmpfs after the last unmap: %+v", st)
+			}
+			if _, used := e.m.Swap.Totals(); used != 0 {
+				t.Fatalf("%d slots used after the last unmap", used)
+			}
+			// Destroy of the last address space mapping an object.
+			e.use(parent)
+			wa := e.mmap(0, 4*pg, ProtRead|ProtWrite, flags)
+			e.write(wa, stamp(0, 2))
+			e.destroy(child)
+			child = e.fork()
+			e.must(parent.Munmap(wa, 4*pg))
+			e.objectsAlive(1, charge(4), 1)
+			e.destroy(child)
+			e.objectsAlive(0, 0, 0)
+			e.destroyAll()
+		})
+	}
+}
+
+// A shared anonymous mapping needs its MM's Shmem: without it ENODEV,
+// and a Shmem that fails is ENOMEM; either way nothing is mapped or
+// charged. The bound on the objects counts swap when there is some.
+func TestShmemErrors(t *testing.T) {
+	e := newEnv(t)
+	shmem := e.m.Shmem
+	e.m.Shmem = nil
+	if _, err := e.cur.Mmap(0, 4*pg, ProtRead|ProtWrite, MapShared|MapAnonymous); errno(err) != "ENODEV" {
+		t.Fatalf("without Shmem: %v", err)
+	}
+	e.objectsAlive(0, 0, 0)
+	e.m.Shmem = func(size int64) (*pagecache.File, error) { return nil, tmpfs.ErrNoMemory }
+	if _, err := e.cur.Mmap(0, 4*pg, ProtRead|ProtWrite, MapShared|MapAnonymous); errno(err) != "ENOMEM" || !errors.Is(err, tmpfs.ErrNoMemory) {
+		t.Fatalf("with a failing Shmem: %v", err)
+	}
+	e.objectsAlive(0, 0, 0)
+	if len(e.cur.VMAs()) != 0 || e.m.sharedPages != 0 {
+		t.Fatalf("after failed mmaps: %d VMAs, %d shared pages", len(e.cur.VMAs()), e.m.sharedPages)
+	}
+	e.m.Shmem = shmem
+	managed := e.mem.Frames.Stats().ManagedPages
+	if _, err := e.cur.Mmap(0, (managed+1)*pg, ProtRead, MapShared|MapAnonymous|MapNoReserve); err == nil || !strings.HasSuffix(err.Error(), "would outgrow memory") {
+		t.Fatalf("an object larger than memory, without swap: %v", err)
+	}
+	e.enableSwap("clock", 64)
+	e.mmap(0, (managed+1)*pg, ProtRead, MapShared|MapAnonymous|MapNoReserve)
+	if _, err := e.cur.Mmap(0, 64*pg, ProtRead, MapShared|MapAnonymous|MapNoReserve); err == nil || !strings.HasSuffix(err.Error(), "would outgrow memory and swap") {
+		t.Fatalf("objects larger than memory and swap: %v", err)
+	}
+	e.destroyAll()
 }
