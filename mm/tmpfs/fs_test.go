@@ -216,8 +216,6 @@ func TestNewUnlinked(t *testing.T) {
 	e.check()
 	f, err := e.fs.NewUnlinked("dev/zero", 4*pg+100)
 	e.must(err)
-	var m mapper
-	f.pc.AddMapper(m) // at once, as the caller must
 	e.check()
 	if st := f.Stat(); f.pc.Name != "/tmp/dev/zero" || f.Size() != 4*pg+100 || st.Links != 0 || st.Blocks != 0 || st.Mode != 0o777 {
 		t.Fatalf("new unlinked file %s: size %d, %+v", f.pc.Name, f.Size(), st)
@@ -230,37 +228,15 @@ func TestNewUnlinked(t *testing.T) {
 	if len(ents) != 3 || ents[2].Name != "named" {
 		t.Fatalf("the unlinked file has a name: %+v", ents)
 	}
-	// A fault on a hole is a minor fault on a zeroed page, charged.
-	pfn, out := f.pc.FaultPage(1, e.src)
-	if out != pagecache.Hit || !bytes.Equal(frameBytes(pfn.Addr()), make([]byte, pg)) || e.fs.Statfs().Used != 1 {
-		t.Fatalf("fault on a hole: %v, used %d", out, e.fs.Statfs().Used)
-	}
-	if _, out := f.pc.FaultPage(5, e.src); out != pagecache.Beyond {
-		t.Fatalf("fault past the end: %v", out)
-	}
-	e.check()
-	// Written, then reclaimed as the reclaimer does (written to swap
-	// through the backing, dropped from the cache).
+	// Held unmapped for a while, as only a test may (nothing would
+	// discard it): written, sent to swap, brought back by Unswap, sent
+	// again. Dropping its page cache (reclaim does) discards nothing.
 	data := pattern(3, 2*pg)
 	e.write(f, data, 2*pg)
-	reclaim := func(idx uint64) {
-		t.Helper()
-		pfn, _ := f.pc.Lookup(idx)
-		if freed, err := f.pc.ReclaimPage(idx, pfn); !freed || err != nil {
-			t.Fatalf("reclaim of page %d: %v, %v", idx, freed, err)
-		}
-		e.check()
-	}
-	reclaim(2)
-	reclaim(3)
-	if st := e.fs.Statfs(); st.Swapped != 2 || st.Used != 3 || f.SwappedPages() != 2 {
-		t.Fatalf("after reclaim: %+v", st)
-	}
-	if pfn, out := f.pc.FaultPage(2, e.src); out != pagecache.Major || !bytes.Equal(frameBytes(pfn.Addr()), data[:pg]) {
-		t.Fatalf("fault on a page in swap: %v", out)
+	if out := e.reclaim(f); out != 2 || f.discarded {
+		t.Fatalf("reclaim: %d pages out, discarded %v", out, f.discarded)
 	}
 	e.check()
-	// swapoff: one page cached (dirtied), one read back.
 	if n, err := e.fs.Unswap(areaOf(1)); n != 2 || err != nil {
 		t.Fatalf("Unswap: %d, %v", n, err)
 	}
@@ -268,7 +244,25 @@ func TestNewUnlinked(t *testing.T) {
 	if f.SwappedPages() != 0 || !bytes.Equal(e.read(f)[2*pg:4*pg], data) {
 		t.Fatal("after Unswap: pages still in swap, or other bytes")
 	}
-	reclaim(3)
+	e.reclaim(f)
+	if st := e.fs.Statfs(); st.Swapped != 2 || st.Used != 2 {
+		t.Fatalf("after reclaim: %+v", st)
+	}
+	// Mapped: a fault on a hole is a minor fault on a zeroed page,
+	// charged; one on a page in swap reads it back.
+	var m mapper
+	f.pc.AddMapper(m)
+	pfn, out := f.pc.FaultPage(1, e.src)
+	if out != pagecache.Hit || !bytes.Equal(frameBytes(pfn.Addr()), make([]byte, pg)) || e.fs.Statfs().Used != 3 {
+		t.Fatalf("fault on a hole: %v, used %d", out, e.fs.Statfs().Used)
+	}
+	if pfn, out := f.pc.FaultPage(2, e.src); out != pagecache.Major || !bytes.Equal(frameBytes(pfn.Addr()), data[:pg]) {
+		t.Fatalf("fault on a page in swap: %v", out)
+	}
+	if _, out := f.pc.FaultPage(5, e.src); out != pagecache.Beyond {
+		t.Fatalf("fault past the end: %v", out)
+	}
+	e.check()
 	// The last mapping goes: so do the data, in memory and in swap.
 	f.pc.RemoveMapper(m)
 	if !f.discarded || e.fs.Statfs() != (Statfs{Files: 1}) || len(e.swap.live) != 0 {

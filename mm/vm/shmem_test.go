@@ -13,17 +13,6 @@ import (
 	"github.com/pagoda-os/pagoda/mm/tmpfs"
 )
 
-// checkEvery runs the invariant check on every 512th step of a loop
-// that runs with checks off (a working set larger than memory makes a
-// check per step too slow).
-func (e *env) checkEvery(k int) {
-	if k%512 == 0 {
-		e.nocheck = false
-		e.check()
-		e.nocheck = true
-	}
-}
-
 // TestShmemSwap: a shared anonymous working set three times memory,
 // shared with a fork, written by one side in random order and read
 // back by the other, every page checked, under each policy. Its pages
@@ -38,11 +27,19 @@ func TestShmemSwap(t *testing.T) {
 			pages := 3 * e.mem.Frames.Stats().ManagedPages
 			base := e.mmap(0, pages*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
 			parent, child := e.cur, e.fork()
+			// A check per step would be too slow: one every 512.
 			e.nocheck = true
+			checkEvery := func(k int) {
+				if k%512 == 0 {
+					e.nocheck = false
+					e.check()
+					e.nocheck = true
+				}
+			}
 			rng := rand.New(rand.NewPCG(3, 4))
 			for k, i := range rng.Perm(int(pages)) {
 				e.write(base+mm.VirtAddr(i)*pg, stamp(uint64(i), 9))
-				e.checkEvery(k)
+				checkEvery(k)
 			}
 			if st := e.shm.Statfs(); st.Swapped == 0 || st.Used != pages {
 				t.Fatalf("after writing %d pages: %+v; nothing in swap", pages, st)
@@ -52,7 +49,7 @@ func TestShmemSwap(t *testing.T) {
 				if got := e.read(base+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(uint64(i), 9)) {
 					t.Fatalf("child: page %d reads %x", i, got)
 				}
-				e.checkEvery(k)
+				checkEvery(k)
 			}
 			// The child's writes reach the parent, through swap too.
 			for i := uint64(0); i < pages; i += 7 {
