@@ -144,7 +144,7 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		{"Writeback", pc.Writeback << mm.PageShift},
 		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
 		{"Mapped", mapped << mm.PageShift},
-		{"Shmem", shmem << mm.PageShift}, // tmpfs pages in memory
+		{"Shmem", shmem << mm.PageShift}, // tmpfs pages in memory, shared anonymous memory included
 		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
 		{"SwapCached", st.Pages[frame.SwapCache] << mm.PageShift},
 		// The reclaim lists: a one-list policy (clock, fifo) shows all

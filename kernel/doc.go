@@ -17,7 +17,9 @@
 // The file layer (vfs.go) is the mount table: ext2 filesystems on the
 // virtio-blk disks (ext2mount.go) and tmpfs instances in memory
 // (tmpfsmount.go, /tmp from boot), and one page-cache file per file in
-// use, shared by the file commands (fscmds.go) and every mapping. A big kernel lock
+// use, shared by the file commands (fscmds.go) and every mapping; one
+// more tmpfs instance, mounted nowhere, holds the objects of shared
+// anonymous mappings (VFS.ShmemFile, the address spaces' MM.Shmem). A big kernel lock
 // (VFS.Lock) serialises commands and the background writeback
 // (writeback.go): page tables, VMAs, the page cache and ext2 change only
 // under it, or in a fault taken by the goroutine holding it.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
@@ -44,7 +43,7 @@ func StartReclaim(m *vm.MM, v *VFS, policy string) error {
 		return err
 	}
 	if v != nil {
-		if err := v.SetTmpfsSwap(tmpfsSwap{m}); err != nil {
+		if err := v.SetTmpfsSwap(vm.TmpfsSwap{M: m}); err != nil {
 			return err
 		}
 		go func() {
@@ -158,29 +157,6 @@ func (sh *Shell) swapoffHook(a *swap.Area) func() error {
 		return err
 	}
 }
-
-// tmpfsSwap is the swap areas as tmpfs sees them (tmpfs.Swap): a page
-// written out takes a fresh slot; its entry is the tmpfs page's
-// reference to the slot.
-type tmpfsSwap struct{ m *vm.MM }
-
-func (s tmpfsSwap) Out(pa mm.PhysAddr) (uint64, error) {
-	e, err := s.m.Swap.Alloc()
-	if err != nil {
-		return 0, err
-	}
-	if err := s.m.Swap.Write(e, pa); err != nil {
-		s.m.PutSwap(e)
-		return 0, err
-	}
-	return uint64(e), nil
-}
-
-func (s tmpfsSwap) In(entry uint64, pa mm.PhysAddr, _ bool) error {
-	return s.m.Swap.Read(swap.Entry(entry), pa)
-}
-
-func (s tmpfsSwap) Free(entry uint64) { s.m.PutSwap(swap.Entry(entry)) }
 
 func cmdSwaps(sh *Shell, _ []string) error {
 	_, set, err := sh.swapSet()

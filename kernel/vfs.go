@@ -22,7 +22,9 @@ import (
 // pagecache.File, shared by the shell's reads and writes and by every
 // mapping: an ext2 file gets it on first use, for as long as its
 // filesystem is mounted (or until it is removed); a tmpfs file has it
-// from birth, as its data.
+// from birth, as its data. One tmpfs instance is mounted nowhere: the
+// one whose unnamed files are the objects of shared anonymous mappings
+// (ShmemFile).
 
 // Disk is a block device as the kernel uses it: ext2's Device, plus a
 // name, and a polled read straight into physical memory for the fault
@@ -64,6 +66,12 @@ type VFS struct {
 	// tmpfsSwap is where every tmpfs instance sends its pages under
 	// pressure (SetTmpfsSwap); nil: nowhere yet.
 	tmpfsSwap tmpfs.Swap
+	// shm is the internal tmpfs instance that holds the objects of
+	// shared anonymous mappings (ShmemFile), as Linux's shm_mnt: in no
+	// mount table (df and mount do not show it), without a size limit
+	// (the overcommit policy bounds it, as it does Linux's), but
+	// swapped and unswapped with the mounted instances.
+	shm *tmpfs.FS
 }
 
 // filesystem is a mounted filesystem as the VFS drives it. Paths are
@@ -181,9 +189,22 @@ func (f *File) Writable() bool { return f.ops.writable() }
 // the file.
 func (f *File) Close() { f.ops.close() }
 
-// NewVFS makes the file layer over the disks.
+// NewVFS makes the file layer over the disks, and the internal tmpfs of
+// shared anonymous memory.
 func NewVFS(cache *pagecache.Cache, disks []Disk) *VFS {
-	return &VFS{Cache: cache, Disks: disks}
+	return &VFS{Cache: cache, Disks: disks, shm: tmpfs.New(cache, tmpfs.Options{Mountpoint: ""})}
+}
+
+// ShmemFile makes the object of a shared anonymous mapping of size
+// bytes (vm.MM.Shmem): an unnamed file of the internal tmpfs, as Linux
+// shmem_zero_setup's shmem_kernel_file_setup("dev/zero") on shm_mnt.
+// The caller maps it at once; its last unmap discards it.
+func (v *VFS) ShmemFile(size int64) (*pagecache.File, error) {
+	f, err := v.shm.NewUnlinked("dev/zero", size)
+	if err != nil {
+		return nil, err
+	}
+	return f.PageCache(), nil
 }
 
 // Disk finds a disk by name ("vda").
@@ -311,10 +332,14 @@ func (v *VFS) Sync() error {
 }
 
 // SetTmpfsSwap is the seam where the kernel's swap layer plugs in: s
-// becomes where every tmpfs instance, mounted now or later, sends its
-// pages under pressure (nil until then: tmpfs pages stay in memory). It
-// fails while an instance has pages in another swap.
+// becomes where every tmpfs instance, mounted now or later, and the
+// internal one of shared anonymous memory, sends its pages under
+// pressure (nil until then: tmpfs pages stay in memory). It fails while
+// an instance has pages in another swap.
 func (v *VFS) SetTmpfsSwap(s tmpfs.Swap) error {
+	if err := v.shm.SetSwap(s); err != nil {
+		return fmt.Errorf("shared anonymous memory: %w", err)
+	}
 	for _, m := range v.mounts {
 		if t := m.Tmpfs(); t != nil {
 			if err := t.SetSwap(s); err != nil {
@@ -328,10 +353,14 @@ func (v *VFS) SetTmpfsSwap(s tmpfs.Swap) error {
 
 // UnswapTmpfs brings every tmpfs page whose swap entry is in a swap
 // area going away (area(entry)) back into memory: swapoff's part in
-// tmpfs (tmpfs.FS.Unswap). It stops at the first failure (no memory, a
-// read error), losing nothing, and returns the pages it brought back.
+// tmpfs (tmpfs.FS.Unswap), shared anonymous memory included. It stops
+// at the first failure (no memory, a read error), losing nothing, and
+// returns the pages it brought back.
 func (v *VFS) UnswapTmpfs(area func(entry uint64) bool) (int, error) {
-	n := 0
+	n, err := v.shm.Unswap(area)
+	if err != nil {
+		return n, fmt.Errorf("shared anonymous memory: %w", err)
+	}
 	for _, m := range v.mounts {
 		if t := m.Tmpfs(); t != nil {
 			k, err := t.Unswap(area)

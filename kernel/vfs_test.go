@@ -36,6 +36,7 @@ func simFileShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string)
 		return ok
 	}
 	v = NewVFS(pagecache.New(mem.Frames), nil)
+	m.Shmem = v.ShmemFile
 	if _, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
 		t.Fatal(err)
 	}
@@ -277,5 +278,46 @@ func TestTmpfsBench(t *testing.T) {
 	}
 	if got := run("bench tmpfs-shared-read pages=4"); !regexp.MustCompile(`^BENCH tmpfs-shared-read unsupported \(.*mount a tmpfs first\)\n$`).MatchString(got) {
 		t.Errorf("bench without tmpfs: %q", got)
+	}
+}
+
+// Shared anonymous memory is an unnamed file of the VFS's internal
+// tmpfs: maps shows it as Linux does, /dev/zero (deleted); meminfo
+// counts its pages in Shmem; df does not show the instance; fork shares
+// it; its last unmap frees it.
+func TestSharedAnonIsShmem(t *testing.T) {
+	run, v := simFileShell(t, 0x34_0000_0000, 64<<20)
+	df := run("df")
+	a := strings.TrimSpace(run("mmap 64K rw shared,anon"))
+	if got := run("maps"); !regexp.MustCompile(`^` + a[2:] + `-[0-9a-f]+ rw-s 00000000 00:01 0 {26}/dev/zero \(deleted\)\n$`).MatchString(got) {
+		t.Errorf("maps: %q", got)
+	}
+	runLines(t, run, []lineWant{
+		{"fill " + a + " 64K 3", ""},
+		{"fork", "2\n"},
+		{"as switch 2", ""},
+		{"check " + a + " 64K 3", "ok\n"},
+		{"fill " + a + " 8 4", ""},
+		{"as switch 1", ""},
+		{"check " + a + " 8 4", "ok\n"},
+		{"df", df},
+	})
+	if got := meminfoKB(t, run, "Shmem"); got != "64" {
+		t.Errorf("Shmem %s kB, want 64 (the object's pages, once)", got)
+	}
+	if st := v.shm.Statfs(); st.Files != 1 || st.Used != 16 {
+		t.Errorf("the internal tmpfs: %+v", st)
+	}
+	runLines(t, run, []lineWant{
+		{"munmap " + a + " 64K", ""},
+		{"as switch 2", ""},
+		{"check " + a + " 8 4", "ok\n"},
+		{"munmap " + a + " 64K", ""},
+	})
+	if got := meminfoKB(t, run, "Shmem"); got != "0" {
+		t.Errorf("Shmem %s kB after the last unmap", got)
+	}
+	if st := v.shm.Statfs(); st.Files != 0 || st.Used != 0 {
+		t.Errorf("the internal tmpfs after the last unmap: %+v", st)
 	}
 }

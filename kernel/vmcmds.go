@@ -445,17 +445,18 @@ func cmdMaps(sh *Shell, _ []string) error {
 }
 
 // mapsLine is a VMA's line in /proc/PID/maps format (show_map_vma): a
-// shared anonymous mapping shows as Linux shows shmem, /dev/zero (deleted).
+// shared anonymous mapping, whose File is its unnamed tmpfs object,
+// shows as Linux shows it, /dev/zero (deleted) on the internal tmpfs.
 func mapsLine(v *vm.VMA) string {
 	kind, dev, name := byte('p'), "00:00 0", ""
 	if v.Flags&vm.MapShared != 0 {
 		kind = 's'
 	}
 	switch {
+	case v.Flags&vm.MapAnonymous != 0 && v.Flags&vm.MapShared != 0:
+		dev, name = "00:01 0", "/dev/zero (deleted)"
 	case v.File() != nil:
 		dev, name = "fe:00 0", v.File().Name
-	case v.Flags&vm.MapShared != 0:
-		dev, name = "00:01 0", "/dev/zero (deleted)"
 	}
 	line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, v.Offset(), dev)
 	if name != "" {

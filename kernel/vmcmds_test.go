@@ -12,6 +12,7 @@ import (
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/sim"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
@@ -260,6 +261,9 @@ func simShellMM(t *testing.T, base mm.PhysAddr, size uint64, setup func(*vm.MM))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Shared anonymous memory needs the internal tmpfs of a file layer:
+	// one without disks or mounts, which the shell does not see.
+	m.Shmem = NewVFS(pagecache.New(mem.Frames), nil).ShmemFile
 	if setup != nil {
 		setup(m)
 	}

@@ -206,3 +206,43 @@ func TestSwapTmpfs(t *testing.T) {
 	expectOut(t, vm, "check "+b+" 8M 5", "ok\n")
 	halt(t, vm, 0)
 }
+
+// A shared anonymous mapping four times mm.limit, shared with a fork:
+// written in one address space in random order, checked in the other,
+// through swap (its pages are its unnamed tmpfs object's); its slots go
+// with its last mapping. Then two smaller objects: swapoff cannot bring
+// both back (ENOMEM, nothing lost), and can once one is unmapped.
+func TestSwapShmem(t *testing.T) {
+	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 192<<20)}})
+	expectMatch(t, vm, "swapon vda", `^Adding`)
+	a := mmapAddr(t, vm, "mmap 128M rw shared,anon")
+	expectOut(t, vm, "fork", "2\n")
+	expectOut(t, vm, "fill "+a+" 128M 5 order=random", "")
+	expectOut(t, vm, "as switch 2", "")
+	expectOut(t, vm, "check "+a+" 128M 5 order=random", "ok\n")
+	if out, in := vmstatField(t, vm, "pswpout"), vmstatField(t, vm, "pswpin"); out < 3*8192 || in == 0 {
+		t.Errorf("pswpout %d pswpin %d: the shared anonymous pages did not go through swap", out, in)
+	}
+	// The child's writes are the parent's.
+	expectOut(t, vm, "fill "+a+" 1M 6", "")
+	expectOut(t, vm, "as switch 1", "")
+	expectOut(t, vm, "check "+a+" 1M 6", "ok\n")
+	expectOut(t, vm, "check "+addrPlus(t, a, 1<<20)+" 127M 5", "ok\n")
+	expectOut(t, vm, "as free 2", "")
+	expectOut(t, vm, "munmap "+a+" 128M", "")
+	expectMatch(t, vm, "swaps", `(?m)^/dev/vda +partition +196604 +0 +-2$`)
+
+	b := mmapAddr(t, vm, "mmap 20M rw shared,anon")
+	c := mmapAddr(t, vm, "mmap 20M rw shared,anon")
+	expectOut(t, vm, "fill "+b+" 20M 7", "")
+	expectOut(t, vm, "fill "+c+" 20M 8", "")
+	expectMatch(t, vm, "swapoff vda", `^error: swapoff: shared anonymous memory: unswap /dev/zero page \d+: tmpfs: cannot allocate memory`)
+	expectOut(t, vm, "check "+b+" 20M 7", "ok\n")
+	expectOut(t, vm, "check "+c+" 20M 8", "ok\n")
+	expectOut(t, vm, "munmap "+c+" 20M", "")
+	expectOut(t, vm, "swapoff vda", "")
+	expectOut(t, vm, "swaps", "Filename                                Type            Size            Used            Priority\n")
+	expectOut(t, vm, "check "+b+" 20M 7", "ok\n")
+	expectMatch(t, vm, "meminfo", `(?m)^Shmem: +20480 kB$`)
+	halt(t, vm, 0)
+}

@@ -70,6 +70,11 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(out, "error: no disks: %v\n", err)
 	}
+	if files != nil {
+		// Shared anonymous mappings map unnamed files of the VFS's
+		// internal tmpfs (without it they fail with ENODEV).
+		spaces.MM.Shmem = files.ShmemFile
+	}
 	policy := kernel.DefaultPolicy
 	if v, ok := m.Cmdline.Get("mm.policy"); ok {
 		policy = v

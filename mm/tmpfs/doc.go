@@ -52,7 +52,10 @@
 // A file's data lives while it has a name, an Open reference or a
 // mapping (as Linux keeps an unlinked inode until its last reference):
 // Unlink, Close and the page cache's unmap hook (the last mapping gone)
-// each check, and the last one discards the data.
+// each check, and the last one discards the data. NewUnlinked makes a
+// file that never had a name, held only by the mapping its caller makes
+// at once: the object of a shared anonymous mapping, on an instance the
+// kernel keeps for that (Linux's shmem_kernel_file_setup on shm_mnt).
 //
 // # Swap
 //

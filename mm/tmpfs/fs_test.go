@@ -3,11 +3,14 @@
 package tmpfs
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 )
 
 // The namespace: every operation, its errors, link counts and sizes.
@@ -197,5 +200,77 @@ func TestUnmount(t *testing.T) {
 	}
 	if _, err := e.fs.Lstat("/"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Lstat after unmount: %v", err)
+	}
+}
+
+// An unlinked file, as the object of a shared anonymous mapping, has no
+// name and no Open reference from birth: holes of its size, charged as
+// they are touched; its pages go to swap and come back like any file's,
+// Unswap included; its data go with its last mapping.
+func TestNewUnlinked(t *testing.T) {
+	e := newEnv(t, 0)
+	named := e.file("/named") // beside it, untouched by all this
+	if _, err := e.fs.NewUnlinked("dev/zero", -1); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("NewUnlinked of a negative size: %v", err)
+	}
+	e.check()
+	f, err := e.fs.NewUnlinked("dev/zero", 4*pg+100)
+	e.must(err)
+	e.check()
+	if st := f.Stat(); f.pc.Name != "/tmp/dev/zero" || f.Size() != 4*pg+100 || st.Links != 0 || st.Blocks != 0 || st.Mode != 0o777 {
+		t.Fatalf("new unlinked file %s: size %d, %+v", f.pc.Name, f.Size(), st)
+	}
+	if st := e.fs.Statfs(); st.Files != 2 || st.Used != 0 {
+		t.Fatalf("with the unlinked file: %+v (holes are not charged)", st)
+	}
+	ents, err := e.fs.ReadDir("/")
+	e.must(err)
+	if len(ents) != 3 || ents[2].Name != "named" {
+		t.Fatalf("the unlinked file has a name: %+v", ents)
+	}
+	// Held unmapped for a while, as only a test may (nothing would
+	// discard it): written, sent to swap, brought back by Unswap, sent
+	// again. Dropping its page cache (reclaim does) discards nothing.
+	data := pattern(3, 2*pg)
+	e.write(f, data, 2*pg)
+	if out := e.reclaim(f); out != 2 || f.discarded {
+		t.Fatalf("reclaim: %d pages out, discarded %v", out, f.discarded)
+	}
+	e.check()
+	if n, err := e.fs.Unswap(areaOf(1)); n != 2 || err != nil {
+		t.Fatalf("Unswap: %d, %v", n, err)
+	}
+	e.check()
+	if f.SwappedPages() != 0 || !bytes.Equal(e.read(f)[2*pg:4*pg], data) {
+		t.Fatal("after Unswap: pages still in swap, or other bytes")
+	}
+	e.reclaim(f)
+	if st := e.fs.Statfs(); st.Swapped != 2 || st.Used != 2 {
+		t.Fatalf("after reclaim: %+v", st)
+	}
+	// Mapped: a fault on a hole is a minor fault on a zeroed page,
+	// charged; one on a page in swap reads it back.
+	var m mapper
+	f.pc.AddMapper(m)
+	pfn, out := f.pc.FaultPage(1, e.src)
+	if out != pagecache.Hit || !bytes.Equal(frameBytes(pfn.Addr()), make([]byte, pg)) || e.fs.Statfs().Used != 3 {
+		t.Fatalf("fault on a hole: %v, used %d", out, e.fs.Statfs().Used)
+	}
+	if pfn, out := f.pc.FaultPage(2, e.src); out != pagecache.Major || !bytes.Equal(frameBytes(pfn.Addr()), data[:pg]) {
+		t.Fatalf("fault on a page in swap: %v", out)
+	}
+	if _, out := f.pc.FaultPage(5, e.src); out != pagecache.Beyond {
+		t.Fatalf("fault past the end: %v", out)
+	}
+	e.check()
+	// The last mapping goes: so do the data, in memory and in swap.
+	f.pc.RemoveMapper(m)
+	if !f.discarded || e.fs.Statfs() != (Statfs{Files: 1}) || len(e.swap.live) != 0 {
+		t.Fatalf("after the last unmap: discarded %v, %+v, %d swap entries", f.discarded, e.fs.Statfs(), len(e.swap.live))
+	}
+	named.Close()
+	e.done()
+	if _, err := e.fs.NewUnlinked("dev/zero", pg); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("NewUnlinked after unmount: %v", err)
 	}
 }

@@ -141,6 +141,38 @@ func (fsys *FS) Create(path string, perm fs.FileMode) error {
 	return nil
 }
 
+// NewUnlinked makes a regular file that has no name from birth, of size
+// bytes of holes (nothing is charged until a page is touched), as Linux
+// shmem_kernel_file_setup: the object of a shared anonymous mapping
+// (shmem_zero_setup names it "dev/zero", which maps then shows as
+// "/dev/zero (deleted)"). Its inode has no link and the file no Open
+// reference, so its data live only while it is mapped: the page
+// cache's unmap hook discards them with the last mapping, as it does
+// for any unlinked tmpfs file.
+//
+// The caller must map the file at once (AddMapper on its page cache):
+// until then nothing holds it, and nothing would ever discard it. It
+// counts in Statfs.Files while its data live, and Unswap covers it.
+// ErrInvalid for a negative size or an unmounted instance.
+func (fsys *FS) NewUnlinked(name string, size int64) (*File, error) {
+	if err := fsys.usable(); err != nil {
+		return nil, err
+	}
+	if size < 0 {
+		return nil, fmt.Errorf("%w: size %d", ErrInvalid, size)
+	}
+	in := fsys.newInode(0o777) // S_IRWXUGO, as shmem_kernel_file_setup's
+	in.links = 0               // clear_nlink: unlinked from birth
+	fsys.newFile(in, fsys.mountpoint+"/"+strings.Trim(name, "/"))
+	// Growing is sparse: the page cache's index and the backing's table
+	// are made now, holes throughout, so that a fault finds its slots.
+	if err := in.file.pc.Truncate(size); err != nil {
+		in.file.discard()
+		return nil, err
+	}
+	return in.file, nil
+}
+
 // Mkdir makes an empty directory.
 func (fsys *FS) Mkdir(path string, perm fs.FileMode) error {
 	dir, in, err := fsys.link(path, fs.ModeDir|perm&fs.ModePerm)

@@ -41,7 +41,9 @@ import (
 //     shared object is not (the child shares it).
 //   - munmap, partial or whole, and Destroy give back the accounted
 //     pages of what they unmap (a split VMA keeps the flag in both
-//     parts); a shared object gives back its charge with its last VMA.
+//     parts); a shared object gives back its charge with its last VMA,
+//     when its tmpfs file goes (shmem.go keeps what each object was
+//     charged, as Linux's shmem inode keeps VM_NORESERVE).
 //
 // The account flag is part of what mergeable compares, so that merging
 // and splitting keep Committed_AS equal to the accounted VMAs' pages plus

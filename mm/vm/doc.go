@@ -12,10 +12,14 @@
 //	AddressSpace  a PML4 of its own (kernel half shared, window half
 //	              private) and a sorted slice of VMAs.
 //	VMA           [Start, End) of the window with a protection and flags;
-//	              anonymous private memory, shared anonymous memory
-//	              backed by an anonObject, or a file's pages (filemap.go).
-//	anonObject    the frames of a shared anonymous mapping, by page index;
-//	              shared across fork, freed with its last VMA.
+//	              anonymous private memory, or a file's pages
+//	              (filemap.go), shared anonymous memory included: such
+//	              a VMA maps an unnamed tmpfs file of its size (its
+//	              object, made by MM.Shmem, as Linux's shmem_zero_setup;
+//	              shmem.go) and keeps MapShared|MapAnonymous in its
+//	              Flags. The object is shared across fork like any
+//	              file, its pages are page-cache pages that go to swap
+//	              like any tmpfs page's, and it goes with its last VMA.
 //
 // Page states of a private anonymous VMA, per page:
 //
@@ -32,16 +36,22 @@
 //   - VMAs are sorted, non-overlapping, page-aligned, inside the window;
 //   - every PTE in the window lies inside a VMA;
 //   - a frame's reference count equals the number of PTEs (present or
-//     PROT_NONE) mapping it, plus one per anonObject slot holding it,
-//     plus one for the page cache when it caches a file page;
+//     PROT_NONE) mapping it, plus one for the page cache when it caches
+//     a file page (a shared anonymous page is one), plus one for the
+//     swap cache when it caches a slot;
 //   - a file VMA's PTEs map the cache's page of their index (MAP_SHARED,
 //     or MAP_PRIVATE read-only) or a private copy, never a page past
 //     the end of file; the file's reverse map counts each file VMA;
+//   - the MM records an object for exactly the files of shared
+//     anonymous VMAs, each mapped, of its recorded size; sharedPages
+//     adds their pages up;
 //   - RSS equals the number of PTEs mapping a frame other than the zero
 //     page;
 //   - Committed_AS equals the pages of every accounted VMA plus those of
-//     every charged shared object (commit.go: what is charged, when, and
-//     under which overcommit policy).
+//     every charged shared anonymous object (commit.go: what is charged,
+//     when, and under which overcommit policy);
+//   - with reclaim on, every frame a PTE or a cache holds, but the zero
+//     page, is on the reclaimer's lists (reclaim.go, lru.go).
 //
 // The fault path (fault.go) allocates no Go memory, takes no lock, and
 // takes frames and page-table pages from the MM's reserves (reserve.go),

@@ -11,11 +11,13 @@ package vm
 // Every step of every test is followed by check, which recomputes from
 // scratch what the code caches or promises: the VMA list's shape, every
 // leaf of every live address space's window (walked through all four
-// levels), frame reference counts against the PTEs and object slots that
-// hold them, RSS, the count of anonymous frames and of page tables, and
-// the write-protection rules of copy-on-write. Files mapped by the tests
-// are cached in the environment's page cache: each cached page's frame
-// holds one reference for the cache and one per PTE mapping it.
+// levels), frame reference counts against the PTEs and caches that hold
+// them, RSS, the count of anonymous frames and of page tables, and the
+// write-protection rules of copy-on-write. Files mapped by the tests are
+// cached in the environment's page cache: each cached page's frame holds
+// one reference for the cache and one per PTE mapping it. The objects of
+// shared anonymous mappings are unnamed files of a tmpfs instance over
+// the same cache (shm), as the kernel makes them.
 
 import (
 	"errors"
@@ -30,24 +32,8 @@ import (
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/sim"
 	"github.com/pagoda-os/pagoda/mm/swap"
+	"github.com/pagoda-os/pagoda/mm/tmpfs"
 )
-
-// inObject reports whether a frame is a page of a shared anonymous
-// object (not on the reclaim lists).
-func (e *env) inObject(pfn mm.PFN) bool {
-	for _, as := range e.spaces {
-		for _, v := range as.vmas {
-			if v.shared != nil {
-				for _, p := range v.shared.pages {
-					if p == pfn {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
 
 // The window of every test: 64 PML4 entries, 32 TiB.
 const (
@@ -87,6 +73,9 @@ type env struct {
 	// charged is what the test charged with MM.Commit itself, beyond
 	// the mappings' charges.
 	charged uint64
+	// shm makes the objects of shared anonymous mappings (MM.Shmem),
+	// and holds nothing else.
+	shm *tmpfs.FS
 }
 
 func newEnv(t testing.TB) *env { return newEnvSize(t, arenaSize) }
@@ -103,6 +92,14 @@ func newEnvSize(t testing.TB, size uint64) *env {
 		t.Fatal(err)
 	}
 	e.m = m
+	e.shm = tmpfs.New(e.cache, tmpfs.Options{})
+	m.Shmem = func(size int64) (*pagecache.File, error) {
+		f, err := e.shm.NewUnlinked("dev/zero", size)
+		if err != nil {
+			return nil, err
+		}
+		return f.PageCache(), nil
+	}
 	e.cpu.Handler = func(va mm.VirtAddr, code uint64) bool {
 		a := Read
 		switch {
@@ -177,6 +174,9 @@ func (e *env) destroyAll() {
 		}
 	}
 	e.files = nil
+	if len(e.m.objects) != 0 || e.m.sharedPages != 0 || e.shm.Statfs() != (tmpfs.Statfs{}) {
+		e.t.Fatalf("shared objects left after destroying everything: %d (%d pages), tmpfs %+v", len(e.m.objects), e.m.sharedPages, e.shm.Statfs())
+	}
 	if n := e.mem.Frames.Stats().Pages[frame.PageCache]; n != 0 {
 		e.t.Fatalf("%d page-cache frames left after releasing every file", n)
 	}
@@ -301,6 +301,8 @@ func errno(err error) string {
 		return "EACCES"
 	case errors.Is(err, ErrIO):
 		return "EIO"
+	case errors.Is(err, ErrNoDevice):
+		return "ENODEV"
 	}
 	return "unexpected error " + err.Error()
 }
@@ -319,11 +321,16 @@ func (e *env) check() {
 }
 
 func (e *env) invariants() error {
-	refs := map[mm.PFN]int{} // references found: PTEs, object slots, the caches
+	refs := map[mm.PFN]int{} // references found: PTEs and the caches
 	slotRefs := map[swap.Entry]int{}
-	objVMAs := map[*anonObject]int{}
 	fileVMAs := map[*pagecache.File]map[*AddressSpace]int{}
 	for _, f := range e.files {
+		fileVMAs[f] = map[*AddressSpace]int{}
+	}
+	// The shared anonymous objects the MM records: mapped files too,
+	// whose records are checked against their VMAs below.
+	objects := map[*pagecache.File]bool{} // the object's VMAs are MAP_NORESERVE
+	for f := range e.m.objects {
 		fileVMAs[f] = map[*AddressSpace]int{}
 	}
 	tables := 0
@@ -343,30 +350,33 @@ func (e *env) invariants() error {
 				return fmt.Errorf("as %d: VMAs %v and %v out of order or overlapping", as.ID, &as.vmas[i-1], &v)
 			case i > 0 && mergeable(&as.vmas[i-1], &as.vmas[i]):
 				return fmt.Errorf("as %d: VMAs %v and %v left unmerged", as.ID, &as.vmas[i-1], &v)
-			case v.file == nil && v.Flags != MapPrivate|MapAnonymous && v.Flags != MapShared|MapAnonymous:
-				return fmt.Errorf("as %d: VMA %v has flags %v", as.ID, &v, v.Flags)
-			case v.file != nil && v.Flags != MapPrivate && v.Flags != MapShared:
+			case v.file == nil && v.Flags != MapPrivate|MapAnonymous:
+				return fmt.Errorf("as %d: VMA %v has flags %v and no file", as.ID, &v, v.Flags)
+			case v.file != nil && v.Flags != MapPrivate && v.Flags != MapShared && v.Flags != MapShared|MapAnonymous:
 				return fmt.Errorf("as %d: file VMA %v has flags %v", as.ID, &v, v.Flags)
-			case v.file == nil && (v.Flags&MapShared != 0) != (v.shared != nil):
-				return fmt.Errorf("as %d: VMA %v: shared flag and object disagree", as.ID, &v)
-			case v.file != nil && v.shared != nil:
-				return fmt.Errorf("as %d: VMA %v has a file and an object", as.ID, &v)
 			case v.file != nil && fileVMAs[v.file] == nil:
 				return fmt.Errorf("as %d: VMA %v maps a file the test does not know", as.ID, &v)
-			case v.shared != nil && v.pgoff+v.Pages() > uint64(len(v.shared.pages)):
-				return fmt.Errorf("as %d: VMA %v beyond its object", as.ID, &v)
 			case v.account && (v.Flags&MapShared != 0 || v.noReserve):
 				return fmt.Errorf("as %d: VMA %v accounted but shared or MAP_NORESERVE", as.ID, &v)
 			case v.Flags&MapShared == 0 && v.Prot&ProtWrite != 0 && !v.account && !v.noReserve:
 				return fmt.Errorf("as %d: private writable VMA %v not accounted", as.ID, &v)
-			case v.shared != nil && v.shared.account && v.noReserve:
-				return fmt.Errorf("as %d: VMA %v MAP_NORESERVE with a charged object", as.ID, &v)
+			}
+			if o, ok := e.m.objects[v.file]; v.file != nil && ok != (v.Flags&MapAnonymous != 0) {
+				return fmt.Errorf("as %d: VMA %v: the anonymous flag and the MM's objects disagree", as.ID, &v)
+			} else if ok {
+				noReserve, seen := objects[v.file]
+				switch {
+				case v.pgoff+v.Pages() > o.pages || v.file.Size() != int64(o.pages*pg):
+					return fmt.Errorf("as %d: VMA %v beyond its object of %d pages (file size %d)", as.ID, &v, o.pages, v.file.Size())
+				case v.noWrite:
+					return fmt.Errorf("as %d: shared anonymous VMA %v may not be written", as.ID, &v)
+				case seen && noReserve != v.noReserve:
+					return fmt.Errorf("as %d: VMA %v: MAP_NORESERVE unlike its object's other VMAs", as.ID, &v)
+				}
+				objects[v.file] = v.noReserve
 			}
 			if v.account {
 				committed += v.Pages()
-			}
-			if v.shared != nil {
-				objVMAs[v.shared]++
 			}
 			if v.file != nil {
 				fileVMAs[v.file][as]++
@@ -402,23 +412,33 @@ func (e *env) invariants() error {
 			return fmt.Errorf("as %d: RSS %d, PTEs mapping frames %d", as.ID, as.RSS(), rss)
 		}
 	}
-	for o, n := range objVMAs {
-		if o.vmas != n {
-			return fmt.Errorf("object %p: vmas %d, VMAs referring to it %d", o, o.vmas, n)
+	// Every object recorded is mapped, charged (shmem_acct_size) unless
+	// its VMAs are MAP_NORESERVE, counted in sharedPages, and alive in
+	// tmpfs; nothing else is.
+	var sharedPages uint64
+	for f, o := range e.m.objects {
+		noReserve, mapped := objects[f]
+		switch {
+		case !mapped:
+			return fmt.Errorf("object %s of %d pages recorded, mapped by no VMA", f.Name, o.pages)
+		case o.account == noReserve:
+			return fmt.Errorf("object %s: charged %v, its VMAs MAP_NORESERVE %v", f.Name, o.account, noReserve)
 		}
-		if o.account {
-			committed += uint64(len(o.pages))
+		sharedPages += uint64(f.Size()) / pg
+		if !noReserve {
+			committed += uint64(f.Size()) / pg
 		}
-		for _, pfn := range o.pages {
-			if pfn != 0 {
-				refs[pfn]++
-			}
-		}
+	}
+	if sharedPages != e.m.sharedPages {
+		return fmt.Errorf("sharedPages %d, the objects' pages %d", e.m.sharedPages, sharedPages)
+	}
+	if n := e.shm.Statfs().Files; n != len(e.m.objects) {
+		return fmt.Errorf("%d shared anonymous objects, %d files alive in their tmpfs", len(e.m.objects), n)
 	}
 	// The page cache: one reference per cached page, and the reverse
 	// map counts every VMA mapping the file.
 	cached := map[mm.PFN]bool{}
-	for _, f := range e.files {
+	for f := range fileVMAs {
 		for idx := uint64(0); idx*pg < uint64(f.Size()); idx++ {
 			if pfn, ok := f.Lookup(idx); ok {
 				refs[pfn]++
@@ -436,13 +456,20 @@ func (e *env) invariants() error {
 			return fmt.Errorf("%s: mapped %v with %d VMAs mapping it", f.Name, f.Mapped(), total)
 		}
 	}
-	// The swap areas: each slot's count is the PTEs naming it; the swap
+	// The swap areas: each slot's count is the PTEs naming it, or one
+	// for a slot no PTE names, held by a tmpfs page (never in the swap
+	// cache: tmpfs reads its pages straight into its own); the swap
 	// cache holds one reference to its frame.
 	swapCached := map[mm.PFN]bool{}
+	var tmpfsSlots uint64
 	if e.m.Swap != nil {
 		for _, a := range e.m.Swap.Areas() {
 			var err error
 			a.Each(func(ent swap.Entry, n int, pfn mm.PFN) bool {
+				if slotRefs[ent] == 0 && n == 1 && pfn == 0 {
+					tmpfsSlots++
+					return true
+				}
 				if n != slotRefs[ent] {
 					err = fmt.Errorf("%v: %d references, %d PTEs name it", ent, n, slotRefs[ent])
 					return false
@@ -461,6 +488,9 @@ func (e *env) invariants() error {
 	}
 	for ent := range slotRefs {
 		return fmt.Errorf("a PTE names %v, which is not in use", ent)
+	}
+	if n := e.shm.Statfs().Swapped; n != tmpfsSlots {
+		return fmt.Errorf("%d tmpfs pages in swap, %d slots held by no PTE", n, tmpfsSlots)
 	}
 	for pfn, n := range refs {
 		want := frame.Anon
@@ -488,7 +518,8 @@ func (e *env) invariants() error {
 		return fmt.Errorf("%d swap-cache frames allocated, %d in the swap cache", n, len(swapCached))
 	}
 	// The reclaimer's lists hold every page it may take: anonymous
-	// pages of private mappings, swap-cache and page-cache pages.
+	// pages, swap-cache and page-cache pages (shared anonymous memory
+	// included: its pages are its object's page-cache pages).
 	if p := e.m.Policy(); p != nil {
 		var listed uint64
 		for _, l := range p.Lists() {
@@ -499,13 +530,9 @@ func (e *env) invariants() error {
 			if pfn == zero {
 				continue
 			}
-			tag, _ := e.m.Frames.Links(pfn)
-			private := cached[pfn] || swapCached[pfn] || !e.inObject(pfn)
-			if private {
-				want++
-				if *tag == 0 {
-					return fmt.Errorf("frame %#x (%v) is on no reclaim list", pfn, e.m.Frames.State(pfn))
-				}
+			want++
+			if tag, _ := e.m.Frames.Links(pfn); *tag == 0 {
+				return fmt.Errorf("frame %#x (%v) is on no reclaim list", pfn, e.m.Frames.State(pfn))
 			}
 		}
 		if listed != want {
@@ -604,11 +631,6 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 			case v.Flags&MapShared == 0 && e.m.Frames.Refs(pfn) != 1:
 				return fmt.Errorf("PTE %#x at %v writable with %d refs in private VMA %v", l, va, e.m.Frames.Refs(pfn), v)
 			}
-		}
-	}
-	if v.shared != nil {
-		if want := v.shared.pages[v.pgoff+uint64(va-v.Start)/mm.PageSize]; pfn != want {
-			return fmt.Errorf("PTE %#x at %v in shared VMA %v: object holds %#x", l, va, v, want)
 		}
 	}
 	if v.file != nil {

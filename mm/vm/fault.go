@@ -56,8 +56,7 @@ type FaultKind uint8
 
 const (
 	KindZero      FaultKind = iota // mapped the zero page
-	KindAnon                       // a fresh zeroed frame (private or shared)
-	KindShared                     // a shared page's frame, already in its object
+	KindAnon                       // a fresh zeroed frame (private memory)
 	KindCOW                        // copy-on-write: copied, or reused in place
 	KindSpurious                   // nothing to do: already resolved
 	KindSegv                       // no VMA, or the VMA forbids the access
@@ -69,7 +68,7 @@ const (
 	KindSwapIn                     // a swapped page read from swap
 )
 
-var kindNames = [...]string{"zero", "anon", "shared", "cow", "spurious", "segv", "oom", "file-hit", "file-major", "bus", "swap-cache", "swap-in"}
+var kindNames = [...]string{"zero", "anon", "cow", "spurious", "segv", "oom", "file-hit", "file-major", "bus", "swap-cache", "swap-in"}
 
 func (k FaultKind) String() string {
 	if int(k) < len(kindNames) {
@@ -164,10 +163,8 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	switch {
 	case isSwapPTE(e):
 		return as.swapFault(v, page, e)
-	case v.file != nil:
+	case v.file != nil: // a file, or shared anonymous memory's object
 		return as.fileFault(v, page, e, access)
-	case v.shared != nil:
-		return as.sharedFault(v, page, e, access)
 	case e == 0:
 		return as.anonFault(v, page, access)
 	case access == Write && e&pt.Writable == 0:
@@ -277,38 +274,5 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
 	as.mm.track(pfn, page, 0)
 	as.Stats.COWFaults++
-	return Resolved
-}
-
-// sharedFault: a page of a shared anonymous VMA. The object holds the
-// page's frame (made on first touch); every PTE mapping it holds a
-// reference too.
-func (as *AddressSpace) sharedFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
-	as.Stats.SharedFaults++
-	if e != 0 {
-		as.LastKind = KindSpurious
-		if access == Write && e&pt.Writable == 0 {
-			as.table.Set(page, e|pt.Writable)
-		}
-		return Resolved
-	}
-	as.LastKind = KindShared
-	obj := v.shared
-	idx := v.pgoff + uint64(page-v.Start)/mm.PageSize
-	pfn := obj.pages[idx]
-	if pfn == 0 {
-		var ok bool
-		if pfn, ok = as.newFrame(); !ok {
-			return OOM
-		}
-		obj.pages[idx] = pfn // the object's reference
-		as.LastKind = KindAnon
-	}
-	as.mm.Frames.IncRef(pfn)
-	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {
-		as.mm.Frames.DecRef(pfn)
-		return OOM
-	}
-	as.rss++
 	return Resolved
 }

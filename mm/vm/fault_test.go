@@ -70,12 +70,45 @@ func TestFaultAllocsCOWReuse(t *testing.T) {
 	faultAllocs(t, e, base, Write, &e.cur.Stats.COWReused)
 }
 
-// The shared-memory fault allocates nothing either: the object's page
-// slice is made at mmap.
-func TestFaultAllocsShared(t *testing.T) {
+// The shared anonymous faults allocate nothing either: the object's
+// page index and tmpfs table are made at mmap. A first touch fills a
+// hole of the object (charged, zeroed).
+func TestFaultAllocsSharedHole(t *testing.T) {
 	e := newEnv(t)
 	base := e.mmap(winStart, (allocRuns+1)*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
 	faultAllocs(t, e, base, Write, &e.cur.Stats.SharedFaults)
+	if e.cur.LastKind != KindFileHit || e.cache.Stats.Cached != allocRuns+1 {
+		t.Fatalf("last fault %v, %d pages cached", e.cur.LastKind, e.cache.Stats.Cached)
+	}
+}
+
+// A page the object caches already (here after MADV_DONTNEED dropped
+// the PTEs): a page-cache hit.
+func TestFaultAllocsSharedHit(t *testing.T) {
+	e := newEnv(t)
+	base := e.mmap(winStart, (allocRuns+1)*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
+	e.write(base, make([]byte, (allocRuns+1)*pg))
+	e.must(e.cur.Madvise(base, (allocRuns+1)*pg, AdviceDontNeed))
+	faultAllocs(t, e, base, Read, &e.cur.Stats.FileFaults)
+	if e.cur.LastKind != KindFileHit || e.cache.Stats.Cached != allocRuns+1 || e.cur.Stats.SharedFaults != 2*(allocRuns+1) {
+		t.Fatalf("last fault %v, %d pages cached, %d shared faults", e.cur.LastKind, e.cache.Stats.Cached, e.cur.Stats.SharedFaults)
+	}
+}
+
+// A page of the object in swap: read back by tmpfs in the fault, polled.
+func TestFaultAllocsSharedSwapIn(t *testing.T) {
+	e := newEnv(t)
+	e.enableSwap("clock", 1024)
+	base := e.mmap(winStart, (allocRuns+1)*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
+	e.write(base, make([]byte, (allocRuns+1)*pg))
+	e.swapAllOut()
+	if n := e.shm.Statfs().Swapped; n != allocRuns+1 {
+		t.Fatalf("%d pages in swap, want %d", n, allocRuns+1)
+	}
+	faultAllocs(t, e, base, Read, &e.cur.Stats.MajFaults)
+	if e.cur.LastKind != KindFileMajor {
+		t.Fatalf("last fault %v", e.cur.LastKind)
+	}
 }
 
 // Benchmarks of the fault path, through HandleFault: batches of

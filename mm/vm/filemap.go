@@ -49,9 +49,14 @@ func (m *MM) PutFrame(pfn mm.PFN) {
 }
 
 // fileFault: a page of a file VMA (as Linux filemap_fault, then
-// do_read_fault, do_cow_fault or do_shared_fault).
+// do_read_fault, do_cow_fault or do_shared_fault), or of a shared
+// anonymous one, whose object is a tmpfs file (shmem_fault: a hole is
+// a minor fault, file-hit in the trace).
 func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
 	shared := v.Flags&MapShared != 0
+	if v.Flags&MapAnonymous != 0 {
+		as.Stats.SharedFaults++
+	}
 	if e != 0 {
 		if access != Write || e&pt.Writable != 0 {
 			as.LastKind = KindSpurious

@@ -21,12 +21,13 @@ func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 }
 
 // Mmap maps length bytes of anonymous memory, as Linux mmap(2) does
-// without a file: MAP_PRIVATE or MAP_SHARED with MAP_ANONYMOUS; a hint, or
-// MAP_FIXED (replacing what is there) or MAP_FIXED_NOREPLACE (EEXIST if
-// anything is); MAP_POPULATE faults every page in; MAP_NORESERVE skips
-// the commit charge unless the policy is OvercommitNever (commit.go).
-// ENOMEM when the policy refuses the charge. Adjacent compatible mappings
-// merge.
+// without a file: MAP_PRIVATE or MAP_SHARED with MAP_ANONYMOUS (shared:
+// the mapping maps an unnamed tmpfs file from MM.Shmem, shmem.go; ENODEV
+// without one); a hint, or MAP_FIXED (replacing what is there) or
+// MAP_FIXED_NOREPLACE (EEXIST if anything is); MAP_POPULATE faults every
+// page in; MAP_NORESERVE skips the commit charge unless the policy is
+// OvercommitNever (commit.go). ENOMEM when the policy refuses the
+// charge. Adjacent compatible mappings merge.
 func (as *AddressSpace) Mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags) (mm.VirtAddr, error) {
 	if flags&MapAnonymous == 0 {
 		return 0, fmt.Errorf("%w: MAP_ANONYMOUS without a file", ErrInvalid)
@@ -73,11 +74,11 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	if !ok {
 		return 0, fmt.Errorf("%w: length %d", ErrNoMemory, length)
 	}
-	// A shared mapping's object indexes its pages in a slice made now (a
-	// fault must not allocate): like Linux's heuristic overcommit, refuse
-	// one larger than memory.
-	if f == nil && kind == MapShared && as.mm.sharedPages+size/mm.PageSize > as.mm.Frames.Stats().ManagedPages {
-		return 0, fmt.Errorf("%w: shared mappings of %#x more bytes would outgrow memory", ErrNoMemory, size)
+	object := f == nil && kind == MapShared // shared anonymous: make its file
+	if object {
+		if err := as.mm.canMapShared(size); err != nil {
+			return 0, err
+		}
 	}
 	var start mm.VirtAddr
 	replace := false
@@ -108,6 +109,16 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	if err != nil {
 		return 0, err
 	}
+	if object {
+		// After the charge, as Linux's mmap_region calls
+		// shmem_zero_setup; before anything is unmapped.
+		if f, err = as.mm.newObject(size, c.object); err != nil {
+			if c.object {
+				as.mm.Uncommit(size / mm.PageSize)
+			}
+			return 0, err
+		}
+	}
 	if replace {
 		as.unmapRange(start, start+mm.VirtAddr(size))
 		c.keep(as.mm)
@@ -116,9 +127,6 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 		account: c.account, noReserve: c.noReserve}
 	if f != nil {
 		f.AddMapper(as)
-	} else if kind == MapShared {
-		v.shared = &anonObject{pages: make([]mm.PFN, size/mm.PageSize), vmas: 1, account: c.object}
-		as.mm.sharedPages += size / mm.PageSize
 	}
 	i := as.firstEndingAfter(start)
 	as.vmas = append(as.vmas, VMA{})
@@ -184,11 +192,7 @@ func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
 		v := &as.vmas[j]
 		as.dropPages(v.Start, v.End)
 		as.uncommitVMA(v)
-		if v.shared != nil {
-			as.releaseObject(v.shared)
-		} else {
-			as.unrefObject(v)
-		}
+		as.unrefObject(v)
 		j++
 	}
 	as.vmas = append(as.vmas[:i], as.vmas[j:]...)
@@ -240,25 +244,6 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 		}
 		return true
 	})
-}
-
-// releaseObject drops a VMA's reference to a shared object, and the
-// object's frames with the last.
-func (as *AddressSpace) releaseObject(o *anonObject) {
-	o.vmas--
-	if o.vmas > 0 {
-		return
-	}
-	for i, pfn := range o.pages {
-		if pfn != 0 {
-			as.freeFrame(pfn)
-			o.pages[i] = 0
-		}
-	}
-	as.mm.sharedPages -= uint64(len(o.pages))
-	if o.account {
-		as.mm.Uncommit(uint64(len(o.pages)))
-	}
 }
 
 // covered reports whether VMAs cover [start, end) without a hole.
@@ -361,8 +346,8 @@ const (
 )
 
 // Madvise applies advice to [addr, addr+length). DONTNEED drops the pages:
-// the next touch of a private page is zero-filled again (a shared page is
-// found again in its object). The others are accepted and do nothing for
+// the next touch of a private page is zero-filled again (a shared page,
+// file or anonymous, is found again in the page cache). The others are accepted and do nothing for
 // anonymous memory, as in Linux.
 func (as *AddressSpace) Madvise(addr mm.VirtAddr, length uint64, advice Advice) error {
 	if advice > AdviceDontNeed {

@@ -3,8 +3,8 @@
 package vm
 
 // A plain reference model of address spaces: per address space a map from
-// page to what is there (protection, private bytes, a shared object's
-// page or a file's page), and the operations that the randomized test and
+// page to what is there (protection, private bytes, a shared anonymous
+// object's page or a file's page), and the operations that the randomized test and
 // the fuzz target apply both to it and to the real code. One file is
 // there to map: the model keeps its bytes as the page cache has them
 // (whole pages: a shared store past the end of file stays in its page
@@ -737,8 +737,8 @@ func (r *runner) compare() string {
 				continue // not mapped: the cache is compared on its own
 			case l != 0:
 				got = frameBytes(l.Addr().PFN())
-			case p.obj != nil && as.vmas[as.findVMA(va)].shared.pages[r.objIndex(as, va)] != 0:
-				got = frameBytes(as.vmas[as.findVMA(va)].shared.pages[r.objIndex(as, va)])
+			case p.obj != nil && r.objPage(as, va) != 0:
+				got = frameBytes(r.objPage(as, va))
 			case p.obj == nil && p.data != nil:
 				return fmt.Sprintf("as %d: %v has data in the model and no PTE", as.ID, va)
 			default:
@@ -754,7 +754,8 @@ func (r *runner) compare() string {
 				if p == nil {
 					return fmt.Sprintf("as %d: %v mapped in the code only", as.ID, va)
 				}
-				if p.prot != v.Prot || (p.obj != nil) != (v.shared != nil) || (p.mf != nil) != (v.file != nil) {
+				anon := v.Flags&MapAnonymous != 0
+				if p.prot != v.Prot || (p.obj != nil) != (v.file != nil && anon) || (p.mf != nil) != (v.file != nil && !anon) {
 					return fmt.Sprintf("as %d: %v is %v in VMA %v", as.ID, va, p.prot, &v)
 				}
 				if p.mf != nil && (p.fshared != (v.Flags&MapShared != 0) || p.idx != v.pageIndex(va) || p.noWrite != v.noWrite) {
@@ -784,32 +785,38 @@ func (r *runner) compareFile() string {
 }
 
 // compareObjects checks that the model's and the code's shared objects
-// correspond one to one, page for page.
+// (the files of shared anonymous VMAs) correspond one to one, page for
+// page.
 func (r *runner) compareObjects() string {
-	pair := map[*mobj]*anonObject{}
-	back := map[*anonObject]*mobj{}
+	pair := map[*mobj]*pagecache.File{}
+	back := map[*pagecache.File]*mobj{}
 	for i, as := range r.e.spaces {
 		for va, p := range r.models[i].pages {
 			if p.obj == nil {
 				continue
 			}
 			v := &as.vmas[as.findVMA(va)]
-			if o, ok := pair[p.obj]; ok && o != v.shared {
+			if o, ok := pair[p.obj]; ok && o != v.file {
 				return fmt.Sprintf("as %d: %v: one model object, two objects", as.ID, va)
 			}
-			if mo, ok := back[v.shared]; ok && mo != p.obj {
+			if mo, ok := back[v.file]; ok && mo != p.obj {
 				return fmt.Sprintf("as %d: %v: one object, two model objects", as.ID, va)
 			}
-			pair[p.obj], back[v.shared] = v.shared, p.obj
+			if v.pageIndex(va) != p.idx {
+				return fmt.Sprintf("as %d: %v is page %d of its object, %d in the model", as.ID, va, v.pageIndex(va), p.idx)
+			}
+			pair[p.obj], back[v.file] = v.file, p.obj
 		}
 	}
 	return ""
 }
 
-// objIndex is the object page index of va in as's shared VMA.
-func (r *runner) objIndex(as *AddressSpace, va mm.VirtAddr) uint64 {
+// objPage is the frame the object of as's shared anonymous VMA at va
+// caches for va's page, or 0.
+func (r *runner) objPage(as *AddressSpace, va mm.VirtAddr) mm.PFN {
 	v := &as.vmas[as.findVMA(va)]
-	return v.pgoff + uint64(va-v.Start)/pg
+	pfn, _ := v.file.Lookup(v.pageIndex(va))
+	return pfn
 }
 
 // run applies ops from s for n steps (or until s runs dry), checking

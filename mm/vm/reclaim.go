@@ -432,10 +432,6 @@ func (m *MM) putSwap(ent swap.Entry) {
 	m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
 }
 
-// PutSwap drops a reference to a slot held outside page tables (a tmpfs
-// page's), with the swap cache's frame if it was the last.
-func (m *MM) PutSwap(ent swap.Entry) { m.putSwap(ent) }
-
 // The swap entry in a non-present PTE: bit 10 (free for software, SDM
 // 3A Table 4-19) marks it, the entry sits in bits 12 and up, where a
 // present entry has its frame (Linux's x86 swp_entry layout differs, the

@@ -13,7 +13,8 @@ import (
 )
 
 // enableSwap turns reclaim on with policy and gives the MM one swap area
-// of pages pages.
+// of pages pages, where the objects of shared anonymous mappings send
+// their pages too.
 func (e *env) enableSwap(policy string, pages int) *swap.MemDevice {
 	e.t.Helper()
 	dev := swap.NewMemDevice(pages)
@@ -22,6 +23,9 @@ func (e *env) enableSwap(policy string, pages int) *swap.MemDevice {
 		e.t.Fatal(err)
 	}
 	if err := e.m.EnableReclaim(policy, e.cache, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.shm.SetSwap(TmpfsSwap{e.m}); err != nil {
 		e.t.Fatal(err)
 	}
 	slots, _ := e.m.Swap.Totals()

@@ -58,25 +58,26 @@ func TestProtNoneKeepsDirty(t *testing.T) {
 	}
 }
 
-// A shared fault that maps a frame its object already holds allocates
-// nothing: its kind is not anon (demand-zero); a fault with the PTE
-// already there is spurious.
+// A shared anonymous fault maps its object's page-cache page: the first
+// touch fills a hole of the tmpfs file (a minor fault, file-hit, as
+// Linux's shmem_fault), a later one finds the page without taking a
+// frame; a fault with the PTE already there is spurious. Each counts as
+// a shared fault.
 func TestSharedFaultKinds(t *testing.T) {
 	e := newEnv(t)
 	va := e.mmap(0, pg, rw, shar)
-	if e.fault(va, Write); e.cur.LastKind != KindAnon {
-		t.Fatalf("first touch: %v", e.cur.LastKind)
+	if e.fault(va, Write); e.cur.LastKind != KindFileHit || e.cache.Stats.Cached != 1 || e.cur.Stats.SharedFaults != 1 {
+		t.Fatalf("first touch: %v, %d pages cached, %d shared faults", e.cur.LastKind, e.cache.Stats.Cached, e.cur.Stats.SharedFaults)
 	}
 	c := e.fork()
 	e.use(c)
-	// Fork copied the PTE; DONTNEED drops it, the object keeps the frame.
+	// Fork copied the PTE; DONTNEED drops it, the cache keeps the page.
 	e.must(c.Madvise(va, pg, AdviceDontNeed))
-	alloced := c.Stats.PagesAlloced
-	if e.fault(va, Read); c.LastKind != KindShared || c.Stats.PagesAlloced != alloced {
-		t.Fatalf("child's touch of a held page: %v, %d frames taken", c.LastKind, c.Stats.PagesAlloced-alloced)
+	if e.fault(va, Read); c.LastKind != KindFileHit || e.cache.Stats.Cached != 1 || c.Stats.SharedFaults != 1 {
+		t.Fatalf("child's touch of a cached page: %v, %d pages cached, %d shared faults", c.LastKind, e.cache.Stats.Cached, c.Stats.SharedFaults)
 	}
-	if c.HandleFault(va, Read); c.LastKind != KindSpurious {
-		t.Fatalf("second fault: %v", c.LastKind)
+	if c.HandleFault(va, Read); c.LastKind != KindSpurious || c.Stats.SharedFaults != 2 {
+		t.Fatalf("second fault: %v, %d shared faults", c.LastKind, c.Stats.SharedFaults)
 	}
 }
 

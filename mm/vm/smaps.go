@@ -37,8 +37,8 @@ func (as *AddressSpace) Smaps() []Smaps {
 				return true
 			}
 			maps := uint64(as.mm.Frames.Refs(pfn))
-			if st := as.mm.Frames.State(pfn); v.shared != nil || st == frame.PageCache || st == frame.SwapCache {
-				maps-- // the object's or the cache's own reference maps nothing
+			if st := as.mm.Frames.State(pfn); st == frame.PageCache || st == frame.SwapCache {
+				maps-- // the cache's own reference maps nothing
 			}
 			s.Rss += mm.PageSize
 			s.Pss += mm.PageSize / max(maps, 1)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/swap"
 )
@@ -29,8 +30,18 @@ type MM struct {
 	// reclaimer (reclaim.go).
 	Swap *swap.Set
 	rc   reclaimer
-	// sharedPages is the size of every live shared object's page index:
-	// bounded by memory, as the indexes live on the Go heap.
+	// Shmem makes the object of a shared anonymous mapping: an
+	// unnamed swap-backed file of size bytes, all holes, that the
+	// caller maps at once and whose last unmap discards it (the
+	// kernel's: VFS.ShmemFile, on its internal tmpfs, as Linux's
+	// shmem_zero_setup on shm_mnt). nil: such mappings fail with
+	// ErrNoDevice. Set once, before any mapping is made.
+	Shmem func(size int64) (*pagecache.File, error)
+	// objects are the live objects of shared anonymous mappings, by
+	// file: their size and charge (shmem.go). sharedPages adds up
+	// their pages: bounded by memory and swap, as their page indexes
+	// live on the Go heap.
+	objects     map[*pagecache.File]shmemObject
 	sharedPages uint64
 	// commit is the overcommit policy and Committed_AS (commit.go).
 	commit commitState
@@ -52,9 +63,10 @@ func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEn
 	}
 	mm.ZeroFrames(z.Addr(), mm.PageSize)
 	m := &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1,
-		anon:   reserve{stock: make([]mm.PFN, anonReserve)},
-		tables: reserve{stock: make([]mm.PFN, tableReserve)},
-		commit: commitState{ratio: DefaultOvercommitRatio},
+		anon:    reserve{stock: make([]mm.PFN, anonReserve)},
+		tables:  reserve{stock: make([]mm.PFN, tableReserve)},
+		commit:  commitState{ratio: DefaultOvercommitRatio},
+		objects: map[*pagecache.File]shmemObject{},
 	}
 	m.Refill()
 	return m, nil
@@ -71,7 +83,7 @@ type Stats struct {
 	AnonFaults   uint64 // demand-zero: a fresh zeroed frame
 	COWFaults    uint64 // writes that copied a shared page
 	COWReused    uint64 // writes that made a no-longer-shared page writable in place
-	SharedFaults uint64 // faults on shared anonymous memory
+	SharedFaults uint64 // faults on shared anonymous memory (those needing a PTE count in FileFaults too)
 	FileFaults   uint64 // faults on file pages needing a PTE
 	MajFaults    uint64 // of which read the page from disk (pgmajfault)
 	SwapFaults   uint64 // faults on swapped pages (from the swap cache or the disk)

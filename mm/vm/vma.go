@@ -16,6 +16,10 @@ var (
 	ErrExists   = errors.New("vm: mapping exists")         // EEXIST
 	ErrAccess   = errors.New("vm: permission denied")      // EACCES
 	ErrIO       = errors.New("vm: input/output error")     // EIO
+	// ErrNoDevice: a shared anonymous mapping in an MM without a
+	// Shmem hook, which has nothing to make its object with (ENODEV,
+	// mmap's error for what cannot be mapped).
+	ErrNoDevice = errors.New("vm: no such device")
 )
 
 // Prot is a mapping's protection (PROT_* in Linux).
@@ -82,12 +86,11 @@ type VMA struct {
 	// Flags keeps the kind of the mapping: MapPrivate or MapShared, and
 	// MapAnonymous; the call-time flags (fixed, populate...) are dropped.
 	Flags Flags
-	// shared backs a MAP_SHARED anonymous VMA; file backs a file
-	// mapping (shared or private). pgoff is the object's or file's page
-	// index of Start.
-	shared *anonObject
-	file   *pagecache.File
-	pgoff  uint64
+	// file backs a file mapping (shared or private), and a shared
+	// anonymous one, whose file is its object (shmem.go); pgoff is the
+	// file's page index of Start.
+	file  *pagecache.File
+	pgoff uint64
 	// noWrite: a MAP_SHARED mapping of a file not opened for writing;
 	// mprotect may not add PROT_WRITE (Linux: VM_MAYWRITE clear).
 	noWrite bool
@@ -97,11 +100,13 @@ type VMA struct {
 	account, noReserve bool
 }
 
-// File is the file a VMA maps, or nil.
+// File is the file a VMA maps, or nil: for a shared anonymous VMA
+// (Flags MapShared|MapAnonymous), its object, an unnamed tmpfs file.
 func (v *VMA) File() *pagecache.File { return v.file }
 
 // Offset is the file offset of Start (0 without a file, as Linux's maps
-// shows anonymous memory).
+// shows private anonymous memory; a shared anonymous VMA's offset in its
+// object, 0 unless it was split, as Linux shows shmem's vm_pgoff).
 func (v *VMA) Offset() uint64 {
 	if v.file == nil {
 		return 0
@@ -114,16 +119,6 @@ func (v *VMA) Pages() uint64 { return uint64(v.End-v.Start) / mm.PageSize }
 
 func (v *VMA) String() string {
 	return fmt.Sprintf("%v-%v %v %v", v.Start, v.End, v.Prot, v.Flags)
-}
-
-// anonObject holds the frames of a shared anonymous mapping. Its page
-// slice is made at mmap, so that a fault never allocates Go memory.
-type anonObject struct {
-	pages []mm.PFN // 0: not yet touched (PFN 0 is page 0, never managed)
-	vmas  int      // VMAs referring to it
-	// account: len(pages) are in Committed_AS until the object is freed
-	// (Linux: shmem_acct_size).
-	account bool
 }
 
 // findVMA returns the index of the VMA containing va, or -1. Binary
@@ -184,11 +179,11 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 
 // mergeable reports whether b can be appended to a.
 func mergeable(a, b *VMA) bool {
-	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.shared != b.shared || a.file != b.file || a.noWrite != b.noWrite ||
+	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.file != b.file || a.noWrite != b.noWrite ||
 		a.account != b.account || a.noReserve != b.noReserve {
 		return false
 	}
-	return a.shared == nil && a.file == nil || a.pgoff+a.Pages() == b.pgoff
+	return a.file == nil || a.pgoff+a.Pages() == b.pgoff
 }
 
 // mergeAround merges VMAs i-1, i, i+1 where compatible (as Linux
@@ -206,24 +201,24 @@ func (as *AddressSpace) mergeAround(i int) {
 	}
 }
 
-// refObject takes a VMA's reference to what backs it: a shared object,
-// or a file (whose reverse map then lists this address space).
+// refObject takes a VMA's reference to the file that backs it, whose
+// reverse map then lists this address space once more.
 func (as *AddressSpace) refObject(v *VMA) {
-	switch {
-	case v.shared != nil:
-		v.shared.vmas++
-	case v.file != nil:
+	if v.file != nil {
 		v.file.AddMapper(as)
 	}
 }
 
-// unrefObject drops the reference refObject took; the last VMA of a
-// shared object frees its frames (releaseObject does that).
+// unrefObject drops the reference refObject took. The last mapping of a
+// shared anonymous object takes the object with it: tmpfs discards the
+// file's data (its unmap hook, within RemoveMapper), and the MM its
+// record and charge (objectGone).
 func (as *AddressSpace) unrefObject(v *VMA) {
-	switch {
-	case v.shared != nil:
-		v.shared.vmas--
-	case v.file != nil:
-		v.file.RemoveMapper(as)
+	if v.file == nil {
+		return
+	}
+	v.file.RemoveMapper(as)
+	if v.Flags&MapAnonymous != 0 && !v.file.Mapped() {
+		as.mm.objectGone(v.file)
 	}
 }

@@ -1,0 +1,37 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/swap"
+)
+
+// TmpfsSwap is the MM's swap areas as tmpfs sees them (tmpfs.Swap,
+// which it satisfies without this package importing tmpfs): a page
+// written out takes a fresh slot, whose one reference is the tmpfs
+// page's, held in its backing rather than in a PTE (as Linux's shmem
+// keeps swap entries in its page cache's xarray). M.Swap must be set.
+type TmpfsSwap struct{ M *MM }
+
+// Out writes the page at pa to a fresh slot and returns its entry.
+// Goroutine context (the reclaimer's writeback of a tmpfs page).
+func (s TmpfsSwap) Out(pa mm.PhysAddr) (uint64, error) {
+	e, err := s.M.Swap.Alloc()
+	if err != nil {
+		return 0, err
+	}
+	if err := s.M.Swap.Write(e, pa); err != nil {
+		s.M.putSwap(e)
+		return 0, err
+	}
+	return uint64(e), nil
+}
+
+// In reads entry's page into pa, polling: it may run in a page fault,
+// and then allocates nothing.
+func (s TmpfsSwap) In(entry uint64, pa mm.PhysAddr, _ bool) error {
+	return s.M.Swap.Read(swap.Entry(entry), pa)
+}
+
+// Free drops the tmpfs page's reference to entry's slot, with the swap
+// cache's frame if it was the last.
+func (s TmpfsSwap) Free(entry uint64) { s.M.putSwap(swap.Entry(entry)) }
