@@ -230,32 +230,43 @@ func (b *inodeBacking) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) e
 		return err
 	}
 	bs := b.fs.BlockSize()
-	per := mm.PageSize / bs
-	first := idx * uint64(per)
-	nblocks := (n + bs - 1) / bs
+	return b.eachRun(idx, (n+bs-1)/bs, func(at, bytes int, disk uint64) error {
+		if disk == 0 { // a hole
+			clear(frameBytes(pa, at+bytes)[at:])
+			return nil
+		}
+		if b.dev.ReadPhys(disk*uint64(bs)/512, pa+mm.PhysAddr(at), bytes) != nil {
+			// The driver's error lives in its fault slot, reused by the
+			// next fault: the page cache keeps this one instead.
+			return ErrFaultRead
+		}
+		return nil
+	})
+}
+
+// eachRun walks the first nblocks blocks of page idx in the inode's
+// in-memory block map (the fault path: no allocation, no lock, no I/O)
+// and calls fn for each run of blocks contiguous on the disk: its offset
+// and length in the page, in bytes, and its first disk block; a hole is
+// a run of one block at disk 0. errFaultMap if the map is not loaded.
+func (b *inodeBacking) eachRun(idx uint64, nblocks int, fn func(at, bytes int, disk uint64) error) error {
+	bs := b.fs.BlockSize()
+	first := idx * uint64(mm.PageSize/bs)
 	for i := 0; i < nblocks; {
 		disk, ok := b.ino.BlockAt(first + uint64(i))
 		if !ok {
 			return errFaultMap
 		}
-		if disk == 0 { // a hole
-			clear(frameBytes(pa, (i+1)*bs)[i*bs:])
-			i++
-			continue
-		}
 		run := 1
-		for i+run < nblocks {
+		for disk != 0 && i+run < nblocks {
 			next, ok := b.ino.BlockAt(first + uint64(i+run))
 			if !ok || next != disk+uint64(run) {
 				break
 			}
 			run++
 		}
-		sector := disk * uint64(bs) / 512
-		if b.dev.ReadPhys(sector, pa+mm.PhysAddr(i*bs), run*bs) != nil {
-			// The driver's error lives in its fault slot, reused by the
-			// next fault: the page cache keeps this one instead.
-			return ErrFaultRead
+		if err := fn(i*bs, run*bs, disk); err != nil {
+			return err
 		}
 		i += run
 	}
@@ -283,27 +294,12 @@ func (b *inodeBacking) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) 
 		return errFaultWrite
 	}
 	bs := b.fs.BlockSize()
-	per := mm.PageSize / bs
-	first := idx * uint64(per)
-	for i := 0; i < per; {
-		disk, ok := b.ino.BlockAt(first + uint64(i))
-		if !ok || disk == 0 {
+	return b.eachRun(idx, mm.PageSize/bs, func(at, bytes int, disk uint64) error {
+		if disk == 0 {
 			return errFaultWrite
 		}
-		run := 1
-		for i+run < per {
-			next, ok := b.ino.BlockAt(first + uint64(i+run))
-			if !ok || next != disk+uint64(run) {
-				break
-			}
-			run++
-		}
-		if err := b.dev.WritePhys(disk*uint64(bs)/512, pa+mm.PhysAddr(i*bs), run*bs); err != nil {
-			return err
-		}
-		i += run
-	}
-	return nil
+		return b.dev.WritePhys(disk*uint64(bs)/512, pa+mm.PhysAddr(at), bytes)
+	})
 }
 
 func (b *inodeBacking) Truncate(size int64) error { return b.ino.Truncate(size) }

@@ -134,9 +134,6 @@ func (as *AddressSpace) reapPrivate() {
 // goroutine context: every mapping goes, with its charge; the address
 // space is then empty and alive, and may be used again.
 func (as *AddressSpace) Reap() {
-	for len(as.vmas) > 0 {
-		v := as.vmas[len(as.vmas)-1]
-		as.unmapRange(v.Start, v.End)
-	}
+	as.unmapAll()
 	as.killed, as.kill = false, Kill{}
 }

@@ -63,14 +63,21 @@ func (r *reserve) put(pfn mm.PFN) bool {
 // partly empty, and faults find out.
 func (m *MM) Refill() {
 	m.balance()
-	for m.anon.n < len(m.anon.stock) {
+	m.topUp(len(m.anon.stock), len(m.tables.stock))
+}
+
+// topUp fills the stocks from the allocator and the table source up to
+// anon frames and tables (at most their sizes), or until those run out.
+// No Go allocation: restock calls it in faults.
+func (m *MM) topUp(anon, tables int) {
+	for m.anon.n < min(anon, len(m.anon.stock)) {
 		pfn, err := m.Frames.Alloc(0, frame.Anon)
 		if err != nil {
 			break
 		}
 		m.anon.put(pfn)
 	}
-	for m.tables.n < len(m.tables.stock) {
+	for m.tables.n < min(tables, len(m.tables.stock)) {
 		pa, err := m.Tables.AllocTable()
 		if err != nil {
 			break
@@ -95,20 +102,7 @@ func (m *MM) restock() {
 		m.Reclaim(faultBatch, true)
 		m.rc.inFault = false
 	}
-	for k := 0; k < faultBatch && m.anon.n < len(m.anon.stock); k++ {
-		pfn, err := m.Frames.Alloc(0, frame.Anon)
-		if err != nil {
-			break
-		}
-		m.anon.put(pfn)
-	}
-	for m.tables.n < tableNeed {
-		pa, err := m.Tables.AllocTable()
-		if err != nil {
-			break
-		}
-		m.tables.put(pa.PFN())
-	}
+	m.topUp(m.anon.n+faultBatch, tableNeed)
 }
 
 // Drain gives the reserves back: to account for every frame (tests), or

@@ -155,10 +155,7 @@ func (as *AddressSpace) RSS() uint64 { return as.rss }
 // Destroy unmaps everything, frees every frame and table the address
 // space holds, and its PML4. The address space must not be current.
 func (as *AddressSpace) Destroy() {
-	for len(as.vmas) > 0 {
-		v := as.vmas[len(as.vmas)-1]
-		as.unmapRange(v.Start, v.End)
-	}
+	as.unmapAll()
 	if as.mm.Kernel != 0 {
 		root := as.table.RootEntries()
 		for i := range root {
@@ -175,6 +172,14 @@ func (as *AddressSpace) Destroy() {
 			m.rc.spaces = append(m.rc.spaces[:i], m.rc.spaces[i+1:]...)
 			break
 		}
+	}
+}
+
+// unmapAll removes every mapping, with its frames and charges.
+func (as *AddressSpace) unmapAll() {
+	for len(as.vmas) > 0 {
+		v := as.vmas[len(as.vmas)-1]
+		as.unmapRange(v.Start, v.End)
 	}
 }
 
