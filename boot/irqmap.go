@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/pagoda-os/pagoda/mm"
 )
 
 // The microvm board's interrupt wiring, as QEMU 7.2 builds it
@@ -41,8 +43,9 @@ const (
 var ErrVirtioMMIO = errors.New("boot: virtio_mmio.device")
 
 // VirtioMMIODevice is one virtio_mmio.device=SIZE@BASE:IRQ[:ID] option, in
-// the format of Linux's virtio_mmio driver (vm_cmdline_set): SIZE with an
-// optional K, M or G suffix, numbers in decimal or 0x hex.
+// the format of Linux's virtio_mmio driver (vm_cmdline_set): SIZE as
+// mm.ParseSize takes it (an optional K, M or G suffix), numbers in
+// decimal or 0x hex.
 type VirtioMMIODevice struct {
 	Base PhysAddr
 	Size uint64
@@ -61,27 +64,13 @@ func ParseVirtioMMIODevice(s string) (VirtioMMIODevice, error) {
 		return d, fmt.Errorf("%w=%q: want SIZE@BASE:IRQ", ErrVirtioMMIO, s)
 	}
 	irq, _, _ = strings.Cut(irq, ":") // the optional platform device id
-	shift := 0
-	if n := len(size); n > 0 {
-		switch size[n-1] {
-		case 'K', 'k':
-			shift = 10
-		case 'M', 'm':
-			shift = 20
-		case 'G', 'g':
-			shift = 30
-		}
-		if shift != 0 {
-			size = size[:n-1]
-		}
-	}
-	sz, err1 := strconv.ParseUint(size, 0, 64)
+	sz, err1 := mm.ParseSize(size)
 	b, err2 := strconv.ParseUint(base, 0, 64)
 	g, err3 := strconv.ParseUint(irq, 0, 16)
-	if err := errors.Join(err1, err2, err3); err != nil || sz == 0 || sz > (1<<(64-shift))-1 || b+sz<<shift < b {
+	if err := errors.Join(err1, err2, err3); err != nil || sz == 0 || b+sz < b {
 		return d, fmt.Errorf("%w=%q: bad number", ErrVirtioMMIO, s)
 	}
-	return VirtioMMIODevice{Base: PhysAddr(b), Size: sz << shift, GSI: int(g)}, nil
+	return VirtioMMIODevice{Base: PhysAddr(b), Size: sz, GSI: int(g)}, nil
 }
 
 // VirtioMMIODevices parses every virtio_mmio.device option of c.

@@ -1,29 +1,30 @@
 // Package kernel is Pagoda's composition root: it takes the machine that
-// boot/ found, wires the subsystems together and runs the shell on the
-// serial console.
+// boot/ found and wires the subsystems together; the bare-metal main
+// (pagoda/) then hands them to the shell (kernel/shell). It holds wiring
+// only:
 //
-// The shell is a line editor (lineedit.go) over the console's byte stream,
-// a dispatcher (shell.go) and one table of commands (commands.go). A
-// command is a name, a usage line, a one-line help text and a handler; the
-// dispatcher checks the argument count against the usage, runs the handler
-// and prints its error as a single "error: " line. Numeric arguments all
-// go through ParseNumber (numarg.go), so every command accepts decimal,
-// 0x hex and K/M/G suffixes alike.
+//	kmap.go, mmu_tamago.go   the kernel's page table, built and loaded
+//	elfimage.go              the kernel image's segments, for kmap
+//	window_tamago.go         the address spaces (proc) over the MM, and
+//	                         the window's loads and stores
+//	files_tamago.go          virtio-blk disks, the page cache, the VFS,
+//	                         /tmp and the flusher
+//	reclaim.go               reclaim, swap areas and kswapd
+//	irq_tamago.go            interrupt routing (IOAPIC, LAPIC timer)
+//	overcommit.go, oom.go    mm.overcommit=, mm.oom= from the command line
+//	zero_tamago.go           the page-zeroing strategy, measured at boot
+//	selftest_*_tamago.go     the machine's self-tests (paging, TLB, IRQ),
+//	                         which the shell's selftest runs
 //
-// Nothing a user types may crash the kernel: handlers return errors for
-// bad input, and the dispatcher recovers a panicking handler and reports it
-// as an internal error.
+// The subsystems it wires live below it: mm/ (memory), fs/ (ext2, the
+// VFS), proc/ (address spaces, later processes), drivers/, arch/ and
+// boot/. Nothing below kernel/ imports it, and kernel/ does not import
+// the shell.
 //
-// The file layer (vfs.go) is the mount table: ext2 filesystems on the
-// virtio-blk disks (ext2mount.go) and tmpfs instances in memory
-// (tmpfsmount.go, /tmp from boot), and one page-cache file per file in
-// use, shared by the file commands (fscmds.go) and every mapping; one
-// more tmpfs instance, mounted nowhere, holds the objects of shared
-// anonymous mappings (VFS.ShmemFile, the address spaces' MM.Shmem). A big kernel lock
-// (VFS.Lock) serialises commands and the background writeback
-// (writeback.go): page tables, VMAs, the page cache and ext2 change only
-// under it, or in a fault taken by the goroutine holding it.
+// Locking: the big kernel lock (lock.Kernel) is made here, at boot, and
+// given to the shell, the flusher and kswapd; the lock order of the
+// layers below is drawn in mm/doc.go.
 //
-// Everything here except the bare-metal main (pagoda/) builds and is tested
-// on the host against a fake Machine.
+// Everything here except the bare-metal files (*_tamago.go, pagoda/)
+// builds and is tested on the host.
 package kernel

@@ -9,6 +9,8 @@ import (
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/drivers/virtio"
 	"github.com/pagoda-os/pagoda/drivers/virtio/blk"
+	"github.com/pagoda-os/pagoda/fs/vfs"
+	"github.com/pagoda-os/pagoda/lock"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
@@ -16,9 +18,10 @@ import (
 
 // StartFiles finds the virtio-blk disks, makes the page cache and the
 // file layer, mounts a tmpfs at /tmp (half of memory, as Linux's
-// default), and starts the background writeback. It reports each disk,
+// default), and starts the background writeback under the big kernel
+// lock. It reports each disk,
 // each device that failed, and /tmp on out.
-func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
+func StartFiles(frames *frame.Allocator, big *lock.Kernel, out io.Writer) (*vfs.VFS, func(), error) {
 	if err := virtio.InitDMA(mm.PhysAddr(boot.DMAStart), boot.DMASize); err != nil {
 		return nil, nil, err
 	}
@@ -26,7 +29,7 @@ func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
 	for _, err := range errs {
 		fmt.Fprintf(out, "virtio-blk: %v\n", err)
 	}
-	disks := make([]Disk, len(found))
+	disks := make([]vfs.Disk, len(found))
 	for i, d := range found {
 		disks[i] = d
 		mode := "interrupts"
@@ -39,11 +42,11 @@ func StartFiles(frames *frame.Allocator, out io.Writer) (*VFS, func(), error) {
 		}
 		fmt.Fprintf(out, "virtio-blk: %v, %s\n", d, mode)
 	}
-	v := NewVFS(pagecache.New(frames), disks)
+	v := vfs.NewVFS(pagecache.New(frames), disks)
 	if m, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
 		fmt.Fprintf(out, "tmpfs: /tmp: %v\n", err)
 	} else {
 		fmt.Fprintf(out, "tmpfs: on %s, %d MiB\n", m.Path, m.Usage().Size>>20)
 	}
-	return v, v.StartWriteback(), nil
+	return v, v.StartWriteback(big), nil
 }

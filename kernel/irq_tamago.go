@@ -95,8 +95,8 @@ func AttachVirtioIRQ(base boot.PhysAddr, name string, fn func()) error {
 }
 
 // Interrupts reports every vector that has a handler or has fired.
-func Interrupts() IRQReport {
-	var r IRQReport
+func Interrupts() arch.IRQReport {
+	var r arch.IRQReport
 	routesMu.Lock()
 	defer routesMu.Unlock()
 	for v := arch.FirstIRQVector; v <= arch.VectorSpurious; v++ {
@@ -108,7 +108,7 @@ func Interrupts() IRQReport {
 		if !ok {
 			gsi = -1
 		}
-		r.Lines = append(r.Lines, IRQLine{Vector: v, GSI: gsi, Count: n, Name: name})
+		r.Lines = append(r.Lines, arch.IRQLine{Vector: v, GSI: gsi, Count: n, Name: name})
 	}
 	r.WakeMisses = arch.IRQWakeMisses()
 	return r

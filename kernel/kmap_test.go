@@ -7,10 +7,14 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/sim"
+	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
 func TestBuildKernelTable(t *testing.T) {
-	frames := testFrames(t)
+	mem, done := sim.NewMemory(0x50_0000_0000, 16<<20)
+	t.Cleanup(done)
+	frames := mem.Frames
 	km := KernelMap{
 		RAM: []mm.AddrRange{{Start: 0, End: 0x9f000}, {Start: 0x100000, End: 0x4000_0000}},
 		Image: []Segment{
@@ -21,7 +25,7 @@ func TestBuildKernelTable(t *testing.T) {
 		MMIO: []mm.AddrRange{{Start: 0xfe00_0000, End: 0x1_0000_0000}},
 	}
 	before := frames.Stats().FreePages
-	tbl, err := BuildKernelTable(TableFrames(frames), km)
+	tbl, err := BuildKernelTable(vm.TableFrames(frames), km)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
 // mmioRange is the top of the 32-bit space: virtio-mmio, IOAPIC, LAPIC.
@@ -26,7 +27,7 @@ func TakeOverMMU(frames *frame.Allocator, layout boot.Layout) (*pt.Table, error)
 	if err != nil {
 		return nil, err
 	}
-	t, err := BuildKernelTable(TableFrames(frames), KernelMap{
+	t, err := BuildKernelTable(vm.TableFrames(frames), KernelMap{
 		RAM:   layout.RAM,
 		Image: segs,
 		MMIO:  []mm.AddrRange{mmioRange},

@@ -4,7 +4,6 @@ package kernel
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,43 +116,5 @@ func TestApplyOvercommit(t *testing.T) {
 				t.Errorf("lines:\n%q\nwant\n%q", got, want)
 			}
 		})
-	}
-}
-
-// meminfo shows CommitLimit and Committed_AS, which follow the mappings.
-func TestMeminfoCommit(t *testing.T) {
-	run, mem := simShell(t, 0x40_0000_0000, 64<<20)
-	limit := mem.Frames.Stats().ManagedPages / 2 * 4
-	committed := func() int {
-		t.Helper()
-		out := run("meminfo")
-		if !strings.Contains(out, fmt.Sprintf("\nCommitLimit:    %8d kB\n", limit)) {
-			t.Fatalf("meminfo: no CommitLimit of %d kB:\n%s", limit, out)
-		}
-		m := regexp.MustCompile(`(?m)^SwapFree: .*\nCommitLimit: .*\nCommitted_AS: +(\d+) kB\nFrameTable:`).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("meminfo: no Committed_AS after CommitLimit:\n%s", out)
-		}
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	if n := committed(); n != 0 {
-		t.Errorf("Committed_AS %d kB at first", n)
-	}
-	a := strings.TrimSpace(run("mmap 64K rw private,anon"))
-	r := strings.TrimSpace(run("mmap 1M r private,anon"))
-	run("mmap 128K r shared,anon")
-	if n := committed(); n != 64+128 {
-		t.Errorf("Committed_AS %d kB, want %d", n, 64+128)
-	}
-	run("mprotect " + r + " 1M rw")
-	run("fork")
-	if n := committed(); n != 2*(64+1024)+128 {
-		t.Errorf("Committed_AS %d kB after mprotect and fork, want %d", n, 2*(64+1024)+128)
-	}
-	run("as free 2")
-	run("munmap " + a + " 32K")
-	if n := committed(); n != 32+1024+128 {
-		t.Errorf("Committed_AS %d kB after munmap, want %d", n, 32+1024+128)
 	}
 }

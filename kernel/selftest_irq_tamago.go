@@ -5,6 +5,7 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -69,7 +70,7 @@ var (
 // wake latency is from the timer's deadline to the blocked goroutine
 // running again: the interrupt, the idle hook's wake, the service goroutine's
 // handler and the channel hand-off.
-func selftestIRQ(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error {
+func selftestIRQ(out io.Writer, frames *frame.Allocator, kernel *pt.Table) error {
 	if !arch.InterruptsEnabled() {
 		return errors.New("interrupts are disabled (IF=0) in a goroutine")
 	}
@@ -133,19 +134,19 @@ func selftestIRQ(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error {
 	if n := arch.IRQCount(VectorSelftestTimer) - count0; n != irqRounds {
 		return fmt.Errorf("irq: vector %#x counted %d interrupts, want %d", VectorSelftestTimer, n, irqRounds)
 	}
-	if err := selftestRTC(sh); err != nil {
+	if err := selftestRTC(out); err != nil {
 		return err
 	}
 	us := func(d time.Duration) int64 { return d.Microseconds() }
-	sh.Printf("irq: %d/%d delivered, wake latency min/avg/max %d/%d/%d us\n",
+	fmt.Fprintf(out, "irq: %d/%d delivered, wake latency min/avg/max %d/%d/%d us\n",
 		delivered, irqRounds, us(minLat), us(sumLat/time.Duration(delivered)), us(maxLat))
-	sh.Printf("irq: %d page faults resolved with interrupts on\n", r.faults)
+	fmt.Fprintf(out, "irq: %d page faults resolved with interrupts on\n", r.faults)
 	return nil
 }
 
 // selftestRTC takes rtcRounds periodic RTC interrupts through the IOAPIC
 // (GSI rtcGSI, routed by AttachIRQ) and stops them again.
-func selftestRTC(sh *Shell) error {
+func selftestRTC(out io.Writer) error {
 	for len(rtcFired) > 0 {
 		<-rtcFired
 	}
@@ -168,7 +169,7 @@ func selftestRTC(sh *Shell) error {
 		}
 	}
 	el := boot.Board{}.Uptime() - start
-	sh.Printf("irq: rtc: %d interrupts through the IOAPIC (GSI %d, vector %d) in %d ms\n",
+	fmt.Fprintf(out, "irq: rtc: %d interrupts through the IOAPIC (GSI %d, vector %d) in %d ms\n",
 		rtcRounds, rtcGSI, gsiVectorBase+rtcGSI, el.Milliseconds())
 	return nil
 }

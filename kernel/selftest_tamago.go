@@ -5,33 +5,39 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"io"
 	"unsafe"
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/proc"
 )
 
-// Selftests returns the kernel's self-tests, run by the shell's selftest.
-func Selftests(frames *frame.Allocator, kernel *pt.Table) func(sh *Shell, name string) error {
-	return func(sh *Shell, name string) error {
+// Selftests returns the kernel's self-tests of the machine (paging, the
+// TLB, interrupts), run by the shell's selftest with its output. They
+// stay here, beside the trap and MMU wiring they exercise, rather than in
+// the shell: each installs its own window resolver and maps into the
+// kernel's table. spaces (nil: none) get their address space back after.
+func Selftests(frames *frame.Allocator, kernel *pt.Table, spaces *proc.Spaces) func(out io.Writer, name string) error {
+	return func(out io.Writer, name string) error {
 		// The self-tests map into the kernel's own table: it is made
 		// current for them, and the address space and its resolver come
 		// back afterwards.
 		resolver := WindowResolver
 		defer func() { WindowResolver = resolver }()
-		if sh.cfg.Spaces != nil {
+		if spaces != nil {
 			arch.LoadCR3(uint64(kernel.Root()))
-			defer arch.LoadCR3(uint64(sh.cfg.Spaces.Current().Root()))
+			defer arch.LoadCR3(uint64(spaces.Current().Root()))
 		}
 		switch name {
 		case "paging":
-			return selftestPaging(sh, frames, kernel)
+			return selftestPaging(out, frames, kernel)
 		case "tlb":
-			return selftestTLB(sh, frames, kernel)
+			return selftestTLB(out, frames, kernel)
 		case "irq":
-			return selftestIRQ(sh, frames, kernel)
+			return selftestIRQ(out, frames, kernel)
 		}
 		return fmt.Errorf("unknown self-test %q (have: paging, tlb, irq)", name)
 	}
@@ -105,7 +111,7 @@ func word(va mm.VirtAddr) *uint64 { return *(**uint64)(unsafe.Pointer(&va)) }
 // re-reads them all; then the same with 2 MiB pages, writing every 4 KiB
 // page of each; then it checks that an access outside the resolver's range
 // becomes a recoverable *FaultError. Every frame and table goes back.
-func selftestPaging(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error {
+func selftestPaging(out io.Writer, frames *frame.Allocator, kernel *pt.Table) error {
 	free0 := frames.Stats().FreePages
 	need := uint64(selftest4KPages+selftest4KPages/512+16) + selftest2MPages*512
 	if free0 < need {
@@ -115,7 +121,7 @@ func selftestPaging(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error 
 		{frames: frames, table: kernel, base: selftest4KBase, n: selftest4KPages, size: pt.Size4K},
 		{frames: frames, table: kernel, base: selftest2MBase, n: selftest2MPages, size: pt.Size2M},
 	} {
-		if err := runDemandTest(sh, r); err != nil {
+		if err := runDemandTest(out, r); err != nil {
 			return err
 		}
 	}
@@ -128,15 +134,15 @@ func selftestPaging(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error 
 	if fe.Addr != uint64(selftest4KBase) || fe.Access != arch.Read || fe.Reason != arch.ReasonNotMapped || fe.Instruction == "" {
 		return fmt.Errorf("unexpected fault: %v", fe)
 	}
-	sh.Printf("selftest paging: unresolvable fault recovered: %v\n", fe)
+	fmt.Fprintf(out, "selftest paging: unresolvable fault recovered: %v\n", fe)
 	if leaked := int64(free0) - int64(frames.Stats().FreePages); leaked != 0 {
 		return fmt.Errorf("%d frames not returned", leaked)
 	}
-	sh.Printf("selftest paging: ok\n")
+	fmt.Fprintf(out, "selftest paging: ok\n")
 	return nil
 }
 
-func runDemandTest(sh *Shell, r *demandResolver) error {
+func runDemandTest(out io.Writer, r *demandResolver) error {
 	WindowResolver = r.resolve
 	defer func() { WindowResolver = nil }()
 	defer r.teardown()
@@ -156,7 +162,7 @@ func runDemandTest(sh *Shell, r *demandResolver) error {
 			bad++
 		}
 	}
-	sh.Printf("selftest paging: %v pages: %d faults resolved for %d pages; %d of %d 4 KiB pages verified; %d cycles/fault in the resolver, %d cycles/fault end to end (TSC)\n",
+	fmt.Fprintf(out, "selftest paging: %v pages: %d faults resolved for %d pages; %d of %d 4 KiB pages verified; %d cycles/fault in the resolver, %d cycles/fault end to end (TSC)\n",
 		r.size, r.faults, r.n, pages-bad, pages, r.cycles/max(r.faults, 1), elapsed/max(r.faults, 1))
 	if r.faults != r.n || bad != 0 {
 		return fmt.Errorf("%v pages: %d faults for %d pages, %d pages wrong", r.size, r.faults, r.n, bad)

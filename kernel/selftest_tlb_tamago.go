@@ -3,6 +3,9 @@
 package kernel
 
 import (
+	"fmt"
+	"io"
+
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -20,7 +23,7 @@ const tlbTestBase = WindowStart + 2<<40
 // away the kernel's own global entries, which are then walked for again.
 // n doubles from 1 until the flush wins, then a binary search narrows the
 // bracket. When sh is not nil every measurement is printed.
-func MeasureTLBCeiling(sh *Shell, frames *frame.Allocator, kernel *pt.Table) (ceiling int, err error) {
+func MeasureTLBCeiling(out io.Writer, frames *frame.Allocator, kernel *pt.Table) (ceiling int, err error) {
 	const pages = 512
 	pfn, err := frames.Alloc(0, frame.Kernel)
 	if err != nil {
@@ -62,14 +65,14 @@ func MeasureTLBCeiling(sh *Shell, frames *frame.Allocator, kernel *pt.Table) (ce
 		})
 	}
 	flush := measure(arch.FlushTLB)
-	if sh != nil {
-		sh.Printf("selftest tlb: full flush + %d touches: %d cycles\n", pages, flush)
+	if out != nil {
+		fmt.Fprintf(out, "selftest tlb: full flush + %d touches: %d cycles\n", pages, flush)
 	}
 	lo, hi := 0, pages+1 // INVLPG wins at lo, loses at hi
 	for n := 1; n <= pages; n *= 2 {
 		c := invlpg(n)
-		if sh != nil {
-			sh.Printf("selftest tlb: invlpg %3d pages + %d touches: %8d cycles\n", n, pages, c)
+		if out != nil {
+			fmt.Fprintf(out, "selftest tlb: invlpg %3d pages + %d touches: %8d cycles\n", n, pages, c)
 		}
 		if c > flush {
 			hi = n
@@ -92,12 +95,12 @@ func MeasureTLBCeiling(sh *Shell, frames *frame.Allocator, kernel *pt.Table) (ce
 	return lo, nil
 }
 
-func selftestTLB(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error {
+func selftestTLB(out io.Writer, frames *frame.Allocator, kernel *pt.Table) error {
 	old := pt.FlushCeiling
-	ceiling, err := MeasureTLBCeiling(sh, frames, kernel)
+	ceiling, err := MeasureTLBCeiling(out, frames, kernel)
 	if err != nil {
 		return err
 	}
-	sh.Printf("selftest tlb: flush ceiling %d pages (was %d): invalidating more pages flushes the whole TLB\n", ceiling, old)
+	fmt.Fprintf(out, "selftest tlb: flush ceiling %d pages (was %d): invalidating more pages flushes the whole TLB\n", ceiling, old)
 	return nil
 }

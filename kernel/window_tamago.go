@@ -10,9 +10,10 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/proc"
 )
 
-// machineWindow is the real machine's WindowMemory: plain loads and stores
+// machineWindow is the real machine's proc.WindowMemory: plain loads and stores
 // through the current address space's page tables. Their faults are real
 // #PFs: resolved by the address space, or a *arch.FaultError panic.
 type machineWindow struct{}
@@ -37,12 +38,12 @@ var touchSink uint8
 // StartSpaces makes the address-space machinery: the MM over the frame
 // allocator with the kernel's PML4 shared, the first address space made
 // current (CR3), and the window's faults routed to the current one.
-func StartSpaces(frames *frame.Allocator, kernelRoot mm.PhysAddr) (*Spaces, WindowMemory, error) {
-	m, err := vm.NewMM(frames, TableFrames(frames), WindowStart, WindowEnd, kernelRoot)
+func StartSpaces(frames *frame.Allocator, kernelRoot mm.PhysAddr) (*proc.Spaces, proc.WindowMemory, error) {
+	m, err := vm.NewMM(frames, vm.TableFrames(frames), WindowStart, WindowEnd, kernelRoot)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := NewSpaces(m, func(root mm.PhysAddr) { arch.LoadCR3(uint64(root)) }, boot.Board{})
+	s, err := proc.NewSpaces(m, func(root mm.PhysAddr) { arch.LoadCR3(uint64(root)) }, boot.Board{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -155,53 +155,6 @@ func TestConfigGeneration(t *testing.T) {
 	}
 }
 
-func TestParseDeviceParam(t *testing.T) {
-	tests := []struct {
-		in   string
-		want virtio.DeviceParam
-		err  bool
-	}{
-		{"512@0xfeb02e00:47", virtio.DeviceParam{Base: 0xfeb02e00, Size: 512, IRQ: 47}, false},
-		{"4K@0xfeb00000:24:3", virtio.DeviceParam{Base: 0xfeb00000, Size: 4096, IRQ: 24}, false},
-		{"0x200@4272947200:5", virtio.DeviceParam{Base: 0xfeb00000, Size: 512, IRQ: 5}, false},
-		{"512", virtio.DeviceParam{}, true},
-		{"512@0xfeb00000", virtio.DeviceParam{}, true},
-		{"@0xfeb00000:5", virtio.DeviceParam{}, true},
-		{"0@0xfeb00000:5", virtio.DeviceParam{}, true},
-		{"512@0xzz:5", virtio.DeviceParam{}, true},
-		{"512@0xfeb00000:x", virtio.DeviceParam{}, true},
-		{"512@0xfeb00000:70000", virtio.DeviceParam{}, true},
-		{"2G@0xffffffffffffff00:5", virtio.DeviceParam{}, true},
-	}
-	for _, tt := range tests {
-		got, err := virtio.ParseDeviceParam(tt.in)
-		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("ParseDeviceParam(%q) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.err)
-		}
-		if err != nil && !errors.Is(err, virtio.ErrParam) {
-			t.Errorf("ParseDeviceParam(%q): %v is not ErrParam", tt.in, err)
-		}
-	}
-}
-
-func FuzzParseDeviceParam(f *testing.F) {
-	f.Add("512@0xfeb02e00:47")
-	f.Add("4K@0xfeb00000:24:3")
-	f.Add("1G@0:0")
-	f.Fuzz(func(t *testing.T, s string) {
-		p, err := virtio.ParseDeviceParam(s)
-		if err != nil {
-			if !errors.Is(err, virtio.ErrParam) {
-				t.Fatalf("%q: %v is not ErrParam", s, err)
-			}
-			return
-		}
-		if p.Size == 0 || uint64(p.Base)+p.Size < uint64(p.Base) || p.IRQ < 0 || p.IRQ > 0xffff {
-			t.Fatalf("%q: accepted %+v", s, p)
-		}
-	})
-}
-
 func TestMicrovmSlots(t *testing.T) {
 	// QEMU puts the first device in slot 23 and announces it as
 	// 512@0xfeb02e00:47.

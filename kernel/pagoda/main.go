@@ -1,7 +1,8 @@
 //go:build tamago
 
 // Command pagoda is the kernel: the bare-metal program QEMU boots. It wires
-// the board (boot/) to the shell (kernel/) and prints what it found.
+// the board (boot/) through the subsystems (kernel/) to the shell
+// (kernel/shell/) and prints what it found.
 package main
 
 import (
@@ -9,6 +10,8 @@ import (
 
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/kernel"
+	"github.com/pagoda-os/pagoda/kernel/shell"
+	"github.com/pagoda-os/pagoda/lock"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 )
@@ -28,9 +31,9 @@ func main() {
 	kernel.InitTraps()
 	managed := m.Layout.Managed
 	if v, ok := m.Cmdline.Get("mm.limit"); ok {
-		limit, err := kernel.ParseNumber(v)
+		limit, err := mm.ParseSize(v)
 		if err == nil {
-			managed, err = kernel.LimitRanges(managed, limit)
+			managed, err = frame.LimitRanges(managed, limit)
 		}
 		if err != nil {
 			fmt.Fprintf(out, "error: mm.limit=%s: %v (ignored)\n", v, err)
@@ -66,7 +69,10 @@ func main() {
 	fmt.Fprintf(out, "memory: %d MiB RAM, %d MiB managed, frame table %d KiB at %v\n",
 		m.Layout.Total()>>20, st.ManagedPages>>(20-mm.PageShift), st.Table.Size()>>10, st.Table)
 	fmt.Fprintf(out, "%s\n", kernel.StartInterrupts())
-	files, kick, err := kernel.StartFiles(frames, out)
+	// The big kernel lock: every command, the writeback and kswapd take
+	// it (lock/kernel.go says what it guards).
+	big := new(lock.Kernel)
+	files, kick, err := kernel.StartFiles(frames, big, out)
 	if err != nil {
 		fmt.Fprintf(out, "error: no disks: %v\n", err)
 	}
@@ -79,9 +85,9 @@ func main() {
 	if v, ok := m.Cmdline.Get("mm.policy"); ok {
 		policy = v
 	}
-	if err := kernel.StartReclaim(spaces.MM, files, policy); err != nil {
+	if err := kernel.StartReclaim(spaces.MM, files, big, policy); err != nil {
 		fmt.Fprintf(out, "error: mm.policy=%s: %v (using %s)\n", policy, err, kernel.DefaultPolicy)
-		if err := kernel.StartReclaim(spaces.MM, files, kernel.DefaultPolicy); err != nil {
+		if err := kernel.StartReclaim(spaces.MM, files, big, kernel.DefaultPolicy); err != nil {
 			panic(err)
 		}
 	}
@@ -95,7 +101,7 @@ func main() {
 	up := boot.Board{}.Uptime()
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 
-	sh := kernel.NewShell(kernel.Config{
+	sh := shell.NewShell(shell.Config{
 		Machine:    boot.Board{},
 		In:         in,
 		Out:        out,
@@ -105,9 +111,10 @@ func main() {
 		Probe:      kernel.MachineProbe(),
 		Spaces:     spaces,
 		Window:     window,
-		Selftest:   kernel.Selftests(frames, kernelTable),
+		Selftest:   kernel.Selftests(frames, kernelTable, spaces),
 		Cmdline:    m.Cmdline,
 		VFS:        files,
+		Lock:       big,
 		Writeback:  kick,
 		Interrupts: kernel.Interrupts,
 	})

@@ -257,7 +257,7 @@ func TestSwapOff(t *testing.T) {
 	child := e.fork()
 	e.swapAllOut()
 	a := e.m.Swap.Areas()[0]
-	if err := e.m.SwapOff(a, nil); err != nil {
+	if err := e.m.SwapOff(a); err != nil {
 		t.Fatal(err)
 	}
 	e.check()
@@ -294,7 +294,7 @@ func TestSwapOffError(t *testing.T) {
 	e.swapAllOut()
 	dev.BadReads = map[uint64]bool{pteEntry(pte(e.cur, base+2*pg)).Slot(): true}
 	a := e.m.Swap.Areas()[0]
-	if err := e.m.SwapOff(a, nil); errno(err) != "EIO" {
+	if err := e.m.SwapOff(a); errno(err) != "EIO" {
 		t.Fatalf("swapoff: %v, want EIO", err)
 	}
 	e.check()

@@ -37,6 +37,13 @@ type MM struct {
 	// shmem_zero_setup on shm_mnt). nil: such mappings fail with
 	// ErrNoDevice. Set once, before any mapping is made.
 	Shmem func(size int64) (*pagecache.File, error)
+	// Unswap brings back into memory every page held outside page
+	// tables (tmpfs's, shared anonymous memory's) whose swap entry
+	// area(entry) reports: swapoff's part in them, run by SwapOff
+	// before the PTEs (the kernel's: VFS.UnswapTmpfs). It stops at
+	// the first failure, losing nothing. nil: no such pages. Set once,
+	// with the swap layer.
+	Unswap func(area func(entry uint64) bool) (int, error)
 	// objects are the live objects of shared anonymous mappings, by
 	// file: their size and charge (shmem.go). sharedPages adds up
 	// their pages: bounded by memory and swap, as their page indexes

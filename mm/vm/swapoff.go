@@ -10,17 +10,20 @@ import (
 )
 
 // SwapOff brings every page of area a that a PTE names back into memory
-// (as Linux try_to_unuse), then takes the area out of the set. Nothing
-// new goes to the area meanwhile. before runs first, for pages held
-// elsewhere (tmpfs); nil for none. If memory runs out, or a page cannot
-// be read, it stops with ENOMEM or EIO: the pages brought back stay in
-// memory, the rest stay on the area, which stays on.
-func (m *MM) SwapOff(a *swap.Area, before func() error) error {
+// (as Linux try_to_unuse), then takes the area out of the set: one
+// operation for every page of the area, wherever its entry is kept.
+// Nothing new goes to the area meanwhile. The pages held outside page
+// tables (tmpfs files, shared anonymous memory: MM.Unswap) come back
+// first, as try_to_unuse's shmem_unuse, then those PTEs name. If memory
+// runs out, or a page cannot be read, it stops with ENOMEM or EIO: the
+// pages brought back stay in memory, the rest stay on the area, which
+// stays on.
+func (m *MM) SwapOff(a *swap.Area) error {
 	if m.Swap == nil {
 		return swap.ErrNoArea
 	}
 	a.Draining = true
-	err := m.unuse(a, before)
+	err := m.unuse(a)
 	if err == nil {
 		err = m.Swap.Off(a)
 	}
@@ -30,9 +33,9 @@ func (m *MM) SwapOff(a *swap.Area, before func() error) error {
 	return err
 }
 
-func (m *MM) unuse(a *swap.Area, before func() error) error {
-	if before != nil {
-		if err := before(); err != nil {
+func (m *MM) unuse(a *swap.Area) error {
+	if m.Unswap != nil {
+		if _, err := m.Unswap(func(e uint64) bool { return a.Contains(swap.Entry(e)) }); err != nil {
 			return err
 		}
 	}

@@ -35,7 +35,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/pagoda-os/pagoda/kernel"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/qemu"
 )
 
@@ -141,11 +142,11 @@ func newThrashConfig(args []string, limit, policies, ratios string, runs int, ti
 		return cfg, fmt.Errorf("-runs %d and -timeout %v must be positive", runs, timeout)
 	}
 	var err error
-	if cfg.limitBytes, err = kernel.ParseNumber(limit); err != nil {
+	if cfg.limitBytes, err = mm.ParseSize(limit); err != nil {
 		return cfg, fmt.Errorf("-limit: %v", err)
 	}
-	if cfg.limitBytes < kernel.MinLimit {
-		return cfg, fmt.Errorf("-limit %s is below the kernel's minimum, %d MiB", limit, kernel.MinLimit>>20)
+	if cfg.limitBytes < frame.MinLimit {
+		return cfg, fmt.Errorf("-limit %s is below the kernel's minimum, %d MiB", limit, frame.MinLimit>>20)
 	}
 	if cfg.policies, err = parsePolicies(policies); err != nil {
 		return cfg, err

@@ -1,0 +1,76 @@
+package vfs
+
+import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/tmpfs"
+)
+
+// tmpfsMount is a tmpfs instance as the VFS drives it. Its files hold
+// their data (swap-backed page-cache files), so there is nothing to
+// write back: sync does nothing, and unmount discards everything.
+type tmpfsMount struct {
+	fs *tmpfs.FS
+}
+
+// tmpfsFile is a tmpfs File's operations: tmpfs's own, which charge
+// writes to the size limit.
+type tmpfsFile struct{ f *tmpfs.File }
+
+func (t tmpfsFile) readAt(p []byte, off int64) (int, error)  { return t.f.ReadAt(p, off) }
+func (t tmpfsFile) writeAt(p []byte, off int64) (int, error) { return t.f.WriteAt(p, off) }
+func (t tmpfsFile) truncate(size int64) error                { return t.f.Truncate(size) }
+func (t tmpfsFile) writable() bool                           { return true }
+func (t tmpfsFile) close()                                   { t.f.Close() }
+
+func (m *tmpfsMount) source() string { return "tmpfs" }
+
+func (m *tmpfsMount) open(rel, abs string) (*File, error) {
+	f, err := m.fs.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	return &File{PC: f.PageCache(), Path: abs, ops: tmpfsFile{f}}, nil
+}
+
+func (m *tmpfsMount) create(rel string) error { return m.fs.Create(rel, 0o644) }
+func (m *tmpfsMount) remove(rel string) error { return m.fs.Unlink(rel) }
+func (m *tmpfsMount) mkdir(rel string) error  { return m.fs.Mkdir(rel, 0o755) }
+func (m *tmpfsMount) rmdir(rel string) error  { return m.fs.Rmdir(rel) }
+
+func (m *tmpfsMount) readDir(rel string) ([]DirEntry, error) {
+	ents, err := m.fs.ReadDir(rel)
+	list := make([]DirEntry, len(ents))
+	for i, e := range ents {
+		list[i] = DirEntry{Name: e.Name, Ino: e.Ino, Type: e.Type}
+	}
+	return list, err
+}
+
+func (m *tmpfsMount) lstat(rel string) (Stat, error) {
+	st, err := m.fs.Lstat(rel)
+	return Stat{Ino: st.Ino, Mode: st.Mode, Links: st.Links, Size: st.Size, Blocks: st.Blocks}, err
+}
+
+func (m *tmpfsMount) readlink(rel string) (string, error) {
+	if _, err := m.fs.Lstat(rel); err != nil {
+		return "", err
+	}
+	return "", fmt.Errorf("%w: %q is not a symlink", tmpfs.ErrInvalid, rel)
+}
+
+func (m *tmpfsMount) usage() Usage {
+	st := m.fs.Statfs()
+	u := Usage{Size: st.Limit * mm.PageSize, Used: st.Used * mm.PageSize}
+	if st.Limit > st.Used {
+		u.Avail = (st.Limit - st.Used) * mm.PageSize
+	}
+	return u
+}
+
+func (m *tmpfsMount) sync() error { return nil }
+
+func (m *tmpfsMount) busy() error { return m.fs.Busy() }
+
+func (m *tmpfsMount) unmount() error { return m.fs.Unmount() }

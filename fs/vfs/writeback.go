@@ -1,0 +1,58 @@
+package vfs
+
+import (
+	"time"
+
+	"github.com/pagoda-os/pagoda/lock"
+)
+
+// Background writeback (as Linux's flusher threads): a goroutine writes
+// the page cache's dirty pages back every WritebackInterval (Linux's
+// dirty_writeback_centisecs, 5 s), at once when kicked (msync MS_ASYNC),
+// and when free memory runs low. It holds the big kernel lock (lock.Kernel) while
+// it works; a failed page stays dirty and its error waits for the next
+// msync or sync of its file.
+
+// WritebackInterval is the period of the background writeback.
+const WritebackInterval = 5 * time.Second
+
+// writebackPoll is how often the goroutine looks at free memory.
+const writebackPoll = 250 * time.Millisecond
+
+// lowMemoryShift: below managed/2^shift free pages, dirty pages are
+// written at once (pressure), so that they can be reclaimed.
+const lowMemoryShift = 4
+
+// StartWriteback starts the background writeback and returns the
+// function that kicks it.
+func (v *VFS) StartWriteback(big *lock.Kernel) (kick func()) {
+	ch := make(chan struct{}, 1)
+	go func() {
+		last := time.Now()
+		tick := time.NewTicker(writebackPoll)
+		defer tick.Stop()
+		for {
+			kicked := false
+			select {
+			case <-ch:
+				kicked = true
+			case <-tick.C:
+			}
+			big.Lock()
+			st := v.Cache.Frames.Stats()
+			low := st.FreePages < st.ManagedPages>>lowMemoryShift
+			if v.Cache.Stats.Dirty > 0 && (kicked || low || time.Since(last) >= WritebackInterval) {
+				v.Cache.WritebackAll()
+				v.Writebacks++
+				last = time.Now()
+			}
+			big.Unlock()
+		}
+	}()
+	return func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}

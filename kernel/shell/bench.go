@@ -1,0 +1,206 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/proc"
+)
+
+// The in-kernel benchmarks (shell bench). Each runs in a fresh address
+// space, made current for it and freed after, and prints one line:
+//
+//	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x>
+//
+// timed with the TSC-based clock. Under QEMU's -icount shift=0 one guest
+// instruction is one virtual nanosecond, so the figures count the
+// instructions a fault path costs and repeat exactly from run to run.
+
+// benchNames lists every benchmark, in the order bench runs them; those
+// whose feature is not built yet print "unsupported".
+var benchNames = []string{
+	"anon-write", "anon-read", "anon-retouch", "cow-write", "munmap",
+	"file-read-hit", "file-read-cold", "file-shared-write", "file-private-write",
+	"tmpfs-shared-read", "tmpfs-shared-write", "tmpfs-private-write",
+	"swap-cache-hit", "swap-in-seq", "swap-in-rand", "pressure-write", "pressure-read",
+}
+
+// benchFn measures one benchmark over pages pages in the current address
+// space as and returns the measured phase's figures.
+type benchFn func(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error)
+
+// benchResult is a measured phase: its nanoseconds, faults and major
+// faults (faults that read from a disk).
+type benchResult struct {
+	ns            int64
+	faults, major uint64
+}
+
+var benches = map[string]benchFn{
+	"anon-write":   benchAnonWrite,
+	"anon-read":    benchAnonRead,
+	"anon-retouch": benchAnonRetouch,
+	"cow-write":    benchCOWWrite,
+	"munmap":       benchMunmap,
+	// File benchmarks (benchfile.go).
+	"file-read-hit":      benchFileReadHit,
+	"file-read-cold":     benchFileReadCold,
+	"file-shared-write":  benchFileSharedWrite,
+	"file-private-write": benchFilePrivateWrite,
+}
+
+func cmdBench(sh *Shell, args []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	if _, err := sh.window(); err != nil {
+		return err
+	}
+	pages := uint64(0) // each benchmark's default
+	var names []string
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "pages="); ok {
+			if pages, err = mm.ParseSize(v); err != nil {
+				return err
+			}
+			if pages == 0 || pages > 1<<20 {
+				return fmt.Errorf("pages=%d out of range 1..%d", pages, 1<<20)
+			}
+			continue
+		}
+		known := false
+		for _, n := range benchNames {
+			known = known || n == a
+		}
+		if !known {
+			return fmt.Errorf("unknown benchmark %q (have: %s)", a, strings.Join(benchNames, " "))
+		}
+		names = append(names, a)
+	}
+	if len(names) == 0 {
+		names = benchNames
+	}
+	for _, name := range names {
+		if err := runBench(sh, s, name, pages); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runBench runs one benchmark in a fresh address space and prints its
+// line. The address space goes away, and the previous one is current
+// again, however the benchmark ends: an unresolvable fault (out of
+// memory) panics through here to the shell.
+func runBench(sh *Shell, s *proc.Spaces, name string, pages uint64) error {
+	fn := benches[name]
+	if fn == nil {
+		sh.Printf("BENCH %s unsupported\n", name)
+		return nil
+	}
+	if pages == 0 {
+		pages = 4096
+		if pressureDefault[name] {
+			pages = sh.cfg.Frames.Stats().ManagedPages * 3 / 2
+		}
+	}
+	home := s.Current().ID
+	as, err := s.New()
+	if err != nil {
+		return err
+	}
+	s.Switch(as.ID)
+	defer func() {
+		s.Switch(home)
+		s.Free(as.ID)
+	}()
+	r, err := fn(sh, as, pages)
+	if errors.Is(err, errBenchUnsupported) {
+		sh.Printf("BENCH %s unsupported (%s)\n", name, strings.TrimPrefix(err.Error(), errBenchUnsupported.Error()+": "))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	perFault := 0.0
+	if r.faults > 0 {
+		perFault = float64(r.ns) / float64(r.faults)
+	}
+	sh.Printf("BENCH %s pages=%d faults=%d majfaults=%d ns/page=%.1f ns/fault=%.1f\n",
+		name, pages, r.faults, r.major, float64(r.ns)/float64(pages), perFault)
+	return nil
+}
+
+// benchMap maps pages of private anonymous memory.
+func benchMap(as *vm.AddressSpace, pages uint64) (mm.VirtAddr, error) {
+	return as.Mmap(0, pages*mm.PageSize, vm.ProtRead|vm.ProtWrite, vm.MapPrivate|vm.MapAnonymous)
+}
+
+// touchAll makes one access per page, refilling the fault path's
+// reserves between pages as every command does (outside the timing), and
+// returns the time and the faults taken.
+func touchAll(sh *Shell, as *vm.AddressSpace, base mm.VirtAddr, pages uint64, write bool) benchResult {
+	return touchOrder(sh, as, base, sequence(pages), write)
+}
+
+// anon-write: demand-zero faults, one write per fresh page.
+func benchAnonWrite(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+	base, err := benchMap(as, pages)
+	if err != nil {
+		return benchResult{}, err
+	}
+	return touchAll(sh, as, base, pages, true), nil
+}
+
+// anon-read: zero-page faults, one read per fresh page.
+func benchAnonRead(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+	base, err := benchMap(as, pages)
+	if err != nil {
+		return benchResult{}, err
+	}
+	return touchAll(sh, as, base, pages, false), nil
+}
+
+// anon-retouch: writes to pages already mapped writable: no fault, the
+// cost of the access itself.
+func benchAnonRetouch(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+	base, err := benchMap(as, pages)
+	if err != nil {
+		return benchResult{}, err
+	}
+	touchAll(sh, as, base, pages, true)
+	return touchAll(sh, as, base, pages, true), nil
+}
+
+// cow-write: after a fork, writes to private pages the child shares: each
+// copies.
+func benchCOWWrite(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+	base, err := benchMap(as, pages)
+	if err != nil {
+		return benchResult{}, err
+	}
+	touchAll(sh, as, base, pages, true)
+	s := sh.cfg.Spaces
+	child, err := s.Fork()
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer s.Free(child.ID)
+	return touchAll(sh, as, base, pages, true), nil
+}
+
+// munmap: unmapping populated pages, per page (no faults).
+func benchMunmap(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+	base, err := benchMap(as, pages)
+	if err != nil {
+		return benchResult{}, err
+	}
+	touchAll(sh, as, base, pages, true)
+	t0 := sh.cfg.Machine.Uptime()
+	err = as.Munmap(base, pages*mm.PageSize)
+	return benchResult{ns: (sh.cfg.Machine.Uptime() - t0).Nanoseconds()}, err
+}

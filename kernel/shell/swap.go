@@ -1,0 +1,148 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/fs/vfs"
+	"github.com/pagoda-os/pagoda/mm/swap"
+	"github.com/pagoda-os/pagoda/mm/vm"
+)
+
+// The swap layer and reclaim, as the shell sees them: swapon, swapoff,
+// swaps, zoneinfo.
+
+func swapCommands() []Command {
+	return []Command{
+		{Name: "swapon", Usage: "DEV [pri=N]", Help: "use disk DEV (made with mkswap) as a swap area; higher priorities are used first, equal ones in turn", MinArgs: 1, MaxArgs: 2, Run: cmdSwapon},
+		{Name: "swapoff", Usage: "DEV", Help: "bring every page of swap area DEV back into memory and stop using it (ENOMEM or EIO: it stays on)", MinArgs: 1, MaxArgs: 1, Run: cmdSwapoff},
+		{Name: "swaps", Help: "list the swap areas in /proc/swaps format (sizes in KiB)", MaxArgs: 0, Run: cmdSwaps},
+		{Name: "zoneinfo", Help: "print free pages, the min/low/high watermarks and the reclaim lists, as /proc/zoneinfo", MaxArgs: 0, Run: cmdZoneinfo},
+	}
+}
+
+// swapSet is the MM's swap areas, or an error if there is no swap layer.
+func (sh *Shell) swapSet() (*vm.MM, *swap.Set, error) {
+	s, err := sh.spaces()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.MM.Swap == nil {
+		return nil, nil, errors.New("no swap layer in this kernel")
+	}
+	return s.MM, s.MM.Swap, nil
+}
+
+// swapDevice finds disk name and checks it can hold swap.
+func (sh *Shell) swapDevice(name string) (swap.Device, error) {
+	if sh.cfg.VFS == nil {
+		return nil, fmt.Errorf("%w: %s (no disks)", vfs.ErrNoDevice, name)
+	}
+	d, err := sh.cfg.VFS.Disk(name)
+	if err != nil {
+		return nil, err
+	}
+	dev, ok := d.(swap.Device)
+	if !ok {
+		return nil, fmt.Errorf("%s cannot hold swap (no polled writes)", name)
+	}
+	return dev, nil
+}
+
+func cmdSwapon(sh *Shell, args []string) error {
+	m, set, err := sh.swapSet()
+	if err != nil {
+		return err
+	}
+	dev, err := sh.swapDevice(args[0])
+	if err != nil {
+		return err
+	}
+	if mt := sh.cfg.VFS.MountOf(dev.(vfs.Disk)); mt != nil {
+		return fmt.Errorf("%w: %s is mounted at %s", vfs.ErrBusy, args[0], mt.Path)
+	}
+	prio, auto := 0, true
+	if len(args) == 2 {
+		v, ok := strings.CutPrefix(args[1], "pri=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < -1 || n > 32767 {
+			return fmt.Errorf("%q: the priority is pri=N, N from -1 to 32767", args[1])
+		}
+		prio, auto = n, false
+	}
+	a, err := set.On(dev, prio, auto)
+	if err != nil {
+		return err
+	}
+	sh.Printf("Adding %dk swap on %s.  Priority:%d extents:1 across:%dk\n",
+		a.Slots()*4, dev.Name(), a.Priority, (uint64(a.Header.LastPage)+1)*4)
+	m.SetSwapPages(swapTotal(set))
+	return nil
+}
+
+func swapTotal(set *swap.Set) uint64 {
+	slots, _ := set.Totals()
+	return slots
+}
+
+func cmdSwapoff(sh *Shell, args []string) error {
+	m, set, err := sh.swapSet()
+	if err != nil {
+		return err
+	}
+	dev, err := sh.swapDevice(args[0])
+	if err != nil {
+		return err
+	}
+	a := set.Find(dev)
+	if a == nil {
+		return fmt.Errorf("%w: %s", swap.ErrNoArea, args[0])
+	}
+	if err := m.SwapOff(a); err != nil {
+		return err
+	}
+	m.SetSwapPages(swapTotal(set))
+	return nil
+}
+
+func cmdSwaps(sh *Shell, _ []string) error {
+	_, set, err := sh.swapSet()
+	if err != nil {
+		return err
+	}
+	sh.Printf("%-40s%-16s%-16s%-16s%s\n", "Filename", "Type", "Size", "Used", "Priority")
+	for _, a := range set.Areas() {
+		sh.Printf("%-40s%-16s%-16d%-16d%d\n", "/dev/"+a.Dev.Name(), "partition", a.Slots()*4, a.Used()*4, a.Priority)
+	}
+	return nil
+}
+
+func cmdZoneinfo(sh *Shell, _ []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	st := sh.cfg.Frames.Stats()
+	wm := s.MM.Watermarks()
+	sh.Printf("Node 0, zone   Normal\n")
+	sh.Printf("  pages free     %d\n", st.FreePages)
+	for _, f := range []struct {
+		name string
+		v    uint64
+	}{{"min", wm.Min}, {"low", wm.Low}, {"high", wm.High}, {"managed", st.ManagedPages}} {
+		sh.Printf("        %-8s %d\n", f.name, f.v)
+	}
+	if p := s.MM.Policy(); p != nil {
+		sh.Printf("  policy         %s\n", p.Name())
+		for _, l := range p.Lists() {
+			sh.Printf("      nr_%-12s %d\n", strings.ToLower(l.Name), l.Pages)
+		}
+	} else {
+		sh.Printf("  policy         none (no reclaim)\n")
+	}
+	a, t := s.MM.Reserved()
+	sh.Printf("  fault reserve  %d pages, %d page tables\n", a, t)
+	return nil
+}

@@ -1,0 +1,600 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/swap"
+	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/proc"
+)
+
+// vmCommands are the address-space commands of the command table.
+func vmCommands() []Command {
+	return []Command{
+		{Name: "mmap", Usage: "LEN PROT FLAGS [PATH [OFFSET]]", Help: "map LEN bytes of anonymous memory, or of file PATH from OFFSET (PROT: none or rwx letters; FLAGS: private|shared[,anon,fixed=ADDR,noreplace,populate,noreserve]); prints the address", MinArgs: 3, MaxArgs: 5, Run: cmdMmap},
+		{Name: "munmap", Usage: "ADDR LEN", Help: "unmap [ADDR, ADDR+LEN)", MinArgs: 2, MaxArgs: 2, Run: cmdMunmap},
+		{Name: "mprotect", Usage: "ADDR LEN PROT", Help: "change the protection of [ADDR, ADDR+LEN)", MinArgs: 3, MaxArgs: 3, Run: cmdMprotect},
+		{Name: "madvise", Usage: "ADDR LEN ADVICE", Help: "advise on [ADDR, ADDR+LEN): normal, random, sequential, willneed, dontneed", MinArgs: 3, MaxArgs: 3, Run: cmdMadvise},
+		{Name: "mincore", Usage: "ADDR LEN", Help: "print 1 (resident) or 0 for each page of [ADDR, ADDR+LEN)", MinArgs: 2, MaxArgs: 2, Run: cmdMincore},
+		{Name: "fill", Usage: "ADDR LEN SEED [order=random]", Help: "write a pattern made from SEED and each 8-byte word's address over [ADDR, ADDR+LEN); order=random visits the pages in a permutation seeded by SEED", MinArgs: 3, MaxArgs: 4, Run: cmdFill},
+		{Name: "check", Usage: "ADDR LEN SEED [order=random]", Help: "verify fill's pattern: ok, or the first mismatching address; order=random as fill", MinArgs: 3, MaxArgs: 4, Run: cmdCheck},
+		{Name: "touch", Usage: "ADDR LEN r|w", Help: "read a byte, or write a zero byte, in each page of [ADDR, ADDR+LEN); print pages, faults and time", MinArgs: 3, MaxArgs: 3, Run: cmdTouch},
+		{Name: "maps", Help: "the current address space's mappings, as /proc/PID/maps", MaxArgs: 0, Run: cmdMaps},
+		{Name: "smaps", Help: "per mapping: Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced (Accessed bits), Swap, as /proc/PID/smaps", MaxArgs: 0, Run: cmdSmaps},
+		{Name: "trace", Usage: "on | off | show [N]", Help: "record the last 4096 window faults (time, address, access, kind, cycles); show the last N (default 20)", MinArgs: 1, MaxArgs: 2, Run: cmdTrace},
+		{Name: "frames", Help: "frames per state: free, reserved, kernel, page table, anonymous, page cache, swap cache", MaxArgs: 0, Run: cmdFrames},
+		{Name: "as", Usage: "[new | switch ID | free ID]", Help: "list address spaces (* is current), or make, switch to or free one", MaxArgs: 2, Run: cmdAs},
+		{Name: "fork", Help: "make a copy-on-write child of the current address space; prints its id", MaxArgs: 0, Run: cmdFork},
+		{Name: "vmstat", Help: "memory event counters, one per line (name value)", MaxArgs: 0, Run: cmdVmstat},
+		{Name: "bench", Usage: "[NAME...] [pages=N]", Help: "run fault benchmarks (default: all, 4096 pages each; pressure-*: 1.5 × managed memory), one BENCH line each; swap-* and pressure-* need swapon", MaxArgs: -1, Run: cmdBench},
+	}
+}
+
+func (sh *Shell) spaces() (*proc.Spaces, error) {
+	if sh.cfg.Spaces == nil {
+		return nil, errors.New("no address spaces in this kernel")
+	}
+	return sh.cfg.Spaces, nil
+}
+
+// reapKilled runs after every command: it tears down the address spaces
+// the OOM killer chose during it, and says so as Linux's kernel log does.
+func (sh *Shell) reapKilled() {
+	if sh.cfg.Spaces == nil {
+		return
+	}
+	for _, r := range sh.cfg.Spaces.ReapKilled() {
+		sh.Printf("Out of memory: Killed address space %d, anon-rss:%dkB, swap:%dkB; %dkB freed\n",
+			r.ID, r.Kill.RSS*4, r.Kill.Swap*4, r.Kill.Freed*4)
+		if r.Current {
+			sh.Printf("address space %d was current: its mappings are gone, it stays current\n", r.ID)
+		}
+	}
+}
+
+func (sh *Shell) currentSpace() (*vm.AddressSpace, error) {
+	s, err := sh.spaces()
+	if err != nil {
+		return nil, err
+	}
+	return s.Current(), nil
+}
+
+// parseProt parses "none" or letters from "rwx".
+func parseProt(s string) (vm.Prot, error) {
+	if s == "none" {
+		return vm.ProtNone, nil
+	}
+	var p vm.Prot
+	for _, c := range s {
+		var bit vm.Prot
+		switch c {
+		case 'r':
+			bit = vm.ProtRead
+		case 'w':
+			bit = vm.ProtWrite
+		case 'x':
+			bit = vm.ProtExec
+		default:
+			return 0, fmt.Errorf("bad protection %q: none, or letters from rwx", s)
+		}
+		if p&bit != 0 {
+			return 0, fmt.Errorf("bad protection %q: %c twice", s, c)
+		}
+		p |= bit
+	}
+	if p == 0 {
+		return 0, fmt.Errorf("bad protection %q", s)
+	}
+	return p, nil
+}
+
+// parseMapFlags parses the comma list of mmap's FLAGS.
+func parseMapFlags(s string) (vm.Flags, mm.VirtAddr, error) {
+	var f vm.Flags
+	var addr uint64
+	for _, w := range strings.Split(s, ",") {
+		name, val, hasVal := strings.Cut(w, "=")
+		var bit vm.Flags
+		switch name {
+		case "private":
+			bit = vm.MapPrivate
+		case "shared":
+			bit = vm.MapShared
+		case "anon":
+			bit = vm.MapAnonymous
+		case "fixed":
+			bit = vm.MapFixed
+		case "noreplace":
+			bit = vm.MapFixedNoReplace
+		case "populate":
+			bit = vm.MapPopulate
+		case "noreserve":
+			bit = vm.MapNoReserve
+		default:
+			return 0, 0, fmt.Errorf("unknown flag %q", name)
+		}
+		if hasVal != (name == "fixed") {
+			return 0, 0, fmt.Errorf("flag %q: only fixed takes a value (fixed=ADDR)", w)
+		}
+		if hasVal {
+			var err error
+			if addr, err = mm.ParseSize(val); err != nil {
+				return 0, 0, err
+			}
+		}
+		if f&bit != 0 {
+			return 0, 0, fmt.Errorf("flag %q twice", name)
+		}
+		f |= bit
+	}
+	// noreplace is MAP_FIXED_NOREPLACE: it needs the address fixed= gives.
+	if f&vm.MapFixedNoReplace != 0 {
+		if f&vm.MapFixed == 0 {
+			return 0, 0, errors.New("noreplace needs fixed=ADDR")
+		}
+		f &^= vm.MapFixed
+	}
+	return f, mm.VirtAddr(addr), nil
+}
+
+func numbers(args ...string) ([]uint64, error) {
+	out := make([]uint64, len(args))
+	for i, a := range args {
+		v, err := mm.ParseSize(a)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func cmdMmap(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	n, err := mm.ParseSize(args[0])
+	if err != nil {
+		return err
+	}
+	prot, err := parseProt(args[1])
+	if err != nil {
+		return err
+	}
+	flags, addr, err := parseMapFlags(args[2])
+	if err != nil {
+		return err
+	}
+	if len(args) > 3 {
+		return cmdMmapFile(sh, as, n, prot, flags, addr, args[3:])
+	}
+	got, err := as.Mmap(addr, n, prot, flags)
+	if err != nil {
+		return err
+	}
+	sh.Printf("%#x\n", uint64(got))
+	return nil
+}
+
+func cmdMunmap(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args...)
+	if err != nil {
+		return err
+	}
+	return as.Munmap(mm.VirtAddr(v[0]), v[1])
+}
+
+func cmdMprotect(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	prot, err := parseProt(args[2])
+	if err != nil {
+		return err
+	}
+	return as.Mprotect(mm.VirtAddr(v[0]), v[1], prot)
+}
+
+var advices = map[string]vm.Advice{
+	"normal": vm.AdviceNormal, "random": vm.AdviceRandom, "sequential": vm.AdviceSequential,
+	"willneed": vm.AdviceWillNeed, "dontneed": vm.AdviceDontNeed,
+}
+
+func cmdMadvise(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	a, ok := advices[args[2]]
+	if !ok {
+		return fmt.Errorf("unknown advice %q (normal, random, sequential, willneed, dontneed)", args[2])
+	}
+	return as.Madvise(mm.VirtAddr(v[0]), v[1], a)
+}
+
+// maxMincorePages bounds mincore's output line.
+const maxMincorePages = 1 << 16
+
+func cmdMincore(sh *Shell, args []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args...)
+	if err != nil {
+		return err
+	}
+	if v[1] > maxMincorePages*mm.PageSize {
+		return fmt.Errorf("at most %d pages at a time", maxMincorePages)
+	}
+	res, err := as.Mincore(mm.VirtAddr(v[0]), v[1])
+	if err != nil {
+		return err
+	}
+	b := make([]byte, len(res))
+	for i, r := range res {
+		b[i] = '0'
+		if r {
+			b[i] = '1'
+		}
+	}
+	sh.Printf("%s\n", b)
+	return nil
+}
+
+// patternWord is fill's value for the 8-byte word at va (splitmix64).
+func patternWord(seed, va uint64) uint64 {
+	z := seed ^ va + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func (sh *Shell) window() (proc.WindowMemory, error) {
+	if sh.cfg.Window == nil {
+		return nil, errors.New("no mapping window in this kernel")
+	}
+	return sh.cfg.Window, nil
+}
+
+// inWindow checks that [addr, addr+n) lies in the mapping window: fill,
+// check and touch reach the current address space only, and an address
+// outside (a non-canonical one above all) must not reach the MMU.
+func (sh *Shell) inWindow(addr, n uint64) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	start, end := uint64(s.MM.WindowStart), uint64(s.MM.WindowEnd)
+	if addr+n < addr || addr < start || addr+n > end {
+		return fmt.Errorf("[%#x, +%#x) is outside the mapping window [%#x, %#x)", addr, n, start, end)
+	}
+	return nil
+}
+
+func (sh *Shell) wordRange(args []string) (addr, n, seed uint64, err error) {
+	v, err := numbers(args...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	addr, n, seed = v[0], v[1], v[2]
+	if addr%8 != 0 || n%8 != 0 {
+		return 0, 0, 0, errors.New("ADDR and LEN must be multiples of 8")
+	}
+	return addr, n, seed, sh.inWindow(addr, n)
+}
+
+// eachWord parses fill's and check's ADDR LEN SEED and calls fn for every
+// 8-byte word of the range with its pattern value, throttling at each
+// page; fn returns false to stop.
+func (sh *Shell) eachWord(args []string, fn func(w proc.WindowMemory, va, want uint64) bool) error {
+	w, err := sh.window()
+	if err != nil {
+		return err
+	}
+	random := false
+	if len(args) == 4 {
+		if args[3] != "order=random" {
+			return fmt.Errorf("%q: the order is order=random", args[3])
+		}
+		random = true
+	}
+	addr, n, seed, err := sh.wordRange(args[:3])
+	if err != nil {
+		return err
+	}
+	if !random {
+		for va := addr; va < addr+n; va += 8 {
+			if va&mm.PageMask == 0 {
+				sh.throttle()
+			}
+			if !fn(w, va, patternWord(seed, va)) {
+				break
+			}
+		}
+		return nil
+	}
+	// Page by page in a seeded permutation (so check can follow fill's
+	// order, or another seed's), the words of a page in order.
+	first := addr &^ mm.PageMask
+	pages := (addr + n - first + mm.PageMask) / mm.PageSize
+	for _, p := range PagePermutation(pages, seed) {
+		sh.throttle()
+		lo, hi := max(first+p*mm.PageSize, addr), min(first+(p+1)*mm.PageSize, addr+n)
+		for va := lo; va < hi; va += 8 {
+			if !fn(w, va, patternWord(seed, va)) {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// PagePermutation is 0..n-1 in an order seeded by seed (a
+// Fisher-Yates shuffle over PCG): an access pattern that defeats
+// readahead and LRU.
+func PagePermutation(n, seed uint64) []uint64 {
+	r := rand.New(rand.NewPCG(seed, 0x5061676f6461))
+	p := make([]uint64, n)
+	for i := range p {
+		p[i] = uint64(i)
+	}
+	r.Shuffle(len(p), func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
+}
+
+func cmdFill(sh *Shell, args []string) error {
+	return sh.eachWord(args, func(w proc.WindowMemory, va, want uint64) bool {
+		w.Store64(va, want)
+		return true
+	})
+}
+
+func cmdCheck(sh *Shell, args []string) error {
+	ok := true
+	err := sh.eachWord(args, func(w proc.WindowMemory, va, want uint64) bool {
+		if got := w.Load64(va); got != want {
+			sh.Printf("mismatch at %#x: %#016x, want %#016x\n", va, got, want)
+			ok = false
+		}
+		return ok
+	})
+	if err != nil || !ok {
+		return err
+	}
+	sh.Printf("ok\n")
+	return nil
+}
+
+func cmdTouch(sh *Shell, args []string) error {
+	w, err := sh.window()
+	if err != nil {
+		return err
+	}
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	v, err := numbers(args[:2]...)
+	if err != nil {
+		return err
+	}
+	var write bool
+	switch args[2] {
+	case "r":
+	case "w":
+		write = true
+	default:
+		return fmt.Errorf("access %q: r or w", args[2])
+	}
+	addr, n := v[0]&^mm.PageMask, v[1]
+	if err := sh.inWindow(v[0], n); err != nil {
+		return err
+	}
+	pages := (v[0] + n - addr + mm.PageMask) / mm.PageSize
+	faults0 := as.Stats.Faults
+	t0, c0 := sh.cfg.Machine.Uptime(), sh.cfg.Machine.Cycles()
+	for i := range pages {
+		sh.throttle()
+		w.Touch(addr+i*mm.PageSize, write)
+	}
+	ns, cycles := (sh.cfg.Machine.Uptime() - t0).Nanoseconds(), sh.cfg.Machine.Cycles()-c0
+	faults := as.Stats.Faults - faults0
+	sh.Printf("touched %d pages: %d faults, %d ns, %d ns/page, %d cycles/page\n",
+		pages, faults, ns, ns/int64(max(pages, 1)), cycles/max(pages, 1))
+	return nil
+}
+
+func cmdMaps(sh *Shell, _ []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	for _, v := range as.VMAs() {
+		sh.Printf("%s\n", mapsLine(&v))
+	}
+	return nil
+}
+
+// mapsLine is a VMA's line in /proc/PID/maps format (show_map_vma): a
+// shared anonymous mapping, whose File is its unnamed tmpfs object,
+// shows as Linux shows it, /dev/zero (deleted) on the internal tmpfs.
+func mapsLine(v *vm.VMA) string {
+	kind, dev, name := byte('p'), "00:00 0", ""
+	if v.Flags&vm.MapShared != 0 {
+		kind = 's'
+	}
+	switch {
+	case v.Flags&vm.MapAnonymous != 0 && v.Flags&vm.MapShared != 0:
+		dev, name = "00:01 0", "/dev/zero (deleted)"
+	case v.File() != nil:
+		dev, name = "fe:00 0", v.File().Name
+	}
+	line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, v.Offset(), dev)
+	if name != "" {
+		line += strings.Repeat(" ", max(1, 73-len(line))) + name
+	}
+	return line
+}
+
+func cmdAs(sh *Shell, args []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		sh.Printf("%-4s %6s %10s\n", "ID", "VMAs", "RSS")
+		for _, as := range s.List() {
+			mark := ""
+			if as == s.Current() {
+				mark = " *"
+			}
+			sh.Printf("%-4d %6d %7d kB%s\n", as.ID, len(as.VMAs()), as.RSS()*mm.PageSize>>10, mark)
+		}
+		return nil
+	}
+	switch args[0] {
+	case "new":
+		if len(args) != 1 {
+			return errors.New("usage: as new")
+		}
+		as, err := s.New()
+		if err != nil {
+			return err
+		}
+		sh.Printf("%d\n", as.ID)
+		return nil
+	case "switch", "free":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: as %s ID", args[0])
+		}
+		id, err := strconv.Atoi(args[1])
+		if err != nil {
+			return fmt.Errorf("bad id %q", args[1])
+		}
+		if args[0] == "switch" {
+			return s.Switch(id)
+		}
+		return s.Free(id)
+	}
+	return fmt.Errorf("unknown subcommand %q (new, switch ID, free ID)", args[0])
+}
+
+func cmdFork(sh *Shell, _ []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	child, err := s.Fork()
+	if err != nil {
+		return err
+	}
+	sh.Printf("%d\n", child.ID)
+	return nil
+}
+
+func cmdVmstat(sh *Shell, _ []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	t := s.Totals()
+	var pc pagecache.Stats
+	if sh.cfg.VFS != nil {
+		pc = sh.cfg.VFS.Cache.Stats
+	}
+	rs := s.MM.ReclaimStats()
+	var sw swap.Stats
+	if s.MM.Swap != nil {
+		sw = s.MM.Swap.Stats
+	}
+	for _, c := range []struct {
+		name string
+		v    uint64
+	}{
+		{"pgfault", t.Faults},
+		{"pgalloc", t.PagesAlloced},
+		{"pgfree", t.PagesFreed},
+		{"zero_page_fault", t.ZeroFaults},
+		{"demand_zero_fault", t.AnonFaults},
+		{"cow_fault", t.COWFaults},
+		{"cow_reuse", t.COWReused},
+		{"shared_fault", t.SharedFaults},
+		{"segv", t.Segv},
+		{"oom", t.OOM},
+		{"file_fault", t.FileFaults},
+		{"pgmajfault", t.MajFaults},
+		{"sigbus", t.Bus},
+		{"pgpgin", pc.PgPgIn},
+		{"pgpgout", pc.PgPgOut},
+		{"readahead", pc.Readahead},
+		{"pswpin", sw.SwapIns},
+		{"pswpout", sw.SwapOuts},
+		{"swap_ra", sw.Readahead},
+		{"swap_ra_hit", rs.SwapCacheHit},
+		{"pgscan", rs.Scan},
+		{"pgsteal", rs.Steal},
+		{"pgsteal_direct", rs.StealDirect},
+		{"allocstall", rs.AllocStall},
+		{"allocstall_fault", rs.FaultStall},
+		{"pgsteal_fault", rs.StealFault},
+		{"kswapd_wake", rs.KswapdWakes},
+		{"workingset_refault", rs.Refault},
+		{"oom_kill", s.MM.OOMKills()},
+	} {
+		sh.Printf("%s %d\n", c.name, c.v)
+	}
+	return nil
+}
+
+func cmdSmaps(sh *Shell, _ []string) error {
+	as, err := sh.currentSpace()
+	if err != nil {
+		return err
+	}
+	for _, s := range as.Smaps() {
+		sh.Printf("%s\n", mapsLine(&s.VMA))
+		for _, f := range []struct {
+			name  string
+			bytes uint64
+		}{
+			{"Size", s.Size}, {"Rss", s.Rss}, {"Pss", s.Pss},
+			{"Shared_Clean", s.SharedClean}, {"Shared_Dirty", s.SharedDirty},
+			{"Private_Clean", s.PrivateClean}, {"Private_Dirty", s.PrivateDirty},
+			{"Referenced", s.Referenced}, {"Swap", s.Swap},
+		} {
+			sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
+		}
+	}
+	return nil
+}
+
+func cmdFrames(sh *Shell, _ []string) error {
+	st := sh.cfg.Frames.Stats()
+	for _, s := range frame.States() {
+		sh.Printf("%-12s %9d pages %10d kB\n", s.String(), st.Pages[s], st.Pages[s]*mm.PageSize>>10)
+	}
+	return nil
+}
