@@ -38,7 +38,7 @@ const (
 	MAP_ANONYMOUS       = 0x20
 	MAP_32BIT           = 0x40 // x86-64 only: place the mapping in the first 2 GiB
 	MAP_GROWSDOWN       = 0x0100
-	MAP_DENYWRITE       = 0x0800 // ignored by Linux since 5.15
+	MAP_DENYWRITE       = 0x0800 // ignored by Linux
 	MAP_EXECUTABLE      = 0x1000 // ignored by Linux
 	MAP_LOCKED          = 0x2000
 	MAP_NORESERVE       = 0x4000
