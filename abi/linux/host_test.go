@@ -22,7 +22,7 @@ func TestSyscallPackage(t *testing.T) {
 	mman := map[string]uint64{
 		"PROT_NONE": syscall.PROT_NONE, "PROT_READ": syscall.PROT_READ, "PROT_WRITE": syscall.PROT_WRITE,
 		"PROT_EXEC": syscall.PROT_EXEC, "PROT_GROWSDOWN": syscall.PROT_GROWSDOWN, "PROT_GROWSUP": syscall.PROT_GROWSUP,
-		"MAP_SHARED": syscall.MAP_SHARED, "MAP_PRIVATE": syscall.MAP_PRIVATE, "MAP_TYPE": syscall.MAP_TYPE,
+		"MAP_FILE": syscall.MAP_FILE, "MAP_SHARED": syscall.MAP_SHARED, "MAP_PRIVATE": syscall.MAP_PRIVATE, "MAP_TYPE": syscall.MAP_TYPE,
 		"MAP_FIXED": syscall.MAP_FIXED, "MAP_ANONYMOUS": syscall.MAP_ANONYMOUS, "MAP_32BIT": syscall.MAP_32BIT,
 		"MAP_GROWSDOWN": syscall.MAP_GROWSDOWN, "MAP_DENYWRITE": syscall.MAP_DENYWRITE,
 		"MAP_EXECUTABLE": syscall.MAP_EXECUTABLE, "MAP_LOCKED": syscall.MAP_LOCKED,

@@ -49,6 +49,7 @@ const (
 	MAP_SYNC            = 0x080000 // DAX files only, with MAP_SHARED_VALIDATE
 	MAP_FIXED_NOREPLACE = 0x100000 // Linux 4.17
 	MAP_UNINITIALIZED   = 0x4000000
+	MAP_FILE            = 0 // compatibility: a file mapping is the absence of MAP_ANONYMOUS
 )
 
 // The huge page size of a MAP_HUGETLB mapping: log2 of the size in the six

@@ -122,6 +122,7 @@ var mapFlagCases = []struct {
 	{"MAP_FIXED_NOREPLACE", MAP_FIXED_NOREPLACE, [5]mapOutcome{
 		{add: vm.MapFixedNoReplace}, {add: vm.MapFixedNoReplace}, {add: vm.MapFixedNoReplace}, {add: vm.MapFixedNoReplace}, notSupp}},
 	{"MAP_UNINITIALIZED", MAP_UNINITIALIZED, all(ok0)},
+	{"MAP_FILE", MAP_FILE, all(ok0)},
 	{"MAP_HUGE_2MB", MAP_HUGE_2MB, all(ok0)},
 	{"MAP_HUGE_1GB", MAP_HUGE_1GB, all(ok0)},
 	{"unused 0x200", 0x200, validateE},
