@@ -36,8 +36,9 @@ func MmapProt(prot uint64) vm.Prot {
 //     EINVAL here. Linux looks at the VMA first: for a range that is not
 //     mapped it says ENOMEM, where Pagoda says EINVAL.
 //
-// Linux returns 0 for a zero length before it looks at prot at all; the
-// caller checks the length first to match.
+// Linux returns 0 for a zero length before it validates prot's bits
+// (only PROT_GROWSDOWN|PROT_GROWSUP together, and an unaligned start,
+// fail earlier); the system call checks the length first to match.
 func Prot(prot uint64) (vm.Prot, error) {
 	const grows = PROT_GROWSDOWN | PROT_GROWSUP
 	if prot&^(PROT_READ|PROT_WRITE|PROT_EXEC|PROT_SEM|grows) != 0 || prot&grows != 0 {
