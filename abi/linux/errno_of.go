@@ -2,6 +2,8 @@ package linux
 
 import (
 	"github.com/pagoda-os/pagoda/fs/ext2"
+	"github.com/pagoda-os/pagoda/fs/vfs"
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/pagetable"
@@ -26,11 +28,6 @@ import (
 // the errno Linux gives when a lower layer fails in a way the call
 // cannot name, and the one a program is prepared for from any file
 // operation.
-//
-// fs/vfs, the mount table moving out of kernel/, is not yet here: when
-// it lands its sentinels (ErrNotMounted: EINVAL, as umount of a
-// non-mount point; ErrBusy: EBUSY; ErrNoDevice: ENODEV; ErrBadPath:
-// ENOENT) go in this table, and the coverage test fails until they do.
 func ErrnoOf(err error) Errno {
 	if err == nil {
 		return 0
@@ -140,6 +137,13 @@ var sentinels = [...]struct {
 	{ext2.ErrCorrupt, EIO},        // as Linux's ext2 after ext2_error (ext4 says EUCLEAN)
 	{ext2.ErrUnsupported, EINVAL}, // unsupported features refuse the mount (ext2_fill_super)
 	{ext2.ErrNameTooLong, ENAMETOOLONG},
+	{ext2.ErrFaultRead, EIO},
+	{vfs.ErrNotMounted, EINVAL}, // umount of a non-mount point (path_umount)
+	{vfs.ErrBusy, EBUSY},
+	{vfs.ErrNoDevice, ENODEV},
+	{vfs.ErrBadPath, ENOENT}, // the empty path (getname: ENOENT)
+	{vfs.ErrNameTooLong, ENAMETOOLONG},
+	{mm.ErrBadNumber, EINVAL},
 	{ext2.ErrInvalid, EINVAL},
 	{ext2.ErrBusy, EBUSY},
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/pagoda-os/pagoda/fs/ext2"
+	"github.com/pagoda-os/pagoda/fs/vfs"
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/pagetable"
@@ -81,6 +83,13 @@ var errnoCases = []struct {
 	{"fs/ext2.ErrCorrupt", ext2.ErrCorrupt, EIO},
 	{"fs/ext2.ErrUnsupported", ext2.ErrUnsupported, EINVAL},
 	{"fs/ext2.ErrNameTooLong", ext2.ErrNameTooLong, ENAMETOOLONG},
+	{"fs/ext2.ErrFaultRead", ext2.ErrFaultRead, EIO},
+	{"fs/vfs.ErrNotMounted", vfs.ErrNotMounted, EINVAL},
+	{"fs/vfs.ErrBusy", vfs.ErrBusy, EBUSY},
+	{"fs/vfs.ErrNoDevice", vfs.ErrNoDevice, ENODEV},
+	{"fs/vfs.ErrBadPath", vfs.ErrBadPath, ENOENT},
+	{"fs/vfs.ErrNameTooLong", vfs.ErrNameTooLong, ENAMETOOLONG},
+	{"mm.ErrBadNumber", mm.ErrBadNumber, EINVAL},
 	{"fs/ext2.ErrInvalid", ext2.ErrInvalid, EINVAL},
 	{"fs/ext2.ErrBusy", ext2.ErrBusy, EBUSY},
 }
