@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pagoda-os/pagoda/abi/linux"
 	"github.com/pagoda-os/pagoda/fs/ext2"
 	"github.com/pagoda-os/pagoda/fs/vfs"
 	"github.com/pagoda-os/pagoda/mm"
@@ -353,7 +354,8 @@ func cmdMmapFile(sh *Shell, as *vm.AddressSpace, n uint64, prot vm.Prot, flags v
 	return nil
 }
 
-var msyncFlags = map[string]vm.MsyncFlags{"sync": vm.MsSync, "async": vm.MsAsync, "invalidate": vm.MsInvalidate}
+// msyncFlags are msync's words: Linux's MS_* values.
+var msyncFlags = map[string]uint64{"sync": linux.MS_SYNC, "async": linux.MS_ASYNC, "invalidate": linux.MS_INVALIDATE}
 
 func cmdMsync(sh *Shell, args []string) error {
 	as, err := sh.currentSpace()
@@ -366,9 +368,12 @@ func cmdMsync(sh *Shell, args []string) error {
 	}
 	flags := vm.MsSync
 	if len(args) == 3 {
-		var ok bool
-		if flags, ok = msyncFlags[args[2]]; !ok {
+		n, ok := msyncFlags[args[2]]
+		if !ok {
 			return fmt.Errorf("unknown flag %q (have: sync, async, invalidate)", args[2])
+		}
+		if flags, err = linux.MsyncFlags(n); err != nil {
+			return err
 		}
 	}
 	if err := as.Msync(mm.VirtAddr(v[0]), v[1], flags); err != nil {

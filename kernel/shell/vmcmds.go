@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pagoda-os/pagoda/abi/linux"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
@@ -67,80 +68,85 @@ func (sh *Shell) currentSpace() (*vm.AddressSpace, error) {
 	return s.Current(), nil
 }
 
-// parseProt parses "none" or letters from "rwx".
+// The shell's words for mmap's protections, flags and advice are
+// Linux's values (abi/linux) under short names, translated to vm's by
+// the same functions the system calls use; each argument may also be
+// Linux's number itself ("mmap 4K 3 0x22" is "mmap 4K rw private,anon").
+
+// protLetters are mmap's PROT letters.
+var protLetters = map[rune]uint64{'r': linux.PROT_READ, 'w': linux.PROT_WRITE, 'x': linux.PROT_EXEC}
+
+// parseProt parses "none", letters from "rwx", or a PROT_* number, as
+// mprotect checks it.
 func parseProt(s string) (vm.Prot, error) {
-	if s == "none" {
-		return vm.ProtNone, nil
-	}
-	var p vm.Prot
-	for _, c := range s {
-		var bit vm.Prot
-		switch c {
-		case 'r':
-			bit = vm.ProtRead
-		case 'w':
-			bit = vm.ProtWrite
-		case 'x':
-			bit = vm.ProtExec
-		default:
-			return 0, fmt.Errorf("bad protection %q: none, or letters from rwx", s)
+	var bits uint64
+	if n, err := mm.ParseSize(s); err == nil {
+		bits = n
+	} else if s != "none" {
+		for _, c := range s {
+			bit, ok := protLetters[c]
+			if !ok {
+				return 0, fmt.Errorf("bad protection %q: none, letters from rwx, or PROT_* bits", s)
+			}
+			if bits&bit != 0 {
+				return 0, fmt.Errorf("bad protection %q: %c twice", s, c)
+			}
+			bits |= bit
 		}
-		if p&bit != 0 {
-			return 0, fmt.Errorf("bad protection %q: %c twice", s, c)
+		if bits == 0 {
+			return 0, fmt.Errorf("bad protection %q", s)
 		}
-		p |= bit
 	}
-	if p == 0 {
-		return 0, fmt.Errorf("bad protection %q", s)
+	p, err := linux.Prot(bits)
+	if err != nil {
+		return 0, fmt.Errorf("bad protection %q: %w", s, err)
 	}
 	return p, nil
 }
 
-// parseMapFlags parses the comma list of mmap's FLAGS.
+// mapFlagWords are the words of mmap's FLAGS.
+var mapFlagWords = map[string]uint64{
+	"private": linux.MAP_PRIVATE, "shared": linux.MAP_SHARED, "anon": linux.MAP_ANONYMOUS,
+	"fixed": linux.MAP_FIXED, "noreplace": linux.MAP_FIXED_NOREPLACE,
+	"populate": linux.MAP_POPULATE, "noreserve": linux.MAP_NORESERVE,
+}
+
+// parseMapFlags parses the comma list of mmap's FLAGS (or one MAP_*
+// number), as mmap checks them.
 func parseMapFlags(s string) (vm.Flags, mm.VirtAddr, error) {
-	var f vm.Flags
-	var addr uint64
-	for _, w := range strings.Split(s, ",") {
-		name, val, hasVal := strings.Cut(w, "=")
-		var bit vm.Flags
-		switch name {
-		case "private":
-			bit = vm.MapPrivate
-		case "shared":
-			bit = vm.MapShared
-		case "anon":
-			bit = vm.MapAnonymous
-		case "fixed":
-			bit = vm.MapFixed
-		case "noreplace":
-			bit = vm.MapFixedNoReplace
-		case "populate":
-			bit = vm.MapPopulate
-		case "noreserve":
-			bit = vm.MapNoReserve
-		default:
-			return 0, 0, fmt.Errorf("unknown flag %q", name)
-		}
-		if hasVal != (name == "fixed") {
-			return 0, 0, fmt.Errorf("flag %q: only fixed takes a value (fixed=ADDR)", w)
-		}
-		if hasVal {
-			var err error
-			if addr, err = mm.ParseSize(val); err != nil {
-				return 0, 0, err
+	var bits, addr uint64
+	if n, err := mm.ParseSize(s); err == nil {
+		bits = n
+	} else {
+		for _, w := range strings.Split(s, ",") {
+			name, val, hasVal := strings.Cut(w, "=")
+			bit, ok := mapFlagWords[name]
+			if !ok {
+				return 0, 0, fmt.Errorf("unknown flag %q", name)
 			}
+			if hasVal != (name == "fixed") {
+				return 0, 0, fmt.Errorf("flag %q: only fixed takes a value (fixed=ADDR)", w)
+			}
+			if hasVal {
+				var err error
+				if addr, err = mm.ParseSize(val); err != nil {
+					return 0, 0, err
+				}
+			}
+			if bits&bit != 0 {
+				return 0, 0, fmt.Errorf("flag %q twice", name)
+			}
+			bits |= bit
 		}
-		if f&bit != 0 {
-			return 0, 0, fmt.Errorf("flag %q twice", name)
-		}
-		f |= bit
-	}
-	// noreplace is MAP_FIXED_NOREPLACE: it needs the address fixed= gives.
-	if f&vm.MapFixedNoReplace != 0 {
-		if f&vm.MapFixed == 0 {
+		// noreplace is MAP_FIXED_NOREPLACE: it needs the address
+		// fixed= gives.
+		if bits&linux.MAP_FIXED_NOREPLACE != 0 && bits&linux.MAP_FIXED == 0 {
 			return 0, 0, errors.New("noreplace needs fixed=ADDR")
 		}
-		f &^= vm.MapFixed
+	}
+	f, err := linux.MapFlags(bits)
+	if err != nil {
+		return 0, 0, fmt.Errorf("flags %q: %w", s, err)
 	}
 	return f, mm.VirtAddr(addr), nil
 }
@@ -213,9 +219,10 @@ func cmdMprotect(sh *Shell, args []string) error {
 	return as.Mprotect(mm.VirtAddr(v[0]), v[1], prot)
 }
 
-var advices = map[string]vm.Advice{
-	"normal": vm.AdviceNormal, "random": vm.AdviceRandom, "sequential": vm.AdviceSequential,
-	"willneed": vm.AdviceWillNeed, "dontneed": vm.AdviceDontNeed,
+// advices are madvise's words: Linux's MADV_* under their own names.
+var advices = map[string]uint64{
+	"normal": linux.MADV_NORMAL, "random": linux.MADV_RANDOM, "sequential": linux.MADV_SEQUENTIAL,
+	"willneed": linux.MADV_WILLNEED, "dontneed": linux.MADV_DONTNEED,
 }
 
 func cmdMadvise(sh *Shell, args []string) error {
@@ -227,9 +234,20 @@ func cmdMadvise(sh *Shell, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, ok := advices[args[2]]
+	n, ok := advices[args[2]]
 	if !ok {
-		return fmt.Errorf("unknown advice %q (normal, random, sequential, willneed, dontneed)", args[2])
+		if n, err = mm.ParseSize(args[2]); err != nil {
+			return fmt.Errorf("unknown advice %q (normal, random, sequential, willneed, dontneed, or an MADV_* number)", args[2])
+		}
+	}
+	a, apply, err := linux.Advice(n)
+	if err != nil {
+		return fmt.Errorf("advice %q: %w", args[2], err)
+	}
+	if !apply {
+		// Advice Linux takes and Pagoda has nothing to do for: the range
+		// is still checked, as madvise checks it.
+		a = vm.AdviceNormal
 	}
 	return as.Madvise(mm.VirtAddr(v[0]), v[1], a)
 }

@@ -27,6 +27,9 @@ func TestParseProtAndFlags(t *testing.T) {
 	}{
 		{"none", vm.ProtNone, true}, {"r", vm.ProtRead, true}, {"rw", vm.ProtRead | vm.ProtWrite, true},
 		{"xwr", vm.ProtRead | vm.ProtWrite | vm.ProtExec, true}, {"", 0, false}, {"rr", 0, false}, {"rq", 0, false},
+		// Linux's PROT_* numbers, checked as mprotect checks them.
+		{"0", vm.ProtNone, true}, {"3", vm.ProtRead | vm.ProtWrite, true}, {"0x7", vm.ProtRead | vm.ProtWrite | vm.ProtExec, true},
+		{"0x10", 0, false},
 	} {
 		got, err := parseProt(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -49,6 +52,11 @@ func TestParseProtAndFlags(t *testing.T) {
 		{"private,private", 0, 0, false},
 		{"private,bogus", 0, 0, false},
 		{"fixed=zz", 0, 0, false},
+		// Linux's MAP_* numbers: MAP_PRIVATE|MAP_ANONYMOUS, MAP_SHARED|MAP_ANONYMOUS|MAP_POPULATE,
+		// MAP_ANONYMOUS alone.
+		{"0x22", vm.MapPrivate | vm.MapAnonymous, 0, true},
+		{"0x8021", vm.MapShared | vm.MapAnonymous | vm.MapPopulate, 0, true},
+		{"0x20", 0, 0, false},
 	} {
 		f, a, err := parseMapFlags(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && (f != tc.flags || a != tc.addr)) {
@@ -132,9 +140,10 @@ func TestVMCommands(t *testing.T) {
 		{"madvise 0x7fffffff1000 4K dontneed", ""},
 		{"mincore 0x7fffffff0000 16K", "1011\n"},
 		{"mincore 0x7fffffff0000 24K", "error: mincore: vm: cannot allocate memory: [0x7fffffff0000, 0x7fffffff6000) is not wholly mapped\n"},
-		{"madvise 0x7fffffff1000 4K often", "error: madvise: unknown advice \"often\" (normal, random, sequential, willneed, dontneed)\n"},
+		{"madvise 0x7fffffff1000 4K often", "error: madvise: unknown advice \"often\" (normal, random, sequential, willneed, dontneed, or an MADV_* number)\n"},
+		{"madvise 0x7fffffff1000 4K 0x63", "error: madvise: advice \"0x63\": EINVAL\n"},
 		{"mmap 0 rw private,anon", "error: mmap: vm: invalid argument: length 0\n"},
-		{"mmap 4K rw anon", "error: mmap: vm: invalid argument: exactly one of MAP_SHARED and MAP_PRIVATE\n"},
+		{"mmap 4K rw anon", "error: mmap: flags \"anon\": EINVAL\n"},
 		{"mmap 4K rw private,anon,fixed=0x7fffffff0000,noreplace", "error: mmap: vm: mapping exists: [0x7fffffff0000, +0x1000)\n"},
 		{"munmap 0x7fffffff0001 4K", "error: munmap: vm: invalid argument: munmap(0x7fffffff0001, 4096)\n"},
 		{"fill 0x1000 8 1", "error: fill: [0x1000, +0x8) is outside the mapping window [0x200000000000, 0x800000000000)\n"},
