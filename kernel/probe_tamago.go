@@ -8,9 +8,9 @@ import (
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 )
 
-// machineProbe is the Prober of the real machine: byte-wide loads and
+// MachineProber is the Prober of the real machine: byte-wide loads and
 // stores fixed up through the exception table.
-type machineProbe struct{}
+type MachineProber struct{}
 
 // nonCanonical reports the first non-canonical byte of [addr, addr+n):
 // accessing it would raise #GP, not #PF. The canonical addresses are
@@ -30,7 +30,7 @@ func nonCanonical(addr uint64, n int) (*arch.FaultError, bool) {
 	return &arch.FaultError{Addr: bad, Reason: arch.ReasonNotMapped}, true
 }
 
-func (machineProbe) Peek(addr uint64, p []byte) (int, *arch.FaultError) {
+func (MachineProber) Peek(addr uint64, p []byte) (int, *arch.FaultError) {
 	if fe, bad := nonCanonical(addr, len(p)); bad {
 		return 0, fe
 	}
@@ -41,7 +41,7 @@ func (machineProbe) Peek(addr uint64, p []byte) (int, *arch.FaultError) {
 	return n, probeFault()
 }
 
-func (machineProbe) Poke(addr uint64, p []byte) (int, *arch.FaultError) {
+func (MachineProber) Poke(addr uint64, p []byte) (int, *arch.FaultError) {
 	if fe, bad := nonCanonical(addr, len(p)); bad {
 		fe.Access = arch.Write
 		return 0, fe
@@ -62,7 +62,7 @@ func probeFault() *arch.FaultError {
 // Crash writes to address 8: page 0 is never mapped, and this is no probe
 // and no window, so the fault is a kernel bug. With stack, it overflows
 // the stack into page 0 instead.
-func (machineProbe) Crash(stack bool) {
+func (MachineProber) Crash(stack bool) {
 	if stack {
 		arch.CrashStack()
 	}
@@ -70,5 +70,5 @@ func (machineProbe) Crash(stack bool) {
 	*(*uint64)(*(*unsafe.Pointer)(unsafe.Pointer(&addr))) = 0x2a
 }
 
-// MachineProbe returns the real machine's Prober.
-func MachineProbe() Prober { return machineProbe{} }
+// MachineProbe returns the real machine's prober (the shell's Prober).
+func MachineProbe() MachineProber { return MachineProber{} }
