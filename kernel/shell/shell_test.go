@@ -191,23 +191,28 @@ func TestShellSleepKeepsTypeahead(t *testing.T) {
 // FuzzShellExec runs arbitrary command lines: none may panic out of Exec,
 // and each produces at most one error line.
 func FuzzShellExec(f *testing.F) {
-	frames := testFrames(f)
-	kernelTable := testKernelTable(f, frames)
-	for _, s := range []string{"help", "echo a b", "sleep 1", "halt 200", "meminfo", "uptime", "sleep 0x", "x y z", "pt 0x1000", "pt -1"} {
+	for _, s := range []string{"help", "echo a b", "sleep 1", "halt 200", "meminfo", "uptime", "sleep 0x", "x y z", "pt 0x1000", "pt -1",
+		"mmap 64K rw private,anon", "mmap 4K 3 0x22", "mmap 8K rx shared,anon,fixed=0x200000000000,noreplace", "mmap 4K none private,anon,populate,noreserve",
+		"mmap 4K rw shared /tmp/f 4K", "mmap 1T rw private,anon,noreserve", "mprotect 0x7fffffff0000 4K r", "madvise 0x7fffffff0000 8K dontneed",
+		"mount tmpfs /mnt size=1M", "mount tmpfs /mnt size=50%,nr_inodes=10", "mount tmpfs /mnt mode=1777", "write /tmp/f hello", "truncate /tmp/f 1G",
+		"fill 0x7fffffff0000 8K 1", "check 0x7fffffff0000 8K 1 order=random", "touch 0x7fffffff0000 8K w", "sum 0x7fffffff0000 16",
+		"msync 0x7fffffff0000 4K async", "mincore 0x7fffffff0000 4K", "as new", "fork", "as switch 2", "smaps", "vmstat"} {
 		f.Add(s)
 	}
+	// One shell, configured as the kernel's (address spaces over the
+	// simulator, a VFS with /tmp), so that the mmap, mount and address
+	// range parsers are reached; its state carries from input to input.
+	run, _ := simFileShell(f, 0x38_0000_0000, 16<<20)
 	f.Fuzz(func(t *testing.T, line string) {
-		if strings.HasPrefix(strings.TrimSpace(line), "sleep") {
-			return // real time: covered by the table tests
+		if w := strings.Fields(line); len(w) > 0 && (w[0] == "sleep" || w[0] == "bench") {
+			return // real time, long runs: covered by the table tests
 		}
-		var out strings.Builder
-		sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: frames, Kernel: kernelTable, Probe: &fakeProbe{}})
-		sh.Exec(line)
-		if n := strings.Count("\n"+out.String(), "\nerror: "); n > 1 {
+		out := run(line)
+		if n := strings.Count("\n"+out, "\nerror: "); n > 1 {
 			t.Fatalf("%q: %d error lines", line, n)
 		}
-		if strings.Contains(out.String(), "internal error") {
-			t.Fatalf("%q: %s", line, out.String())
+		if strings.Contains(out, "internal error") {
+			t.Fatalf("%q: %s", line, out)
 		}
 	})
 }

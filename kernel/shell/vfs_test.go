@@ -12,14 +12,16 @@ import (
 	"github.com/pagoda-os/pagoda/fs/vfs"
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/sim"
 	"github.com/pagoda-os/pagoda/mm/vm"
 	"github.com/pagoda-os/pagoda/proc"
 )
 
 // simFileShell is simShell with a file layer: no disks, a tmpfs at /tmp
-// of the default size, as the kernel mounts at boot.
-func simFileShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string) string, v *vfs.VFS) {
+// of the default size, as the kernel mounts at boot; and an empty kernel
+// table and the fake prober, for pt, peek and poke.
+func simFileShell(t testing.TB, base mm.PhysAddr, size uint64) (run func(string) string, v *vfs.VFS) {
 	t.Helper()
 	mem, done := sim.NewMemory(base, size)
 	t.Cleanup(done)
@@ -42,8 +44,13 @@ func simFileShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string)
 	if _, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
 		t.Fatal(err)
 	}
+	kernelTable, err := pagetable.New(vm.TableFrames(mem.Frames))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out strings.Builder
-	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}, VFS: v})
+	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Kernel: kernelTable, Probe: &fakeProbe{},
+		Spaces: spaces, Window: simWindow{cpu}, VFS: v})
 	return func(line string) string {
 		out.Reset()
 		sh.Exec(line)
