@@ -3,6 +3,7 @@
 package vm
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
 	"testing"
@@ -232,13 +233,32 @@ func TestSwapInAllocs(t *testing.T) {
 		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 1))
 	}
 	e.swapAllOut()
+	// AllocsPerRun calls the function once more than it counts: n
+	// faults, one per page, each of whose result is kept (in an array:
+	// recording must not allocate either) and checked after.
 	i := 0
+	var results [n]Result
 	allocs := testing.AllocsPerRun(n-1, func() {
-		e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Read)
+		results[i] = e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Read)
 		i++
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per swap-in fault", allocs)
+	}
+	if i != n {
+		t.Fatalf("%d faults, want %d", i, n)
+	}
+	for i, r := range results {
+		if r != Resolved {
+			t.Fatalf("swap-in fault on page %d: %v", i, r)
+		}
+	}
+	e.nocheck = false
+	e.check()
+	for i := range uint64(n) {
+		if got := e.read(base+mm.VirtAddr(i)*pg, 16); !bytes.Equal(got, stamp(i, 1)) {
+			t.Fatalf("page %d after swap-in: %x", i, got)
+		}
 	}
 	if e.m.ReclaimStats().SwapCacheHit == 0 || e.m.Swap.Stats.Readahead == 0 {
 		t.Fatalf("no readahead or swap-cache hit: %+v", e.m.ReclaimStats())
