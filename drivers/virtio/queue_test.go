@@ -192,4 +192,52 @@ func TestQueueInterruptSuppression(t *testing.T) {
 	}
 }
 
+// TestQueueIndexWrap runs more than 65,536 requests through a queue, in
+// batches that do not divide 65,536, so that the free-running 16-bit
+// available and used indexes wrap (§2.7.6, §2.7.8: they wrap naturally)
+// in the middle of a batch: every request is still harvested in the
+// batch that completed it, with its own result.
+func TestQueueIndexWrap(t *testing.T) {
+	q, dev, a := liveQueue(t)
+	const batch, total = 5, 1<<16 + 1000
+	chains := make([][]virtio.Buffer, batch)
+	for i := range chains {
+		chains[i] = readChain(t, a, uint64(i))
+		dev.SetDisk(i*512, []byte{byte(i + 1)})
+	}
+	heads := make([]uint16, batch)
+	for done := 0; done < total; done += batch {
+		for i, c := range chains {
+			a.Bytes(c[2].Addr, 1)[0] = 0xff // the status byte
+			a.Bytes(c[1].Addr, 1)[0] = 0
+			h, ok := q.Submit(c)
+			if !ok {
+				t.Fatalf("request %d: no free descriptors", done+i)
+			}
+			heads[i] = h
+		}
+		q.Notify()
+		if n := q.Harvest(); n != batch {
+			t.Fatalf("requests %d..%d: harvested %d of %d", done, done+batch-1, n, batch)
+		}
+		for i, h := range heads {
+			w, ok := q.Done(h)
+			if !ok || w != 513 {
+				t.Fatalf("request %d: done %v written %d, want 513", done+i, ok, w)
+			}
+			if st, data := a.Bytes(chains[i][2].Addr, 1)[0], a.Bytes(chains[i][1].Addr, 1)[0]; st != 0 || data != byte(i+1) {
+				t.Fatalf("request %d: status %d, data %d, want 0 and %d", done+i, st, data, i+1)
+			}
+			q.Release(h)
+		}
+	}
+	if q.Free() != q.Size() || q.Bogus() != 0 {
+		t.Errorf("after the wrap: %d of %d descriptors free, %d bogus used elements", q.Free(), q.Size(), q.Bogus())
+	}
+	st, _ := dev.Snapshot()
+	if want := (total + batch - 1) / batch * batch; len(st.Violations) != 0 || st.Completed != want {
+		t.Errorf("device completed %d, want %d; violations %v", st.Completed, want, st.Violations)
+	}
+}
+
 var _ virtio.Mem = (*simdev.Arena)(nil)

@@ -95,6 +95,29 @@ func check(t testing.TB, a *Allocator, ranges []mm.AddrRange) {
 	if sum != a.managed {
 		t.Fatalf("per-state pages add up to %d, managed %d", sum, a.managed)
 	}
+	if got := pagesByState(a); got != a.pages {
+		t.Fatalf("pages per state: the frame table says %v, the counters %v", got, a.pages)
+	}
+}
+
+// pagesByState recounts the managed pages of each state from the frame
+// table: each block head counts 2^order pages of its state, each frame of
+// the table itself one Reserved page. Holes count nowhere.
+func pagesByState(a *Allocator) [numStates]uint64 {
+	var n [numStates]uint64
+	for i := 0; i < len(a.frames); {
+		f := &a.frames[i]
+		if f.flags&flagHead != 0 {
+			n[f.state] += 1 << f.order
+			i += 1 << f.order
+			continue
+		}
+		if p := a.PFNAt(uint32(i)).Addr(); p >= a.table.Start && p < a.table.End {
+			n[Reserved]++
+		}
+		i++
+	}
+	return n
 }
 
 func TestNew(t *testing.T) {
@@ -319,4 +342,55 @@ func TestRefs(t *testing.T) {
 		a.IncRef(p)
 	}()
 	check(t, a, testRanges)
+}
+
+// Retype moves a whole block, 2^order pages, from one state's count to
+// the other's, and back; the counters must agree with the frame table
+// after each step, whatever the order.
+func TestRetype(t *testing.T) {
+	a := newTestAllocator(t, testRanges)
+	for _, tc := range []struct {
+		order    int
+		from, to State
+	}{
+		{0, Anon, PageCache},
+		{1, Anon, SwapCache},
+		{3, Anon, PageCache},
+		{MaxOrder, Kernel, PageCache},
+	} {
+		p, err := a.Alloc(tc.order, tc.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := uint64(1) << tc.order
+		before := a.Stats().Pages
+		for _, step := range []struct{ from, to State }{{tc.from, tc.to}, {tc.to, tc.from}} {
+			a.Retype(p, step.from, step.to)
+			want := before
+			if step.to == tc.to {
+				want[tc.from] -= n
+				want[tc.to] += n
+			}
+			if got := a.Stats().Pages; got != want {
+				t.Errorf("order %d, Retype %v → %v: pages per state %v, want %v", tc.order, step.from, step.to, got, want)
+			}
+			if s, h, o := a.StateOf(p + mm.PFN(n-1)); s != step.to || h != p || o != tc.order {
+				t.Errorf("order %d: StateOf(last frame) = %v %#x %d, want %v %#x %d", tc.order, s, h, o, step.to, p, tc.order)
+			}
+			check(t, a, testRanges)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("order %d: Retype from the wrong state did not panic", tc.order)
+				}
+			}()
+			a.Retype(p, tc.to, tc.from)
+		}()
+		a.Free(p, tc.order)
+		if got := a.Stats().Pages; got[tc.from] != before[tc.from]-n || got[Free] != before[Free]+n {
+			t.Errorf("order %d: after Free, pages per state %v (before %v)", tc.order, got, before)
+		}
+		check(t, a, testRanges)
+	}
 }

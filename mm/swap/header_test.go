@@ -69,6 +69,11 @@ func TestParseErrors(t *testing.T) {
 		{"version 2", func(p []byte) { le.PutUint32(p[offVersion:], 2) }, ErrVersion},
 		{"byte-swapped", func(p []byte) { binary.BigEndian.PutUint32(p[offVersion:], 1) }, ErrVersion},
 		{"no pages", func(p []byte) { le.PutUint32(p[offLastPage:], 0) }, ErrHeader},
+		// Pages are numbered from 0, the header's: the device's 256
+		// pages end at page 255.
+		{"last page the device's last", func(p []byte) { le.PutUint32(p[offLastPage:], 1<<20/PageSize-1) }, nil},
+		{"last page one past the device", func(p []byte) { le.PutUint32(p[offLastPage:], 1<<20/PageSize) }, ErrHeader},
+		{"last page far past the device", func(p []byte) { le.PutUint32(p[offLastPage:], 1<<20) }, ErrHeader},
 		{"too many bad pages", func(p []byte) { le.PutUint32(p[offNrBad:], maxBadPages+1) }, ErrHeader},
 		{"bad page 0", func(p []byte) { le.PutUint32(p[offNrBad:], 1) }, ErrHeader},
 		{"bad page past the end", func(p []byte) {

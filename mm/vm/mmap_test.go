@@ -488,3 +488,39 @@ func TestOperations(t *testing.T) {
 		})
 	}
 }
+
+// mprotect keeps a page's Accessed and Dirty bits whatever the new
+// protection (as Linux pte_modify): a shared file page written and then
+// made read-only, read-and-execute, or PROT_NONE, is still dirty, and
+// msync writes it back; smaps still counts it referenced and dirty.
+func TestMprotectKeepsAccessedDirty(t *testing.T) {
+	for _, prot := range []Prot{ProtRead, ProtRead | ProtExec, ProtNone, rw} {
+		t.Run(prot.String(), func(t *testing.T) {
+			e := newEnv(t)
+			f, b := e.newFile(filePattern(5, 2*pg))
+			va := e.mmapFile(0, 2*pg, rw, MapShared, f, 0)
+			e.write(va+pg, []byte{7})
+			e.read(va, 1)
+			before := pte(e.cur, va+pg)
+			if before&(pt.Accessed|pt.Dirty) != pt.Accessed|pt.Dirty || f.DirtyPages() != 0 {
+				t.Fatalf("written page: PTE %#x, %d dirty pages in the cache: the bit is only in the PTE", before, f.DirtyPages())
+			}
+			e.must(e.cur.Mprotect(va, 2*pg, prot))
+			if l := pte(e.cur, va+pg); l&(pt.Accessed|pt.Dirty) != pt.Accessed|pt.Dirty {
+				t.Errorf("after mprotect(%v): PTE %#x, was %#x", prot, l, before)
+			}
+			if l := pte(e.cur, va); l&(pt.Accessed|pt.Dirty) != pt.Accessed {
+				t.Errorf("page only read, after mprotect(%v): PTE %#x", prot, l)
+			}
+			s := e.cur.Smaps()[0]
+			if s.Referenced != 2*pg || s.SharedDirty+s.PrivateDirty != pg {
+				t.Errorf("after mprotect(%v): smaps referenced %d, dirty %d; want 2 pages referenced, 1 dirty", prot, s.Referenced, s.SharedDirty+s.PrivateDirty)
+			}
+			e.must(e.cur.Msync(va, 2*pg, MsSync))
+			if !slices.Equal(b.writes, []uint64{1}) || b.data[pg] != 7 {
+				t.Fatalf("msync after mprotect(%v) wrote pages %v, file byte %d", prot, b.writes, b.data[pg])
+			}
+			e.destroyAll()
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
 // oomEnv is 4 MiB of memory with a small swap area, reclaim on, the
@@ -164,5 +165,91 @@ func TestOOMKillAllocs(t *testing.T) {
 	}
 	if _, killed := a.Killed(); !killed {
 		t.Fatal("no kill")
+	}
+}
+
+// The victim is the address space with the largest badness; a tie goes
+// to the one created first, and an address space with a badness of 0 is
+// never chosen, even when every one is at 0 (then nothing is killed and
+// the access fails). Memory is exhausted by taking every free frame for
+// the kernel after the reserves are drained, so that the only way to
+// make room is a kill.
+func TestOOMKillVictimChoice(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		pages  []uint64 // pages written in each address space, in creation order
+		faults int      // the address space that faults
+		victim int      // -1: none
+	}{
+		{"every space idle, the first faults", []uint64{0, 0, 0}, 0, -1},
+		{"every space idle, the last faults", []uint64{0, 0, 0}, 2, -1},
+		{"tie, a smaller space faults", []uint64{4, 4, 1}, 2, 0},
+		{"tie, the later of the two faults", []uint64{4, 4}, 1, 0},
+		{"tie, the earlier of the two faults", []uint64{4, 4}, 0, 0},
+		{"the largest, whatever its place", []uint64{2, 5, 5, 1}, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvSize(t, 4<<20)
+			e.m.SetOOMPolicy(OOMKill)
+			bases := make([]mm.VirtAddr, len(tc.pages))
+			for i, n := range tc.pages {
+				if i > 0 {
+					e.newSpace()
+				}
+				// One page more than written: the faulting access
+				// goes to it, below tables that already exist.
+				bases[i] = e.mmap(0, (n+1)*pg, rw, priv)
+				for p := range n {
+					e.write(bases[i]+mm.VirtAddr(p)*pg, stamp(p, uint64(i)))
+				}
+			}
+			e.m.Drain()
+			var hog []mm.PFN
+			for {
+				pfn, err := e.mem.Frames.Alloc(0, frame.Kernel)
+				if err != nil {
+					break
+				}
+				hog = append(hog, pfn)
+			}
+			e.use(e.spaces[tc.faults])
+			r := e.fault(bases[tc.faults]+mm.VirtAddr(tc.pages[tc.faults])*pg, Write)
+			for i, as := range e.spaces {
+				if _, killed := as.Killed(); killed != (i == tc.victim) {
+					t.Errorf("address space %d (%d pages) killed %v, want victim %d", i, tc.pages[i], killed, tc.victim)
+				}
+			}
+			wantKills, wantResult := uint64(1), Resolved
+			if tc.victim < 0 {
+				wantKills = 0
+			}
+			if tc.victim < 0 || tc.victim == tc.faults {
+				wantResult = OOM
+			}
+			if e.m.OOMKills() != wantKills || r != wantResult {
+				t.Errorf("fault %v, %d kills; want %v, %d", r, e.m.OOMKills(), wantResult, wantKills)
+			}
+			for i, as := range e.spaces {
+				if _, killed := as.Killed(); killed || i == tc.faults {
+					continue
+				}
+				e.use(as)
+				for p := range tc.pages[i] {
+					if got := e.read(bases[i]+mm.VirtAddr(p)*pg, 16); string(got) != string(stamp(p, uint64(i))) {
+						t.Fatalf("page %d of surviving address space %d: %x", p, i, got)
+					}
+				}
+			}
+			for _, pfn := range hog {
+				e.mem.Frames.Free(pfn, 0)
+			}
+			for _, as := range e.spaces {
+				if _, killed := as.Killed(); killed {
+					as.Reap()
+				}
+			}
+			e.check()
+			e.destroyAll()
+		})
 	}
 }
