@@ -27,6 +27,9 @@ import (
 // Badness is oom_badness without the page tables: the pages mapped
 // (RSS) plus the swap entries in the PTEs. An address space already
 // killed is not chosen again; one with a badness of 0 is never chosen.
+// Between equal badnesses the address space made first is chosen
+// (Linux's oom_evaluate_task, walking its task list, keeps the later
+// one); TestOOMKillVictimChoice pins the rule.
 // A killed address space's faults fail with OOM until it is reaped.
 //
 // All of it runs in the fault: no allocation (the walks take closures
