@@ -1,5 +1,10 @@
 package vm
 
+import (
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/swap"
+)
+
 // Event counters: what Linux's /proc/vmstat shows (mm/vmstat.c
 // vmstat_text), gathered from the address spaces' Stats, the page cache,
 // the swap layer and the reclaimer. The shell's vmstat prints them, and
@@ -22,4 +27,55 @@ func (s *Stats) Add(o Stats) {
 	s.OOM += o.OOM
 	s.PagesAlloced += o.PagesAlloced
 	s.PagesFreed += o.PagesFreed
+}
+
+// Vmstat lists the counters in vmstat's order, by their Linux names
+// where Linux has the counter. faults is every address space's Stats
+// summed, those of destroyed ones included (the MM keeps no count of
+// them); cache is the page cache (nil: none).
+//
+// pgpgin and pgpgout are the page cache's pages read from and written to
+// backing stores (Linux counts KiB); pswpin and pswpout count pages
+// read from and written to swap.
+func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
+	var pc pagecache.Stats
+	if cache != nil {
+		pc = cache.Stats
+	}
+	var sw swap.Stats
+	if m.Swap != nil {
+		sw = m.Swap.Stats
+	}
+	rs := m.ReclaimStats()
+	return []Figure{
+		{"pgfault", faults.Faults},
+		{"pgalloc", faults.PagesAlloced},
+		{"pgfree", faults.PagesFreed},
+		{"zero_page_fault", faults.ZeroFaults},
+		{"demand_zero_fault", faults.AnonFaults},
+		{"cow_fault", faults.COWFaults},
+		{"cow_reuse", faults.COWReused},
+		{"shared_fault", faults.SharedFaults},
+		{"segv", faults.Segv},
+		{"oom", faults.OOM},
+		{"file_fault", faults.FileFaults},
+		{"pgmajfault", faults.MajFaults},
+		{"sigbus", faults.Bus},
+		{"pgpgin", pc.PgPgIn},
+		{"pgpgout", pc.PgPgOut},
+		{"readahead", pc.Readahead},
+		{"pswpin", sw.SwapIns},
+		{"pswpout", sw.SwapOuts},
+		{"swap_ra", sw.Readahead},
+		{"swap_ra_hit", rs.SwapCacheHit},
+		{"pgscan", rs.Scan},
+		{"pgsteal", rs.Steal},
+		{"pgsteal_direct", rs.StealDirect},
+		{"allocstall", rs.AllocStall},
+		{"allocstall_fault", rs.FaultStall},
+		{"pgsteal_fault", rs.StealFault},
+		{"kswapd_wake", rs.KswapdWakes},
+		{"workingset_refault", rs.Refault},
+		{"oom_kill", m.OOMKills()},
+	}
 }
