@@ -30,8 +30,9 @@ type Meminfo struct {
 	// as free; Pagoda's reserves cannot be drained on demand).
 	MemFree uint64
 	// MemAvailable estimates what can be had without swapping: MemFree
-	// plus the clean page cache, which reclaim drops; tmpfs pages only
-	// go to swap, so they are not counted. Linux's si_mem_available counts the whole file LRU,
+	// plus the page cache reclaim can drop with no I/O, that is neither
+	// tmpfs (Shmem: it only goes to swap) nor Dirty nor under
+	// Writeback. Linux's si_mem_available counts the whole file LRU,
 	// dirty pages included, less half of it or the low watermark, and
 	// subtracts the watermarks' reserve (totalreserve_pages) and adds
 	// part of the reclaimable slab; Pagoda has no slab, and counts only
@@ -139,7 +140,9 @@ func (m *MM) Meminfo(memTotal uint64, cache *pagecache.Cache) Meminfo {
 		shmem, shmemDirty = cache.Shmem()
 	}
 	dirty := sub(pc.Dirty, shmemDirty)
-	clean := pc.Cached - shmem - pc.Dirty - pc.Writeback
+	// The file pages reclaim drops without I/O: tmpfs's dirty pages are
+	// in shmem, not in dirty, so each page is taken out once.
+	clean := sub(sub(sub(pc.Cached, shmem), dirty), pc.Writeback)
 	var swapTotal, swapUsed uint64
 	if m.Swap != nil {
 		swapTotal, swapUsed = m.Swap.Totals()
