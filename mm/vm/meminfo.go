@@ -6,6 +6,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 // Memory accounting: the figures of Linux's /proc/meminfo
@@ -15,7 +16,9 @@ import (
 //
 // Each figure is recomputed when asked for, from the objects that own
 // the pages (no counter of its own to drift): frames by state, the
-// reclaim lists. Goroutine context, not the fault path.
+// reclaim lists, the PTEs' Accessed bits. Under the clock policy that is
+// a walk of its list and of the PTEs mapping each page: goroutine
+// context, not the fault path.
 
 // Meminfo is every figure meminfo shows, in bytes, with Linux's meaning
 // unless said otherwise. Figures holds their order and names.
@@ -63,9 +66,13 @@ type Meminfo struct {
 	// SwapCached is the frames in the swap cache, mapped or not
 	// (total_swapcache_pages).
 	SwapCached uint64
-	// Active and Inactive are the reclaim policy's lists (Linux's LRU
-	// lists, anonymous and file together); a one-list policy (clock,
-	// fifo) shows all its pages as Inactive.
+	// Active and Inactive split the pages on the reclaim lists (Linux's
+	// LRU lists, anonymous and file together): Active is those the
+	// policy keeps for their recent use. Under lru, its two lists. Under
+	// clock, which keeps one list and spares a page whose Accessed bit
+	// is set, the pages with an Accessed bit set (as Linux's MGLRU
+	// reports its youngest generations as active). Under fifo, which
+	// ignores use, every page is Inactive.
 	Active, Inactive uint64
 	// SwapTotal and SwapFree are the swap areas' slots and those free
 	// (a slot held by a swap-cache page only is in use, as in Linux).
@@ -177,6 +184,18 @@ func (m *MM) activeInactive() (active, inactive uint64) {
 	if p == nil {
 		return 0, 0
 	}
+	if c, ok := p.(*clock); ok {
+		for i := c.q.front; i != noFrame; {
+			if m.young(i) {
+				active++
+			} else {
+				inactive++
+			}
+			_, link := c.links(i)
+			i = link[1]
+		}
+		return active, inactive
+	}
 	for _, l := range p.Lists() {
 		if l.Name == "Active" {
 			active += l.Pages
@@ -185,6 +204,25 @@ func (m *MM) activeInactive() (active, inactive uint64) {
 		}
 	}
 	return active, inactive
+}
+
+// young reports whether a PTE mapping frame-table entry i has its
+// Accessed bit set: what clock's hand would spare it for. Unlike
+// referenced, it clears nothing (Linux's folio_referenced clears; a
+// figure must not change what it measures).
+func (m *MM) young(i uint32) bool {
+	pfn, md := m.Frames.PFNAt(i), m.rc.meta[i]
+	y := false
+	if md.file != nil {
+		m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, e pt.PTE) {
+			y = y || e&pt.Accessed != 0
+		})
+	} else {
+		m.anonPTEs(pfn, mm.VirtAddr(md.idx), func(_ *AddressSpace, e pt.PTE) {
+			y = y || e&pt.Accessed != 0
+		})
+	}
+	return y
 }
 
 // sub is a - b, or 0 when b is larger (a figure made of counters that

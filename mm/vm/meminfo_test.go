@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
 // The meminfo figures against what each test did: every figure is
@@ -38,10 +39,14 @@ func (e *env) wantMeminfo(w Meminfo) Meminfo {
 }
 
 // checkMeminfo compares Meminfo with want (in pages, as wantMeminfo
-// takes it), figure by figure.
+// takes it), figure by figure, and checks that asking changes nothing
+// (the Accessed bits it reads stay set).
 func (e *env) checkMeminfo(step string, want Meminfo) {
 	e.t.Helper()
 	got := e.m.Meminfo(memTotal, e.cache)
+	if again := e.m.Meminfo(memTotal, e.cache); again != got {
+		e.t.Errorf("%s: Meminfo changed what it measures:\n%+v\nthen\n%+v", step, got, again)
+	}
 	w := e.wantMeminfo(want)
 	gf, wf := got.Figures(), w.Figures()
 	for i := range gf {
@@ -52,34 +57,98 @@ func (e *env) checkMeminfo(step string, want Meminfo) {
 }
 
 // TestMeminfoPageCache: a file's pages, clean and dirty, and a shared
-// anonymous mapping's tmpfs pages, dirty too. MemAvailable counts only
-// the clean file pages: not the dirty ones (they need writing first),
-// nor tmpfs's (they only go to swap), and those once; Dirty leaves
-// tmpfs out.
+// anonymous mapping's tmpfs pages, dirty too, without reclaim and under
+// each policy. MemAvailable counts only the clean file pages: not the
+// dirty ones (they need writing first), nor tmpfs's (they only go to
+// swap), and those once; Dirty leaves tmpfs out. The file's pages are
+// mapped nowhere, so inactive; the tmpfs pages are mapped and written,
+// so active under clock.
 func TestMeminfoPageCache(t *testing.T) {
-	e := newEnv(t)
-	e.checkMeminfo("boot", Meminfo{})
-	f, _ := e.newFile(filePattern(1, 16*pg))
-	fileBytes(t, f) // 16 pages cached, clean
-	e.checkMeminfo("16 clean file pages", Meminfo{Cached: 16, MemAvailable: 16})
-	if n, err := f.WriteAt(make([]byte, 4*pg), 0); n != 4*pg || err != nil {
-		t.Fatalf("WriteAt: %d, %v", n, err)
+	for _, policy := range append([]string{"none"}, Policies...) {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnv(t)
+			var swapPages uint64
+			if policy != "none" {
+				e.enableSwap(policy, 1024) // a header page and 1023 slots
+				swapPages = 1023
+			}
+			lists := func(mi Meminfo, active uint64) Meminfo {
+				if policy == "none" {
+					return mi
+				}
+				if policy != "clock" {
+					active = 0
+				}
+				mi.Active, mi.Inactive = active, mi.Cached-active
+				mi.SwapTotal, mi.SwapFree = swapPages, swapPages
+				return mi
+			}
+			e.checkMeminfo("boot", lists(Meminfo{}, 0))
+			f, _ := e.newFile(filePattern(1, 16*pg))
+			fileBytes(t, f) // 16 pages cached, clean
+			e.checkMeminfo("16 clean file pages", lists(Meminfo{Cached: 16, MemAvailable: 16}, 0))
+			if n, err := f.WriteAt(make([]byte, 4*pg), 0); n != 4*pg || err != nil {
+				t.Fatalf("WriteAt: %d, %v", n, err)
+			}
+			e.checkMeminfo("4 of them dirty", lists(Meminfo{Cached: 16, Dirty: 4, MemAvailable: 12}, 0))
+			// Eight pages of shared anonymous memory, written, their
+			// Dirty bits moved to the cache (msync): dirty tmpfs pages,
+			// mapped.
+			va := e.mmap(0, 8*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
+			for i := range mm.VirtAddr(8) {
+				e.write(va+i*pg, stamp(uint64(i), 1))
+			}
+			e.must(e.cur.Msync(va, 8*pg, MsAsync))
+			if shmem, dirty := e.cache.Shmem(); shmem != 8 || dirty != 8 {
+				t.Fatalf("tmpfs pages %d, dirty %d; want 8 and 8", shmem, dirty)
+			}
+			e.checkMeminfo("8 dirty tmpfs pages mapped", lists(Meminfo{Cached: 24, Dirty: 4, Shmem: 8, Mapped: 8, MemAvailable: 12}, 8))
+			f.Writeback(0, 16)
+			e.checkMeminfo("the file written back", lists(Meminfo{Cached: 24, Shmem: 8, Mapped: 8, MemAvailable: 16}, 8))
+			e.must(e.cur.Munmap(va, 8*pg))
+			e.checkMeminfo("the mapping gone", lists(Meminfo{Cached: 16, MemAvailable: 16}, 0))
+			e.destroyAll()
+		})
 	}
-	e.checkMeminfo("4 of them dirty", Meminfo{Cached: 16, Dirty: 4, MemAvailable: 12})
-	// Eight pages of shared anonymous memory, written, their Dirty bits
-	// moved to the cache (msync): dirty tmpfs pages, mapped.
-	va := e.mmap(0, 8*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
-	for i := range mm.VirtAddr(8) {
-		e.write(va+i*pg, stamp(uint64(i), 1))
+}
+
+// TestMeminfoSwap: anonymous pages written, all swapped out, some read
+// back: SwapTotal and SwapFree, AnonPages, SwapCached (pages read ahead)
+// and the reclaim lists follow; CommitLimit counts swap.
+func TestMeminfoSwap(t *testing.T) {
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnv(t)
+			e.enableSwap(policy, 1024) // a header page and 1023 slots
+			const n = 64
+			base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+			for i := range uint64(n) {
+				e.write(base+mm.VirtAddr(i)*pg, stamp(i, 1))
+			}
+			// Written pages start inactive under lru; under clock their
+			// Accessed bits make them active; fifo has no active pages.
+			active := map[string]uint64{"clock": n, "fifo": 0, "lru": 0}[policy]
+			e.checkMeminfo("written", Meminfo{AnonPages: n, Active: active, Inactive: n - active, SwapTotal: 1023, SwapFree: 1023})
+			e.swapAllOut()
+			e.checkMeminfo("swapped out", Meminfo{SwapTotal: 1023, SwapFree: 1023 - n})
+			// Read back the first 8 in order: their slots are freed as
+			// they come back; the pages read ahead stay in the swap
+			// cache, unmapped, holding their slots.
+			for i := range uint64(8) {
+				if got := e.read(base+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 1)) {
+					t.Fatalf("page %d reads %x", i, got)
+				}
+			}
+			ra := e.m.Frames.Stats().Pages[frame.SwapCache]
+			if ra == 0 {
+				t.Fatal("nothing read ahead: the test needs unmapped swap-cache pages")
+			}
+			// The 8 read are referenced (active but under fifo); the
+			// pages read ahead are mapped nowhere, so not referenced.
+			active = map[string]uint64{"clock": 8, "fifo": 0, "lru": 0}[policy]
+			e.checkMeminfo("8 read back", Meminfo{AnonPages: 8, SwapCached: ra, Active: active, Inactive: 8 + ra - active,
+				SwapTotal: 1023, SwapFree: 1023 - (n - 8)})
+			e.destroyAll()
+		})
 	}
-	e.must(e.cur.Msync(va, 8*pg, MsAsync))
-	if shmem, dirty := e.cache.Shmem(); shmem != 8 || dirty != 8 {
-		t.Fatalf("tmpfs pages %d, dirty %d; want 8 and 8", shmem, dirty)
-	}
-	e.checkMeminfo("8 dirty tmpfs pages mapped", Meminfo{Cached: 24, Dirty: 4, Shmem: 8, Mapped: 8, MemAvailable: 12})
-	f.Writeback(0, 16)
-	e.checkMeminfo("the file written back", Meminfo{Cached: 24, Shmem: 8, Mapped: 8, MemAvailable: 16})
-	e.must(e.cur.Munmap(va, 8*pg))
-	e.checkMeminfo("the mapping gone", Meminfo{Cached: 16, MemAvailable: 16})
-	e.destroyAll()
 }
