@@ -7,6 +7,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 // Memory accounting: the figures of Linux's /proc/meminfo
@@ -15,9 +16,10 @@ import (
 // commit accounting. The shell's meminfo prints them, and so will /proc.
 //
 // Each figure is recomputed when asked for, from the objects that own
-// the pages (no counter of its own to drift): frames by state, the
-// reclaim lists, the PTEs' Accessed bits. Under the clock policy that is
-// a walk of its list and of the PTEs mapping each page: goroutine
+// the pages (no counter of its own to drift): frames by state, the swap
+// cache's frames by reference count, the reclaim lists, the PTEs'
+// Accessed bits. That is a walk of the swap areas and, under the clock
+// policy, of its list and of the PTEs mapping each page: goroutine
 // context, not the fault path.
 
 // Meminfo is every figure meminfo shows, in bytes, with Linux's meaning
@@ -51,9 +53,13 @@ type Meminfo struct {
 	// Writeback is the page cache being written (NR_WRITEBACK). Writes
 	// poll the device, so it is seen only while one is under way.
 	Writeback uint64
-	// AnonPages is the frames of private anonymous memory, each once
-	// however many address spaces map it. Shared anonymous memory is
-	// tmpfs: it is in Shmem instead, as in Linux.
+	// AnonPages is the anonymous pages some PTE maps (NR_ANON_MAPPED),
+	// each once however many address spaces map it: ordinary anonymous
+	// frames, and swap-cache frames a PTE maps. A swapped-in page whose
+	// slot another PTE still names (a fork's) stays in the swap cache,
+	// mapped read-only (swapin.go), and its frame's one state says
+	// SwapCache: it is in AnonPages and in SwapCached both, as in Linux.
+	// Shared anonymous memory is tmpfs: it is in Shmem instead.
 	AnonPages uint64
 	// Mapped is the page-cache pages some PTE maps (NR_FILE_MAPPED).
 	Mapped uint64
@@ -162,7 +168,7 @@ func (m *MM) Meminfo(memTotal uint64, cache *pagecache.Cache) Meminfo {
 		Cached:       pageBytes(pc.Cached),
 		Dirty:        pageBytes(dirty),
 		Writeback:    pageBytes(pc.Writeback),
-		AnonPages:    pageBytes(st.Pages[frame.Anon] - uint64(anonRes)),
+		AnonPages:    pageBytes(sub(st.Pages[frame.Anon], uint64(anonRes)) + m.mappedSwapCache()),
 		Mapped:       pageBytes(mapped),
 		Shmem:        pageBytes(shmem),
 		PageTables:   pageBytes(sub(st.Pages[frame.PageTable], uint64(tableRes))),
@@ -175,6 +181,25 @@ func (m *MM) Meminfo(memTotal uint64, cache *pagecache.Cache) Meminfo {
 		CommittedAS:  pageBytes(m.Committed()),
 		FrameTable:   st.Table.Size(),
 	}
+}
+
+// mappedSwapCache counts the swap-cache frames some PTE maps: those
+// with a reference beyond the swap cache's own (the invariant of
+// doc.go: a frame's references are its PTEs and its caches).
+func (m *MM) mappedSwapCache() uint64 {
+	if m.Swap == nil {
+		return 0
+	}
+	var n uint64
+	for _, a := range m.Swap.Areas() {
+		a.Each(func(_ swap.Entry, _ int, pfn mm.PFN) bool {
+			if pfn != 0 && m.Frames.Refs(pfn) > 1 {
+				n++
+			}
+			return true
+		})
+	}
+	return n
 }
 
 // activeInactive splits the pages on the reclaim lists (Meminfo's

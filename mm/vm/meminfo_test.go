@@ -152,3 +152,44 @@ func TestMeminfoSwap(t *testing.T) {
 		})
 	}
 }
+
+// TestMeminfoSwapFork: the case. Pages written, shared with a
+// fork, swapped out, read back by the parent: each is mapped by the
+// parent and stays in the swap cache, since the child still names its
+// slot. Such a page is anonymous and swap-cached both (Linux counts it
+// in NR_ANON_MAPPED and in the swap cache), and on the reclaim lists,
+// where the parent's reads make it active under clock.
+func TestMeminfoSwapFork(t *testing.T) {
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnv(t)
+			e.enableSwap(policy, 1024)
+			const n = 64
+			base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+			for i := range uint64(n) {
+				e.write(base+mm.VirtAddr(i)*pg, stamp(i, 1))
+			}
+			child := e.fork()
+			e.swapAllOut()
+			e.checkMeminfo("swapped out", Meminfo{SwapTotal: 1023, SwapFree: 1023 - n})
+			for i := range uint64(n) {
+				if got := e.read(base+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 1)) {
+					t.Fatalf("page %d reads %x", i, got)
+				}
+			}
+			active := map[string]uint64{"clock": n, "fifo": 0, "lru": 0}[policy]
+			e.checkMeminfo("read back by the parent", Meminfo{AnonPages: n, SwapCached: n, Active: active, Inactive: n - active,
+				SwapTotal: 1023, SwapFree: 1023 - n})
+			// The child reads them too: the last references to the
+			// slots, so the pages leave the swap cache, mapped twice,
+			// counted once.
+			e.use(child)
+			for i := range uint64(n) {
+				e.read(base+mm.VirtAddr(i)*pg, 16)
+			}
+			e.checkMeminfo("read back by the child", Meminfo{AnonPages: n, Active: active, Inactive: n - active,
+				SwapTotal: 1023, SwapFree: 1023})
+			e.destroyAll()
+		})
+	}
+}
