@@ -193,3 +193,85 @@ func TestMeminfoSwapFork(t *testing.T) {
 		})
 	}
 }
+
+// vmstatValue is the counter name of figs.
+func vmstatValue(t *testing.T, figs []Figure, name string) uint64 {
+	t.Helper()
+	for _, f := range figs {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	t.Fatalf("vmstat has no %s", name)
+	return 0
+}
+
+// TestVmstatPgpg: pgpgin and pgpgout are KiB read from and written to
+// the devices, as Linux's: a file's pages and swap's, tmpfs's swap
+// traffic included, each once. The devices' own counts are the truth:
+// the file backing's reads and writes, the swap device's.
+func TestVmstatPgpg(t *testing.T) {
+	e := newEnv(t)
+	dev := e.enableSwap("clock", 1024)
+	f, b := e.newFile(filePattern(1, 16*pg))
+	check := func(step string, pswpin, pswpout uint64) {
+		t.Helper()
+		figs := e.m.Vmstat(Stats{}, e.cache)
+		in := uint64(len(b.reads)+dev.Reads) * pg / 1024
+		out := uint64(len(b.writes)+b.faultWrites+dev.Writes) * pg / 1024
+		if got := vmstatValue(t, figs, "pgpgin"); got != in {
+			t.Errorf("%s: pgpgin %d, want %d KiB (file pages read %d, swap pages read %d)", step, got, in, len(b.reads), dev.Reads)
+		}
+		if got := vmstatValue(t, figs, "pgpgout"); got != out {
+			t.Errorf("%s: pgpgout %d, want %d KiB (file pages written %d, swap pages written %d)", step, got, out, len(b.writes)+b.faultWrites, dev.Writes)
+		}
+		if got := vmstatValue(t, figs, "pswpin"); got != pswpin || uint64(dev.Reads) != pswpin {
+			t.Errorf("%s: pswpin %d, swap device reads %d, want %d pages", step, got, dev.Reads, pswpin)
+		}
+		if got := vmstatValue(t, figs, "pswpout"); got != pswpout || uint64(dev.Writes) != pswpout {
+			t.Errorf("%s: pswpout %d, swap device writes %d, want %d pages", step, got, dev.Writes, pswpout)
+		}
+	}
+	check("boot", 0, 0)
+	fileBytes(t, f)
+	if n, err := f.WriteAt(make([]byte, 4*pg), 0); n != 4*pg || err != nil {
+		t.Fatalf("WriteAt: %d, %v", n, err)
+	}
+	f.Writeback(0, 16)
+	if len(b.reads) != 16 || len(b.writes) != 4 {
+		t.Fatalf("file pages read %d, written %d; want 16 and 4", len(b.reads), len(b.writes))
+	}
+	check("a file read and partly written", 0, 0)
+	// Private anonymous pages and a shared anonymous (tmpfs) mapping's
+	// pages, all to swap and back. The private pages go first, to slots
+	// 1..31, the tmpfs pages after them: the readahead of a private
+	// page's swap-in reads its aligned block of 8 slots, which then
+	// holds no tmpfs slot (tmpfs reads its slots itself, and the tests'
+	// check wants them never in the swap cache).
+	const n = 31
+	priv := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	shared := e.mmap(0, 8*pg, ProtRead|ProtWrite, MapShared|MapAnonymous)
+	for i := range uint64(n) {
+		e.write(priv+mm.VirtAddr(i)*pg, stamp(i, 2))
+	}
+	for i := range uint64(8) {
+		e.write(shared+mm.VirtAddr(i)*pg, stamp(i, 3))
+	}
+	e.swapAllOut()
+	if st := e.shm.Statfs(); st.Swapped != 8 {
+		t.Fatalf("tmpfs pages on swap %d, want 8", st.Swapped)
+	}
+	check("anonymous and tmpfs pages swapped out", 0, n+8)
+	for i := range uint64(n) {
+		if got := e.read(priv+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 2)) {
+			t.Fatalf("private page %d reads %x", i, got)
+		}
+	}
+	for i := range uint64(8) {
+		if got := e.read(shared+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 3)) {
+			t.Fatalf("shared page %d reads %x", i, got)
+		}
+	}
+	check("read back", n+8, n+8)
+	e.destroyAll()
+}

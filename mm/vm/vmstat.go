@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/swap"
 )
@@ -29,14 +30,23 @@ func (s *Stats) Add(o Stats) {
 	s.PagesFreed += o.PagesFreed
 }
 
+// kibPerPage converts pages to pgpgin's and pgpgout's KiB.
+const kibPerPage = mm.PageSize / 1024
+
 // Vmstat lists the counters in vmstat's order, by their Linux names
 // where Linux has the counter. faults is every address space's Stats
 // summed, those of destroyed ones included (the MM keeps no count of
 // them); cache is the page cache (nil: none).
 //
-// pgpgin and pgpgout are the page cache's pages read from and written to
-// backing stores (Linux counts KiB); pswpin and pswpout count pages
-// read from and written to swap.
+// pgpgin and pgpgout are KiB read from and written to block devices, as
+// Linux's (submit_bio counts the sectors of every read and write bio,
+// vmstat_start halves them): file pages read into and written back from
+// the page cache, and pages read from and written to swap, tmpfs's
+// included (each once: the page cache leaves swap-backed files' I/O to
+// the swap layer). A page counts 4 KiB, the tail page of a file too.
+// Filesystem metadata (inodes, bitmaps, directories) is not counted,
+// where Linux counts its buffer heads' bios. pswpin and pswpout count
+// pages, as Linux's.
 func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 	var pc pagecache.Stats
 	if cache != nil {
@@ -61,8 +71,8 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 		{"file_fault", faults.FileFaults},
 		{"pgmajfault", faults.MajFaults},
 		{"sigbus", faults.Bus},
-		{"pgpgin", pc.PgPgIn},
-		{"pgpgout", pc.PgPgOut},
+		{"pgpgin", (pc.PgPgIn + sw.SwapIns) * kibPerPage},
+		{"pgpgout", (pc.PgPgOut + sw.SwapOuts) * kibPerPage},
 		{"readahead", pc.Readahead},
 		{"pswpin", sw.SwapIns},
 		{"pswpout", sw.SwapOuts},
