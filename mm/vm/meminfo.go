@@ -93,13 +93,15 @@ type Meminfo struct {
 }
 
 // Figure is one named figure of meminfo (bytes) or vmstat (the
-// counter's own unit), in the order Linux prints them.
+// counter's own unit).
 type Figure struct {
 	Name  string
 	Value uint64
 }
 
-// Figures lists mi's figures by their /proc/meminfo names, in order.
+// Figures lists mi's figures by their /proc/meminfo names, in the order
+// meminfo prints them (Pagoda's own: Linux's puts SwapCached, Active and
+// Inactive before Dirty).
 func (mi *Meminfo) Figures() []Figure {
 	return []Figure{
 		{"MemTotal", mi.MemTotal},
@@ -124,8 +126,10 @@ func (mi *Meminfo) Figures() []Figure {
 }
 
 // FramesMeminfo is what the frame allocator alone says, for a kernel
-// without an MM: no anonymous memory, no page cache, no swap, nothing
-// committed (CommitLimit 0 too). memTotal is MemTotal in bytes.
+// without an MM (no fault reserves, no reclaim lists): free, anonymous,
+// page-table and swap-cache frames and the frame table. The page cache,
+// swap and commit figures are 0, CommitLimit too. memTotal is MemTotal
+// in bytes.
 func FramesMeminfo(frames *frame.Allocator, memTotal uint64) Meminfo {
 	st := frames.Stats()
 	free := pageBytes(st.FreePages)

@@ -3,6 +3,7 @@
 package vm
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -233,6 +234,17 @@ func TestVmstatPgpg(t *testing.T) {
 		}
 	}
 	check("boot", 0, 0)
+	// The names and their order are what vmstat prints and parsers
+	// read (the qemu tests', /proc's later).
+	var names []string
+	for _, f := range e.m.Vmstat(Stats{}, e.cache) {
+		names = append(names, f.Name)
+	}
+	if got, want := strings.Join(names, " "), "pgfault pgalloc pgfree zero_page_fault demand_zero_fault cow_fault cow_reuse "+
+		"shared_fault segv oom file_fault pgmajfault sigbus pgpgin pgpgout readahead pswpin pswpout swap_ra swap_ra_hit "+
+		"pgscan pgsteal pgsteal_direct allocstall allocstall_fault pgsteal_fault kswapd_wake workingset_refault oom_kill"; got != want {
+		t.Errorf("vmstat counters:\n%s\nwant\n%s", got, want)
+	}
 	fileBytes(t, f)
 	if n, err := f.WriteAt(make([]byte, 4*pg), 0); n != 4*pg || err != nil {
 		t.Fatalf("WriteAt: %d, %v", n, err)
