@@ -92,7 +92,7 @@ func (s *Spaces) Free(id int) error {
 	if as == s.current {
 		return errors.New("cannot free the current address space: switch to another first")
 	}
-	addStats(&s.freed, as.Stats)
+	s.freed.Add(as.Stats)
 	as.Destroy()
 	s.spaces = slices.Delete(s.spaces, i, i+1)
 	return nil
@@ -177,23 +177,7 @@ func (s *Spaces) Trace() *Trace { return &s.trace }
 func (s *Spaces) Totals() vm.Stats {
 	t := s.freed
 	for _, as := range s.spaces {
-		addStats(&t, as.Stats)
+		t.Add(as.Stats)
 	}
 	return t
-}
-
-func addStats(t *vm.Stats, s vm.Stats) {
-	t.Faults += s.Faults
-	t.ZeroFaults += s.ZeroFaults
-	t.AnonFaults += s.AnonFaults
-	t.COWFaults += s.COWFaults
-	t.COWReused += s.COWReused
-	t.SharedFaults += s.SharedFaults
-	t.FileFaults += s.FileFaults
-	t.MajFaults += s.MajFaults
-	t.Bus += s.Bus
-	t.Segv += s.Segv
-	t.OOM += s.OOM
-	t.PagesAlloced += s.PagesAlloced
-	t.PagesFreed += s.PagesFreed
 }

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pagoda-os/pagoda/mm"
-	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
 // Command is one entry of the shell's command table.
@@ -93,77 +92,16 @@ func cmdSleep(sh *Shell, args []string) error {
 }
 
 func cmdMeminfo(sh *Shell, _ []string) error {
-	st := sh.cfg.Frames.Stats()
-	// Frames waiting in the fault path's reserves (1.25 MiB) are taken
-	// from the allocator but hold nothing yet: they count neither as free
-	// (MemFree is the allocator's, as buddyinfo shows it) nor as
-	// anonymous memory or page tables.
-	var anonRes, tableRes uint64
+	mi := vm.FramesMeminfo(sh.cfg.Frames, sh.cfg.MemTotal)
 	if sh.cfg.Spaces != nil {
-		a, t := sh.cfg.Spaces.MM.Reserved()
-		anonRes, tableRes = uint64(a), uint64(t)
-	}
-	free := st.FreePages << mm.PageShift
-	var pc pagecache.Stats
-	var mapped, shmem, shmemDirty uint64
-	if sh.cfg.VFS != nil {
-		pc = sh.cfg.VFS.Cache.Stats
-		mapped = sh.cfg.VFS.Cache.MappedPages()
-		shmem, shmemDirty = sh.cfg.VFS.Cache.Shmem()
-	}
-	var swapTotal, swapUsed, active, inactive uint64
-	if sh.cfg.Spaces != nil && sh.cfg.Spaces.MM.Swap != nil {
-		swapTotal, swapUsed = sh.cfg.Spaces.MM.Swap.Totals()
-	}
-	if sh.cfg.Spaces != nil && sh.cfg.Spaces.MM.Policy() != nil {
-		for _, l := range sh.cfg.Spaces.MM.Policy().Lists() {
-			if l.Name == "Active" {
-				active += l.Pages
-			} else {
-				inactive += l.Pages
-			}
+		var cache *pagecache.Cache
+		if sh.cfg.VFS != nil {
+			cache = sh.cfg.VFS.Cache
 		}
+		mi = sh.cfg.Spaces.MM.Meminfo(sh.cfg.MemTotal, cache)
 	}
-	type field struct {
-		name  string
-		bytes uint64
-	}
-	fields := []field{
-		{"MemTotal", sh.cfg.MemTotal},
-		{"MemFree", free},
-		// Free pages and the clean page cache, which reclaim drops
-		// (Linux also counts part of the reclaimable slab); tmpfs pages
-		// only go to swap, so they are not counted.
-		{"MemAvailable", free + (pc.Cached-shmem-pc.Dirty-pc.Writeback)<<mm.PageShift},
-		// Frames of anonymous memory, each counted once however many
-		// address spaces map it; Mapped is page-cache pages some PTE maps.
-		// Cached includes tmpfs (Shmem); Dirty leaves it out, as Linux:
-		// it counts what waits for writeback to a disk.
-		{"Cached", pc.Cached << mm.PageShift},
-		{"Dirty", (pc.Dirty - shmemDirty) << mm.PageShift},
-		{"Writeback", pc.Writeback << mm.PageShift},
-		{"AnonPages", (st.Pages[frame.Anon] - anonRes) << mm.PageShift},
-		{"Mapped", mapped << mm.PageShift},
-		{"Shmem", shmem << mm.PageShift}, // tmpfs pages in memory, shared anonymous memory included
-		{"PageTables", (st.Pages[frame.PageTable] - tableRes) << mm.PageShift},
-		{"SwapCached", st.Pages[frame.SwapCache] << mm.PageShift},
-		// The reclaim lists: a one-list policy (clock, fifo) shows all
-		// its pages as Inactive.
-		{"Active", active << mm.PageShift},
-		{"Inactive", inactive << mm.PageShift},
-		{"SwapTotal", swapTotal << mm.PageShift},
-		{"SwapFree", (swapTotal - swapUsed) << mm.PageShift},
-	}
-	if sh.cfg.Spaces != nil {
-		// As Linux: CommitLimit whatever the policy enforces.
-		m := sh.cfg.Spaces.MM
-		fields = append(fields, field{"CommitLimit", commitBytes(m.CommitLimit())},
-			field{"Committed_AS", commitBytes(m.Committed())})
-	}
-	// Pagoda's own: the frame table, one 16-byte record a frame.
-	fields = append(fields, field{"FrameTable", st.Table.Size()})
-	for _, f := range fields {
-		sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
+	for _, f := range mi.Figures() {
+		sh.Printf("%s\n", MeminfoLine(f.Name, f.Value))
 	}
 	return nil
 }

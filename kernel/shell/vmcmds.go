@@ -11,7 +11,6 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
-	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/vm"
 	"github.com/pagoda-os/pagoda/proc"
 )
@@ -538,51 +537,12 @@ func cmdVmstat(sh *Shell, _ []string) error {
 	if err != nil {
 		return err
 	}
-	t := s.Totals()
-	var pc pagecache.Stats
+	var cache *pagecache.Cache
 	if sh.cfg.VFS != nil {
-		pc = sh.cfg.VFS.Cache.Stats
+		cache = sh.cfg.VFS.Cache
 	}
-	rs := s.MM.ReclaimStats()
-	var sw swap.Stats
-	if s.MM.Swap != nil {
-		sw = s.MM.Swap.Stats
-	}
-	for _, c := range []struct {
-		name string
-		v    uint64
-	}{
-		{"pgfault", t.Faults},
-		{"pgalloc", t.PagesAlloced},
-		{"pgfree", t.PagesFreed},
-		{"zero_page_fault", t.ZeroFaults},
-		{"demand_zero_fault", t.AnonFaults},
-		{"cow_fault", t.COWFaults},
-		{"cow_reuse", t.COWReused},
-		{"shared_fault", t.SharedFaults},
-		{"segv", t.Segv},
-		{"oom", t.OOM},
-		{"file_fault", t.FileFaults},
-		{"pgmajfault", t.MajFaults},
-		{"sigbus", t.Bus},
-		{"pgpgin", pc.PgPgIn},
-		{"pgpgout", pc.PgPgOut},
-		{"readahead", pc.Readahead},
-		{"pswpin", sw.SwapIns},
-		{"pswpout", sw.SwapOuts},
-		{"swap_ra", sw.Readahead},
-		{"swap_ra_hit", rs.SwapCacheHit},
-		{"pgscan", rs.Scan},
-		{"pgsteal", rs.Steal},
-		{"pgsteal_direct", rs.StealDirect},
-		{"allocstall", rs.AllocStall},
-		{"allocstall_fault", rs.FaultStall},
-		{"pgsteal_fault", rs.StealFault},
-		{"kswapd_wake", rs.KswapdWakes},
-		{"workingset_refault", rs.Refault},
-		{"oom_kill", s.MM.OOMKills()},
-	} {
-		sh.Printf("%s %d\n", c.name, c.v)
+	for _, c := range s.MM.Vmstat(s.Totals(), cache) {
+		sh.Printf("%s %d\n", c.Name, c.Value)
 	}
 	return nil
 }

@@ -83,13 +83,16 @@ const (
 	raMax = 32
 )
 
-// Stats are the cache's counters.
+// Stats are the cache's counters. PgPgIn and PgPgOut leave swap-backed
+// files out: the swap layer reads and writes their pages, and counts
+// them (pswpin, pswpout); vmstat's pgpgin and pgpgout add the two, in
+// KiB, as Linux counts every block device's I/O.
 type Stats struct {
 	Cached    uint64 // pages in the cache
 	Dirty     uint64 // of which dirty
 	Writeback uint64 // of which under writeback
-	PgPgIn    uint64 // pages read from backing stores (Linux counts KiB; these are pages)
-	PgPgOut   uint64 // pages written to backing stores
+	PgPgIn    uint64 // pages read from filesystems
+	PgPgOut   uint64 // pages written to filesystems
 	MajFaults uint64 // faults that read a page
 	Readahead uint64 // pages read ahead of a fault
 }
@@ -320,7 +323,7 @@ func (f *File) get(idx uint64, fresh bool) (mm.PFN, error) {
 	}
 	clear(bytesOf(pfn)[n:])
 	f.insert(idx, pfn)
-	if !fresh {
+	if !fresh && f.swap == nil {
 		f.c.Stats.PgPgIn++
 	}
 	return pfn, nil

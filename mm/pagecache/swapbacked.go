@@ -65,7 +65,6 @@ func (f *File) faultSwapBacked(idx uint64, src FrameSource) (mm.PFN, Outcome) {
 	if !major {
 		return pfn, Hit // a minor fault, as Linux's shmem_fault on a hole
 	}
-	f.c.Stats.PgPgIn++
 	f.c.Stats.MajFaults++
 	return pfn, Major
 }

@@ -65,7 +65,9 @@ func (f *File) writePage(idx uint64, fault bool) {
 		}
 		return
 	}
-	f.c.Stats.PgPgOut++
+	if f.swap == nil {
+		f.c.Stats.PgPgOut++
+	}
 }
 
 // Sync writes back every dirty page and reports, once, the first error

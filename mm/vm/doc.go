@@ -58,6 +58,10 @@
 // refilled outside faults; a fault that finds them low restocks them
 // itself, reclaiming first when memory is below min (reclaim.go).
 //
+// Accounting (meminfo.go, vmstat.go): MM.Meminfo and MM.Vmstat compute
+// the figures of Linux's /proc/meminfo and /proc/vmstat from the objects
+// that own the pages, for the shell (and /proc) to format.
+//
 // Locking: an AddressSpace is not locked; one goroutine works in it at a
 // time (the kernel serializes address-space operations).
 //

@@ -412,6 +412,18 @@ func (e *env) invariants() error {
 			return fmt.Errorf("as %d: RSS %d, PTEs mapping frames %d", as.ID, as.RSS(), rss)
 		}
 	}
+	// meminfo's AnonPages: the frames PTEs map that are no page
+	// cache's (private anonymous pages, swap-cache pages included), each
+	// once (refs holds only the PTEs' references so far).
+	var anonMapped uint64
+	for pfn := range refs {
+		if e.m.Frames.State(pfn) != frame.PageCache {
+			anonMapped++
+		}
+	}
+	if mi := e.m.Meminfo(0, e.cache); mi.AnonPages != anonMapped*pg {
+		return fmt.Errorf("meminfo AnonPages %d kB, PTEs map %d anonymous frames", mi.AnonPages>>10, anonMapped)
+	}
 	// Every object recorded is mapped, charged (shmem_acct_size) unless
 	// its VMAs are MAP_NORESERVE, counted in sharedPages, and alive in
 	// tmpfs; nothing else is.

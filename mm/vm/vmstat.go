@@ -1,0 +1,91 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/swap"
+)
+
+// Event counters: what Linux's /proc/vmstat shows (mm/vmstat.c
+// vmstat_text), gathered from the address spaces' Stats, the page cache,
+// the swap layer and the reclaimer. The shell's vmstat prints them, and
+// so will /proc.
+
+// Add adds o's counters to s: the sum of several address spaces', as
+// vmstat shows them (TestStatsAdd fails if a counter is left out).
+func (s *Stats) Add(o Stats) {
+	s.Faults += o.Faults
+	s.ZeroFaults += o.ZeroFaults
+	s.AnonFaults += o.AnonFaults
+	s.COWFaults += o.COWFaults
+	s.COWReused += o.COWReused
+	s.SharedFaults += o.SharedFaults
+	s.FileFaults += o.FileFaults
+	s.MajFaults += o.MajFaults
+	s.SwapFaults += o.SwapFaults
+	s.Bus += o.Bus
+	s.Segv += o.Segv
+	s.OOM += o.OOM
+	s.PagesAlloced += o.PagesAlloced
+	s.PagesFreed += o.PagesFreed
+}
+
+// kibPerPage converts pages to pgpgin's and pgpgout's KiB.
+const kibPerPage = mm.PageSize / 1024
+
+// Vmstat lists the counters in vmstat's order, by their Linux names
+// where Linux has the counter. faults is every address space's Stats
+// summed, those of destroyed ones included (the MM keeps no count of
+// them); cache is the page cache (nil: none).
+//
+// pgpgin and pgpgout are KiB read from and written to block devices, as
+// Linux's (submit_bio counts the sectors of every read and write bio,
+// vmstat_start halves them): file pages read into and written back from
+// the page cache, and pages read from and written to swap, tmpfs's
+// included (each once: the page cache leaves swap-backed files' I/O to
+// the swap layer). A page counts 4 KiB, the tail page of a file too.
+// Filesystem metadata (inodes, bitmaps, directories) is not counted,
+// where Linux counts its buffer heads' bios. pswpin and pswpout count
+// pages, as Linux's.
+func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
+	var pc pagecache.Stats
+	if cache != nil {
+		pc = cache.Stats
+	}
+	var sw swap.Stats
+	if m.Swap != nil {
+		sw = m.Swap.Stats
+	}
+	rs := m.ReclaimStats()
+	return []Figure{
+		{"pgfault", faults.Faults},
+		{"pgalloc", faults.PagesAlloced},
+		{"pgfree", faults.PagesFreed},
+		{"zero_page_fault", faults.ZeroFaults},
+		{"demand_zero_fault", faults.AnonFaults},
+		{"cow_fault", faults.COWFaults},
+		{"cow_reuse", faults.COWReused},
+		{"shared_fault", faults.SharedFaults},
+		{"segv", faults.Segv},
+		{"oom", faults.OOM},
+		{"file_fault", faults.FileFaults},
+		{"pgmajfault", faults.MajFaults},
+		{"sigbus", faults.Bus},
+		{"pgpgin", (pc.PgPgIn + sw.SwapIns) * kibPerPage},
+		{"pgpgout", (pc.PgPgOut + sw.SwapOuts) * kibPerPage},
+		{"readahead", pc.Readahead},
+		{"pswpin", sw.SwapIns},
+		{"pswpout", sw.SwapOuts},
+		{"swap_ra", sw.Readahead},
+		{"swap_ra_hit", rs.SwapCacheHit},
+		{"pgscan", rs.Scan},
+		{"pgsteal", rs.Steal},
+		{"pgsteal_direct", rs.StealDirect},
+		{"allocstall", rs.AllocStall},
+		{"allocstall_fault", rs.FaultStall},
+		{"pgsteal_fault", rs.StealFault},
+		{"kswapd_wake", rs.KswapdWakes},
+		{"workingset_refault", rs.Refault},
+		{"oom_kill", m.OOMKills()},
+	}
+}
