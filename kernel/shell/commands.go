@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
@@ -247,10 +248,4 @@ func cmdCrash(sh *Shell, args []string) error {
 	}
 	sh.cfg.Probe.Crash(stack)
 	return errors.New("the crash did not happen")
-}
-
-// commitBytes is a page count of commit accounting in bytes, saturated
-// (CommitLimit may be unbounded).
-func commitBytes(pages uint64) uint64 {
-	return min(pages, math.MaxUint64>>mm.PageShift) << mm.PageShift
 }
