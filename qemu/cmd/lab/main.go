@@ -61,7 +61,7 @@ func main() {
 // faultBenchmarks are the bench names whose faults are measured.
 var faultBenchmarks = []string{"anon-read", "anon-write", "cow-write"}
 
-// benchRecord is one line of the kernel's bench command (kernel/bench.go):
+// benchRecord is one line of the kernel's bench command (kernel/shell/bench.go):
 //
 //	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x>
 type benchRecord struct {
