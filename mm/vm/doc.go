@@ -21,16 +21,22 @@
 //	              file, its pages are page-cache pages that go to swap
 //	              like any tmpfs page's, and it goes with its last VMA.
 //
-// Page states of a private anonymous VMA, per page:
+// Leaf states (leaf.go: LeafState, each read by LeafOf), as a private
+// anonymous VMA sees them, per page:
 //
 //	absent        no PTE: a read maps the zero page, a write a new frame
-//	zero page     read-only PTE to the shared zero page: a write copies away
-//	private       PTE to a frame with one reference: writable per the VMA
-//	COW-shared    read-only PTE to a frame with several references (after
+//	zero          read-only PTE to the shared zero page: a write copies away
+//	writable      PTE to a frame with one reference, writable per the VMA
+//	              (a private page; in a shared VMA, the object's page)
+//	cow           read-only PTE to a frame with several references (after
 //	              fork): a write copies, or reuses the frame in place once
-//	              the other users are gone (as Linux do_wp_page)
-//	PROT_NONE     a non-present PTE holding the frame (softProtNone), so
-//	              that the frame survives until mprotect makes it present
+//	              the other users are gone (as Linux do_wp_page, cow.go)
+//	prot-none     a non-present PTE holding the frame, so that the frame
+//	              survives until mprotect makes it present
+//	swap          a non-present PTE holding a swap.Entry (swapin.go)
+//
+// A Leaf carries its size: vm maps 4 KiB pages only today, but reads a
+// 2 MiB leaf (a PDE with PS) as one.
 //
 // Invariants (checked by the tests after every step):
 //   - VMAs are sorted, non-overlapping, page-aligned, inside the window;

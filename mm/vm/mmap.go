@@ -198,27 +198,29 @@ func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
 	as.vmas = append(as.vmas[:i], as.vmas[j:]...)
 }
 
-// eachLeaf calls fn for every non-zero leaf entry in [start, end), in
-// address order, skipping 2 MiB at a time where no page table exists. fn
-// returns false to stop; eachLeaf then returns false.
-func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr, e pt.PTE) bool) bool {
-	for va := start; va < end; va += mm.PageSize {
-		e, _, ok := as.table.Leaf(va)
+// eachLeaf calls fn for every leaf in [start, end) that is not
+// LeafAbsent, in address order, skipping what a missing table entry
+// covers (512 GiB, 1 GiB or 2 MiB) at once. fn returns false to stop;
+// eachLeaf then returns false.
+func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr, l Leaf) bool) bool {
+	for va := start; va < end; {
+		e, size, ok := as.table.Leaf(va)
 		if !ok {
-			// No table down to the leaf: skip what the missing entry
-			// covers, 512 GiB, 1 GiB or 2 MiB, to its last page.
+			// No table down to the leaf: skip to the last page of what
+			// the missing entry covers.
 			w := as.table.Walk(va)
 			span := mm.VirtAddr(1) << (mm.PageShift + 9*(4-w.N))
 			next := (va | (span - 1)) &^ mm.PageMask
 			if next < va {
 				break
 			}
-			va = next
+			va = next + mm.PageSize
 			continue
 		}
-		if e != 0 && !fn(va, e) {
+		if l := as.mm.LeafOf(e, size); l.State != LeafAbsent && !fn(va, l) {
 			return false
 		}
+		va = (va | mm.VirtAddr(size-1)) + 1 // the next leaf
 	}
 	return true
 }
@@ -227,18 +229,18 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 // dirty PTE of a shared file page hands its Dirty bit to the page cache
 // first (as Linux zap_pte_range's set_page_dirty).
 func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
-	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
+	as.eachLeaf(start, end, func(va mm.VirtAddr, l Leaf) bool {
 		as.table.Clear(va)
-		if isSwapPTE(e) {
-			as.mm.putSwap(pteEntry(e))
+		if l.State == LeafSwap {
+			as.mm.putSwap(l.Entry())
 			return true
 		}
-		if e&pt.Dirty != 0 {
+		if l.PTE&pt.Dirty != 0 {
 			if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
 				v.file.MarkDirty(v.pageIndex(va))
 			}
 		}
-		if pfn := e.Addr().PFN(); pfn != as.mm.zero {
+		if pfn := l.PFN(); pfn != as.mm.zero { // the zero page, or PROT_NONE over it
 			as.rss--
 			as.freeFrame(pfn)
 		}
@@ -309,9 +311,9 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 			v.account = true // commitMprotect charged it
 		}
 		v.Prot = prot
-		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
-			if !isSwapPTE(e) { // a swapped page takes its protection from the VMA when it comes back
-				as.table.Set(va, as.reprotect(v, e))
+		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, l Leaf) bool {
+			if l.State != LeafSwap { // a swapped page takes its protection from the VMA when it comes back
+				as.table.Set(va, as.reprotect(v, l))
 			}
 			return true
 		})
@@ -323,12 +325,10 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 }
 
 // reprotect is a page's entry under its VMA's new protection.
-func (as *AddressSpace) reprotect(v *VMA, e pt.PTE) pt.PTE {
-	pfn := e.Addr().PFN()
+func (as *AddressSpace) reprotect(v *VMA, l Leaf) pt.PTE {
+	e, pfn := l.PTE, l.PFN()
 	if v.Prot == ProtNone {
-		// The MMU ignores a non-present entry's bits: A and D are kept
-		// here for when the page comes back (as Linux pte_modify).
-		return pt.PTE(pfn.Addr()) | softProtNone | e&(pt.Accessed|pt.Dirty)
+		return protNoneLeaf(pfn, e)
 	}
 	writable := v.Flags&MapShared != 0 || as.ownsPrivately(pfn)
 	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | pteFlags(v.Prot, writable)
@@ -370,8 +370,7 @@ func (as *AddressSpace) Mincore(addr mm.VirtAddr, length uint64) ([]bool, error)
 	}
 	out := make([]bool, uint64(end-addr)/mm.PageSize)
 	for i := range out {
-		e, _, _ := as.table.Leaf(addr + mm.VirtAddr(i)*mm.PageSize)
-		out[i] = e != 0 && !isSwapPTE(e)
+		out[i] = as.leafAt(addr + mm.VirtAddr(i)*mm.PageSize).HasFrame()
 	}
 	return out, nil
 }
@@ -397,9 +396,9 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	}
 	for i := range as.vmas {
 		v := &as.vmas[i]
-		ok := as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
+		ok := as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, l Leaf) bool {
 			as.mm.Refill()
-			err = as.forkPage(child, v, va, e)
+			err = as.forkPage(child, v, va, l)
 			return err == nil
 		})
 		if !ok {
@@ -410,26 +409,27 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	return child, nil
 }
 
-func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) error {
-	if isSwapPTE(e) {
+func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf) error {
+	e := l.PTE
+	if l.State == LeafSwap {
 		// The child names the same slot: one more reference.
-		if as.mm.Swap.Dup(pteEntry(e)) != nil {
+		if as.mm.Swap.Dup(l.Entry()) != nil {
 			return ErrNoMemory
 		}
-		if child.table.Map(va, 0, pt.Size4K, 0) != nil {
-			as.mm.putSwap(pteEntry(e))
+		if child.table.Map(va, 0, l.Size, 0) != nil {
+			as.mm.putSwap(l.Entry())
 			return ErrNoMemory
 		}
 		child.table.Set(va, e)
 		return nil
 	}
-	pfn := e.Addr().PFN()
+	pfn := l.PFN()
 	ce := e
-	if v.Flags&MapShared == 0 && e&pt.Present != 0 && e&pt.Writable != 0 {
+	if v.Flags&MapShared == 0 && l.State == LeafWritable {
 		as.table.Set(va, e&^pt.Writable) // copy-on-write from now on
 		ce = e &^ pt.Writable
 	}
-	if child.table.Map(va, pfn.Addr(), pt.Size4K, 0) != nil {
+	if child.table.Map(va, pfn.Addr(), l.Size, 0) != nil {
 		return ErrNoMemory
 	}
 	child.table.Set(va, ce)

@@ -251,9 +251,8 @@ func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, e pt
 		return
 	}
 	for _, as := range m.rc.spaces {
-		e, _, ok := as.table.Leaf(va)
-		if ok && e != 0 && !isSwapPTE(e) && e.Addr().PFN() == pfn {
-			fn(as, e)
+		if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
+			fn(as, l.PTE)
 		}
 	}
 }
@@ -271,9 +270,8 @@ func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *Add
 				continue
 			}
 			va := v.Start + mm.VirtAddr(idx-v.pgoff)*mm.PageSize
-			e, _, ok := as.table.Leaf(va)
-			if ok && e != 0 && !isSwapPTE(e) && e.Addr().PFN() == pfn {
-				fn(as, v, va, e)
+			if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
+				fn(as, v, va, l.PTE)
 			}
 		}
 	})
@@ -335,7 +333,7 @@ func (m *MM) unmapToSwap(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry, first bool)
 			m.Swap.Dup(ent)
 		}
 		first = false
-		as.table.Set(va, swapPTE(ent))
+		as.table.Set(va, swapLeaf(ent))
 		as.rss--
 		m.Frames.DecRef(pfn)
 	})
@@ -431,18 +429,6 @@ func (m *MM) putSwap(ent swap.Entry) {
 	}
 	m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
 }
-
-// The swap entry in a non-present PTE: bit 10 (free for software, SDM
-// 3A Table 4-19) marks it, the entry sits in bits 12 and up, where a
-// present entry has its frame (Linux's x86 swp_entry layout differs, the
-// idea is the same).
-const swapPTEBit pt.PTE = 1 << 10
-
-func swapPTE(e swap.Entry) pt.PTE { return swapPTEBit | pt.PTE(e)<<mm.PageShift }
-
-func isSwapPTE(e pt.PTE) bool { return e&pt.Present == 0 && e&swapPTEBit != 0 }
-
-func pteEntry(e pt.PTE) swap.Entry { return swap.Entry(e>>mm.PageShift) & (1<<40 - 1) }
 
 // String describes the marks.
 func (w Watermarks) String() string {
