@@ -3,6 +3,7 @@ package pagecache
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -54,15 +55,31 @@ type Mapper interface {
 	UnmapFrom(f *File, idx uint64)
 }
 
-// Page flags.
+// pageFlags are a cached page's flags (Linux's PG_dirty, PG_writeback).
+type pageFlags uint8
+
 const (
-	pgDirty     = 1 << 0 // newer than the backing store
-	pgWriteback = 1 << 1 // being written out
+	pgDirty     pageFlags = 1 << 0 // newer than the backing store
+	pgWriteback pageFlags = 1 << 1 // being written out
 )
+
+func (f pageFlags) String() string {
+	switch f {
+	case 0:
+		return "-"
+	case pgDirty:
+		return "dirty"
+	case pgWriteback:
+		return "writeback"
+	case pgDirty | pgWriteback:
+		return "dirty writeback"
+	}
+	return "pageFlags(" + strconv.Itoa(int(f)) + ")"
+}
 
 type page struct {
 	pfn   mm.PFN // 0: not cached (PFN 0 is never managed)
-	flags uint8
+	flags pageFlags
 }
 
 // Outcome is what FaultPage did.
@@ -75,6 +92,15 @@ const (
 	IOError                 // the read failed: a bus error
 	NoMemory                // no frame in the reserve
 )
+
+var outcomeNames = [...]string{"hit", "major", "beyond", "io-error", "no-memory"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "Outcome(" + strconv.Itoa(int(o)) + ")"
+}
 
 // Readahead window bounds, in pages (Linux starts near 4 and grows to
 // 32 pages, its default read_ahead_kb of 128).
