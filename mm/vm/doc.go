@@ -64,10 +64,14 @@
 // refilled outside faults; a fault that finds them low restocks them
 // itself, reclaiming first when memory is below min (reclaim.go).
 //
-// Locking: an AddressSpace is not locked; one goroutine works in it at a
-// time (the kernel serializes address-space operations).
+// Locking: the MM and its AddressSpaces have no lock of their own. Every
+// call (mmap, munmap, mprotect, fork, Refill, reclaim, swapoff) holds the
+// big kernel lock, and HandleFault runs in a fault taken by the goroutine
+// that holds it, so a fault never races a change of the VMAs or page
+// tables. Below it the fault path may take only the virtio queue
+// spinlock, through polled swap and file I/O.
 //
-// Missing: 2 MiB pages in VMAs, a lock around the frame allocator for
-// when several goroutines allocate (today the kernel lock serialises
-// everything, faults included), asynchronous swap-out.
+// Missing: 2 MiB pages in VMAs (Leaf already reads them), a lock of the
+// MM's own for when faults no longer come from the lock holder (user
+// mode), asynchronous swap-out.
 package vm
