@@ -5,6 +5,7 @@ package pagetable_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -398,7 +399,14 @@ func TestErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			pas := e.setup(setup)
-			err := tc.op(e, pas[0], pas[1])
+			err, pre := callChecked(func() error { return tc.op(e, pas[0], pas[1]) })
+			if pre {
+				// -tags mmdebug: a broken precondition panics instead.
+				if tc.want != pagetable.ErrInvalid {
+					t.Fatalf("precondition panic, want %v", tc.want)
+				}
+				return
+			}
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -409,6 +417,24 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// callChecked calls op; with -tags mmdebug, pre reports that it panicked
+// on a precondition.
+func callChecked(op func() error) (err error, pre bool) {
+	if pagetable.Debug {
+		defer func() {
+			r := recover()
+			if s, ok := r.(string); ok && strings.HasPrefix(s, "pagetable: precondition: ") {
+				pre = true
+				return
+			}
+			if r != nil {
+				panic(r)
+			}
+		}()
+	}
+	return op(), false
 }
 
 // testAndClear calls TestAndClear and checks that its failure changed

@@ -121,7 +121,14 @@ func pteFlags(prot Prot, writable bool) pt.PTE {
 // for anonymous memory. Out of memory, the OOM policy decides (oom.go):
 // the access fails, or the largest address space is killed and the
 // fault retried once.
+//
+// Preconditions (checked with -tags mmdebug): the address space is not
+// destroyed; the caller holds the big kernel lock (a fault taken by the
+// goroutine holding it).
 func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
+	if debug && as.table == nil {
+		panic("vm.HandleFault: precondition: address space destroyed")
+	}
 	as.Stats.Faults++
 	r := as.resolve(va, access)
 	if r == OOM && as.mm.oom.policy == OOMKill && !as.killed {

@@ -14,6 +14,18 @@ func pageRound(n uint64) (uint64, bool) {
 	return r, r >= n
 }
 
+// checkRange panics with msg unless [start, end) is page-aligned and
+// start <= end, and, with window set, non-empty and inside the window:
+// the preconditions of the range operations, checked in -tags mmdebug
+// builds (callers write `if debug { ... }`, so release builds compile
+// the check out).
+func (as *AddressSpace) checkRange(start, end mm.VirtAddr, window bool, msg string) {
+	if (start|end)&mm.PageMask != 0 || end < start ||
+		window && !as.inWindow(start, uint64(end-start)) {
+		panic(msg)
+	}
+}
+
 // inWindow reports whether [start, start+length) lies in the window.
 func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 	end := start + mm.VirtAddr(length)
@@ -58,6 +70,10 @@ func (as *AddressSpace) MmapFile(addr mm.VirtAddr, length uint64, prot Prot, fla
 	return as.mmap(addr, length, prot, flags, f, offset/mm.PageSize, noWrite)
 }
 
+// mmap is Mmap and MmapFile once their own arguments are checked. What
+// comes from the caller is an error, not a panic; with -tags mmdebug it
+// checks that the VMA it makes is page-aligned, non-empty, inside the
+// window and alone there before inserting it.
 func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags, f *pagecache.File, pgoff uint64, noWrite bool) (mm.VirtAddr, error) {
 	as.mm.Refill()
 	if length == 0 {
@@ -125,6 +141,12 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	}
 	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | flags&MapAnonymous, file: f, pgoff: pgoff, noWrite: noWrite,
 		account: c.account, noReserve: c.noReserve}
+	if debug {
+		as.checkRange(v.Start, v.End, true, "vm.mmap: new VMA not page-aligned, empty or outside the window")
+		if as.overlaps(v.Start, v.End) {
+			panic("vm.mmap: new VMA overlaps a mapping")
+		}
+	}
 	if f != nil {
 		f.AddMapper(as)
 	}
@@ -183,7 +205,13 @@ func (as *AddressSpace) Munmap(addr mm.VirtAddr, length uint64) error {
 }
 
 // unmapRange removes every mapping in [start, end).
+//
+// Preconditions (checked with -tags mmdebug): start and end are
+// page-aligned, start < end, and the range lies in the window.
 func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
+	if debug {
+		as.checkRange(start, end, true, "vm.unmapRange: precondition: range not page-aligned, empty or outside the window")
+	}
 	as.splitAt(start)
 	as.splitAt(end)
 	i := as.firstEndingAfter(start)
@@ -228,7 +256,13 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 // dropPages removes the PTEs of [start, end), dropping their frames. A
 // dirty PTE of a shared file page hands its Dirty bit to the page cache
 // first (as Linux zap_pte_range's set_page_dirty).
+//
+// Preconditions (checked with -tags mmdebug): start and end are
+// page-aligned, start <= end.
 func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
+	if debug {
+		as.checkRange(start, end, false, "vm.dropPages: precondition: range not page-aligned or reversed")
+	}
 	as.eachLeaf(start, end, func(va mm.VirtAddr, l Leaf) bool {
 		as.table.Clear(va)
 		if l.State == LeafSwap {
