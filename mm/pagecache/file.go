@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -207,11 +206,6 @@ func (f *File) RemoveMapper(m Mapper) {
 	}
 }
 
-// bytesOf is the frame at pfn as bytes.
-func bytesOf(pfn mm.PFN) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), mm.PageSize)), mm.PageSize)
-}
-
 // validBytes is how many bytes of page idx lie below the end of file.
 func (f *File) validBytes(idx uint64) int {
 	off := int64(idx) * mm.PageSize
@@ -315,7 +309,7 @@ func (f *File) fill(idx uint64, src FrameSource, ahead bool) (mm.PFN, Outcome) {
 		return 0, IOError
 	}
 	if n < mm.PageSize {
-		clear(bytesOf(pfn)[n:])
+		clear(mm.FrameBytes(pfn.Addr())[n:])
 	}
 	f.c.Frames.Retype(pfn, frame.Anon, frame.PageCache)
 	f.insert(idx, pfn)
@@ -344,7 +338,7 @@ func (f *File) get(idx uint64, fresh bool) (mm.PFN, error) {
 		f.c.Frames.Free(pfn, 0)
 		return 0, err
 	}
-	clear(bytesOf(pfn)[n:])
+	clear(mm.FrameBytes(pfn.Addr())[n:])
 	f.insert(idx, pfn)
 	if !fresh {
 		f.c.Stats.PgPgIn++
@@ -367,7 +361,7 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 		}
 		in := int(off % mm.PageSize)
 		n := min(len(p)-done, mm.PageSize-in, int(f.size-off))
-		copy(p[done:done+n], bytesOf(pfn)[in:in+n])
+		copy(p[done:done+n], mm.FrameBytes(pfn.Addr())[in:in+n])
 		done += n
 		off += int64(n)
 	}
@@ -397,7 +391,7 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		copy(bytesOf(pfn)[in:in+n], p[done:done+n])
+		copy(mm.FrameBytes(pfn.Addr())[in:in+n], p[done:done+n])
 		f.MarkDirty(idx)
 		done += n
 		off += int64(n)
@@ -430,7 +424,7 @@ func (f *File) Truncate(size int64) error {
 	f.pages = f.pages[:keep]
 	if tail := int(size % mm.PageSize); tail != 0 {
 		if pfn, ok := f.Lookup(keep - 1); ok {
-			clear(bytesOf(pfn)[tail:])
+			clear(mm.FrameBytes(pfn.Addr())[tail:])
 		}
 	}
 	return nil
@@ -443,7 +437,7 @@ func (f *File) Truncate(size int64) error {
 func (f *File) setSize(size int64) {
 	if tail := int(f.size % mm.PageSize); tail != 0 {
 		if pfn, ok := f.Lookup(uint64(f.size / mm.PageSize)); ok {
-			clear(bytesOf(pfn)[tail:])
+			clear(mm.FrameBytes(pfn.Addr())[tail:])
 		}
 	}
 	f.grow(pagesFor(size))

@@ -136,7 +136,7 @@ func (b *backing) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 			return err
 		}
 		if k := int(s.keep); k < n {
-			clear(frameBytes(pa)[k:n])
+			clear(mm.FrameBytes(pa)[k:n])
 		}
 	}
 	return nil

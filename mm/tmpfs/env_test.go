@@ -68,7 +68,7 @@ func (s *fakeSwap) Out(pa mm.PhysAddr) (swap.Entry, error) {
 	}
 	s.next++
 	e := s.area<<32 | s.next
-	s.live[swap.Entry(e)] = append([]byte(nil), frameBytes(pa)...)
+	s.live[swap.Entry(e)] = append([]byte(nil), mm.FrameBytes(pa)...)
 	return swap.Entry(e), nil
 }
 
@@ -84,7 +84,7 @@ func (s *fakeSwap) In(entry swap.Entry, pa mm.PhysAddr, fault bool) error {
 	if !ok {
 		panic("fakeSwap.In: entry not live")
 	}
-	copy(frameBytes(pa), data)
+	copy(mm.FrameBytes(pa), data)
 	return nil
 }
 
@@ -226,7 +226,7 @@ func (e *env) reclaim(f *File) (out int) {
 	saved := make(map[uint64][]byte)
 	for _, idx := range kept {
 		pfn, _ := f.pc.Lookup(idx)
-		saved[idx] = append([]byte(nil), frameBytes(pfn.Addr())...)
+		saved[idx] = append([]byte(nil), mm.FrameBytes(pfn.Addr())...)
 	}
 	e.must(f.pc.Release())
 	f.pc = e.c.NewSwapBackedFile(f.b, f.pc.Name, size)
@@ -234,7 +234,7 @@ func (e *env) reclaim(f *File) (out int) {
 	for _, idx := range kept {
 		e.must(f.pc.LoadDirty(idx)) // an inMemory page: zeros, then its bytes
 		pfn, _ := f.pc.Lookup(idx)
-		copy(frameBytes(pfn.Addr()), saved[idx])
+		copy(mm.FrameBytes(pfn.Addr()), saved[idx])
 	}
 	return out
 }

@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -287,7 +286,7 @@ func leaf(as *AddressSpace, va mm.VirtAddr) Leaf { return as.leafAt(va) }
 
 // frameBytes is the content of a frame, through the direct map.
 func frameBytes(pfn mm.PFN) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), mm.PageSize)), mm.PageSize)
+	return mm.FrameBytes(pfn.Addr())
 }
 
 func errno(err error) string {
@@ -534,7 +533,7 @@ func (e *env) invariants() error {
 				continue
 			}
 			want++
-			if tag, _ := e.m.Frames.Links(pfn); *tag == 0 {
+			if e.m.Frames.Tag(e.m.Frames.Index(pfn)) == 0 {
 				return fmt.Errorf("frame %#x (%v) is on no reclaim list", pfn, e.m.Frames.State(pfn))
 			}
 		}
