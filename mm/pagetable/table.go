@@ -370,6 +370,17 @@ type Walk struct {
 	Size   PageSize
 }
 
+// Span is the size of the address range the last entry the walk read
+// covers: 512 GiB for a PML4E, 1 GiB for a PDPTE, 2 MiB for a PDE, 4 KiB
+// for a PTE. A walk that stopped at a non-present entry shows that whole
+// range unmapped. 0 for a walk that read nothing (non-canonical).
+func (w Walk) Span() uint64 {
+	if w.N == 0 {
+		return 0
+	}
+	return uint64(Size4K) << (9 * (levels - w.N))
+}
+
 // Walk walks the tables for va, recording every level it reads. It stops
 // at a non-present entry (the last recorded) or at the leaf.
 func (t *Table) Walk(va mm.VirtAddr) Walk {
@@ -407,7 +418,7 @@ func (t *Table) Walk(va mm.VirtAddr) Walk {
 
 // Leaf returns the leaf entry for va and its size, present or not: ok is
 // false when no table reaches va's leaf level. A non-present leaf may hold
-// software data (SoftPTE); the MMU ignores it.
+// software data (see Set); the MMU ignores it.
 func (t *Table) Leaf(va mm.VirtAddr) (e PTE, size PageSize, ok bool) {
 	p, s := t.leafSlot(va)
 	if p == nil {

@@ -605,3 +605,24 @@ func BenchmarkWalk(b *testing.B) {
 		}
 	}
 }
+
+// A walk's Span is what its last entry covers, whatever level it
+// stopped at.
+func TestWalkSpan(t *testing.T) {
+	e := newEnv(t)
+	e.setup([]page{{0x1000, k4, w}, {0x20_0000, m2, w}})
+	for _, tc := range []struct {
+		va   mm.VirtAddr
+		want uint64
+	}{
+		{0x1000, 4 << 10},           // a 4K page: the PTE
+		{0x20_0000, 2 << 20},        // a 2M page: the PDE
+		{0x4000_0000, 1 << 30},      // no PD there: the PDPTE
+		{0x80_0000_0000, 512 << 30}, // no PDPT there: the PML4E
+		{0x8000_0000_0000, 0},       // non-canonical: nothing read
+	} {
+		if got := e.pt.Walk(tc.va).Span(); got != tc.want {
+			t.Errorf("Walk(%v).Span() = %#x, want %#x", tc.va, got, tc.want)
+		}
+	}
+}

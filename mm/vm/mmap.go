@@ -236,10 +236,9 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 		if !ok {
 			// No table down to the leaf: skip to the last page of what
 			// the missing entry covers.
-			w := as.table.Walk(va)
-			span := mm.VirtAddr(1) << (mm.PageShift + 9*(4-w.N))
+			span := mm.VirtAddr(as.table.Walk(va).Span())
 			next := (va | (span - 1)) &^ mm.PageMask
-			if next < va {
+			if span == 0 || next < va { // non-canonical, or the top of the address space
 				break
 			}
 			va = next + mm.PageSize
