@@ -22,20 +22,26 @@ var (
 // Frame is one frame-table record: 16 bytes, no Go pointers.
 type Frame struct {
 	state State
-	order uint8  // a head's block order
-	flags uint8  // flagHead
-	tag   uint8  // allocated: the owner's (Tag)
-	refs  uint32 // reference count (owners that share the frame)
+	order uint8       // a head's block order
+	flags recordFlags // flagHead, flagPoisoned
+	tag   uint8       // allocated: the owner's (Tag)
+	refs  uint32      // reference count (owners that share the frame)
 	// link: while the block is free, the frame-table indexes of the
 	// previous and next free blocks of its order (noFrame at the ends).
 	// Allocated, it is room for the owner.
 	link [2]uint32
 }
 
+// recordFlags are a frame-table record's flags.
+type recordFlags uint8
+
 const (
-	flagHead     = 1 << 0 // the record heads a block
-	flagPoisoned = 1 << 1 // mmdebug: the free block was poisoned when freed
-	noFrame      = ^uint32(0)
+	flagHead     recordFlags = 1 << 0 // the record heads a block
+	flagPoisoned recordFlags = 1 << 1 // mmdebug: the free block was poisoned when freed
+)
+
+const (
+	noFrame = ^uint32(0)
 	// poisonByte fills freed frames under mmdebug (as Linux's PAGE_POISON).
 	poisonByte = 0xaa
 )
