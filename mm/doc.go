@@ -24,6 +24,8 @@
 // arenas, byte slices registered at a physical base address; the direct
 // map looks the address up among them. The choice is made by build tag,
 // not by an interface, so the bare-metal path is a conversion.
+// PhysBytes and FrameBytes (frame_unsafe.go) are the one way to see
+// physical memory as bytes; unsafe stays in files named *_unsafe.go.
 //
 // Invariant: memory reached through the direct map (the frame table, page
 // tables, user pages) never holds Go pointers.
