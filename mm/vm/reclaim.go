@@ -246,19 +246,19 @@ func (m *MM) Reclaim(n int, direct bool) int {
 
 // anonPTEs calls fn for every address space whose PTE at va maps pfn
 // (present, or kept by a PROT_NONE entry).
-func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, e pt.PTE)) {
+func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, l Leaf)) {
 	if va == 0 {
 		return
 	}
 	for _, as := range m.rc.spaces {
 		if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
-			fn(as, l.PTE)
+			fn(as, l)
 		}
 	}
 }
 
 // filePTEs calls fn for every PTE mapping page idx of f from pfn.
-func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE)) {
+func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf)) {
 	f.EachMapper(func(mp pagecache.Mapper) {
 		as, ok := mp.(*AddressSpace)
 		if !ok {
@@ -271,7 +271,7 @@ func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *Add
 			}
 			va := v.Start + mm.VirtAddr(idx-v.pgoff)*mm.PageSize
 			if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
-				fn(as, v, va, l.PTE)
+				fn(as, v, va, l)
 			}
 		}
 	})
@@ -282,17 +282,17 @@ func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *Add
 func (m *MM) referenced(i uint32) bool {
 	pfn, md := m.Frames.PFNAt(i), &m.rc.meta[i]
 	ref := false
-	test := func(as *AddressSpace, va mm.VirtAddr, e pt.PTE) {
-		if e&pt.Accessed != 0 {
+	test := func(as *AddressSpace, va mm.VirtAddr, l Leaf) {
+		if l.PTE&pt.Accessed != 0 {
 			as.table.TestAndClear(va, pt.Accessed)
 			ref = true
 		}
 	}
 	if md.file != nil {
-		m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, _ *VMA, va mm.VirtAddr, e pt.PTE) { test(as, va, e) })
+		m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, _ *VMA, va mm.VirtAddr, l Leaf) { test(as, va, l) })
 	} else {
 		va := mm.VirtAddr(md.idx)
-		m.anonPTEs(pfn, va, func(as *AddressSpace, e pt.PTE) { test(as, va, e) })
+		m.anonPTEs(pfn, va, func(as *AddressSpace, l Leaf) { test(as, va, l) })
 	}
 	return ref
 }
@@ -316,8 +316,8 @@ func (m *MM) evict(i uint32) bool {
 // PROT_NONE entry holds it too (such a page stays).
 func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
 	ok = true
-	m.anonPTEs(pfn, va, func(_ *AddressSpace, e pt.PTE) {
-		if e&pt.Present == 0 {
+	m.anonPTEs(pfn, va, func(_ *AddressSpace, l Leaf) {
+		if l.State == LeafProtNone {
 			ok = false
 		}
 		n++
@@ -328,7 +328,7 @@ func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
 // unmapToSwap replaces every PTE at va mapping pfn with ent, one slot
 // reference each beyond the first (which the caller holds).
 func (m *MM) unmapToSwap(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry, first bool) {
-	m.anonPTEs(pfn, va, func(as *AddressSpace, _ pt.PTE) {
+	m.anonPTEs(pfn, va, func(as *AddressSpace, _ Leaf) {
 		if !first {
 			m.Swap.Dup(ent)
 		}
@@ -388,14 +388,14 @@ func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
 // fault.
 func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 	ok := true
-	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, e pt.PTE) {
-		ok = ok && e&pt.Present != 0
+	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, l Leaf) {
+		ok = ok && l.State != LeafProtNone
 	})
 	if !ok {
 		return false
 	}
-	m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) {
-		if e&pt.Dirty != 0 && v.Flags&MapShared != 0 {
+	m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf) {
+		if l.PTE&pt.Dirty != 0 && v.Flags&MapShared != 0 {
 			md.file.MarkDirty(md.idx)
 		}
 		as.table.Clear(va)
