@@ -452,8 +452,8 @@ func (t *Table) leafSlot(va mm.VirtAddr) (*PTE, PageSize) {
 }
 
 // Set replaces the 4 KiB leaf for va with e, which may be non-present
-// software data (a PROT_NONE page, later a swap entry), and invalidates
-// the TLB. The page table covering va must exist: after Map, Set changes
+// software data (a PROT_NONE page or a swap entry: mm/vm's leaf.go),
+// and invalidates the TLB. The page table covering va must exist: after Map, Set changes
 // the leaf in place (copy-on-write, protection); Set never creates or
 // frees tables. A leaf set non-present keeps its table alive: Unmap of
 // that address (or Clear) removes it.
