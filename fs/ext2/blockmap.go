@@ -127,6 +127,12 @@ func (fs *FS) loadTree(ino *Inode, m *blockMap, b uint32, level int, base uint64
 // nothing and does no I/O, so the page-fault path may call it; ok is
 // false if the map is not loaded or fileBlock is at or past the end of
 // the file.
+//
+// Reading without fs.mu is safe only because no writer can run at the
+// same time: every change to the map (bmapAlloc, truncateBlocks, setSize,
+// under fs.mu) is made by a goroutine holding the big kernel lock, and
+// the faults that call BlockAt are taken by the goroutine holding it, on
+// the one CPU. Any other caller must hold the big kernel lock too.
 func (ino *Inode) BlockAt(fileBlock uint64) (disk uint64, ok bool) {
 	m := ino.bmap
 	if m == nil || fileBlock >= m.n {

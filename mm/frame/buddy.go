@@ -3,7 +3,6 @@ package frame
 import (
 	"errors"
 	"fmt"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 )
@@ -23,20 +22,26 @@ var (
 // Frame is one frame-table record: 16 bytes, no Go pointers.
 type Frame struct {
 	state State
-	order uint8  // a head's block order
-	flags uint8  // flagHead
-	tag   uint8  // allocated: the owner's (Links)
-	refs  uint32 // reference count (owners that share the frame)
+	order uint8       // a head's block order
+	flags recordFlags // flagHead, flagPoisoned
+	tag   uint8       // allocated: the owner's (Tag)
+	refs  uint32      // reference count (owners that share the frame)
 	// link: while the block is free, the frame-table indexes of the
 	// previous and next free blocks of its order (noFrame at the ends).
 	// Allocated, it is room for the owner.
 	link [2]uint32
 }
 
+// recordFlags are a frame-table record's flags.
+type recordFlags uint8
+
 const (
-	flagHead     = 1 << 0 // the record heads a block
-	flagPoisoned = 1 << 1 // mmdebug: the free block was poisoned when freed
-	noFrame      = ^uint32(0)
+	flagHead     recordFlags = 1 << 0 // the record heads a block
+	flagPoisoned recordFlags = 1 << 1 // mmdebug: the free block was poisoned when freed
+)
+
+const (
+	noFrame = ^uint32(0)
 	// poisonByte fills freed frames under mmdebug (as Linux's PAGE_POISON).
 	poisonByte = 0xaa
 )
@@ -76,7 +81,7 @@ func New(managed []mm.AddrRange) (*Allocator, error) {
 	if span >= uint64(noFrame) {
 		return nil, fmt.Errorf("%w: %d frames is too many", ErrInvalid, span)
 	}
-	tableBytes := (span*uint64(unsafe.Sizeof(Frame{})) + mm.PageMask) &^ mm.PageMask
+	tableBytes := (span*frameRecordBytes + mm.PageMask) &^ mm.PageMask
 	a := &Allocator{base: lo}
 	for i, r := range rs {
 		if r.Size() >= tableBytes {
@@ -88,7 +93,7 @@ func New(managed []mm.AddrRange) (*Allocator, error) {
 	if a.table.End == 0 {
 		return nil, fmt.Errorf("%w: no managed range holds the %d-byte frame table", ErrNoMemory, tableBytes)
 	}
-	a.frames = unsafe.Slice((*Frame)(mm.DirectMap(a.table.Start, uintptr(tableBytes))), span)
+	a.frames = frameTable(a.table, span)
 	for i := range a.frames {
 		a.frames[i] = Frame{state: Reserved}
 	}
@@ -244,13 +249,29 @@ func (a *Allocator) PFNAt(i uint32) mm.PFN { return a.base + mm.PFN(i) }
 // Span is the number of frame-table records: every Index is below it.
 func (a *Allocator) Span() int { return len(a.frames) }
 
-// Links is the owner's room in an allocated frame's record: a byte and
-// two frame-table indexes, for lists threaded through the frame table
-// (the reclaimer's LRU lists), which cost no memory besides. The
-// allocator overwrites them when the frame is freed.
-func (a *Allocator) Links(pfn mm.PFN) (tag *uint8, link *[2]uint32) {
-	f := &a.frames[a.index(pfn)]
-	return &f.tag, &f.link
+// Owner room. An allocated frame's record has room for its owner: a tag
+// byte and two frame-table indexes, for lists threaded through the frame
+// table (the reclaimer's LRU lists), which cost no memory besides. They
+// are read and written by frame-table index (Index), as such lists link
+// frames; the allocator overwrites them when the frame is freed. No
+// pointer into the table leaves the package.
+
+// Tag is the owner's tag of the frame at frame-table index i.
+func (a *Allocator) Tag(i uint32) uint8 { return a.frames[i].tag }
+
+// SetTag sets the owner's tag of the frame at frame-table index i.
+func (a *Allocator) SetTag(i uint32, tag uint8) { a.frames[i].tag = tag }
+
+// Links are the owner's two frame-table indexes in the record of the
+// frame at index i (a list's previous and next, say).
+func (a *Allocator) Links(i uint32) (prev, next uint32) {
+	l := &a.frames[i].link
+	return l[0], l[1]
+}
+
+// SetLinks sets the owner's two frame-table indexes of the frame at i.
+func (a *Allocator) SetLinks(i uint32, prev, next uint32) {
+	a.frames[i].link = [2]uint32{prev, next}
 }
 
 func (a *Allocator) index(pfn mm.PFN) uint32 {
@@ -327,16 +348,14 @@ func (a *Allocator) Stats() Stats {
 }
 
 func poison(pfn mm.PFN, order int) {
-	n := uintptr(mm.PageSize) << order
-	b := unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), n)), n)
+	b := mm.PhysBytes(pfn.Addr(), mm.PageSize<<order)
 	for i := range b {
 		b[i] = poisonByte
 	}
 }
 
 func checkPoison(pfn mm.PFN, order int) {
-	n := uintptr(mm.PageSize) << order
-	b := unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), n)), n)
+	b := mm.PhysBytes(pfn.Addr(), mm.PageSize<<order)
 	for i := range b {
 		if b[i] != poisonByte {
 			panic("frame: a free frame was written (poison damaged)")

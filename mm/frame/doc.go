@@ -27,11 +27,17 @@
 // poisoned when freed, not at boot: New touches no frame but the table's,
 // so it runs before the kernel's page tables map all of RAM.
 //
-// Locking: the Allocator is not locked; callers serialize (the kernel holds
-// one lock around it; the fault path will take frames from reserves
-// refilled outside the fault).
+// Each allocated block has a reference count (IncRef, DecRef, Refs): one
+// per PTE, cache or reserve that holds it. The page-fault path does not
+// call Alloc: it takes frames from reserves that mm/vm refills outside
+// faults (vm/reserve.go), and Free, IncRef and DecRef allocate nothing.
 //
-// Missing: per-frame reference counts for shared pages (the
-// address-space issue), zeroing strategies chosen per CPU, reserves for
-// the fault path.
+// Locking: the Allocator has no lock of its own. Callers hold the big
+// kernel lock: goroutine-context calls run under it, and the fault path
+// calls in from a fault taken by the goroutine that holds it, on the one
+// CPU. Nothing here may be called from an interrupt handler.
+//
+// Missing: per-CPU free lists (there is one CPU), zones (DMA32 and the
+// like), compaction, and a lock of its own for callers outside the big
+// kernel lock.
 package frame

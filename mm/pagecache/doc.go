@@ -38,17 +38,19 @@
 // nothing is lost, and the device never sees a torn page because the
 // driver copies the page into its bounce buffer in one go.
 //
-// # Concurrency
+// # Locking
 //
-// Goroutine-context calls (ReadAt, WriteAt, Truncate, Writeback, mapper
-// changes) are serialised by the caller: the kernel holds its big lock.
-// The fault path (FaultPage) takes no lock: it runs with interrupts off,
-// and only fills an index slot that already exists, with a frame from
-// the FrameSource's reserve, reading it with polled I/O.
+// A Cache and its Files have no lock of their own. Goroutine-context
+// calls (ReadAt, WriteAt, Truncate, Writeback, reclaim, mapper changes)
+// hold the big kernel lock. The fault path (FaultPage) runs in a fault
+// taken by the goroutine that holds it and takes no lock: it only fills
+// an index slot that already exists, with a frame from the
+// FrameSource's reserve, reading it with polled I/O (which may take the
+// virtio queue spinlock).
 //
 // # Missing
 //
-// Reclaim drops clean, unmapped pages through ReclaimClean; the reclaimer
-// that calls it under pressure comes with swap. Readahead is per file
-// (one window), not per open file.
+// Readahead is per file (one window), not per open file. The reclaimer
+// (mm/vm reclaim.go) drops clean pages through ReclaimClean and writes
+// dirty ones back first; nothing here ages pages by itself.
 package pagecache

@@ -69,7 +69,7 @@ func (b *memFile) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 	if err := b.readErr[idx]; err != nil {
 		return err
 	}
-	dst := bytesOf(pa.PFN())[:n]
+	dst := mm.FrameBytes(pa.PFN().Addr())[:n]
 	off := int(idx) * pg
 	m := copy(dst, b.data[min(off, len(b.data)):min(off+n, len(b.data))])
 	clear(dst[m:])
@@ -89,7 +89,7 @@ func (b *memFile) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error
 		b.pastEOF++ // a block truncated away meanwhile: dropped
 		n = max(len(b.data)-off, 0)
 	}
-	copy(b.data[off:off+n], bytesOf(pa.PFN())[:n])
+	copy(b.data[off:off+n], mm.FrameBytes(pa.PFN().Addr())[:n])
 	return nil
 }
 
@@ -276,7 +276,7 @@ func (e *env) invariants() error {
 				return fmt.Errorf("%s: page %d: refs %d, want %d", f.Name, idx, got, want)
 			}
 			if n := f.validBytes(uint64(idx)); n < pg {
-				for i, b := range bytesOf(p.pfn)[n:] {
+				for i, b := range mm.FrameBytes(p.pfn.Addr())[n:] {
 					if b != 0 {
 						return fmt.Errorf("%s: page %d: byte %d past the end of file is %#x", f.Name, idx, n+i, b)
 					}

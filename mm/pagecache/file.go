@@ -3,7 +3,7 @@ package pagecache
 import (
 	"errors"
 	"fmt"
-	"unsafe"
+	"strconv"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -54,15 +54,31 @@ type Mapper interface {
 	UnmapFrom(f *File, idx uint64)
 }
 
-// Page flags.
+// pageFlags are a cached page's flags (Linux's PG_dirty, PG_writeback).
+type pageFlags uint8
+
 const (
-	pgDirty     = 1 << 0 // newer than the backing store
-	pgWriteback = 1 << 1 // being written out
+	pgDirty     pageFlags = 1 << 0 // newer than the backing store
+	pgWriteback pageFlags = 1 << 1 // being written out
 )
+
+func (f pageFlags) String() string {
+	switch f {
+	case 0:
+		return "-"
+	case pgDirty:
+		return "dirty"
+	case pgWriteback:
+		return "writeback"
+	case pgDirty | pgWriteback:
+		return "dirty writeback"
+	}
+	return "pageFlags(" + strconv.Itoa(int(f)) + ")"
+}
 
 type page struct {
 	pfn   mm.PFN // 0: not cached (PFN 0 is never managed)
-	flags uint8
+	flags pageFlags
 }
 
 // Outcome is what FaultPage did.
@@ -75,6 +91,15 @@ const (
 	IOError                 // the read failed: a bus error
 	NoMemory                // no frame in the reserve
 )
+
+var outcomeNames = [...]string{"hit", "major", "beyond", "io-error", "no-memory"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "Outcome(" + strconv.Itoa(int(o)) + ")"
+}
 
 // Readahead window bounds, in pages (Linux starts near 4 and grows to
 // 32 pages, its default read_ahead_kb of 128).
@@ -184,11 +209,6 @@ func (f *File) RemoveMapper(m Mapper) {
 	}
 }
 
-// bytesOf is the frame at pfn as bytes.
-func bytesOf(pfn mm.PFN) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), mm.PageSize)), mm.PageSize)
-}
-
 // validBytes is how many bytes of page idx lie below the end of file.
 func (f *File) validBytes(idx uint64) int {
 	off := int64(idx) * mm.PageSize
@@ -292,7 +312,7 @@ func (f *File) fill(idx uint64, src FrameSource, ahead bool) (mm.PFN, Outcome) {
 		return 0, IOError
 	}
 	if n < mm.PageSize {
-		clear(bytesOf(pfn)[n:])
+		clear(mm.FrameBytes(pfn.Addr())[n:])
 	}
 	f.c.Frames.Retype(pfn, frame.Anon, frame.PageCache)
 	f.insert(idx, pfn)
@@ -321,7 +341,7 @@ func (f *File) get(idx uint64, fresh bool) (mm.PFN, error) {
 		f.c.Frames.Free(pfn, 0)
 		return 0, err
 	}
-	clear(bytesOf(pfn)[n:])
+	clear(mm.FrameBytes(pfn.Addr())[n:])
 	f.insert(idx, pfn)
 	if !fresh && f.swap == nil {
 		f.c.Stats.PgPgIn++
@@ -344,7 +364,7 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 		}
 		in := int(off % mm.PageSize)
 		n := min(len(p)-done, mm.PageSize-in, int(f.size-off))
-		copy(p[done:done+n], bytesOf(pfn)[in:in+n])
+		copy(p[done:done+n], mm.FrameBytes(pfn.Addr())[in:in+n])
 		done += n
 		off += int64(n)
 	}
@@ -374,7 +394,7 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		copy(bytesOf(pfn)[in:in+n], p[done:done+n])
+		copy(mm.FrameBytes(pfn.Addr())[in:in+n], p[done:done+n])
 		f.MarkDirty(idx)
 		done += n
 		off += int64(n)
@@ -407,7 +427,7 @@ func (f *File) Truncate(size int64) error {
 	f.pages = f.pages[:keep]
 	if tail := int(size % mm.PageSize); tail != 0 {
 		if pfn, ok := f.Lookup(keep - 1); ok {
-			clear(bytesOf(pfn)[tail:])
+			clear(mm.FrameBytes(pfn.Addr())[tail:])
 		}
 	}
 	return nil
@@ -420,7 +440,7 @@ func (f *File) Truncate(size int64) error {
 func (f *File) setSize(size int64) {
 	if tail := int(f.size % mm.PageSize); tail != 0 {
 		if pfn, ok := f.Lookup(uint64(f.size / mm.PageSize)); ok {
-			clear(bytesOf(pfn)[tail:])
+			clear(mm.FrameBytes(pfn.Addr())[tail:])
 		}
 	}
 	f.grow(pagesFor(size))

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/pagoda-os/pagoda/mm"
 )
 
 // ReadAt returns the file's bytes from any offset, across page
@@ -246,7 +248,7 @@ func TestGrowZeroesStoresPastEOF(t *testing.T) {
 			e := newEnv(t)
 			f, _ := e.file(content(6, pg+10))
 			pfn, _ := f.FaultPage(1, e.src)
-			bytesOf(pfn)[20] = 0xee // a store through a shared PTE, past the end
+			mm.FrameBytes(pfn.Addr())[20] = 0xee // a store through a shared PTE, past the end
 			if grow == "truncate" {
 				f.Truncate(2 * pg)
 			} else {
@@ -275,7 +277,7 @@ func TestFaultPage(t *testing.T) {
 	if want := []call{{2, pg, true}, {3, pg, true}, {4, pg, true}, {5, pg, true}}; !slices.Equal(b.reads, want) {
 		t.Fatalf("reads %v, want %v", b.reads, want)
 	}
-	if got, _ := f.Lookup(2); got != pfn || !bytes.Equal(bytesOf(pfn), content(7, 8*pg+1)[2*pg:3*pg]) {
+	if got, _ := f.Lookup(2); got != pfn || !bytes.Equal(mm.FrameBytes(pfn.Addr()), content(7, 8*pg+1)[2*pg:3*pg]) {
 		t.Fatal("faulted page: other frame or bytes")
 	}
 	st := e.c.Stats

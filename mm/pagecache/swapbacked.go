@@ -58,7 +58,7 @@ func (f *File) faultSwapBacked(idx uint64, src FrameSource) (mm.PFN, Outcome) {
 		return 0, IOError
 	}
 	if n < mm.PageSize {
-		clear(bytesOf(pfn)[n:])
+		clear(mm.FrameBytes(pfn.Addr())[n:])
 	}
 	f.c.Frames.Retype(pfn, frame.Anon, frame.PageCache)
 	f.insert(idx, pfn)

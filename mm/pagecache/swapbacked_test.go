@@ -102,7 +102,7 @@ func TestSwapBackedFault(t *testing.T) {
 		if out != Hit || pfn == 0 {
 			t.Fatalf("fault on page %d (not in swap): %v", idx, out)
 		}
-		if !bytes.Equal(bytesOf(pfn), data[idx*pg:(idx+1)*pg]) {
+		if !bytes.Equal(mm.FrameBytes(pfn.Addr()), data[idx*pg:(idx+1)*pg]) {
 			t.Fatalf("page %d: other bytes", idx)
 		}
 	}

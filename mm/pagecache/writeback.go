@@ -167,5 +167,5 @@ func (f *File) pageBytes(idx uint64) []byte {
 	if !ok {
 		return nil
 	}
-	return bytesOf(pfn)[:mm.PageSize]
+	return mm.FrameBytes(pfn.Addr())[:mm.PageSize]
 }

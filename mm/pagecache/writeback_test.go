@@ -7,6 +7,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/pagoda-os/pagoda/mm"
 )
 
 // Writeback writes exactly the dirty pages, the cache's and those the
@@ -22,7 +24,7 @@ func TestWriteback(t *testing.T) {
 	m := &mapper{dirty: []uint64{2}} // a shared PTE wrote page 2
 	f.AddMapper(m)
 	held := e.ref(f, 2)
-	bytesOf(held)[7] = 2 // through that PTE
+	mm.FrameBytes(held.Addr())[7] = 2 // through that PTE
 	b.onWrite = func(idx uint64) {
 		pfn, _ := f.Lookup(idx)
 		if r := e.c.Frames.Refs(pfn); int(r) != 2+e.extra[pfn] {

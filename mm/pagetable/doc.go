@@ -21,7 +21,10 @@
 //     translation: every change to a present entry is followed by an
 //     invalidation through the arch hook (tlb_tamago.go, tlb_host.go).
 //
-// Locking: a Table is not locked; its address space serializes changes.
+// Locking: a Table has no lock of its own. Callers hold the big kernel
+// lock, directly or in a page fault taken by the goroutine that holds it;
+// the MMU reads the entries concurrently, which is why every change to a
+// present entry is one 8-byte store followed by an invalidation.
 //
 // Missing: 1 GiB pages, PCID, recursive or batched invalidation across
 // address spaces.

@@ -91,6 +91,23 @@ func checkArgs(va mm.VirtAddr, size PageSize) error {
 	return nil
 }
 
+// checkPage panics when va, or pa (when checkPA), cannot be a page of
+// the given size: the preconditions of Map, Unmap and Protect, checked
+// in -tags mmdebug builds. Release builds compile the call out and
+// return ErrInvalid instead.
+func checkPage(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, checkPA bool) {
+	switch {
+	case size != Size4K && size != Size2M:
+		panic("pagetable: precondition: page size neither 4K nor 2M")
+	case !Canonical(va):
+		panic("pagetable: precondition: virtual address not canonical")
+	case uint64(va)&(uint64(size)-1) != 0:
+		panic("pagetable: precondition: virtual address not aligned to the page size")
+	case checkPA && (uint64(pa)&(uint64(size)-1) != 0 || PTE(pa)&^addrMask != 0):
+		panic("pagetable: precondition: physical address not aligned or beyond MAXPHYADDR")
+	}
+}
+
 func leafLevel(size PageSize) int {
 	if size == Size2M {
 		return 1
@@ -102,7 +119,15 @@ func leafLevel(size PageSize) int {
 // User, NoExecute, Global, WriteThrough, CacheDisable; Present is implied).
 // It fails with ErrExists if any part of va's page is mapped, with
 // ErrNoMemory if a table cannot be had; on failure nothing is left behind.
+//
+// Preconditions (checked with -tags mmdebug; ErrInvalid otherwise):
+//   - size is Size4K or Size2M;
+//   - va is canonical and aligned to size;
+//   - pa is aligned to size and below 2^52 (MAXPHYADDR).
 func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) error {
+	if debug {
+		checkPage(va, pa, size, true)
+	}
 	if err := checkArgs(va, size); err != nil {
 		return err
 	}
@@ -187,7 +212,13 @@ func (t *Table) rollback(va mm.VirtAddr, fresh []mm.PhysAddr) {
 // Unmap removes the page of the given size at va and returns the physical
 // address it mapped. Tables left empty are freed. It fails with
 // ErrNotMapped when no page of that size is mapped at va.
+//
+// Preconditions (checked with -tags mmdebug; ErrInvalid otherwise):
+// size is Size4K or Size2M; va is canonical and aligned to size.
 func (t *Table) Unmap(va mm.VirtAddr, size PageSize) (mm.PhysAddr, error) {
+	if debug {
+		checkPage(va, 0, size, false)
+	}
 	if err := checkArgs(va, size); err != nil {
 		return 0, err
 	}
@@ -252,7 +283,13 @@ const permissionMask = Writable | User | NoExecute | Global | WriteThrough | Cac
 
 // Protect replaces the permission and cache flags of the page of the given
 // size at va, keeping its address and its Accessed and Dirty bits.
+//
+// Preconditions (checked with -tags mmdebug; ErrInvalid otherwise):
+// size is Size4K or Size2M; va is canonical and aligned to size.
 func (t *Table) Protect(va mm.VirtAddr, size PageSize, flags PTE) error {
+	if debug {
+		checkPage(va, 0, size, false)
+	}
 	if err := checkArgs(va, size); err != nil {
 		return err
 	}
@@ -333,6 +370,17 @@ type Walk struct {
 	Size   PageSize
 }
 
+// Span is the size of the address range the last entry the walk read
+// covers: 512 GiB for a PML4E, 1 GiB for a PDPTE, 2 MiB for a PDE, 4 KiB
+// for a PTE. A walk that stopped at a non-present entry shows that whole
+// range unmapped. 0 for a walk that read nothing (non-canonical).
+func (w Walk) Span() uint64 {
+	if w.N == 0 {
+		return 0
+	}
+	return uint64(Size4K) << (9 * (levels - w.N))
+}
+
 // Walk walks the tables for va, recording every level it reads. It stops
 // at a non-present entry (the last recorded) or at the leaf.
 func (t *Table) Walk(va mm.VirtAddr) Walk {
@@ -370,7 +418,7 @@ func (t *Table) Walk(va mm.VirtAddr) Walk {
 
 // Leaf returns the leaf entry for va and its size, present or not: ok is
 // false when no table reaches va's leaf level. A non-present leaf may hold
-// software data (SoftPTE); the MMU ignores it.
+// software data (see Set); the MMU ignores it.
 func (t *Table) Leaf(va mm.VirtAddr) (e PTE, size PageSize, ok bool) {
 	p, s := t.leafSlot(va)
 	if p == nil {
@@ -404,8 +452,8 @@ func (t *Table) leafSlot(va mm.VirtAddr) (*PTE, PageSize) {
 }
 
 // Set replaces the 4 KiB leaf for va with e, which may be non-present
-// software data (a PROT_NONE page, later a swap entry), and invalidates
-// the TLB. The page table covering va must exist: after Map, Set changes
+// software data (a PROT_NONE page or a swap entry: mm/vm's leaf.go),
+// and invalidates the TLB. The page table covering va must exist: after Map, Set changes
 // the leaf in place (copy-on-write, protection); Set never creates or
 // frees tables. A leaf set non-present keeps its table alive: Unmap of
 // that address (or Clear) removes it.

@@ -5,6 +5,7 @@ package pagetable_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -398,7 +399,14 @@ func TestErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			pas := e.setup(setup)
-			err := tc.op(e, pas[0], pas[1])
+			err, pre := callChecked(func() error { return tc.op(e, pas[0], pas[1]) })
+			if pre {
+				// -tags mmdebug: a broken precondition panics instead.
+				if tc.want != pagetable.ErrInvalid {
+					t.Fatalf("precondition panic, want %v", tc.want)
+				}
+				return
+			}
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -409,6 +417,24 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// callChecked calls op; with -tags mmdebug, pre reports that it panicked
+// on a precondition.
+func callChecked(op func() error) (err error, pre bool) {
+	if pagetable.Debug {
+		defer func() {
+			r := recover()
+			if s, ok := r.(string); ok && strings.HasPrefix(s, "pagetable: precondition: ") {
+				pre = true
+				return
+			}
+			if r != nil {
+				panic(r)
+			}
+		}()
+	}
+	return op(), false
 }
 
 // testAndClear calls TestAndClear and checks that its failure changed
@@ -576,6 +602,27 @@ func BenchmarkWalk(b *testing.B) {
 	for b.Loop() {
 		if !e.pt.Walk(0x7f00_0000_0123).Mapped {
 			b.Fatal("not mapped")
+		}
+	}
+}
+
+// A walk's Span is what its last entry covers, whatever level it
+// stopped at.
+func TestWalkSpan(t *testing.T) {
+	e := newEnv(t)
+	e.setup([]page{{0x1000, k4, w}, {0x20_0000, m2, w}})
+	for _, tc := range []struct {
+		va   mm.VirtAddr
+		want uint64
+	}{
+		{0x1000, 4 << 10},           // a 4K page: the PTE
+		{0x20_0000, 2 << 20},        // a 2M page: the PDE
+		{0x4000_0000, 1 << 30},      // no PD there: the PDPTE
+		{0x80_0000_0000, 512 << 30}, // no PDPT there: the PML4E
+		{0x8000_0000_0000, 0},       // non-canonical: nothing read
+	} {
+		if got := e.pt.Walk(tc.va).Span(); got != tc.want {
+			t.Errorf("Walk(%v).Span() = %#x, want %#x", tc.va, got, tc.want)
 		}
 	}
 }

@@ -238,7 +238,7 @@ func (c *CPU) Read(va mm.VirtAddr, p []byte, user bool) error {
 		if err != nil {
 			return err
 		}
-		copy(p[:n], physBytes(pa, n))
+		copy(p[:n], mm.PhysBytes(pa, n))
 		p = p[n:]
 		va += mm.VirtAddr(n)
 	}
@@ -253,7 +253,7 @@ func (c *CPU) Write(va mm.VirtAddr, p []byte, user bool) error {
 		if err != nil {
 			return err
 		}
-		copy(physBytes(pa, n), p[:n])
+		copy(mm.PhysBytes(pa, n), p[:n])
 		p = p[n:]
 		va += mm.VirtAddr(n)
 	}

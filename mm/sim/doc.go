@@ -56,8 +56,11 @@
 // count is the number of frames it handed out and has not taken back,
 // each in state frame.PageTable.
 //
-// Locking: none. The CPU is one processor; Memory and TableSource are
-// serialized by their users, as the kernel serializes the real ones.
+// Locking: none of its own. The CPU is one processor; a test drives it,
+// and its Memory and TableSource, from one goroutine at a time, standing
+// in for the kernel's goroutine that holds the big kernel lock. The
+// arena registry (mm.RegisterArena) is the one shared structure, and mm
+// locks it.
 //
 // Missing: more than one CPU (no shootdowns), PCID and INVPCID, 1 GiB
 // pages (PS in a PDPTE is treated as reserved, as on a CPU without them),

@@ -50,7 +50,7 @@ func NewMemory(base mm.PhysAddr, size uint64) (*Memory, func()) {
 }
 
 // Bytes is the n bytes of physical memory at pa, through mm.DirectMap.
-func (m *Memory) Bytes(pa mm.PhysAddr, n int) []byte { return physBytes(pa, n) }
+func (m *Memory) Bytes(pa mm.PhysAddr, n int) []byte { return mm.PhysBytes(pa, n) }
 
 // TableSource is a pagetable.FrameSource over a frame allocator. Its
 // tables are order-0 blocks in state frame.PageTable, zeroed when handed
@@ -78,7 +78,7 @@ func (s *TableSource) AllocTable() (mm.PhysAddr, error) {
 	if err != nil {
 		return 0, pagetable.ErrNoMemory
 	}
-	clear(physBytes(pfn.Addr(), mm.PageSize))
+	clear(mm.PhysBytes(pfn.Addr(), mm.PageSize))
 	s.live++
 	return pfn.Addr(), nil
 }

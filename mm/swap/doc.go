@@ -23,4 +23,11 @@
 // sharing the slot. A fault finds the page there without I/O. Its index
 // is dense (one entry per slot, made at swapon), and every call the fault
 // path makes (Cache, Read, Put, Window) works without allocating.
+//
+// Locking: a Set and its Areas have no lock of their own. Callers hold
+// the big kernel lock (swapon, swapoff, reclaim's swap-out), or run in a
+// page fault taken by the goroutine that holds it (swap-in). The device
+// below may take its own spinlock (the virtio queue's) for polled I/O.
+//
+// Missing: discard (TRIM) of freed slots.
 package swap

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 )
@@ -59,10 +58,6 @@ func (d *MemDevice) span(sector uint64, n int) ([]byte, error) {
 	return d.Data[off : off+uint64(n)], nil
 }
 
-func phys(pa mm.PhysAddr, n int) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pa, uintptr(n))), n)
-}
-
 func (d *MemDevice) ReadPhys(sector uint64, pa mm.PhysAddr, n int) error {
 	b, err := d.span(sector, n)
 	if err != nil {
@@ -72,7 +67,7 @@ func (d *MemDevice) ReadPhys(sector uint64, pa mm.PhysAddr, n int) error {
 		return ErrInjected
 	}
 	d.Reads++
-	copy(phys(pa, n), b)
+	copy(mm.PhysBytes(pa, n), b)
 	return nil
 }
 
@@ -85,6 +80,6 @@ func (d *MemDevice) WritePhys(sector uint64, pa mm.PhysAddr, n int) error {
 		return ErrInjected
 	}
 	d.Writes++
-	copy(b, phys(pa, n))
+	copy(b, mm.PhysBytes(pa, n))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 // pageBytes is the size of a page.
@@ -30,7 +31,7 @@ func (s pageState) String() string { return stateNames[s] }
 // slot is one page's state.
 type slot struct {
 	// entry is the swap entry of an inSwap page.
-	entry uint64
+	entry swap.Entry
 	// keep is how many bytes of an inSwap page's copy belong to the
 	// file (its end of file then, or a truncate since): the rest reads
 	// as zeros, whatever the copy holds past it.
@@ -135,7 +136,7 @@ func (b *backing) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 			return err
 		}
 		if k := int(s.keep); k < n {
-			clear(frameBytes(pa)[k:n])
+			clear(mm.FrameBytes(pa)[k:n])
 		}
 	}
 	return nil

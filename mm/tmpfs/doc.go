@@ -66,11 +66,12 @@
 // memory, and the page cache does not make that an I/O error of the
 // file. Unswap serves swapoff.
 //
-// # Concurrency
+// # Locking
 //
-// Goroutine-context calls are serialised by the caller (the kernel's
-// big lock), as the page cache's are. ReadPage with fault set runs in a
-// page fault: it takes no lock and allocates nothing; it reads the
+// An FS has no lock of its own. Goroutine-context calls hold the big
+// kernel lock, as the page cache's do. ReadPage with fault set runs in a
+// page fault taken by the goroutine that holds it: it takes no lock and
+// allocates nothing; it reads the
 // per-page table, which only goroutine-context size changes (Truncate,
 // through the page cache) resize, and the limit counters.
 //

@@ -21,6 +21,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/sim"
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 const pg = mm.PageSize
@@ -45,7 +46,7 @@ type fakeSwap struct {
 	area    uint64
 	next    uint64
 	max     int
-	live    map[uint64][]byte
+	live    map[swap.Entry][]byte
 	outErr  error
 	inErr   error
 	ins     int
@@ -54,10 +55,10 @@ type fakeSwap struct {
 }
 
 func newFakeSwap(t testing.TB) *fakeSwap {
-	return &fakeSwap{t: t, area: 1, live: map[uint64][]byte{}}
+	return &fakeSwap{t: t, area: 1, live: map[swap.Entry][]byte{}}
 }
 
-func (s *fakeSwap) Out(pa mm.PhysAddr) (uint64, error) {
+func (s *fakeSwap) Out(pa mm.PhysAddr) (swap.Entry, error) {
 	s.outs++
 	if s.outErr != nil {
 		return 0, s.outErr
@@ -67,11 +68,11 @@ func (s *fakeSwap) Out(pa mm.PhysAddr) (uint64, error) {
 	}
 	s.next++
 	e := s.area<<32 | s.next
-	s.live[e] = append([]byte(nil), frameBytes(pa)...)
-	return e, nil
+	s.live[swap.Entry(e)] = append([]byte(nil), mm.FrameBytes(pa)...)
+	return swap.Entry(e), nil
 }
 
-func (s *fakeSwap) In(entry uint64, pa mm.PhysAddr, fault bool) error {
+func (s *fakeSwap) In(entry swap.Entry, pa mm.PhysAddr, fault bool) error {
 	s.ins++
 	if fault {
 		s.faultIn++
@@ -83,13 +84,13 @@ func (s *fakeSwap) In(entry uint64, pa mm.PhysAddr, fault bool) error {
 	if !ok {
 		panic("fakeSwap.In: entry not live")
 	}
-	copy(frameBytes(pa), data)
+	copy(mm.FrameBytes(pa), data)
 	return nil
 }
 
-func (s *fakeSwap) Free(entry uint64) {
+func (s *fakeSwap) Free(entry swap.Entry) {
 	if _, ok := s.live[entry]; !ok {
-		s.t.Errorf("Free of entry %#x, not live", entry)
+		s.t.Errorf("Free of entry %#x, not live", uint64(entry))
 		return
 	}
 	delete(s.live, entry)
@@ -225,7 +226,7 @@ func (e *env) reclaim(f *File) (out int) {
 	saved := make(map[uint64][]byte)
 	for _, idx := range kept {
 		pfn, _ := f.pc.Lookup(idx)
-		saved[idx] = append([]byte(nil), frameBytes(pfn.Addr())...)
+		saved[idx] = append([]byte(nil), mm.FrameBytes(pfn.Addr())...)
 	}
 	e.must(f.pc.Release())
 	f.pc = e.c.NewSwapBackedFile(f.b, f.pc.Name, size)
@@ -233,7 +234,7 @@ func (e *env) reclaim(f *File) (out int) {
 	for _, idx := range kept {
 		e.must(f.pc.LoadDirty(idx)) // an inMemory page: zeros, then its bytes
 		pfn, _ := f.pc.Lookup(idx)
-		copy(frameBytes(pfn.Addr()), saved[idx])
+		copy(mm.FrameBytes(pfn.Addr()), saved[idx])
 	}
 	return out
 }
@@ -249,7 +250,7 @@ func (e *env) check() {
 func (e *env) invariants() error {
 	fsys := e.fs
 	var used, swapped, cached uint64
-	entries := map[uint64]bool{}
+	entries := map[swap.Entry]bool{}
 	for f := range fsys.files {
 		if f.discarded {
 			return fmt.Errorf("%s: discarded but live", f.pc.Name)

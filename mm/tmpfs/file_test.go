@@ -145,7 +145,7 @@ func TestFaultLimit(t *testing.T) {
 		if out != want {
 			t.Fatalf("fault on page %d: %v, want %v", idx, out, want)
 		}
-		if out == pagecache.Hit && idx < 2 && !bytes.Equal(frameBytes(pfn.Addr()), make([]byte, pg)) {
+		if out == pagecache.Hit && idx < 2 && !bytes.Equal(mm.FrameBytes(pfn.Addr()), make([]byte, pg)) {
 			t.Fatalf("page %d made from a hole is not zero", idx)
 		}
 		e.check()

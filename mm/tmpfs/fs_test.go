@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 )
 
@@ -253,10 +254,10 @@ func TestNewUnlinked(t *testing.T) {
 	var m mapper
 	f.pc.AddMapper(m)
 	pfn, out := f.pc.FaultPage(1, e.src)
-	if out != pagecache.Hit || !bytes.Equal(frameBytes(pfn.Addr()), make([]byte, pg)) || e.fs.Statfs().Used != 3 {
+	if out != pagecache.Hit || !bytes.Equal(mm.FrameBytes(pfn.Addr()), make([]byte, pg)) || e.fs.Statfs().Used != 3 {
 		t.Fatalf("fault on a hole: %v, used %d", out, e.fs.Statfs().Used)
 	}
-	if pfn, out := f.pc.FaultPage(2, e.src); out != pagecache.Major || !bytes.Equal(frameBytes(pfn.Addr()), data[:pg]) {
+	if pfn, out := f.pc.FaultPage(2, e.src); out != pagecache.Major || !bytes.Equal(mm.FrameBytes(pfn.Addr()), data[:pg]) {
 		t.Fatalf("fault on a page in swap: %v", out)
 	}
 	if _, out := f.pc.FaultPage(5, e.src); out != pagecache.Beyond {

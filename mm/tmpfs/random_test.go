@@ -133,7 +133,7 @@ func randomOps(t *testing.T, seed uint64, steps int) {
 			}
 			if out == pagecache.Hit || out == pagecache.Major {
 				n := min(pg, len(m.data)-int(idx)*pg)
-				got := frameBytes(pfn.Addr())
+				got := mm.FrameBytes(pfn.Addr())
 				if !bytes.Equal(got[:n], m.data[int(idx)*pg:][:n]) || !bytes.Equal(got[n:], make([]byte, pg-n)) {
 					t.Fatalf("step %d: page %d faulted in: other bytes", step, idx)
 				}

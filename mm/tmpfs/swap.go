@@ -6,6 +6,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 // Swap is where tmpfs pages go under memory pressure: the kernel's swap
@@ -13,12 +14,12 @@ import (
 type Swap interface {
 	// Out writes the page at pa to a free slot and returns its entry
 	// (never 0). Goroutine context.
-	Out(pa mm.PhysAddr) (entry uint64, err error)
+	Out(pa mm.PhysAddr) (entry swap.Entry, err error)
 	// In reads entry's page into pa. With fault set it runs in a page
 	// fault: it polls, allocates nothing and does not block.
-	In(entry uint64, pa mm.PhysAddr, fault bool) error
+	In(entry swap.Entry, pa mm.PhysAddr, fault bool) error
 	// Free releases entry's slot.
-	Free(entry uint64)
+	Free(entry swap.Entry)
 }
 
 // Unswap brings back into memory every page whose swap entry is in an
@@ -26,7 +27,8 @@ type Swap interface {
 // shmem_unuse: the page is read into the page cache unless it is there
 // already, marked dirty, and its entry freed. Unlinked files that are
 // still open or mapped are included. It returns how many pages came
-// back.
+// back. (area takes the swap.Entry as a uint64 until the kernel's
+// UnswapTmpfs passes a func(swap.Entry) bool.)
 //
 // It stops at the first page that cannot come back: ErrNoMemory when no
 // frame is free, or the swap's read error. That page and those not
@@ -37,7 +39,7 @@ func (fsys *FS) Unswap(area func(entry uint64) bool) (int, error) {
 	for _, f := range fsys.liveFiles() {
 		for idx := range f.b.slots {
 			s := &f.b.slots[idx]
-			if s.state != inSwap || !area(s.entry) {
+			if s.state != inSwap || !area(uint64(s.entry)) {
 				continue
 			}
 			if err := f.pc.LoadDirty(uint64(idx)); err != nil {

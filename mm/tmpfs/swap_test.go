@@ -50,7 +50,7 @@ func TestSwapOutIn(t *testing.T) {
 			t.Fatalf("fault on page %d in swap: %v", idx, out)
 		}
 		n := min(pg, len(data)-int(idx)*pg)
-		if got := frameBytes(pfn.Addr()); !bytes.Equal(got[:n], data[int(idx)*pg:][:n]) || !bytes.Equal(got[n:], make([]byte, pg-n)) {
+		if got := mm.FrameBytes(pfn.Addr()); !bytes.Equal(got[:n], data[int(idx)*pg:][:n]) || !bytes.Equal(got[n:], make([]byte, pg-n)) {
 			t.Fatalf("page %d faulted back from swap: other bytes", idx)
 		}
 	}
@@ -71,7 +71,7 @@ func TestSwapCopyTail(t *testing.T) {
 	data := pattern(4, pg+1000)
 	e.write(f, data, 0)
 	pfn, _ := f.pc.Lookup(1)
-	frameBytes(pfn.Addr())[2000] = 0xee // a store past the end, through a shared PTE
+	mm.FrameBytes(pfn.Addr())[2000] = 0xee // a store past the end, through a shared PTE
 	e.reclaim(f)
 	e.must(f.Truncate(pg + 500)) // the copy of page 1 keeps 500 bytes
 	e.must(f.Truncate(3 * pg))

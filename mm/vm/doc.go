@@ -21,16 +21,22 @@
 //	              file, its pages are page-cache pages that go to swap
 //	              like any tmpfs page's, and it goes with its last VMA.
 //
-// Page states of a private anonymous VMA, per page:
+// Leaf states (leaf.go: LeafState, each read by LeafOf), as a private
+// anonymous VMA sees them, per page:
 //
 //	absent        no PTE: a read maps the zero page, a write a new frame
-//	zero page     read-only PTE to the shared zero page: a write copies away
-//	private       PTE to a frame with one reference: writable per the VMA
-//	COW-shared    read-only PTE to a frame with several references (after
+//	zero          read-only PTE to the shared zero page: a write copies away
+//	writable      PTE to a frame with one reference, writable per the VMA
+//	              (a private page; in a shared VMA, the object's page)
+//	cow           read-only PTE to a frame with several references (after
 //	              fork): a write copies, or reuses the frame in place once
-//	              the other users are gone (as Linux do_wp_page)
-//	PROT_NONE     a non-present PTE holding the frame (softProtNone), so
-//	              that the frame survives until mprotect makes it present
+//	              the other users are gone (as Linux do_wp_page, cow.go)
+//	prot-none     a non-present PTE holding the frame, so that the frame
+//	              survives until mprotect makes it present
+//	swap          a non-present PTE holding a swap.Entry (swapin.go)
+//
+// A Leaf carries its size: vm maps 4 KiB pages only today, but reads a
+// 2 MiB leaf (a PDE with PS) as one.
 //
 // Invariants (checked by the tests after every step):
 //   - VMAs are sorted, non-overlapping, page-aligned, inside the window;
@@ -62,10 +68,14 @@
 // the figures of Linux's /proc/meminfo and /proc/vmstat from the objects
 // that own the pages, for the shell (and /proc) to format.
 //
-// Locking: an AddressSpace is not locked; one goroutine works in it at a
-// time (the kernel serializes address-space operations).
+// Locking: the MM and its AddressSpaces have no lock of their own. Every
+// call (mmap, munmap, mprotect, fork, Refill, reclaim, swapoff) holds the
+// big kernel lock, and HandleFault runs in a fault taken by the goroutine
+// that holds it, so a fault never races a change of the VMAs or page
+// tables. Below it the fault path may take only the virtio queue
+// spinlock, through polled swap and file I/O.
 //
-// Missing: 2 MiB pages in VMAs, a lock around the frame allocator for
-// when several goroutines allocate (today the kernel lock serialises
-// everything, faults included), asynchronous swap-out.
+// Missing: 2 MiB pages in VMAs (Leaf already reads them), a lock of the
+// MM's own for when faults no longer come from the lock holder (user
+// mode), asynchronous swap-out.
 package vm

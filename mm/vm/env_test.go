@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -282,9 +281,12 @@ func pte(as *AddressSpace, va mm.VirtAddr) pt.PTE {
 	return e
 }
 
+// leaf is the leaf for va in as, decoded.
+func leaf(as *AddressSpace, va mm.VirtAddr) Leaf { return as.leafAt(va) }
+
 // frameBytes is the content of a frame, through the direct map.
 func frameBytes(pfn mm.PFN) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pfn.Addr(), mm.PageSize)), mm.PageSize)
+	return mm.FrameBytes(pfn.Addr())
 }
 
 func errno(err error) string {
@@ -400,7 +402,7 @@ func (e *env) invariants() error {
 					return
 				}
 				err = e.checkLeaf(as, va, l, refs, slotRefs)
-				if l.Addr().PFN() != zero && !isSwapPTE(l) {
+				if l.Addr().PFN() != zero && e.m.LeafOf(l, pt.Size4K).State != LeafSwap {
 					rss++
 				}
 			}, &err)
@@ -543,7 +545,7 @@ func (e *env) invariants() error {
 				continue
 			}
 			want++
-			if tag, _ := e.m.Frames.Links(pfn); *tag == 0 {
+			if e.m.Frames.Tag(e.m.Frames.Index(pfn)) == 0 {
 				return fmt.Errorf("frame %#x (%v) is on no reclaim list", pfn, e.m.Frames.State(pfn))
 			}
 		}
@@ -612,12 +614,12 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 		return fmt.Errorf("PTE %#x at %v outside every VMA", l, va)
 	}
 	v := &as.vmas[i]
-	if isSwapPTE(l) {
+	if d := e.m.LeafOf(l, pt.Size4K); d.State == LeafSwap {
 		// A swapped private page; its slot counts this PTE.
-		if v.Flags&MapShared != 0 || l&^(swapPTEBit|0xfffffffffff000) != 0 {
+		if v.Flags&MapShared != 0 || l&^(softSwap|0xfffffffffff000) != 0 {
 			return fmt.Errorf("swap PTE %#x at %v in VMA %v", l, va, v)
 		}
-		slotRefs[pteEntry(l)]++
+		slotRefs[d.Entry()]++
 		return nil
 	}
 	pfn := l.Addr().PFN()

@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"strconv"
+
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
@@ -46,8 +48,10 @@ func (r Result) String() string {
 		return "protection violation"
 	case SigBus:
 		return "bus error"
+	case OOM:
+		return "out of memory"
 	}
-	return "out of memory"
+	return "Result(" + strconv.Itoa(int(r)) + ")"
 }
 
 // FaultKind says how HandleFault resolved (or failed) its last fault, for
@@ -87,11 +91,6 @@ func (a Access) String() string {
 	return "read"
 }
 
-// softProtNone marks a non-present PTE that keeps the frame of a
-// PROT_NONE page (bit 9 is free for software, SDM 3A Table 4-19; the MMU
-// ignores every bit of a non-present entry).
-const softProtNone pt.PTE = 1 << 9
-
 // allows reports whether prot allows the access. On x86, write and
 // execute permissions imply read (Linux: PROT_WRITE and PROT_EXEC alone
 // are readable).
@@ -122,7 +121,14 @@ func pteFlags(prot Prot, writable bool) pt.PTE {
 // for anonymous memory. Out of memory, the OOM policy decides (oom.go):
 // the access fails, or the largest address space is killed and the
 // fault retried once.
+//
+// Preconditions (checked with -tags mmdebug): the address space is not
+// destroyed; the caller holds the big kernel lock (a fault taken by the
+// goroutine holding it).
 func (as *AddressSpace) HandleFault(va mm.VirtAddr, access Access) Result {
+	if debug && as.table == nil {
+		panic("vm.HandleFault: precondition: address space destroyed")
+	}
 	as.Stats.Faults++
 	r := as.resolve(va, access)
 	if r == OOM && as.mm.oom.policy == OOMKill && !as.killed {
@@ -159,16 +165,16 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 		as.mm.restock()
 	}
 	page := va &^ mm.PageMask
-	e, _, _ := as.table.Leaf(page)
+	l := as.leafAt(page)
 	switch {
-	case isSwapPTE(e):
-		return as.swapFault(v, page, e)
+	case l.State == LeafSwap:
+		return as.swapFault(v, page, l)
 	case v.file != nil: // a file, or shared anonymous memory's object
-		return as.fileFault(v, page, e, access)
-	case e == 0:
+		return as.fileFault(v, page, l, access)
+	case l.State == LeafAbsent:
 		return as.anonFault(v, page, access)
-	case access == Write && e&pt.Writable == 0:
-		return as.cowFault(v, page, e)
+	case access == Write && l.State != LeafWritable:
+		return as.cowFault(v, page, l)
 	}
 	as.LastKind = KindSpurious // already resolved (a fault that raced a fix, or spurious)
 	return Resolved
@@ -239,40 +245,5 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 	as.mm.track(pfn, page, 0)
 	as.LastKind = KindAnon
 	as.Stats.AnonFaults++
-	return Resolved
-}
-
-// cowFault: a write to a present read-only page of a writable private
-// VMA (as Linux do_wp_page). Away from the zero page, a fresh frame; a
-// frame still shared, a copy; a frame whose other users are gone, the
-// same frame made writable in place.
-func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
-	old := e.Addr().PFN()
-	flags := pt.Present | pteFlags(v.Prot, true)
-	as.LastKind = KindCOW
-	if as.ownsPrivately(old) {
-		as.table.Set(page, e|pt.Writable)
-		as.Stats.COWReused++
-		return Resolved
-	}
-	var pfn mm.PFN
-	var ok bool
-	if old == as.mm.zero {
-		pfn, ok = as.newFrame()
-	} else {
-		pfn, ok = as.copyFrame()
-	}
-	if !ok {
-		return OOM
-	}
-	if old == as.mm.zero {
-		as.rss++
-	} else {
-		copyFrame(pfn, old)
-		as.mm.Frames.DecRef(old) // others still hold it: refs was > 1
-	}
-	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
-	as.mm.track(pfn, page, 0)
-	as.Stats.COWFaults++
 	return Resolved
 }

@@ -52,13 +52,13 @@ func (m *MM) PutFrame(pfn mm.PFN) {
 // do_read_fault, do_cow_fault or do_shared_fault), or of a shared
 // anonymous one, whose object is a tmpfs file (shmem_fault: a hole is
 // a minor fault, file-hit in the trace).
-func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Access) Result {
+func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Access) Result {
 	shared := v.Flags&MapShared != 0
 	if v.Flags&MapAnonymous != 0 {
 		as.Stats.SharedFaults++
 	}
-	if e != 0 {
-		if access != Write || e&pt.Writable != 0 {
+	if e := l.PTE; l.State != LeafAbsent {
+		if access != Write || l.State == LeafWritable {
 			as.LastKind = KindSpurious
 			return Resolved
 		}
@@ -67,7 +67,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, e pt.PTE, access Acc
 			as.LastKind = KindSpurious
 			return Resolved
 		}
-		return as.cowFault(v, page, e) // a private write: copy the cache page
+		return as.cowFault(v, page, l) // a private write: copy the cache page
 	}
 	as.Stats.FileFaults++
 	pfn, out := v.file.FaultPage(v.pageIndex(page), as.mm)
@@ -124,11 +124,11 @@ func (as *AddressSpace) SyncDirty(f *pagecache.File) {
 // syncRange moves the Dirty bits of v's PTEs in [start, end) into the
 // cache. A PROT_NONE page keeps its bits in its non-present entry.
 func (as *AddressSpace) syncRange(v *VMA, start, end mm.VirtAddr) {
-	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
-		if e&pt.Dirty == 0 || isSwapPTE(e) {
+	as.eachLeaf(start, end, func(va mm.VirtAddr, l Leaf) bool {
+		if l.PTE&pt.Dirty == 0 || l.State == LeafSwap {
 			return true
 		}
-		as.table.Set(va, e&^pt.Dirty)
+		as.table.Set(va, l.PTE&^pt.Dirty)
 		v.file.MarkDirty(v.pageIndex(va))
 		return true
 	})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -37,7 +36,7 @@ var (
 )
 
 func physBytes(pa mm.PhysAddr, n int) []byte {
-	return unsafe.Slice((*byte)(mm.DirectMap(pa, uintptr(n))), n)
+	return mm.PhysBytes(pa, n)
 }
 
 func (b *memFile) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {

@@ -9,7 +9,7 @@ import (
 
 // The reclaimer's lists. Every frame it may take back (anonymous pages,
 // swap-cache pages, page-cache pages) is on one list of the policy in
-// force, threaded through the frame table's owner links (frame.Links):
+// force, threaded through the frame table's owner room (frame's Tag and Links):
 // the lists cost no memory and their operations never allocate, so the
 // fault path adds the pages it maps.
 
@@ -27,20 +27,14 @@ type lru struct {
 // lists threads lrus through one allocator's frame table.
 type lists struct{ frames *frame.Allocator }
 
-func (l lists) links(i uint32) (*uint8, *[2]uint32) { return l.frames.Links(l.frames.PFNAt(i)) }
-
-func (l lists) on(i uint32) uint8 {
-	tag, _ := l.links(i)
-	return *tag
-}
+func (l lists) on(i uint32) uint8 { return l.frames.Tag(i) }
 
 func (l lists) pushFront(q *lru, i uint32) {
-	tag, link := l.links(i)
-	*tag = q.id
-	link[0], link[1] = noFrame, q.front // prev, next
+	l.frames.SetTag(i, q.id)
+	l.frames.SetLinks(i, noFrame, q.front) // prev, next
 	if q.front != noFrame {
-		_, f := l.links(q.front)
-		f[0] = i
+		_, next := l.frames.Links(q.front)
+		l.frames.SetLinks(q.front, i, next)
 	} else {
 		q.back = i
 	}
@@ -49,21 +43,20 @@ func (l lists) pushFront(q *lru, i uint32) {
 }
 
 func (l lists) remove(q *lru, i uint32) {
-	tag, link := l.links(i)
-	prev, next := link[0], link[1]
+	prev, next := l.frames.Links(i)
 	if prev != noFrame {
-		_, p := l.links(prev)
-		p[1] = next
+		pp, _ := l.frames.Links(prev)
+		l.frames.SetLinks(prev, pp, next)
 	} else {
 		q.front = next
 	}
 	if next != noFrame {
-		_, n := l.links(next)
-		n[0] = prev
+		_, nn := l.frames.Links(next)
+		l.frames.SetLinks(next, prev, nn)
 	} else {
 		q.back = prev
 	}
-	*tag = 0
+	l.frames.SetTag(i, 0)
 	q.n--
 }
 

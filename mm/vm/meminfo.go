@@ -220,8 +220,7 @@ func (m *MM) activeInactive() (active, inactive uint64) {
 			} else {
 				inactive++
 			}
-			_, link := c.links(i)
-			i = link[1]
+			_, i = c.frames.Links(i)
 		}
 		return active, inactive
 	}
@@ -243,12 +242,12 @@ func (m *MM) young(i uint32) bool {
 	pfn, md := m.Frames.PFNAt(i), m.rc.meta[i]
 	y := false
 	if md.file != nil {
-		m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, e pt.PTE) {
-			y = y || e&pt.Accessed != 0
+		m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, l Leaf) {
+			y = y || l.PTE&pt.Accessed != 0
 		})
 	} else {
-		m.anonPTEs(pfn, mm.VirtAddr(md.idx), func(_ *AddressSpace, e pt.PTE) {
-			y = y || e&pt.Accessed != 0
+		m.anonPTEs(pfn, mm.VirtAddr(md.idx), func(_ *AddressSpace, l Leaf) {
+			y = y || l.PTE&pt.Accessed != 0
 		})
 	}
 	return y

@@ -14,6 +14,18 @@ func pageRound(n uint64) (uint64, bool) {
 	return r, r >= n
 }
 
+// checkRange panics with msg unless [start, end) is page-aligned and
+// start <= end, and, with window set, non-empty and inside the window:
+// the preconditions of the range operations, checked in -tags mmdebug
+// builds (callers write `if debug { ... }`, so release builds compile
+// the check out).
+func (as *AddressSpace) checkRange(start, end mm.VirtAddr, window bool, msg string) {
+	if (start|end)&mm.PageMask != 0 || end < start ||
+		window && !as.inWindow(start, uint64(end-start)) {
+		panic(msg)
+	}
+}
+
 // inWindow reports whether [start, start+length) lies in the window.
 func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 	end := start + mm.VirtAddr(length)
@@ -58,6 +70,10 @@ func (as *AddressSpace) MmapFile(addr mm.VirtAddr, length uint64, prot Prot, fla
 	return as.mmap(addr, length, prot, flags, f, offset/mm.PageSize, noWrite)
 }
 
+// mmap is Mmap and MmapFile once their own arguments are checked. What
+// comes from the caller is an error, not a panic; with -tags mmdebug it
+// checks that the VMA it makes is page-aligned, non-empty, inside the
+// window and alone there before inserting it.
 func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags Flags, f *pagecache.File, pgoff uint64, noWrite bool) (mm.VirtAddr, error) {
 	as.mm.Refill()
 	if length == 0 {
@@ -125,6 +141,12 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	}
 	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | flags&MapAnonymous, file: f, pgoff: pgoff, noWrite: noWrite,
 		account: c.account, noReserve: c.noReserve}
+	if debug {
+		as.checkRange(v.Start, v.End, true, "vm.mmap: new VMA not page-aligned, empty or outside the window")
+		if as.overlaps(v.Start, v.End) {
+			panic("vm.mmap: new VMA overlaps a mapping")
+		}
+	}
 	if f != nil {
 		f.AddMapper(as)
 	}
@@ -183,7 +205,13 @@ func (as *AddressSpace) Munmap(addr mm.VirtAddr, length uint64) error {
 }
 
 // unmapRange removes every mapping in [start, end).
+//
+// Preconditions (checked with -tags mmdebug): start and end are
+// page-aligned, start < end, and the range lies in the window.
 func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
+	if debug {
+		as.checkRange(start, end, true, "vm.unmapRange: precondition: range not page-aligned, empty or outside the window")
+	}
 	as.splitAt(start)
 	as.splitAt(end)
 	i := as.firstEndingAfter(start)
@@ -198,27 +226,28 @@ func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
 	as.vmas = append(as.vmas[:i], as.vmas[j:]...)
 }
 
-// eachLeaf calls fn for every non-zero leaf entry in [start, end), in
-// address order, skipping 2 MiB at a time where no page table exists. fn
-// returns false to stop; eachLeaf then returns false.
-func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr, e pt.PTE) bool) bool {
-	for va := start; va < end; va += mm.PageSize {
-		e, _, ok := as.table.Leaf(va)
+// eachLeaf calls fn for every leaf in [start, end) that is not
+// LeafAbsent, in address order, skipping what a missing table entry
+// covers (512 GiB, 1 GiB or 2 MiB) at once. fn returns false to stop;
+// eachLeaf then returns false.
+func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr, l Leaf) bool) bool {
+	for va := start; va < end; {
+		e, size, ok := as.table.Leaf(va)
 		if !ok {
-			// No table down to the leaf: skip what the missing entry
-			// covers, 512 GiB, 1 GiB or 2 MiB, to its last page.
-			w := as.table.Walk(va)
-			span := mm.VirtAddr(1) << (mm.PageShift + 9*(4-w.N))
+			// No table down to the leaf: skip to the last page of what
+			// the missing entry covers.
+			span := mm.VirtAddr(as.table.Walk(va).Span())
 			next := (va | (span - 1)) &^ mm.PageMask
-			if next < va {
+			if span == 0 || next < va { // non-canonical, or the top of the address space
 				break
 			}
-			va = next
+			va = next + mm.PageSize
 			continue
 		}
-		if e != 0 && !fn(va, e) {
+		if l := as.mm.LeafOf(e, size); l.State != LeafAbsent && !fn(va, l) {
 			return false
 		}
+		va = (va | mm.VirtAddr(size-1)) + 1 // the next leaf
 	}
 	return true
 }
@@ -226,19 +255,25 @@ func (as *AddressSpace) eachLeaf(start, end mm.VirtAddr, fn func(va mm.VirtAddr,
 // dropPages removes the PTEs of [start, end), dropping their frames. A
 // dirty PTE of a shared file page hands its Dirty bit to the page cache
 // first (as Linux zap_pte_range's set_page_dirty).
+//
+// Preconditions (checked with -tags mmdebug): start and end are
+// page-aligned, start <= end.
 func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
-	as.eachLeaf(start, end, func(va mm.VirtAddr, e pt.PTE) bool {
+	if debug {
+		as.checkRange(start, end, false, "vm.dropPages: precondition: range not page-aligned or reversed")
+	}
+	as.eachLeaf(start, end, func(va mm.VirtAddr, l Leaf) bool {
 		as.table.Clear(va)
-		if isSwapPTE(e) {
-			as.mm.putSwap(pteEntry(e))
+		if l.State == LeafSwap {
+			as.mm.putSwap(l.Entry())
 			return true
 		}
-		if e&pt.Dirty != 0 {
+		if l.PTE&pt.Dirty != 0 {
 			if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
 				v.file.MarkDirty(v.pageIndex(va))
 			}
 		}
-		if pfn := e.Addr().PFN(); pfn != as.mm.zero {
+		if pfn := l.PFN(); pfn != as.mm.zero { // the zero page, or PROT_NONE over it
 			as.rss--
 			as.freeFrame(pfn)
 		}
@@ -309,9 +344,9 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 			v.account = true // commitMprotect charged it
 		}
 		v.Prot = prot
-		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
-			if !isSwapPTE(e) { // a swapped page takes its protection from the VMA when it comes back
-				as.table.Set(va, as.reprotect(v, e))
+		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, l Leaf) bool {
+			if l.State != LeafSwap { // a swapped page takes its protection from the VMA when it comes back
+				as.table.Set(va, as.reprotect(v, l))
 			}
 			return true
 		})
@@ -323,12 +358,10 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 }
 
 // reprotect is a page's entry under its VMA's new protection.
-func (as *AddressSpace) reprotect(v *VMA, e pt.PTE) pt.PTE {
-	pfn := e.Addr().PFN()
+func (as *AddressSpace) reprotect(v *VMA, l Leaf) pt.PTE {
+	e, pfn := l.PTE, l.PFN()
 	if v.Prot == ProtNone {
-		// The MMU ignores a non-present entry's bits: A and D are kept
-		// here for when the page comes back (as Linux pte_modify).
-		return pt.PTE(pfn.Addr()) | softProtNone | e&(pt.Accessed|pt.Dirty)
+		return protNoneLeaf(pfn, e)
 	}
 	writable := v.Flags&MapShared != 0 || as.ownsPrivately(pfn)
 	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | pteFlags(v.Prot, writable)
@@ -370,72 +403,7 @@ func (as *AddressSpace) Mincore(addr mm.VirtAddr, length uint64) ([]bool, error)
 	}
 	out := make([]bool, uint64(end-addr)/mm.PageSize)
 	for i := range out {
-		e, _, _ := as.table.Leaf(addr + mm.VirtAddr(i)*mm.PageSize)
-		out[i] = e != 0 && !isSwapPTE(e)
+		out[i] = as.leafAt(addr + mm.VirtAddr(i)*mm.PageSize).HasFrame()
 	}
 	return out, nil
-}
-
-// Fork makes a child address space with the same mappings: private pages
-// shared copy-on-write (both sides read-only until one writes), shared
-// pages shared (as Linux dup_mmap and copy_page_range). ENOMEM when the
-// policy refuses to charge the child's accounted mappings (commit.go).
-func (as *AddressSpace) Fork() (*AddressSpace, error) {
-	charged, err := as.commitFork()
-	if err != nil {
-		return nil, err
-	}
-	child, err := as.mm.NewAddressSpace()
-	if err != nil {
-		as.mm.Uncommit(charged)
-		return nil, err
-	}
-	as.mm.Refill()
-	child.vmas = append([]VMA(nil), as.vmas...)
-	for i := range child.vmas {
-		child.refObject(&child.vmas[i])
-	}
-	for i := range as.vmas {
-		v := &as.vmas[i]
-		ok := as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
-			as.mm.Refill()
-			err = as.forkPage(child, v, va, e)
-			return err == nil
-		})
-		if !ok {
-			child.Destroy()
-			return nil, err
-		}
-	}
-	return child, nil
-}
-
-func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) error {
-	if isSwapPTE(e) {
-		// The child names the same slot: one more reference.
-		if as.mm.Swap.Dup(pteEntry(e)) != nil {
-			return ErrNoMemory
-		}
-		if child.table.Map(va, 0, pt.Size4K, 0) != nil {
-			as.mm.putSwap(pteEntry(e))
-			return ErrNoMemory
-		}
-		child.table.Set(va, e)
-		return nil
-	}
-	pfn := e.Addr().PFN()
-	ce := e
-	if v.Flags&MapShared == 0 && e&pt.Present != 0 && e&pt.Writable != 0 {
-		as.table.Set(va, e&^pt.Writable) // copy-on-write from now on
-		ce = e &^ pt.Writable
-	}
-	if child.table.Map(va, pfn.Addr(), pt.Size4K, 0) != nil {
-		return ErrNoMemory
-	}
-	child.table.Set(va, ce)
-	if pfn != as.mm.zero {
-		as.mm.Frames.IncRef(pfn)
-		child.rss++
-	}
-	return nil
 }

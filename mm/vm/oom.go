@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pagoda-os/pagoda/mm"
-	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 // Out of memory. A fault that finds no frame even after restocking and
@@ -88,8 +87,8 @@ func (as *AddressSpace) swapEntries() uint64 {
 	n := uint64(0)
 	for i := range as.vmas {
 		v := &as.vmas[i]
-		as.eachLeaf(v.Start, v.End, func(_ mm.VirtAddr, e pt.PTE) bool {
-			if isSwapPTE(e) {
+		as.eachLeaf(v.Start, v.End, func(_ mm.VirtAddr, l Leaf) bool {
+			if l.State == LeafSwap {
 				n++
 			}
 			return true

@@ -246,20 +246,19 @@ func (m *MM) Reclaim(n int, direct bool) int {
 
 // anonPTEs calls fn for every address space whose PTE at va maps pfn
 // (present, or kept by a PROT_NONE entry).
-func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, e pt.PTE)) {
+func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, l Leaf)) {
 	if va == 0 {
 		return
 	}
 	for _, as := range m.rc.spaces {
-		e, _, ok := as.table.Leaf(va)
-		if ok && e != 0 && !isSwapPTE(e) && e.Addr().PFN() == pfn {
-			fn(as, e)
+		if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
+			fn(as, l)
 		}
 	}
 }
 
 // filePTEs calls fn for every PTE mapping page idx of f from pfn.
-func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE)) {
+func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf)) {
 	f.EachMapper(func(mp pagecache.Mapper) {
 		as, ok := mp.(*AddressSpace)
 		if !ok {
@@ -271,9 +270,8 @@ func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *Add
 				continue
 			}
 			va := v.Start + mm.VirtAddr(idx-v.pgoff)*mm.PageSize
-			e, _, ok := as.table.Leaf(va)
-			if ok && e != 0 && !isSwapPTE(e) && e.Addr().PFN() == pfn {
-				fn(as, v, va, e)
+			if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
+				fn(as, v, va, l)
 			}
 		}
 	})
@@ -284,17 +282,17 @@ func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *Add
 func (m *MM) referenced(i uint32) bool {
 	pfn, md := m.Frames.PFNAt(i), &m.rc.meta[i]
 	ref := false
-	test := func(as *AddressSpace, va mm.VirtAddr, e pt.PTE) {
-		if e&pt.Accessed != 0 {
+	test := func(as *AddressSpace, va mm.VirtAddr, l Leaf) {
+		if l.PTE&pt.Accessed != 0 {
 			as.table.TestAndClear(va, pt.Accessed)
 			ref = true
 		}
 	}
 	if md.file != nil {
-		m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, _ *VMA, va mm.VirtAddr, e pt.PTE) { test(as, va, e) })
+		m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, _ *VMA, va mm.VirtAddr, l Leaf) { test(as, va, l) })
 	} else {
 		va := mm.VirtAddr(md.idx)
-		m.anonPTEs(pfn, va, func(as *AddressSpace, e pt.PTE) { test(as, va, e) })
+		m.anonPTEs(pfn, va, func(as *AddressSpace, l Leaf) { test(as, va, l) })
 	}
 	return ref
 }
@@ -318,8 +316,8 @@ func (m *MM) evict(i uint32) bool {
 // PROT_NONE entry holds it too (such a page stays).
 func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
 	ok = true
-	m.anonPTEs(pfn, va, func(_ *AddressSpace, e pt.PTE) {
-		if e&pt.Present == 0 {
+	m.anonPTEs(pfn, va, func(_ *AddressSpace, l Leaf) {
+		if l.State == LeafProtNone {
 			ok = false
 		}
 		n++
@@ -330,12 +328,12 @@ func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
 // unmapToSwap replaces every PTE at va mapping pfn with ent, one slot
 // reference each beyond the first (which the caller holds).
 func (m *MM) unmapToSwap(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry, first bool) {
-	m.anonPTEs(pfn, va, func(as *AddressSpace, _ pt.PTE) {
+	m.anonPTEs(pfn, va, func(as *AddressSpace, _ Leaf) {
 		if !first {
 			m.Swap.Dup(ent)
 		}
 		first = false
-		as.table.Set(va, swapPTE(ent))
+		as.table.Set(va, swapLeaf(ent))
 		as.rss--
 		m.Frames.DecRef(pfn)
 	})
@@ -390,14 +388,14 @@ func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
 // fault.
 func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 	ok := true
-	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, e pt.PTE) {
-		ok = ok && e&pt.Present != 0
+	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, l Leaf) {
+		ok = ok && l.State != LeafProtNone
 	})
 	if !ok {
 		return false
 	}
-	m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, v *VMA, va mm.VirtAddr, e pt.PTE) {
-		if e&pt.Dirty != 0 && v.Flags&MapShared != 0 {
+	m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf) {
+		if l.PTE&pt.Dirty != 0 && v.Flags&MapShared != 0 {
 			md.file.MarkDirty(md.idx)
 		}
 		as.table.Clear(va)
@@ -431,18 +429,6 @@ func (m *MM) putSwap(ent swap.Entry) {
 	}
 	m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
 }
-
-// The swap entry in a non-present PTE: bit 10 (free for software, SDM
-// 3A Table 4-19) marks it, the entry sits in bits 12 and up, where a
-// present entry has its frame (Linux's x86 swp_entry layout differs, the
-// idea is the same).
-const swapPTEBit pt.PTE = 1 << 10
-
-func swapPTE(e swap.Entry) pt.PTE { return swapPTEBit | pt.PTE(e)<<mm.PageShift }
-
-func isSwapPTE(e pt.PTE) bool { return e&pt.Present == 0 && e&swapPTEBit != 0 }
-
-func pteEntry(e pt.PTE) swap.Entry { return swap.Entry(e>>mm.PageShift) & (1<<40 - 1) }
 
 // String describes the marks.
 func (w Watermarks) String() string {

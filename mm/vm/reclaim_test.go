@@ -113,10 +113,10 @@ func TestSwapFork(t *testing.T) {
 	}
 	for i := range uint64(n) {
 		p := pte(parent, base+mm.VirtAddr(i)*pg)
-		if !isSwapPTE(p) || pte(child, base+mm.VirtAddr(i)*pg) != p {
+		if leaf(parent, base+mm.VirtAddr(i)*pg).State != LeafSwap || pte(child, base+mm.VirtAddr(i)*pg) != p {
 			t.Fatalf("page %d: parent %#x child %#x, want one swap entry", i, p, pte(child, base+mm.VirtAddr(i)*pg))
 		}
-		if r := e.m.Swap.Refs(pteEntry(p)); r != 2 {
+		if r := e.m.Swap.Refs(leaf(parent, base+mm.VirtAddr(i)*pg).Entry()); r != 2 {
 			t.Fatalf("page %d: slot refs %d, want 2", i, r)
 		}
 	}
@@ -164,7 +164,7 @@ func TestSwapReadError(t *testing.T) {
 		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 3))
 	}
 	e.swapAllOut()
-	bad := pteEntry(pte(e.cur, base+3*pg)).Slot()
+	bad := leaf(e.cur, base+3*pg).Entry().Slot()
 	dev.BadReads = map[uint64]bool{bad: true}
 	if r := e.fault(base+3*pg, Read); r != SigBus {
 		t.Fatalf("read of the bad slot: %v, want bus error", r)
@@ -289,7 +289,7 @@ func TestSwapOff(t *testing.T) {
 	}
 	for _, as := range []*AddressSpace{child, e.cur} {
 		for i := range uint64(n) {
-			if p := pte(as, base+mm.VirtAddr(i)*pg); isSwapPTE(p) || p&pt.Present == 0 {
+			if p := pte(as, base+mm.VirtAddr(i)*pg); p&pt.Present == 0 {
 				t.Fatalf("as %d page %d: PTE %#x after swapoff", as.ID, i, p)
 			}
 		}
@@ -312,7 +312,7 @@ func TestSwapOffError(t *testing.T) {
 		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 6))
 	}
 	e.swapAllOut()
-	dev.BadReads = map[uint64]bool{pteEntry(pte(e.cur, base+2*pg)).Slot(): true}
+	dev.BadReads = map[uint64]bool{leaf(e.cur, base+2*pg).Entry().Slot(): true}
 	a := e.m.Swap.Areas()[0]
 	if err := e.m.SwapOff(a); errno(err) != "EIO" {
 		t.Fatalf("swapoff: %v, want EIO", err)

@@ -27,12 +27,13 @@ func (as *AddressSpace) Smaps() []Smaps {
 		s := &out[i]
 		s.VMA = *v
 		s.Size = uint64(v.End - v.Start)
-		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
-			if isSwapPTE(e) {
-				s.Swap += mm.PageSize
+		as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, l Leaf) bool {
+			size := uint64(l.Size)
+			if l.State == LeafSwap {
+				s.Swap += size
 				return true
 			}
-			pfn := e.Addr().PFN()
+			e, pfn := l.PTE, l.PFN()
 			if pfn == as.mm.zero {
 				return true
 			}
@@ -40,21 +41,21 @@ func (as *AddressSpace) Smaps() []Smaps {
 			if st := as.mm.Frames.State(pfn); st == frame.PageCache || st == frame.SwapCache {
 				maps-- // the cache's own reference maps nothing
 			}
-			s.Rss += mm.PageSize
-			s.Pss += mm.PageSize / max(maps, 1)
+			s.Rss += size
+			s.Pss += size / max(maps, 1)
 			dirty := e&pt.Dirty != 0
 			switch {
 			case maps > 1 && dirty:
-				s.SharedDirty += mm.PageSize
+				s.SharedDirty += size
 			case maps > 1:
-				s.SharedClean += mm.PageSize
+				s.SharedClean += size
 			case dirty:
-				s.PrivateDirty += mm.PageSize
+				s.PrivateDirty += size
 			default:
-				s.PrivateClean += mm.PageSize
+				s.PrivateClean += size
 			}
 			if e&pt.Accessed != 0 {
-				s.Referenced += mm.PageSize
+				s.Referenced += size
 			}
 			return true
 		})

@@ -2,7 +2,6 @@ package vm
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
@@ -192,7 +191,5 @@ func (as *AddressSpace) unmapAll() {
 
 // copyFrame copies a page between frames through the direct map.
 func copyFrame(dst, src mm.PFN) {
-	d := unsafe.Slice((*byte)(mm.DirectMap(dst.Addr(), mm.PageSize)), mm.PageSize)
-	s := unsafe.Slice((*byte)(mm.DirectMap(src.Addr(), mm.PageSize)), mm.PageSize)
-	copy(d, s)
+	copy(mm.FrameBytes(dst.Addr()), mm.FrameBytes(src.Addr()))
 }

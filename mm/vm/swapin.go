@@ -15,9 +15,9 @@ import (
 // alone: it leaves the swap cache and is mapped writable (where the VMA
 // allows). Otherwise others still name the slot (a fork shared it): the
 // page stays in the swap cache, mapped read-only, and a write copies it.
-func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
+func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	m := as.mm
-	ent := pteEntry(e)
+	ent := l.Entry()
 	if m.Swap == nil || m.Swap.Refs(ent) == 0 {
 		as.Stats.Bus++ // a slot that is not there: cannot happen, but never map garbage
 		as.LastKind = KindBus
@@ -63,7 +63,7 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, e pt.PTE) Result {
 		m.rc.meta[m.Frames.Index(pfn)].ent = 0
 	}
 	if v.Prot == ProtNone { // swapoff bringing back a PROT_NONE page
-		as.table.Set(page, pt.PTE(pfn.Addr())|softProtNone)
+		as.table.Set(page, protNoneLeaf(pfn, 0))
 	} else {
 		as.table.Set(page, pt.PTE(pfn.Addr())|pt.Present|pteFlags(v.Prot, writable))
 	}

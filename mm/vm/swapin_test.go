@@ -51,15 +51,15 @@ func TestSwapReadaheadDirection(t *testing.T) {
 			page := map[uint64]uint64{}
 			var slots []uint64
 			for i := range uint64(n) {
-				p := pte(e.cur, base+mm.VirtAddr(i)*pg)
-				if !isSwapPTE(p) {
-					t.Fatalf("page %d: PTE %#x, not swapped out", i, p)
+				l := leaf(e.cur, base+mm.VirtAddr(i)*pg)
+				if l.State != LeafSwap {
+					t.Fatalf("page %d: %v, not swapped out", i, l)
 				}
-				if _, cached := e.m.Swap.Cache(pteEntry(p)); cached {
+				if _, cached := e.m.Swap.Cache(l.Entry()); cached {
 					t.Fatalf("page %d still in the swap cache after reclaim", i)
 				}
-				page[pteEntry(p).Slot()] = i
-				slots = append(slots, pteEntry(p).Slot())
+				page[l.Entry().Slot()] = i
+				slots = append(slots, l.Entry().Slot())
 			}
 			slices.Sort(slots)
 			ins, hits := e.m.Swap.Stats.SwapIns, e.m.ReclaimStats().SwapCacheHit

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/pagoda-os/pagoda/mm"
-	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
@@ -43,17 +42,17 @@ func (m *MM) unuse(a *swap.Area) error {
 		for i := range as.vmas {
 			v := &as.vmas[i]
 			var err error
-			as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, e pt.PTE) bool {
-				if !isSwapPTE(e) || !a.Contains(pteEntry(e)) {
+			as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, l Leaf) bool {
+				if l.State != LeafSwap || !a.Contains(l.Entry()) {
 					return true
 				}
 				m.Refill()
-				switch as.swapFault(v, va, e) {
+				switch as.swapFault(v, va, l) {
 				case Resolved:
 				case OOM:
-					err = fmt.Errorf("%w: bringing %v back", ErrNoMemory, pteEntry(e))
+					err = fmt.Errorf("%w: bringing %v back", ErrNoMemory, l.Entry())
 				default:
-					err = fmt.Errorf("%w: reading %v", ErrIO, pteEntry(e))
+					err = fmt.Errorf("%w: reading %v", ErrIO, l.Entry())
 				}
 				return err == nil
 			})

@@ -133,7 +133,7 @@ func TestTLBInvalidation(t *testing.T) {
 			e.write(va, pattern(13))
 			e.cached(va)
 			e.swapAllOut()
-			if !isSwapPTE(pte(e.cur, va)) {
+			if leaf(e.cur, va).State != LeafSwap {
 				e.t.Fatalf("PTE %#x after reclaim: not swapped out", pte(e.cur, va))
 			}
 			faults := e.cur.Stats.SwapFaults
@@ -180,7 +180,7 @@ func TestReclaimSeesAccessAfterClear(t *testing.T) {
 	swapped := func() []bool {
 		s := make([]bool, n)
 		for i := range s {
-			s[i] = isSwapPTE(pte(e.cur, at(i)))
+			s[i] = leaf(e.cur, at(i)).State == LeafSwap
 		}
 		return s
 	}

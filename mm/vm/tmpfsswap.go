@@ -14,7 +14,7 @@ type TmpfsSwap struct{ M *MM }
 
 // Out writes the page at pa to a fresh slot and returns its entry.
 // Goroutine context (the reclaimer's writeback of a tmpfs page).
-func (s TmpfsSwap) Out(pa mm.PhysAddr) (uint64, error) {
+func (s TmpfsSwap) Out(pa mm.PhysAddr) (swap.Entry, error) {
 	e, err := s.M.Swap.Alloc()
 	if err != nil {
 		return 0, err
@@ -23,15 +23,15 @@ func (s TmpfsSwap) Out(pa mm.PhysAddr) (uint64, error) {
 		s.M.putSwap(e)
 		return 0, err
 	}
-	return uint64(e), nil
+	return e, nil
 }
 
 // In reads entry's page into pa, polling: it may run in a page fault,
 // and then allocates nothing.
-func (s TmpfsSwap) In(entry uint64, pa mm.PhysAddr, _ bool) error {
-	return s.M.Swap.Read(swap.Entry(entry), pa)
+func (s TmpfsSwap) In(entry swap.Entry, pa mm.PhysAddr, _ bool) error {
+	return s.M.Swap.Read(entry, pa)
 }
 
 // Free drops the tmpfs page's reference to entry's slot, with the swap
 // cache's frame if it was the last.
-func (s TmpfsSwap) Free(entry uint64) { s.M.putSwap(swap.Entry(entry)) }
+func (s TmpfsSwap) Free(entry swap.Entry) { s.M.putSwap(entry) }

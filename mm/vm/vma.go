@@ -160,7 +160,12 @@ func (as *AddressSpace) overlaps(start, end mm.VirtAddr) bool {
 }
 
 // splitAt makes va a VMA boundary if a VMA strictly contains it.
+//
+// Preconditions (checked with -tags mmdebug): va is page-aligned.
 func (as *AddressSpace) splitAt(va mm.VirtAddr) {
+	if debug && va&mm.PageMask != 0 {
+		panic("vm.splitAt: precondition: address not page-aligned")
+	}
 	i := as.findVMA(va)
 	if i < 0 || as.vmas[i].Start == va {
 		return

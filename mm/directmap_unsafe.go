@@ -10,8 +10,8 @@ import (
 // arenas are the simulated physical memories: byte slices standing at a
 // physical base address. Arenas of concurrent tests must not overlap.
 var arenas struct {
-	sync.RWMutex
-	list []arena
+	sync.RWMutex         // guards list: tests register arenas in parallel
+	list         []arena // sorted by nothing; never overlapping
 }
 
 type arena struct {

@@ -1,0 +1,5 @@
+//go:build !mmdebug
+
+package pagetable
+
+const debug = false

@@ -1,0 +1,41 @@
+package vm
+
+import (
+	"github.com/pagoda-os/pagoda/mm"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+)
+
+// cowFault: a write to a present read-only page of a writable private
+// VMA (as Linux do_wp_page). Away from the zero page, a fresh frame; a
+// frame still shared, a copy; a frame whose other users are gone, the
+// same frame made writable in place.
+func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
+	e, old := l.PTE, l.PFN()
+	flags := pt.Present | pteFlags(v.Prot, true)
+	as.LastKind = KindCOW
+	if as.ownsPrivately(old) {
+		as.table.Set(page, e|pt.Writable)
+		as.Stats.COWReused++
+		return Resolved
+	}
+	var pfn mm.PFN
+	var ok bool
+	if l.State == LeafZero {
+		pfn, ok = as.newFrame()
+	} else {
+		pfn, ok = as.copyFrame()
+	}
+	if !ok {
+		return OOM
+	}
+	if l.State == LeafZero {
+		as.rss++
+	} else {
+		copyFrame(pfn, old)
+		as.mm.Frames.DecRef(old) // others still hold it: refs was > 1
+	}
+	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
+	as.mm.track(pfn, page, 0)
+	as.Stats.COWFaults++
+	return Resolved
+}

@@ -1,0 +1,5 @@
+//go:build !mmdebug
+
+package vm
+
+const debug = false
