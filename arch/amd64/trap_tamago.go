@@ -41,17 +41,6 @@ var VectorNames = [32]string{
 // interrupted: such a trap cannot be redirected into a goroutine.
 type Handler func(f *TrapFrame, onG0 bool)
 
-// Interrupt descriptor table, TSS and GDT (SDM 3A 6.14, 7.7, 3.5).
-type gate struct {
-	off0 uint16
-	sel  uint16
-	ist  uint8
-	attr uint8
-	off1 uint16
-	off2 uint32
-	_    uint32
-}
-
 // The 64-bit TSS (SDM 3A 8.7, Figure 8-11) is packed: RSP0 sits at offset
 // 4, so it is laid out by hand rather than as a Go struct.
 const (
@@ -69,21 +58,18 @@ const (
 	istPageFault   = 1
 	istDoubleFault = 2
 	istOther       = 3
+	istIRQ         = 4
 	istSize        = 64 << 10
-	interruptGate  = 0x8e // P, DPL 0, 64-bit interrupt gate
-	kernelCS       = 0x08
+	irqStackLen    = 4 << 10 // irqEntry uses under 64 bytes
 	tssSelector    = 0x18
 )
 
 var (
-	idt        [256]gate
-	tss        [tssSize]byte
-	gdt        [5]uint64
-	istStacks  [3][istSize]byte
-	gdtr, idtr [10]byte
-
-	// vectorPCs holds the entry stubs' addresses (trap_tamago.s).
-	vectorPCs [32]uintptr
+	tss       [tssSize]byte
+	gdt       [5]uint64
+	istStacks [3][istSize]byte
+	irqStack  [irqStackLen]byte
+	gdtr      [10]byte
 
 	// Set by trapCommon for dispatch.
 	trapFrame uintptr
@@ -99,8 +85,8 @@ var (
 	faultTrampolinePC, bugTrampolinePC uintptr
 )
 
-// InitTraps installs Pagoda's GDT (with a TSS), its IDT and h as the
-// handler of vectors 0-31. Page faults run on IST1, double faults on IST2,
+// InitTraps installs Pagoda's GDT (with a TSS), its IDT (vectors_tamago.go)
+// and h as the handler of vectors 0-31. Page faults run on IST1, double faults on IST2,
 // and every other exception on IST3, so a trap never lands on a
 // goroutine's stack and a stack overflow still gets a report. Vectors
 // 32-255, the external interrupts, run on IST4 (irq_tamago.go); they are
@@ -121,18 +107,7 @@ func InitTraps(h Handler) {
 	gdt[3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
 	gdt[4] = base >> 32
 
-	for v := range vectorPCs {
-		ist := uint8(istOther)
-		switch v {
-		case VectorPageFault:
-			ist = istPageFault
-		case VectorDoubleFault:
-			ist = istDoubleFault
-		}
-		pc := uint64(vectorPCs[v])
-		idt[v] = gate{off0: uint16(pc), sel: kernelCS, ist: ist, attr: interruptGate, off1: uint16(pc >> 16), off2: uint32(pc >> 32)}
-	}
-	installIRQGates()
+	installGates()
 	putPointer(&gdtr, uint16(unsafe.Sizeof(gdt)-1), uint64(uintptr(unsafe.Pointer(&gdt))))
 	putPointer(&idtr, uint16(unsafe.Sizeof(idt)-1), uint64(uintptr(unsafe.Pointer(&idt))))
 	loadTables(uintptr(unsafe.Pointer(&gdtr)), uintptr(unsafe.Pointer(&idtr)), tssSelector)
