@@ -71,7 +71,7 @@ func InitTraps() {
 	arch.InitTraps(handleTrap)
 }
 
-func handleTrap(f *arch.TrapFrame, onG0 bool) {
+func handleTrap(_ *arch.PerCPU, f *arch.TrapFrame, onG0 bool) {
 	var cr2 uint64
 	if f.Vector == arch.VectorGeneralProtection && arch.FixupProbe(f) {
 		// A probe of a non-canonical address raises #GP, not #PF.

@@ -35,6 +35,9 @@ import (
 // irqPoll bounds ServeIRQs's sleep: the time a lost wakeup can cost.
 const irqPoll = 10 * time.Millisecond
 
+// The interrupt state below is shared by every CPU (the IOAPICs deliver
+// to APIC 0 alone today; the stub's LOCK-prefixed updates are safe from
+// several CPUs); each CPU's IST4 stack is in its PerCPU.
 var (
 	// irqPending has one bit per vector. irqEntry sets bits with LOCK
 	// OR; ServeIRQs takes each word with an atomic swap to zero. A bit
@@ -84,7 +87,7 @@ func InterruptsEnabled() bool { return rflags()&rflagsIF != 0 }
 //
 // Preconditions: InitTraps has run (the IDT covers all 256 vectors).
 func InitIRQs(ioapics []IOAPIC) {
-	if gdt[1] == 0 {
+	if BootCPU().self == nil {
 		panic("amd64.InitIRQs: InitTraps has not run")
 	}
 	for _, r := range []uintptr{lapicLVTTimer, lapicLVTLINT0, lapicLVTThermal, lapicLVTPerf, lapicLVTError} {

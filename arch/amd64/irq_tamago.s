@@ -6,7 +6,7 @@
 // vectorTable (vectors_tamago.s), a table of 5-byte CALLs, here to irqEntry
 // (as TamaGo's irqHandler): the return address the CALL pushes tells
 // irqEntry which entry, hence which vector, the CPU took. The CPU has
-// switched to IST4 (istIRQ, trap_tamago.go) with IF clear (interrupt
+// switched to IST4 (istIRQ, in this CPU's TSS) with IF clear (interrupt
 // gate). Stack in irqEntry after its four pushes:
 //
 //	+0x48  SS                  pushed by the CPU

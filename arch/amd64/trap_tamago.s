@@ -6,7 +6,7 @@
 
 // Trap entry, vectors 0-31. The IDT entry of vector v points at entry v of
 // vectorTable (vectors_tamago.s), a CALL to trapEntry; the CPU has already
-// switched to the vector's IST stack (TSS, see trap_tamago.go) and
+// switched to the vector's IST stack (the TSS of this CPU's PerCPU) and
 // pushed SS, RSP, RFLAGS, CS, RIP and, for the vectors in
 // errorCodeVectors, an error code. trapEntry computes v from the CALL's
 // return address and makes the stack look the same either way:
@@ -33,7 +33,8 @@
 //	       FXSAVE area, 512 bytes, 64-byte aligned
 //	       call argument, frame pointer, FXSAVE pointer, g0's stackguard0
 //
-// trapCommon records the frame for dispatch, then calls dispatch on the system stack: through runtime·systemstack when a
+// trapCommon records the frame in this CPU's PerCPU (through GS), then
+// calls dispatch on the system stack: through runtime·systemstack when a
 // goroutine was interrupted, or directly, with g0's stack check disabled,
 // when g0 itself was (the IST stack is not g0's stack). dispatch may
 // rewrite the frame; trapCommon restores everything from it and returns
@@ -101,7 +102,7 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	SUBQ	$32, SP			// 0: call argument, 8: frame, 16: FXSAVE, 24: stackguard0
 	MOVQ	R12, 8(SP)
 	MOVQ	R13, 16(SP)
-	MOVQ	R12, ·trapFrame(SB)
+	MOVQ	R12, PerCPU_trapFrame(GS)
 
 	// What Go's internal ABI assumes and interrupted assembly may have
 	// changed: X15 zero, direction flag clear, R14 = g.
@@ -110,23 +111,23 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), AX
 	MOVQ	AX, R14
-	MOVQ	·systemG(SB), DX
+	MOVQ	PerCPU_systemG(GS), DX
 	CMPQ	AX, DX
 	JEQ	ong0
 
-	MOVB	$0, ·trapOnG0(SB)
+	MOVB	$0, PerCPU_onG0(GS)
 	MOVQ	·dispatchFn(SB), AX
 	MOVQ	AX, 0(SP)
 	CALL	runtime·systemstack(SB)
 	JMP	restore
 
 ong0:
-	MOVB	$1, ·trapOnG0(SB)
+	MOVB	$1, PerCPU_onG0(GS)
 	MOVQ	16(DX), AX		// g.stackguard0
 	MOVQ	AX, 24(SP)
 	MOVQ	$0, 16(DX)
 	CALL	·dispatch(SB)
-	MOVQ	·systemG(SB), DX
+	MOVQ	PerCPU_systemG(GS), DX
 	MOVQ	24(SP), AX
 	MOVQ	AX, 16(DX)
 
@@ -152,16 +153,6 @@ restore:
 	POPQ	AX
 	ADDQ	$16, SP			// vector and error code
 	IRETQ
-
-// func loadTables(gdtr, idtr uintptr, tss uint16)
-TEXT ·loadTables(SB),NOSPLIT,$0-18
-	MOVQ	gdtr+0(FP), AX
-	LGDT	(AX)
-	MOVQ	idtr+8(FP), AX
-	LIDT	(AX)
-	MOVW	tss+16(FP), AX
-	LTR	AX
-	RET
 
 // faultTrampoline is entered, by a rewritten trap frame, as if the
 // faulting instruction had called it: its return address is the faulting
