@@ -11,6 +11,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // Selftests returns the kernel's self-tests, run by the shell's selftest.
@@ -19,8 +20,7 @@ func Selftests(frames *frame.Allocator, kernel *pt.Table) func(sh *Shell, name s
 		// The self-tests map into the kernel's own table: it is made
 		// current for them, and the address space and its resolver come
 		// back afterwards.
-		resolver := WindowResolver
-		defer func() { WindowResolver = resolver }()
+		defer trap.SetWindowResolver(trap.WindowResolver())
 		if sh.cfg.Spaces != nil {
 			arch.LoadCR3(uint64(kernel.Root()))
 			defer arch.LoadCR3(uint64(sh.cfg.Spaces.Current().Root()))
@@ -120,7 +120,7 @@ func selftestPaging(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error 
 		}
 	}
 	// Outside every resolver's range, a window fault is unresolvable.
-	WindowResolver = nil
+	trap.SetWindowResolver(nil)
 	fe := touchExpectingFault(selftest4KBase)
 	if fe == nil {
 		return errors.New("a read of an unmapped window page did not fault")
@@ -137,8 +137,8 @@ func selftestPaging(sh *Shell, frames *frame.Allocator, kernel *pt.Table) error 
 }
 
 func runDemandTest(sh *Shell, r *demandResolver) error {
-	WindowResolver = r.resolve
-	defer func() { WindowResolver = nil }()
+	trap.SetWindowResolver(r.resolve)
+	defer trap.SetWindowResolver(nil)
 	defer r.teardown()
 
 	step := mm.VirtAddr(mm.PageSize)

@@ -10,6 +10,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // machineWindow is the real machine's WindowMemory: plain loads and stores
@@ -46,6 +47,6 @@ func StartSpaces(frames *frame.Allocator, kernelRoot mm.PhysAddr) (*Spaces, Wind
 	if err != nil {
 		return nil, nil, err
 	}
-	WindowResolver = s.Resolve
+	trap.SetWindowResolver(s.Resolve)
 	return s, machineWindow{}, nil
 }

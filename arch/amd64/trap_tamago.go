@@ -104,7 +104,8 @@ func (f *TrapFrame) RaiseBug(addr uint64) {
 }
 
 // BugHook finishes a kernel-bug report in the faulting goroutine and stops
-// the machine; the kernel sets it.
+// the machine; the trap policy (package trap) sets it, once, before
+// InitTraps.
 var BugHook func(addr, code, rip, vector uint64)
 
 func raiseFault(addr, code, rip, reason uint64) {
