@@ -23,9 +23,13 @@ const MaxCPUs = 1
 // on tamago/amd64 never uses GS. GS's base is read by the segment
 // override of one instruction, where the alternative, the local APIC ID
 // indexing an array, would take an MMIO read (or CPUID) and a global
-// table. Nothing else writes GS's base: TamaGo's AP start-up code loads
-// the GS selector (which sets the base) before initCPU runs on that CPU,
-// as the boot entry (boot/entry_tamago.s) does on the boot CPU.
+// table. Nothing writes GS's base after initCPU: the only loads of the GS
+// selector (which set the base), in the boot entry (boot/entry_tamago.s)
+// and in TamaGo's AP start-up (amd64/smp.s), come before it.
+//
+// Other layers keep their per-CPU variables in arrays of MaxCPUs entries
+// indexed by Index, as Linux's DEFINE_PER_CPU variables are found from
+// the CPU's per-CPU base: package trap's window resolver is one.
 //
 // Where ring 3 and SMP plug in:
 //   - SMP: each application processor runs initCPU(i) on itself, which
