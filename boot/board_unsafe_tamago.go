@@ -50,7 +50,7 @@ func printk(c byte) {
 func hwinit1() {
 	com1.init()
 	g0, _ := runtime.GetG() // hwinit1 runs on g0
-	arch.SetSystemG(uintptr(g0))
+	arch.BootCPU().SetSystemG(uintptr(g0))
 	goos.Exit = runtimeExit
 	goos.Idle = idle
 	calibrateClock()

@@ -11,6 +11,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // mmioRange is the top of the 32-bit space: virtio-mmio, IOAPIC, LAPIC.
@@ -38,6 +39,6 @@ func TakeOverMMU(frames *frame.Allocator, layout boot.Layout) (*pt.Table, error)
 	arch.LoadCR3(uint64(t.Root()))
 	arch.FlushTLB() // the boot map's global entries too
 	arch.EnableWriteProtect()
-	kernelTable = t
+	trap.SetKernelTable(t)
 	return t, nil
 }

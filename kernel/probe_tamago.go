@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // MachineProber is the Prober of the real machine: byte-wide loads and
@@ -38,7 +39,7 @@ func (MachineProber) Peek(addr uint64, p []byte) (int, *arch.FaultError) {
 	if ok {
 		return n, nil
 	}
-	return n, probeFault()
+	return n, trap.ProbeFault()
 }
 
 func (MachineProber) Poke(addr uint64, p []byte) (int, *arch.FaultError) {
@@ -50,13 +51,7 @@ func (MachineProber) Poke(addr uint64, p []byte) (int, *arch.FaultError) {
 	if ok {
 		return n, nil
 	}
-	return n, probeFault()
-}
-
-// probeFault describes the fault the last probe took.
-func probeFault() *arch.FaultError {
-	f := lastProbeFault
-	return &arch.FaultError{Addr: f.addr, Access: arch.AccessOf(f.code), Reason: f.reason, Code: f.code}
+	return n, trap.ProbeFault()
 }
 
 // Crash writes to address 8: page 0 is never mapped, and this is no probe

@@ -14,6 +14,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // The irq self-test's parameters: rounds, how far ahead the timer is
@@ -97,7 +98,7 @@ func selftestIRQ(out io.Writer, frames *frame.Allocator, kernel *pt.Table) error
 		<-irqFired
 	}
 	r := &demandResolver{frames: frames, table: kernel, base: selftestIRQBase, n: irqRounds, size: pt.Size4K}
-	WindowResolver = r.resolve
+	trap.SetWindowResolver(r.resolve)
 	defer r.teardown()
 	defer arch.StopLAPICTimer()
 

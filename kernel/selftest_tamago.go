@@ -13,6 +13,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/proc"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // Selftests returns the kernel's self-tests of the machine (paging, the
@@ -25,8 +26,7 @@ func Selftests(frames *frame.Allocator, kernel *pt.Table, spaces *proc.Spaces) f
 		// The self-tests map into the kernel's own table: it is made
 		// current for them, and the address space and its resolver come
 		// back afterwards.
-		resolver := WindowResolver
-		defer func() { WindowResolver = resolver }()
+		defer trap.SetWindowResolver(trap.WindowResolver())
 		if spaces != nil {
 			arch.LoadCR3(uint64(kernel.Root()))
 			defer arch.LoadCR3(uint64(spaces.Current().Root()))
@@ -126,7 +126,7 @@ func selftestPaging(out io.Writer, frames *frame.Allocator, kernel *pt.Table) er
 		}
 	}
 	// Outside every resolver's range, a window fault is unresolvable.
-	WindowResolver = nil
+	trap.SetWindowResolver(nil)
 	fe := touchExpectingFault(selftest4KBase)
 	if fe == nil {
 		return errors.New("a read of an unmapped window page did not fault")
@@ -143,8 +143,8 @@ func selftestPaging(out io.Writer, frames *frame.Allocator, kernel *pt.Table) er
 }
 
 func runDemandTest(out io.Writer, r *demandResolver) error {
-	WindowResolver = r.resolve
-	defer func() { WindowResolver = nil }()
+	trap.SetWindowResolver(r.resolve)
+	defer trap.SetWindowResolver(nil)
 	defer r.teardown()
 
 	step := mm.VirtAddr(mm.PageSize)

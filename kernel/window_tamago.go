@@ -11,6 +11,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/vm"
 	"github.com/pagoda-os/pagoda/proc"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // machineWindow is the real machine's proc.WindowMemory: plain loads and stores
@@ -47,6 +48,6 @@ func StartSpaces(frames *frame.Allocator, kernelRoot mm.PhysAddr) (*proc.Spaces,
 	if err != nil {
 		return nil, nil, err
 	}
-	WindowResolver = s.Resolve
+	trap.SetWindowResolver(s.Resolve)
 	return s, machineWindow{}, nil
 }

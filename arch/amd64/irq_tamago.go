@@ -23,7 +23,7 @@ import (
 // From a device's line to a handler:
 //
 //	device asserts GSI n -> IOAPIC pin, redirection entry (RouteIRQ) -> vector v
-//	-> local APIC -> IDT[v] -> irqTable -> irqEntry (IST4): pending |= 1<<v, EOI
+//	-> local APIC -> IDT[v] -> vectorTable -> irqEntry (IST4): pending |= 1<<v, EOI
 //	-> scheduler idle -> WakeService -> ServeIRQs wakes from time.Sleep -> HandleIRQ's fn for v
 //
 // Interrupts are taken only when InitIRQs has run (STI): the IDT covers all
@@ -32,20 +32,13 @@ import (
 // gates are interrupt gates, which clear IF, and IRETQ restores the
 // interrupted IF; nothing on the trap path sets it.
 
-const (
-	istIRQ      = 4       // IST4: every external interrupt
-	irqStubSize = 5       // CALL rel32
-	irqStackLen = 4 << 10 // irqEntry and WakeG use under 64 bytes
-	// irqPoll bounds ServeIRQs's sleep: the time a lost wakeup can cost.
-	irqPoll = 10 * time.Millisecond
-)
+// irqPoll bounds ServeIRQs's sleep: the time a lost wakeup can cost.
+const irqPoll = 10 * time.Millisecond
 
+// The interrupt state below is shared by every CPU (the IOAPICs deliver
+// to APIC 0 alone today; the stub's LOCK-prefixed updates are safe from
+// several CPUs); each CPU's IST4 stack is in its PerCPU.
 var (
-	// irqTablePC and irqEntryPC are the stubs' addresses (irq_tamago.s).
-	irqTablePC, irqEntryPC uintptr
-
-	irqStack [irqStackLen]byte
-
 	// irqPending has one bit per vector. irqEntry sets bits with LOCK
 	// OR; ServeIRQs takes each word with an atomic swap to zero. A bit
 	// set means: the vector fired at least once since ServeIRQs last
@@ -85,21 +78,6 @@ const rflagsIF = 1 << 9
 // (RFLAGS.IF) at the point of the call.
 func InterruptsEnabled() bool { return rflags()&rflagsIF != 0 }
 
-// installIRQGates points IDT entries 32-255 at irqTable, on IST4, after
-// checking that every table entry is a 5-byte CALL to irqEntry: the vector
-// arithmetic in irqEntry depends on it.
-func installIRQGates() {
-	for v := FirstIRQVector; v < len(idt); v++ {
-		pc := irqTablePC + uintptr(v-FirstIRQVector)*irqStubSize
-		b := (*[irqStubSize]byte)(at(pc))
-		rel := int32(uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24)
-		if b[0] != 0xe8 || pc+irqStubSize+uintptr(int64(rel)) != irqEntryPC {
-			panic("amd64.installIRQGates: irqTable is not a table of 5-byte CALLs")
-		}
-		idt[v] = gate{off0: uint16(pc), sel: kernelCS, ist: istIRQ, attr: interruptGate, off1: uint16(pc >> 16), off2: uint32(pc >> 32)}
-	}
-}
-
 // InitIRQs puts the local APIC in a known state and enables interrupts:
 // software-enabled with VectorSpurious as its spurious vector, task
 // priority 0 (accept every vector), and every local interrupt source masked
@@ -109,7 +87,7 @@ func installIRQGates() {
 //
 // Preconditions: InitTraps has run (the IDT covers all 256 vectors).
 func InitIRQs(ioapics []IOAPIC) {
-	if gdt[1] == 0 {
+	if BootCPU().self == nil {
 		panic("amd64.InitIRQs: InitTraps has not run")
 	}
 	for _, r := range []uintptr{lapicLVTTimer, lapicLVTLINT0, lapicLVTThermal, lapicLVTPerf, lapicLVTError} {

@@ -2,10 +2,7 @@
 
 package amd64
 
-import (
-	"encoding/binary"
-	"unsafe"
-)
+import "unsafe"
 
 // TrapFrame is the state saved at a trap, as trapCommon lays it out on the
 // IST stack (trap_tamago.s). A handler may change it: trapCommon resumes
@@ -35,121 +32,37 @@ var VectorNames = [32]string{
 	"VMM communication", "security", "reserved",
 }
 
-// Handler is called for every trap, on the system stack, with interrupts
-// off. It returns to resume from the (possibly rewritten) frame, or stops
-// the machine. OnG0 says whether g0, rather than a goroutine, was
-// interrupted: such a trap cannot be redirected into a goroutine.
-type Handler func(f *TrapFrame, onG0 bool)
-
-// Interrupt descriptor table, TSS and GDT (SDM 3A 6.14, 7.7, 3.5).
-type gate struct {
-	off0 uint16
-	sel  uint16
-	ist  uint8
-	attr uint8
-	off1 uint16
-	off2 uint32
-	_    uint32
-}
-
-// The 64-bit TSS (SDM 3A 8.7, Figure 8-11) is packed: RSP0 sits at offset
-// 4, so it is laid out by hand rather than as a Go struct.
-const (
-	tssSize      = 104
-	tssIST1      = 0x24 // IST1..IST7, 8 bytes each
-	tssIOMapBase = 0x66
-)
-
-type descriptorPointer struct {
-	limit uint16
-	base  uint64
-}
-
-const (
-	istPageFault   = 1
-	istDoubleFault = 2
-	istOther       = 3
-	istSize        = 64 << 10
-	interruptGate  = 0x8e // P, DPL 0, 64-bit interrupt gate
-	kernelCS       = 0x08
-	tssSelector    = 0x18
-)
+// Handler is called for every trap, on the system stack of the CPU c that
+// took it, with interrupts off. It returns to resume from the (possibly
+// rewritten) frame, or stops the machine. OnG0 says whether g0, rather
+// than a goroutine, was interrupted: such a trap cannot be redirected into
+// a goroutine.
+type Handler func(c *PerCPU, f *TrapFrame, onG0 bool)
 
 var (
-	idt        [256]gate
-	tss        [tssSize]byte
-	gdt        [5]uint64
-	istStacks  [3][istSize]byte
-	gdtr, idtr [10]byte
-
-	// vectorPCs holds the entry stubs' addresses (trap_tamago.s).
-	vectorPCs [32]uintptr
-
-	// Set by trapCommon for dispatch.
-	trapFrame uintptr
-	trapOnG0  bool
-
-	// systemG is g0's address (SetSystemG): a trap that interrupted g0
-	// cannot go through runtime.systemstack.
-	systemG uintptr
-
+	// handler is the trap policy, the same on every CPU: set once by
+	// InitTraps before the IDT is loaded, read-only after.
 	handler    Handler
 	dispatchFn = dispatch // the funcval trapCommon hands to systemstack
 
 	faultTrampolinePC, bugTrampolinePC uintptr
 )
 
-// InitTraps installs Pagoda's GDT (with a TSS), its IDT and h as the
-// handler of vectors 0-31. Page faults run on IST1, double faults on IST2,
-// and every other exception on IST3, so a trap never lands on a
-// goroutine's stack and a stack overflow still gets a report. Vectors
-// 32-255, the external interrupts, run on IST4 (irq_tamago.go); they are
-// taken only once InitIRQs has enabled them.
+// InitTraps installs h as the handler of vectors 0-31, fills the IDT
+// (shared by every CPU) and sets up the boot CPU's trap state: its GDT,
+// TSS and IST stacks, and GS pointing at its PerCPU. Page faults run on
+// IST1, double faults on IST2, and every other exception on IST3, so a
+// trap never lands on a goroutine's stack and a stack overflow still gets
+// a report. Vectors 32-255, the external interrupts, run on IST4
+// (irq_tamago.go); they are taken only once InitIRQs has enabled them.
+//
+// Preconditions: it runs on the boot CPU, once.
 func InitTraps(h Handler) {
 	handler = h
-	for i := range istStacks {
-		top := uint64(uintptr(unsafe.Pointer(&istStacks[i][istSize-64])))
-		binary.LittleEndian.PutUint64(tss[tssIST1+8*i:], top)
-	}
-	irqTop := uint64(uintptr(unsafe.Pointer(&irqStack[irqStackLen-64])))
-	binary.LittleEndian.PutUint64(tss[tssIST1+8*(istIRQ-1):], irqTop)
-	binary.LittleEndian.PutUint16(tss[tssIOMapBase:], tssSize) // no I/O bitmap
-
-	gdt[1] = 0x00209a0000000000 // kernel code, L=1
-	gdt[2] = 0x0000920000000000 // kernel data
-	base, limit := uint64(uintptr(unsafe.Pointer(&tss))), uint64(unsafe.Sizeof(tss)-1)
-	gdt[3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
-	gdt[4] = base >> 32
-
-	for v := range vectorPCs {
-		ist := uint8(istOther)
-		switch v {
-		case VectorPageFault:
-			ist = istPageFault
-		case VectorDoubleFault:
-			ist = istDoubleFault
-		}
-		pc := uint64(vectorPCs[v])
-		idt[v] = gate{off0: uint16(pc), sel: kernelCS, ist: ist, attr: interruptGate, off1: uint16(pc >> 16), off2: uint32(pc >> 32)}
-	}
-	installIRQGates()
-	putPointer(&gdtr, uint16(unsafe.Sizeof(gdt)-1), uint64(uintptr(unsafe.Pointer(&gdt))))
+	installGates()
 	putPointer(&idtr, uint16(unsafe.Sizeof(idt)-1), uint64(uintptr(unsafe.Pointer(&idt))))
-	loadTables(uintptr(unsafe.Pointer(&gdtr)), uintptr(unsafe.Pointer(&idtr)), tssSelector)
+	initCPU(0)
 }
-
-func putPointer(b *[10]byte, limit uint16, base uint64) {
-	b[0], b[1] = byte(limit), byte(limit>>8)
-	for i := range 8 {
-		b[2+i] = byte(base >> (8 * i))
-	}
-}
-
-// SetSystemG records the address of g0, the g of the system stack; the
-// board calls it from code that runs on g0 (runtime.GetG there).
-func SetSystemG(g uintptr) { systemG = g }
-
-func loadTables(gdtr, idtr uintptr, tss uint16)
 
 // at is the memory at address a: a stack slot of an interrupted frame, a
 // page to zero. The bits of a are reinterpreted as a pointer.
@@ -158,9 +71,11 @@ func at(a uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)
 func faultTrampoline()
 func bugTrampoline()
 
-// dispatch runs on the system stack for every trap.
+// dispatch runs on the system stack for every trap, on the CPU that took
+// it; the frame is the one trapCommon recorded in that CPU's PerCPU.
 func dispatch() {
-	handler((*TrapFrame)(at(trapFrame)), trapOnG0)
+	c := ThisCPU()
+	handler(c, (*TrapFrame)(at(c.trapFrame)), c.onG0)
 }
 
 // callFromFault rewrites the frame so that on return the interrupted
@@ -189,7 +104,8 @@ func (f *TrapFrame) RaiseBug(addr uint64) {
 }
 
 // BugHook finishes a kernel-bug report in the faulting goroutine and stops
-// the machine; the kernel sets it.
+// the machine; the trap policy (package trap) sets it, once, before
+// InitTraps.
 var BugHook func(addr, code, rip, vector uint64)
 
 func raiseFault(addr, code, rip, reason uint64) {

@@ -37,7 +37,7 @@
 //     compiler ordering, which the atomic accesses give).
 //   - Queue state is guarded by one spinlock whose sections never
 //     allocate, block or yield, so that the fault path can take it on a
-//     single CPU (spin.go). Completion records are atomics readable
+//     single CPU (lock.Spin). Completion records are atomics readable
 //     without it.
 //
 // Locks: Queue.lock only, never held across a call out of the package.

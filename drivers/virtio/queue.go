@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pagoda-os/pagoda/lock"
 	"github.com/pagoda-os/pagoda/mm"
 )
 
@@ -50,7 +51,7 @@ type Queue struct {
 	availWord *uint32 // avail flags|idx<<16, stored atomically
 	usedWord  *uint32 // used flags|idx<<16, loaded atomically
 
-	lock spinlock // guards everything below except done
+	lock lock.Spin // guards everything below except done
 	// free[:nfree] are the free descriptors; nfree + descriptors in
 	// chains (free or reserved) == size.
 	free  []uint16
@@ -140,15 +141,15 @@ func (q *Queue) Index() uint32 { return q.index }
 
 // Free counts the free descriptors (for tests and statistics).
 func (q *Queue) Free() int {
-	q.lock.lock()
-	defer q.lock.unlock()
+	q.lock.Lock()
+	defer q.lock.Unlock()
 	return q.nfree
 }
 
 // Bogus counts used-ring elements that named no chain in flight.
 func (q *Queue) Bogus() int {
-	q.lock.lock()
-	defer q.lock.unlock()
+	q.lock.Lock()
+	defer q.lock.Unlock()
 	return q.bogus
 }
 
@@ -163,9 +164,9 @@ func (q *Queue) Submit(bufs []Buffer) (head uint16, ok bool) {
 	if len(bufs) == 0 || len(bufs) > int(q.size) {
 		panic("virtio.Queue.Submit: bad chain length")
 	}
-	q.lock.lock()
+	q.lock.Lock()
 	if q.nfree < len(bufs) {
-		q.lock.unlock()
+		q.lock.Unlock()
 		return 0, false
 	}
 	q.nfree -= len(bufs)
@@ -181,7 +182,7 @@ func (q *Queue) Submit(bufs []Buffer) (head uint16, ok bool) {
 	q.fillLocked(head, bufs)
 	q.length[head] = uint16(len(bufs))
 	q.publishLocked(head)
-	q.lock.unlock()
+	q.lock.Unlock()
 	return head, true
 }
 
@@ -196,8 +197,8 @@ type Chain struct {
 // Reserve takes n descriptors out of the free list for good, as a chain
 // for SubmitChain. It runs at initialisation, in goroutine context.
 func (q *Queue) Reserve(n int) (*Chain, error) {
-	q.lock.lock()
-	defer q.lock.unlock()
+	q.lock.Lock()
+	defer q.lock.Unlock()
 	if n <= 0 || q.nfree < n {
 		return nil, fmt.Errorf("%w: cannot reserve %d of %d free descriptors", ErrQueue, n, q.nfree)
 	}
@@ -225,12 +226,12 @@ func (q *Queue) SubmitChain(c *Chain, bufs []Buffer, limit time.Duration) (head 
 	if len(bufs) == 0 || len(bufs) > c.n {
 		panic("virtio.Queue.SubmitChain: bad chain length")
 	}
-	if !q.lock.lockFault(limit) {
+	if !q.lock.LockFault(limit) {
 		return 0, ErrBusy
 	}
 	if q.inflight[c.head] {
 		// The device still owns the chain: an earlier request timed out.
-		q.lock.unlock()
+		q.lock.Unlock()
 		return 0, ErrBusy
 	}
 	// A result left by a request that timed out and completed since is
@@ -238,7 +239,7 @@ func (q *Queue) SubmitChain(c *Chain, bufs []Buffer, limit time.Duration) (head 
 	q.done[c.head].Store(0)
 	q.fillLocked(c.head, bufs)
 	q.publishLocked(c.head)
-	q.lock.unlock()
+	q.lock.Unlock()
 	return c.head, nil
 }
 
@@ -247,11 +248,11 @@ func (q *Queue) SubmitChain(c *Chain, bufs []Buffer, limit time.Duration) (head 
 // of such a request, its header included, must not be rewritten. Fault
 // path: it does not yield, and fails with ErrBusy after limit.
 func (q *Queue) ChainOwned(c *Chain, limit time.Duration) (bool, error) {
-	if !q.lock.lockFault(limit) {
+	if !q.lock.LockFault(limit) {
 		return false, ErrBusy
 	}
 	owned := q.inflight[c.head]
-	q.lock.unlock()
+	q.lock.Unlock()
 	return owned, nil
 }
 
@@ -302,8 +303,8 @@ func (q *Queue) Notify() { q.t.notify(q.index) }
 // SetInterrupts sets or clears VIRTQ_AVAIL_F_NO_INTERRUPT (§2.7.7): a hint
 // that the driver is polling and needs no used-buffer interrupts.
 func (q *Queue) SetInterrupts(on bool) {
-	q.lock.lock()
-	defer q.lock.unlock()
+	q.lock.Lock()
+	defer q.lock.Unlock()
 	q.flags = availFNoIntr
 	if on {
 		q.flags = 0
@@ -314,20 +315,20 @@ func (q *Queue) SetInterrupts(on bool) {
 // Harvest consumes the used ring in goroutine context, recording each
 // returned chain for Done. It returns how many chains it recorded.
 func (q *Queue) Harvest() int {
-	q.lock.lock()
+	q.lock.Lock()
 	n := q.harvestLocked()
-	q.lock.unlock()
+	q.lock.Unlock()
 	return n
 }
 
 // HarvestFault is Harvest for the fault path: it never yields and fails
 // with ErrBusy after limit.
 func (q *Queue) HarvestFault(limit time.Duration) (int, error) {
-	if !q.lock.lockFault(limit) {
+	if !q.lock.LockFault(limit) {
 		return 0, ErrBusy
 	}
 	n := q.harvestLocked()
-	q.lock.unlock()
+	q.lock.Unlock()
 	return n, nil
 }
 
@@ -370,18 +371,18 @@ func (q *Queue) Done(head uint16) (written uint32, ok bool) {
 //
 // Preconditions: Done(head) reported true.
 func (q *Queue) Release(head uint16) {
-	q.lock.lock()
+	q.lock.Lock()
 	q.releaseLocked(head)
-	q.lock.unlock()
+	q.lock.Unlock()
 }
 
 // ReleaseFault is Release for the fault path.
 func (q *Queue) ReleaseFault(head uint16, limit time.Duration) error {
-	if !q.lock.lockFault(limit) {
+	if !q.lock.LockFault(limit) {
 		return ErrBusy
 	}
 	q.releaseLocked(head)
-	q.lock.unlock()
+	q.lock.Unlock()
 	return nil
 }
 

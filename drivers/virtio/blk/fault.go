@@ -17,7 +17,7 @@ import (
 // the way the completions of goroutine requests, whose waiters find them
 // when they next look. The ring lock they share with goroutine context is
 // a spinlock held only in short sections that cannot be preempted on one
-// CPU (virtio/spin.go); finding it held is reported as ErrBusy.
+// CPU (lock.Spin); finding it held is reported as ErrBusy.
 //
 // The error returned points into the fault slot and stays valid until the
 // next ReadPhys or WritePhys.
