@@ -3,8 +3,6 @@
 package kernel
 
 import (
-	"unsafe"
-
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm"
@@ -23,7 +21,7 @@ var mmioRange = mm.AddrRange{Start: mm.PhysAddr(boot.BootMMIOStart), End: 1 << 3
 // frames and loads it, then turns on CR0.WP so that the kernel's own
 // read-only pages are read-only to it too.
 func TakeOverMMU(frames *frame.Allocator, layout boot.Layout) (*pt.Table, error) {
-	hdr := unsafe.Slice((*byte)(mm.DirectMap(boot.KernelText-mm.PageSize, mm.PageSize)), mm.PageSize)
+	hdr := mm.FrameBytes(boot.KernelText - mm.PageSize)
 	segs, err := ParseSegments(hdr)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unsafe"
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
 	"github.com/pagoda-os/pagoda/mm"
@@ -102,9 +101,6 @@ func (r *demandResolver) teardown() {
 }
 
 func pattern(va mm.VirtAddr) uint64 { return uint64(va)*0x9e3779b97f4a7c15 ^ 0x5a5a }
-
-// word is the 8 bytes at window address va (the bits of va as a pointer).
-func word(va mm.VirtAddr) *uint64 { return *(**uint64)(unsafe.Pointer(&va)) }
 
 // selftestPaging demand-faults selftest4KPages distinct 4 KiB pages of the
 // window, writing a per-page pattern at both ends of each page, then

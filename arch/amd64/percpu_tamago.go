@@ -4,7 +4,6 @@ package amd64
 
 import (
 	"encoding/binary"
-	"unsafe"
 )
 
 // MaxCPUs is the number of CPUs Pagoda has per-CPU state for. Only the
@@ -129,22 +128,22 @@ func initCPU(i int) {
 	c := &cpus[i]
 	c.self, c.index = c, i
 	for s := range c.istStacks {
-		top := uint64(uintptr(unsafe.Pointer(&c.istStacks[s][istSize-64])))
+		top := addrOf(&c.istStacks[s][istSize-64])
 		binary.LittleEndian.PutUint64(c.tss[tssIST1+8*s:], top)
 	}
-	irqTop := uint64(uintptr(unsafe.Pointer(&c.irqStack[irqStackLen-64])))
+	irqTop := addrOf(&c.irqStack[irqStackLen-64])
 	binary.LittleEndian.PutUint64(c.tss[tssIST1+8*(istIRQ-1):], irqTop)
 	binary.LittleEndian.PutUint16(c.tss[tssIOMapBase:], tssSize) // no I/O bitmap
 
 	c.gdt[1] = 0x00209a0000000000 // kernel code, L=1
 	c.gdt[2] = 0x0000920000000000 // kernel data
-	base, limit := uint64(uintptr(unsafe.Pointer(&c.tss))), uint64(tssSize-1)
+	base, limit := addrOf(&c.tss), uint64(tssSize-1)
 	c.gdt[3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
 	c.gdt[4] = base >> 32
-	putPointer(&c.gdtr, uint16(unsafe.Sizeof(c.gdt)-1), uint64(uintptr(unsafe.Pointer(&c.gdt))))
+	putPointer(&c.gdtr, uint16(sizeOf(&c.gdt)-1), addrOf(&c.gdt))
 
 	setGSBase(c)
-	loadTables(uintptr(unsafe.Pointer(&c.gdtr)), uintptr(unsafe.Pointer(&idtr)), tssSelector)
+	loadTables(uintptr(addrOf(&c.gdtr)), uintptr(addrOf(&idtr)), tssSelector)
 }
 
 func putPointer(b *[10]byte, limit uint16, base uint64) {

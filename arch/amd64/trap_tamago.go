@@ -2,8 +2,6 @@
 
 package amd64
 
-import "unsafe"
-
 // TrapFrame is the state saved at a trap, as trapCommon lays it out on the
 // IST stack (trap_tamago.s). A handler may change it: trapCommon resumes
 // from what it holds.
@@ -60,13 +58,9 @@ var (
 func InitTraps(h Handler) {
 	handler = h
 	installGates()
-	putPointer(&idtr, uint16(unsafe.Sizeof(idt)-1), uint64(uintptr(unsafe.Pointer(&idt))))
+	putPointer(&idtr, uint16(sizeOf(&idt)-1), addrOf(&idt))
 	initCPU(0)
 }
-
-// at is the memory at address a: a stack slot of an interrupted frame, a
-// page to zero. The bits of a are reinterpreted as a pointer.
-func at(a uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)) }
 
 func faultTrampoline()
 func bugTrampoline()

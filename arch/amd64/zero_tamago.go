@@ -2,8 +2,6 @@
 
 package amd64
 
-import "unsafe"
-
 func zeroRepStosq(p, n uintptr)
 func zeroSSE(p, n uintptr)
 func zeroNonTemporal(p, n uintptr)
@@ -11,7 +9,7 @@ func zeroNonTemporal(p, n uintptr)
 // zeroGo is Go's own clear (runtime memclrNoHeapPointers), which picks
 // its method from the CPU's features.
 func zeroGo(p, n uintptr) {
-	clear(unsafe.Slice((*byte)(at(p)), n))
+	clear(bytesAt(p, n))
 }
 
 // ZeroStrategy is one way of zeroing memory.

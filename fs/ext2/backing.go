@@ -54,7 +54,7 @@ var errFaultMap = errors.New("ext2: block map not loaded")
 // inode.
 func (b *Backing) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
 	if !fault {
-		got, err := b.ino.ReadAt(frameBytes(pa, n), int64(idx)*mm.PageSize)
+		got, err := b.ino.ReadAt(mm.PhysBytes(pa, n), int64(idx)*mm.PageSize)
 		if err == io.EOF && got == n {
 			err = nil
 		}
@@ -63,7 +63,7 @@ func (b *Backing) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error 
 	bs := b.fs.BlockSize()
 	return b.eachRun(idx, (n+bs-1)/bs, func(at, bytes int, disk uint64) error {
 		if disk == 0 { // a hole
-			clear(frameBytes(pa, at+bytes)[at:])
+			clear(mm.PhysBytes(pa, at+bytes)[at:])
 			return nil
 		}
 		if b.dev.ReadPhys(disk*uint64(bs)/512, pa+mm.PhysAddr(at), bytes) != nil {
@@ -118,7 +118,7 @@ var errFaultWrite = errors.New("ext2: page needs blocks or is the last one: no w
 // must not reach the disk), which the writeback will write.
 func (b *Backing) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
 	if !fault {
-		_, err := b.ino.WriteAt(frameBytes(pa, n), int64(idx)*mm.PageSize)
+		_, err := b.ino.WriteAt(mm.PhysBytes(pa, n), int64(idx)*mm.PageSize)
 		return err
 	}
 	if n != mm.PageSize {

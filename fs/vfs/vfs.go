@@ -10,6 +10,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/fs/ext2"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/tmpfs"
 )
 
@@ -351,7 +352,7 @@ func (v *VFS) SetTmpfsSwap(s tmpfs.Swap) error {
 // tmpfs (tmpfs.FS.Unswap), shared anonymous memory included. It stops
 // at the first failure (no memory, a read error), losing nothing, and
 // returns the pages it brought back.
-func (v *VFS) UnswapTmpfs(area func(entry uint64) bool) (int, error) {
+func (v *VFS) UnswapTmpfs(area func(swap.Entry) bool) (int, error) {
 	n, err := v.shm.Unswap(area)
 	if err != nil {
 		return n, fmt.Errorf("shared anonymous memory: %w", err)

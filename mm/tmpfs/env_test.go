@@ -96,8 +96,8 @@ func (s *fakeSwap) Free(entry swap.Entry) {
 	delete(s.live, entry)
 }
 
-func areaOf(n uint64) func(uint64) bool {
-	return func(e uint64) bool { return e>>32 == n }
+func areaOf(n uint64) func(swap.Entry) bool {
+	return func(e swap.Entry) bool { return uint64(e)>>32 == n }
 }
 
 // stock is a FrameSource: frames allocated beforehand as anonymous (as

@@ -27,19 +27,18 @@ type Swap interface {
 // shmem_unuse: the page is read into the page cache unless it is there
 // already, marked dirty, and its entry freed. Unlinked files that are
 // still open or mapped are included. It returns how many pages came
-// back. (area takes the swap.Entry as a uint64 until the kernel's
-// UnswapTmpfs passes a func(swap.Entry) bool.)
+// back.
 //
 // It stops at the first page that cannot come back: ErrNoMemory when no
 // frame is free, or the swap's read error. That page and those not
 // reached yet stay in swap, intact, so nothing is lost; after freeing
 // memory, a new call goes on with what is left. Goroutine context.
-func (fsys *FS) Unswap(area func(entry uint64) bool) (int, error) {
+func (fsys *FS) Unswap(area func(swap.Entry) bool) (int, error) {
 	n := 0
 	for _, f := range fsys.liveFiles() {
 		for idx := range f.b.slots {
 			s := &f.b.slots[idx]
-			if s.state != inSwap || !area(uint64(s.entry)) {
+			if s.state != inSwap || !area(s.entry) {
 				continue
 			}
 			if err := f.pc.LoadDirty(uint64(idx)); err != nil {

@@ -42,7 +42,7 @@ type MM struct {
 	// before the PTEs (the kernel's: VFS.UnswapTmpfs). It stops at
 	// the first failure, losing nothing. nil: no such pages. Set once,
 	// with the swap layer.
-	Unswap func(area func(entry uint64) bool) (int, error)
+	Unswap func(area func(swap.Entry) bool) (int, error)
 	// objects are the live objects of shared anonymous mappings, by
 	// file: their size and charge (shmem.go). sharedPages adds up
 	// their pages: bounded by memory and swap, as their page indexes

@@ -34,7 +34,7 @@ func (m *MM) SwapOff(a *swap.Area) error {
 
 func (m *MM) unuse(a *swap.Area) error {
 	if m.Unswap != nil {
-		if _, err := m.Unswap(func(e uint64) bool { return a.Contains(swap.Entry(e)) }); err != nil {
+		if _, err := m.Unswap(a.Contains); err != nil {
 			return err
 		}
 	}
