@@ -12,11 +12,12 @@
 //	            the LRU lists, kswapd, direct reclaim, swap-out)
 //	pagecache/  file pages: lookup, fill, dirty tracking, writeback
 //	tmpfs/      RAM filesystem whose pages are swap-backed
-//	swap/       swap areas (mkswap format), slots, swap cache
+//	swap/       swap areas (mkswap format), slots, swap cache entries
 //	sim/        host simulator: physical-memory arena and software MMU
 //
 // Nothing under mm/ imports TamaGo, boot/, drivers/ or kernel/: it builds
-// and is tested on the host (README.md, Design).
+// and is tested on the host (docs/design.md: the layers, the fault
+// model, the locking).
 //
 // The direct map. On bare metal (directmap_tamago.go) physical memory is
 // identity-mapped, so a physical address is its own kernel virtual
@@ -30,18 +31,38 @@
 // Invariant: memory reached through the direct map (the frame table, page
 // tables, user pages) never holds Go pointers.
 //
-// Locking. mm has one lock, and it is not in mm: the big kernel lock,
-// which the kernel holds around every shell command, the background
-// writeback and reclaim, and every workload that touches a mapping. A page
-// fault is taken by the goroutine that holds it, on the one CPU, so the
-// fault path runs under it too and takes no lock of its own. No package
-// here locks its own state; each says what its callers must hold. Below
-// mm, the virtio driver guards its queues with spinlocks that the fault
-// path may take (drivers/virtio). The order:
+// Locking. mm has one lock, and it is not in mm: the big kernel lock
+// (lock.Kernel), which the shell holds around every command, the flusher
+// around each writeback pass, kswapd around each reclaim pass, and halt
+// around its sync. A page fault in the window is taken by the goroutine
+// that holds it, on the one CPU, so the fault path runs under it too and
+// takes no lock of its own. No package here locks its own state; each
+// says what its callers must hold. Below mm, the virtio driver guards its
+// queues with spinlocks (lock.Spin) that the fault path may take.
 //
-//	big kernel lock          (kernel; held by the caller of everything here)
-//	    ext2 FS.mu           (fs/ext2: one filesystem's metadata)
-//	        virtio Queue.lock  (drivers/virtio spinlock; never held across a call out)
+// The lock order of the whole kernel, outermost first; a lock is only
+// taken while holding those above it on its branch. This is the map the
+// SMP work will cut up:
 //
-// The fault path takes only the last.
+//	lock.Kernel                the big kernel lock (lock/kernel.go): every
+//	│                          address space, the MM (reserves, commit,
+//	│                          reclaim lists, swap areas), the page cache,
+//	│                          tmpfs, the mount table (fs/vfs)
+//	├── ext2 FS.mu             one filesystem's metadata and inodes
+//	│   │                      (fs/ext2); Inode.BlockAt reads the block
+//	│   │                      map without it (see there)
+//	│   └── blk Disk.slots     a free request slot (a channel: may sleep)
+//	│       └── virtio Queue.lock   the ring (lock.Spin, short sections)
+//	├── (page fault in the window: takes no sleeping lock)
+//	│   └── virtio Queue.lock  through the fault's reserved request slot,
+//	│                          with LockFault: found held, a kernel bug
+//	└── blk Disk.mu            the progress channel (swap and file I/O
+//	                           waiting for completions)
+//
+//	Outside the big kernel lock, never nested with it:
+//	  the interrupt service goroutine   takes Disk.mu and Queue.lock to
+//	                                    harvest completions and wake waiters
+//	  arch ioapicMu, kernel routesMu    interrupt routing, at boot and in
+//	                                    the irq self-test
+//	  mm arena registry (host only)     the simulator's physical memory
 package mm
