@@ -24,5 +24,8 @@
 // Exit statuses: Halt(n) makes QEMU exit with 2n+1 (isa-debug-exit); a
 // panic or a kernel bug resets the machine, which QEMU reports as 0.
 //
-// Missing: the RTC as a wall clock, ACPI, SMP, interrupts.
+// Interrupts are arch/amd64's and the kernel's: the board only maps the
+// virtio-mmio transports to their GSIs (irqmap.go).
+//
+// Missing: the RTC as a wall clock, ACPI, SMP.
 package boot
