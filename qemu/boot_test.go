@@ -453,7 +453,7 @@ func TestCrashReport(t *testing.T) {
 		`  cr2 0x0{15}8\n`,
 		`  rax 0x[0-9a-f]{16}  rbx 0x[0-9a-f]{16}  rcx 0x[0-9a-f]{16}  rdx 0x[0-9a-f]{16}\n`,
 		`  rip 0x[0-9a-f]{16}  rfl 0x[0-9a-f]{16}  cs  0x0{14}08  ss  0x0{14}10\n`,
-		`  in github.com/pagoda-os/pagoda/kernel.MachineProber.Crash\+0x[0-9a-f]+ \(.*probe_tamago.go:\d+\)\n`,
+		`  in github.com/pagoda-os/pagoda/kernel.MachineProber.Crash\+0x[0-9a-f]+ \(.*probe_unsafe_tamago.go:\d+\)\n`,
 		`  instruction: mov qword ptr \[rax\], 0x2a\n`,
 		`goroutine stack:\ngoroutine \d+ \[running\]:\n(.*\n)*github.com/pagoda-os/pagoda/kernel.MachineProber.Crash`,
 		`pagoda: kernel panic: resetting\n`,
