@@ -8,14 +8,15 @@
 // bare-metal target (//go:build tamago); the package itself builds on the
 // host so that portable code beside it can be tested there.
 //
-// Entry. Every IDT gate points into one generated table of 5-byte CALLs,
-// vectorTable (vectors_tamago.s, from mkvectors.go, shared by all CPUs):
-// exceptions (vectors 0-31) go to trapEntry and trapCommon
-// (trap_tamago.s), which save the full register state and call the
-// handler InitTraps installed (the kernel's policy, package trap) on the
-// system stack; external interrupts (vectors 32-255) go to irqEntry
-// (irq_tamago.s), which only records the vector for one service
-// goroutine, ServeIRQs, that runs the Go handlers (irq_tamago.go).
+// Entry. Every IDT gate (one IDT, shared by all CPUs) points into
+// generated code (vectors_tamago.s, from mkvectors.go): exceptions
+// (vectors 0-31) into a stub each, which pushes the vector and jumps to
+// trapCommon (trap_tamago.s), which saves the full register state and
+// calls the handler InitTraps installed (the kernel's policy, package
+// trap) on the system stack; external interrupts (vectors 32-255) into a
+// table of 5-byte CALLs to irqEntry (irq_tamago.s), which only records
+// the vector for one service goroutine, ServeIRQs, that runs the Go
+// handlers (irq_tamago.go).
 //
 // Per-CPU state. Each CPU's GDT, TSS, IST stacks and the trap being
 // dispatched live in its PerCPU (percpu_tamago.go), which the CPU finds

@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// External interrupts, vectors 32-255. Every IDT entry 32..255 points into
-// vectorTable (vectors_tamago.s), a table of 5-byte CALLs, here to irqEntry
+// External interrupts, vectors 32-255. IDT entry v (32..255) points at
+// entry v-32 of vectorTable (vectors_tamago.s), a 5-byte CALL to irqEntry
 // (as TamaGo's irqHandler): the return address the CALL pushes tells
 // irqEntry which entry, hence which vector, the CPU took. The CPU has
 // switched to IST4 (istIRQ, in this CPU's TSS) with IF clear (interrupt
@@ -35,14 +35,14 @@ TEXT ·irqEntry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	CX
 	PUSHQ	DX
 
-	// vector = (return address - vectorTable)/5 - 1
+	// vector = (return address - vectorTable)/5 + 31
 	MOVQ	0x20(SP), AX
 	MOVQ	$·vectorTable(SB), BX
 	SUBQ	BX, AX
 	XORL	DX, DX
 	MOVL	$5, CX
 	DIVQ	CX
-	DECQ	AX
+	ADDQ	$31, AX
 	CMPQ	AX, $255
 	JEQ	restore
 

@@ -1,10 +1,17 @@
 //go:build ignore
 
-// mkvectors writes vectors_tamago.s, the table every IDT gate points into:
-// one 5-byte CALL per vector, to trapEntry for the exceptions (0-31) and
-// to irqEntry for the external interrupts (32-255). The entry finds its
-// vector from the return address the CALL pushed. Run it with
-// go generate (see vectors_tamago.go).
+// mkvectors writes vectors_tamago.s, the code every IDT gate points at:
+//
+//   - one stub per exception (vectors 0-31), exception0..exception31: it
+//     pushes a 0 where the CPU pushes no error code, then the vector, and
+//     jumps to trapCommon; two or three instructions, so that a page
+//     fault pays nothing to find its vector;
+//   - exceptionPCs, the stubs' addresses, which installGates reads;
+//   - vectorTable, one 5-byte CALL to irqEntry per external interrupt
+//     (vectors 32-255): irqEntry finds its vector from the return address
+//     the CALL pushed, so 224 vectors share one entry.
+//
+// Run it with go generate (see vectors_tamago.go).
 package main
 
 import (
@@ -14,6 +21,11 @@ import (
 	"log"
 	"os"
 )
+
+// errorCode has bit v set for each exception v for which the CPU pushes
+// an error code (SDM 3A 6.13, Table 6-1): #DF, #TS, #NP, #SS, #GP, #PF,
+// #AC, #CP, #VC, #SX.
+const errorCode = 1<<8 | 1<<10 | 1<<11 | 1<<12 | 1<<13 | 1<<14 | 1<<17 | 1<<21 | 1<<29 | 1<<30
 
 func main() {
 	out := flag.String("o", "vectors_tamago.s", "output file")
@@ -25,18 +37,33 @@ func main() {
 
 #include "textflag.h"
 
-// vectorTable: entry v, for vector v, at vectorTable + 5v; installGates
-// (vectors_tamago.go) checks the encoding, E8 rel32, before it points the
-// IDT here. The CALL's return address tells the entry which vector the CPU
-// took: v = (return address - vectorTable)/5 - 1.
+// The exception stubs. The CPU has switched to the gate's IST stack and
+// pushed SS, RSP, RFLAGS, CS, RIP and, for some vectors, an error code;
+// each stub makes the frame the same for all (a 0 error code where the
+// CPU pushes none, then the vector) for trapCommon (trap_tamago.s).
+`)
+	for v := 0; v < 32; v++ {
+		fmt.Fprintf(&b, "\nTEXT ·exception%d(SB),NOSPLIT|NOFRAME,$0\n", v)
+		if errorCode&(1<<v) == 0 {
+			b.WriteString("\tPUSHQ\t$0\t// no error code\n")
+		}
+		fmt.Fprintf(&b, "\tPUSHQ\t$%d\n\tJMP\t·trapCommon(SB)\n", v)
+	}
+	b.WriteString("\n// exceptionPCs: the address of exception v's stub, for installGates.\n")
+	for v := 0; v < 32; v++ {
+		fmt.Fprintf(&b, "DATA\t·exceptionPCs+%d(SB)/8, $·exception%d(SB)\n", 8*v, v)
+	}
+	b.WriteString("GLOBL\t·exceptionPCs(SB), RODATA, $256\n")
+	b.WriteString(`
+// vectorTable: the entry of external interrupt v (32-255) is at
+// vectorTable + 5(v-32); installGates (vectors_tamago.go) checks the
+// encoding, E8 rel32, before it points the IDT here. The CALL's return
+// address tells irqEntry which vector the CPU took:
+// v = (return address - vectorTable)/5 + 31.
 TEXT ·vectorTable(SB),NOSPLIT|NOFRAME,$0
 `)
-	for v := 0; v < 256; v++ {
-		entry := "irqEntry"
-		if v < 32 {
-			entry = "trapEntry"
-		}
-		fmt.Fprintf(&b, "\tCALL\t·%s(SB)\t// %d\n", entry, v)
+	for v := 32; v < 256; v++ {
+		fmt.Fprintf(&b, "\tCALL\t·irqEntry(SB)\t// %d\n", v)
 	}
 	b.WriteString("\nDATA\t·vectorTablePC+0(SB)/8, $·vectorTable(SB)\nGLOBL\t·vectorTablePC(SB), RODATA, $8\n")
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {

@@ -4,43 +4,202 @@
 
 #include "textflag.h"
 
-// vectorTable: entry v, for vector v, at vectorTable + 5v; installGates
-// (vectors_tamago.go) checks the encoding, E8 rel32, before it points the
-// IDT here. The CALL's return address tells the entry which vector the CPU
-// took: v = (return address - vectorTable)/5 - 1.
+// The exception stubs. The CPU has switched to the gate's IST stack and
+// pushed SS, RSP, RFLAGS, CS, RIP and, for some vectors, an error code;
+// each stub makes the frame the same for all (a 0 error code where the
+// CPU pushes none, then the vector) for trapCommon (trap_tamago.s).
+
+TEXT ·exception0(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$0
+	JMP	·trapCommon(SB)
+
+TEXT ·exception1(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$1
+	JMP	·trapCommon(SB)
+
+TEXT ·exception2(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$2
+	JMP	·trapCommon(SB)
+
+TEXT ·exception3(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$3
+	JMP	·trapCommon(SB)
+
+TEXT ·exception4(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$4
+	JMP	·trapCommon(SB)
+
+TEXT ·exception5(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$5
+	JMP	·trapCommon(SB)
+
+TEXT ·exception6(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$6
+	JMP	·trapCommon(SB)
+
+TEXT ·exception7(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$7
+	JMP	·trapCommon(SB)
+
+TEXT ·exception8(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$8
+	JMP	·trapCommon(SB)
+
+TEXT ·exception9(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$9
+	JMP	·trapCommon(SB)
+
+TEXT ·exception10(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$10
+	JMP	·trapCommon(SB)
+
+TEXT ·exception11(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$11
+	JMP	·trapCommon(SB)
+
+TEXT ·exception12(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$12
+	JMP	·trapCommon(SB)
+
+TEXT ·exception13(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$13
+	JMP	·trapCommon(SB)
+
+TEXT ·exception14(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$14
+	JMP	·trapCommon(SB)
+
+TEXT ·exception15(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$15
+	JMP	·trapCommon(SB)
+
+TEXT ·exception16(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$16
+	JMP	·trapCommon(SB)
+
+TEXT ·exception17(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$17
+	JMP	·trapCommon(SB)
+
+TEXT ·exception18(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$18
+	JMP	·trapCommon(SB)
+
+TEXT ·exception19(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$19
+	JMP	·trapCommon(SB)
+
+TEXT ·exception20(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$20
+	JMP	·trapCommon(SB)
+
+TEXT ·exception21(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$21
+	JMP	·trapCommon(SB)
+
+TEXT ·exception22(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$22
+	JMP	·trapCommon(SB)
+
+TEXT ·exception23(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$23
+	JMP	·trapCommon(SB)
+
+TEXT ·exception24(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$24
+	JMP	·trapCommon(SB)
+
+TEXT ·exception25(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$25
+	JMP	·trapCommon(SB)
+
+TEXT ·exception26(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$26
+	JMP	·trapCommon(SB)
+
+TEXT ·exception27(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$27
+	JMP	·trapCommon(SB)
+
+TEXT ·exception28(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$28
+	JMP	·trapCommon(SB)
+
+TEXT ·exception29(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$29
+	JMP	·trapCommon(SB)
+
+TEXT ·exception30(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$30
+	JMP	·trapCommon(SB)
+
+TEXT ·exception31(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0	// no error code
+	PUSHQ	$31
+	JMP	·trapCommon(SB)
+
+// exceptionPCs: the address of exception v's stub, for installGates.
+DATA	·exceptionPCs+0(SB)/8, $·exception0(SB)
+DATA	·exceptionPCs+8(SB)/8, $·exception1(SB)
+DATA	·exceptionPCs+16(SB)/8, $·exception2(SB)
+DATA	·exceptionPCs+24(SB)/8, $·exception3(SB)
+DATA	·exceptionPCs+32(SB)/8, $·exception4(SB)
+DATA	·exceptionPCs+40(SB)/8, $·exception5(SB)
+DATA	·exceptionPCs+48(SB)/8, $·exception6(SB)
+DATA	·exceptionPCs+56(SB)/8, $·exception7(SB)
+DATA	·exceptionPCs+64(SB)/8, $·exception8(SB)
+DATA	·exceptionPCs+72(SB)/8, $·exception9(SB)
+DATA	·exceptionPCs+80(SB)/8, $·exception10(SB)
+DATA	·exceptionPCs+88(SB)/8, $·exception11(SB)
+DATA	·exceptionPCs+96(SB)/8, $·exception12(SB)
+DATA	·exceptionPCs+104(SB)/8, $·exception13(SB)
+DATA	·exceptionPCs+112(SB)/8, $·exception14(SB)
+DATA	·exceptionPCs+120(SB)/8, $·exception15(SB)
+DATA	·exceptionPCs+128(SB)/8, $·exception16(SB)
+DATA	·exceptionPCs+136(SB)/8, $·exception17(SB)
+DATA	·exceptionPCs+144(SB)/8, $·exception18(SB)
+DATA	·exceptionPCs+152(SB)/8, $·exception19(SB)
+DATA	·exceptionPCs+160(SB)/8, $·exception20(SB)
+DATA	·exceptionPCs+168(SB)/8, $·exception21(SB)
+DATA	·exceptionPCs+176(SB)/8, $·exception22(SB)
+DATA	·exceptionPCs+184(SB)/8, $·exception23(SB)
+DATA	·exceptionPCs+192(SB)/8, $·exception24(SB)
+DATA	·exceptionPCs+200(SB)/8, $·exception25(SB)
+DATA	·exceptionPCs+208(SB)/8, $·exception26(SB)
+DATA	·exceptionPCs+216(SB)/8, $·exception27(SB)
+DATA	·exceptionPCs+224(SB)/8, $·exception28(SB)
+DATA	·exceptionPCs+232(SB)/8, $·exception29(SB)
+DATA	·exceptionPCs+240(SB)/8, $·exception30(SB)
+DATA	·exceptionPCs+248(SB)/8, $·exception31(SB)
+GLOBL	·exceptionPCs(SB), RODATA, $256
+
+// vectorTable: the entry of external interrupt v (32-255) is at
+// vectorTable + 5(v-32); installGates (vectors_tamago.go) checks the
+// encoding, E8 rel32, before it points the IDT here. The CALL's return
+// address tells irqEntry which vector the CPU took:
+// v = (return address - vectorTable)/5 + 31.
 TEXT ·vectorTable(SB),NOSPLIT|NOFRAME,$0
-	CALL	·trapEntry(SB)	// 0
-	CALL	·trapEntry(SB)	// 1
-	CALL	·trapEntry(SB)	// 2
-	CALL	·trapEntry(SB)	// 3
-	CALL	·trapEntry(SB)	// 4
-	CALL	·trapEntry(SB)	// 5
-	CALL	·trapEntry(SB)	// 6
-	CALL	·trapEntry(SB)	// 7
-	CALL	·trapEntry(SB)	// 8
-	CALL	·trapEntry(SB)	// 9
-	CALL	·trapEntry(SB)	// 10
-	CALL	·trapEntry(SB)	// 11
-	CALL	·trapEntry(SB)	// 12
-	CALL	·trapEntry(SB)	// 13
-	CALL	·trapEntry(SB)	// 14
-	CALL	·trapEntry(SB)	// 15
-	CALL	·trapEntry(SB)	// 16
-	CALL	·trapEntry(SB)	// 17
-	CALL	·trapEntry(SB)	// 18
-	CALL	·trapEntry(SB)	// 19
-	CALL	·trapEntry(SB)	// 20
-	CALL	·trapEntry(SB)	// 21
-	CALL	·trapEntry(SB)	// 22
-	CALL	·trapEntry(SB)	// 23
-	CALL	·trapEntry(SB)	// 24
-	CALL	·trapEntry(SB)	// 25
-	CALL	·trapEntry(SB)	// 26
-	CALL	·trapEntry(SB)	// 27
-	CALL	·trapEntry(SB)	// 28
-	CALL	·trapEntry(SB)	// 29
-	CALL	·trapEntry(SB)	// 30
-	CALL	·trapEntry(SB)	// 31
 	CALL	·irqEntry(SB)	// 32
 	CALL	·irqEntry(SB)	// 33
 	CALL	·irqEntry(SB)	// 34
