@@ -165,7 +165,13 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 		as.mm.restock()
 	}
 	page := va &^ mm.PageMask
-	l := as.leafAt(page)
+	// leafAt, spelled out so that LeafOf inlines: a first touch decodes
+	// nothing.
+	e, size, ok := as.table.Leaf(page)
+	if !ok {
+		size = pt.Size4K
+	}
+	l := as.mm.LeafOf(e, size)
 	switch {
 	case l.State == LeafSwap:
 		return as.swapFault(v, page, l)

@@ -74,12 +74,20 @@ type Leaf struct {
 
 // LeafOf decodes e, a leaf of the given size in one of m's address
 // spaces. A non-present entry that holds something and is not a swap
-// entry keeps a frame: PROT_NONE.
+// entry keeps a frame: PROT_NONE. The empty entry, every first touch's,
+// is decoded inline (LeafAbsent is the zero LeafState): the fault path
+// pays for a call only when there is something to decode.
 func (m *MM) LeafOf(e pt.PTE, size pt.PageSize) Leaf {
+	if e == 0 {
+		return Leaf{Size: size}
+	}
+	return m.decodeLeaf(e, size)
+}
+
+// decodeLeaf is LeafOf for a non-empty entry.
+func (m *MM) decodeLeaf(e pt.PTE, size pt.PageSize) Leaf {
 	l := Leaf{PTE: e, Size: size}
 	switch {
-	case e == 0:
-		l.State = LeafAbsent
 	case e&pt.Present == 0 && e&softSwap != 0:
 		l.State = LeafSwap
 	case e&pt.Present == 0:
