@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pagoda-os/pagoda/fs/vfs"
 	"github.com/pagoda-os/pagoda/mm"
@@ -15,7 +14,6 @@ import (
 	"github.com/pagoda-os/pagoda/mm/pagetable"
 	"github.com/pagoda-os/pagoda/mm/sim"
 	"github.com/pagoda-os/pagoda/mm/vm"
-	"github.com/pagoda-os/pagoda/proc"
 )
 
 // simFileShell is simShell with a file layer: no disks, a tmpfs at /tmp
@@ -23,24 +21,10 @@ import (
 // table and the fake prober, for pt, peek and poke.
 func simFileShell(t testing.TB, base mm.PhysAddr, size uint64) (run func(string) string, v *vfs.VFS) {
 	t.Helper()
-	mem, done := sim.NewMemory(base, size)
-	t.Cleanup(done)
-	m, err := vm.NewMM(mem.Frames, mem.Tables, testWindowStart, testWindowEnd, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cpu := sim.NewCPU()
-	t.Cleanup(func() { cpu.LoadCR3(0) })
-	spaces, err := proc.NewSpaces(m, cpu.LoadCR3, &fakeMachine{uptime: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cpu.Handler = func(va mm.VirtAddr, code uint64) bool {
-		ok, _ := spaces.Resolve(va, code)
-		return ok
-	}
-	v = vfs.NewVFS(pagecache.New(mem.Frames), nil)
-	m.Shmem = v.ShmemFile
+	cfg, mem := simConfig(t, base, size, func(m *vm.MM, mem *sim.Memory) {
+		v = vfs.NewVFS(pagecache.New(mem.Frames), nil)
+		m.Shmem = v.ShmemFile
+	})
 	if _, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
 		t.Fatal(err)
 	}
@@ -48,14 +32,8 @@ func simFileShell(t testing.TB, base mm.PhysAddr, size uint64) (run func(string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Kernel: kernelTable, Probe: &fakeProbe{},
-		Spaces: spaces, Window: simWindow{cpu}, VFS: v})
-	return func(line string) string {
-		out.Reset()
-		sh.Exec(line)
-		return out.String()
-	}, v
+	cfg.Kernel, cfg.Probe, cfg.VFS = kernelTable, &fakeProbe{}, v
+	return runner(cfg), v
 }
 
 type lineWant struct{ line, want string }

@@ -266,18 +266,30 @@ func simShell(t *testing.T, base mm.PhysAddr, size uint64) (run func(string) str
 // simShellMM is simShell with setup run on the MM first.
 func simShellMM(t *testing.T, base mm.PhysAddr, size uint64, setup func(*vm.MM)) (run func(string) string, mem *sim.Memory) {
 	t.Helper()
+	cfg, mem := simConfig(t, base, size, func(m *vm.MM, mem *sim.Memory) {
+		// Shared anonymous memory needs the internal tmpfs of a file
+		// layer: one without disks or mounts, which the shell does not
+		// see.
+		m.Shmem = vfs.NewVFS(pagecache.New(mem.Frames), nil).ShmemFile
+		if setup != nil {
+			setup(m)
+		}
+	})
+	return runner(cfg), mem
+}
+
+// simConfig is a shell's Config over size bytes of simulated memory at
+// base: an MM (setup runs on it first) and its address spaces, on a
+// simulated CPU whose faults they resolve.
+func simConfig(t testing.TB, base mm.PhysAddr, size uint64, setup func(*vm.MM, *sim.Memory)) (Config, *sim.Memory) {
+	t.Helper()
 	mem, done := sim.NewMemory(base, size)
 	t.Cleanup(done)
 	m, err := vm.NewMM(mem.Frames, mem.Tables, testWindowStart, testWindowEnd, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Shared anonymous memory needs the internal tmpfs of a file layer:
-	// one without disks or mounts, which the shell does not see.
-	m.Shmem = vfs.NewVFS(pagecache.New(mem.Frames), nil).ShmemFile
-	if setup != nil {
-		setup(m)
-	}
+	setup(m, mem)
 	cpu := sim.NewCPU()
 	t.Cleanup(func() { cpu.LoadCR3(0) })
 	spaces, err := proc.NewSpaces(m, cpu.LoadCR3, &fakeMachine{uptime: 5 * time.Second})
@@ -288,11 +300,18 @@ func simShellMM(t *testing.T, base mm.PhysAddr, size uint64, setup func(*vm.MM))
 		ok, _ := spaces.Resolve(va, code)
 		return ok
 	}
+	return Config{Machine: &fakeMachine{}, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}}, mem
+}
+
+// runner is a shell over cfg, run one line at a time: it returns what
+// the line printed.
+func runner(cfg Config) func(string) string {
 	var out strings.Builder
-	sh := NewShell(Config{Machine: &fakeMachine{}, Out: &out, Frames: mem.Frames, Spaces: spaces, Window: simWindow{cpu}})
+	cfg.Out = &out
+	sh := NewShell(cfg)
 	return func(line string) string {
 		out.Reset()
 		sh.Exec(line)
 		return out.String()
-	}, mem
+	}
 }
