@@ -67,10 +67,15 @@
 // read-only with a Notice.
 //
 // Locking: one mutex, FS.mu, guards the FS, the cache and every Inode;
-// each public method takes it for its whole duration.
+// each exported method takes it for its whole duration, and every
+// unexported function runs with it held (the package's one convention,
+// which is why none is suffixed Locked). Its callers hold the big kernel
+// lock (lock.Kernel) around it; inside it, only the Device's own locks
+// are taken, by its I/O (mm/doc.go draws the whole order):
 //
-//	FS.mu
-//	  (nothing nests inside)
+//	lock.Kernel
+//	  FS.mu
+//	    the Device's (virtio-blk: a request slot, the ring's lock.Spin)
 //
 // Inode.BlockAt and Inode.Size take no lock: the kernel serializes page
 // faults on a file against writes to it (one CPU, faults run to
