@@ -20,37 +20,17 @@ const DefaultPolicy = "clock"
 // command that keeps allocating. v nil: no page cache, no tmpfs.
 func StartReclaim(m *vm.MM, v *vfs.VFS, big *lock.Kernel, policy string) error {
 	m.Swap = swap.NewSet()
-	wake := make(chan struct{}, 1)
-	var kick func()
-	if v != nil {
-		kick = func() {
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
-		}
+	if v == nil {
+		return m.EnableReclaim(policy, nil, nil)
 	}
-	var err error
-	if v != nil {
-		err = m.EnableReclaim(policy, v.Cache, kick)
-	} else {
-		err = m.EnableReclaim(policy, nil, nil)
-	}
-	if err != nil {
+	kswapd := vm.NewKswapd()
+	if err := m.EnableReclaim(policy, v.Cache, kswapd.Wake); err != nil {
 		return err
 	}
-	if v != nil {
-		if err := v.SetTmpfsSwap(vm.TmpfsSwap{M: m}); err != nil {
-			return err
-		}
-		m.Unswap = v.UnswapTmpfs
-		go func() {
-			for range wake {
-				big.Lock()
-				m.Background()
-				big.Unlock()
-			}
-		}()
+	kswapd.Start(m, big)
+	if err := v.SetTmpfsSwap(vm.TmpfsSwap{M: m}); err != nil {
+		return err
 	}
+	m.Unswap = v.UnswapTmpfs
 	return nil
 }
