@@ -51,9 +51,9 @@ func TestParseGoodExec(t *testing.T) {
 // shapes elf_load distinguishes: all file, file then zero, zero only.
 func TestSegmentPlan(t *testing.T) {
 	for _, c := range []struct {
-		name                     string
-		ph                       phdr
-		mapOff                   uint64
+		name                      string
+		ph                        phdr
+		mapOff                    uint64
 		start, fileEnd, zero, end mm.VirtAddr
 	}{
 		{"text", phdr{off: 0x1000, vaddr: 0x401000, filesz: 0x800, memsz: 0x800}, 0x1000, 0x401000, 0x402000, 0x401800, 0x402000},

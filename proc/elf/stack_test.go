@@ -26,8 +26,15 @@ type decoded struct {
 
 // decodeStack reads b, the bytes of [top-len(b), top), as a program's
 // initial stack, checking on the way every pointer and the layout rules
-// of BuildStack's doc that hold for any stack Linux builds.
+// of BuildStack's doc.
 func decodeStack(top mm.VirtAddr, b []byte) (*decoded, error) {
+	return decodeStackShuffled(top, b, 0)
+}
+
+// decodeStackShuffled is decodeStack for a stack built with
+// randomization on: arch_align_stack moves the platform string and all
+// below it down by less than shuffle bytes (8192 on x86).
+func decodeStackShuffled(top mm.VirtAddr, b []byte, shuffle uint64) (*decoded, error) {
 	sp := uint64(top) - uint64(len(b))
 	if sp%16 != 0 {
 		return nil, fmt.Errorf("SP %#x not 16-byte aligned", sp)
@@ -156,10 +163,12 @@ func decodeStack(top mm.VirtAddr, b []byte) (*decoded, error) {
 		if err != nil {
 			return nil, err
 		}
-		if plat+uint64(len(s))+1 != above {
-			return nil, fmt.Errorf("AT_PLATFORM at %#x, want it to end at %#x", plat, above)
+		if end := plat + uint64(len(s)) + 1; end > above || above-end > shuffle || end%16 != 0 {
+			return nil, fmt.Errorf("AT_PLATFORM at %#x, want it to end at %#x (less a 16-byte multiple below %d)", plat, above, shuffle)
 		}
 		above = plat
+	} else if random+16 <= above && above-(random+16) <= shuffle {
+		above = random + 16
 	}
 	if random+16 != above {
 		return nil, fmt.Errorf("AT_RANDOM at %#x, want it to end at %#x", random, above)
