@@ -179,6 +179,7 @@ func TestParseAccepts(t *testing.T) {
 		file  []byte
 		check func(t *testing.T, img *Image)
 	}{
+		{"FuzzParse's small seed", smallExec().build(), nil},
 		{"73 program headers", exec(func(s *spec) {
 			for len(s.phs) < 73 {
 				s.phs = append(s.phs, phdr{}) // PT_NULL
