@@ -131,11 +131,17 @@ var hostCases = []struct {
 // at the same top. Parse's AT_PHDR, AT_PHNUM and AT_ENTRY must equal the
 // kernel's, and BuildStack, given the values only the host knows, must
 // produce the host's stack to the byte.
+//
+// A static PIE Linux places in its mmap region; the test rebases the
+// image by the bias the host's AT_ENTRY reveals, and then expects the
+// same agreement, AT_PHDR included.
 func TestHostStackExact(t *testing.T) {
-	for _, cc := range []string{"gcc", "musl-gcc"} {
-		t.Run(cc, func(t *testing.T) {
-			prog := compile(t, t.TempDir(), cc, dumpC, "dump", "-static", "-O2")
-			img, err := parseFile(t, prog)
+	for _, p := range []struct{ cc, flag string }{
+		{"gcc", "-static"}, {"musl-gcc", "-static"}, {"gcc", "-static-pie"},
+	} {
+		t.Run(p.cc+" "+p.flag, func(t *testing.T) {
+			prog := compile(t, t.TempDir(), p.cc, dumpC, "dump", p.flag, "-O2")
+			linked, err := parseFile(t, prog)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,6 +151,14 @@ func TestHostStackExact(t *testing.T) {
 					d, err := decodeStack(top, b)
 					if err != nil {
 						t.Fatalf("the host's stack breaks a layout rule: %v", err)
+					}
+					img := linked
+					if img.Type == TypeDyn {
+						bias := mm.VirtAddr(d.aux[linux.AT_ENTRY]) - img.Entry
+						if img, err = img.Rebase(bias); err != nil {
+							t.Fatalf("Rebase by the host's bias %v: %v", bias, err)
+						}
+						t.Logf("Linux put the static PIE at %v (bias %v)", img.Segments[0].Start, bias)
 					}
 					for _, e := range d.auxv {
 						if !slices.Contains(knownAux, e.Type) {
