@@ -67,6 +67,8 @@
 // What is missing: the interpreter (PT_INTERP), the vDSO (AT_SYSINFO_EHDR
 // is left out), address-space randomization (the stack top, the bias,
 // brk and arch_align_stack's shuffle are fixed), PT_GNU_PROPERTY (x86
-// CET), and 32-bit programs. The package holds no state and takes no
-// lock.
+// CET), and 32-bit programs. The plan is only as good as the file stays:
+// the caller must keep the file from being written while it is mapped
+// for execution (Linux's deny_write_access, ETXTBSY). The package holds
+// no state and takes no lock.
 package elf

@@ -23,10 +23,11 @@ const (
 	emX86_64 = 62 // e_machine: AMD x86-64
 
 	// p_type values (gABI 5 "Segment Types"; PT_GNU_STACK is the GNU
-	// extension Linux reads for the stack's protection).
+	// extension Linux reads for the stack's protection). The loader
+	// ignores the others: PT_PHDR, PT_TLS, PT_NOTE and PT_GNU_RELRO
+	// are for the C library and the dynamic loader.
 	ptLoad     = 1
 	ptInterp   = 3
-	ptPhdr     = 6
 	ptGNUStack = 0x6474e551
 
 	// p_flags bits (gABI 5 "Segment Permissions").
@@ -112,21 +113,6 @@ func decodePhdr(b []byte) phdr {
 		memsz:  le.Uint64(b[40:]),
 		align:  le.Uint64(b[48:]),
 	}
-}
-
-// typeName names a p_type for error messages.
-func typeName(t uint32) string {
-	switch t {
-	case ptLoad:
-		return "PT_LOAD"
-	case ptInterp:
-		return "PT_INTERP"
-	case ptPhdr:
-		return "PT_PHDR"
-	case ptGNUStack:
-		return "PT_GNU_STACK"
-	}
-	return fmt.Sprintf("p_type %#x", t)
 }
 
 // machineName names the e_machine values a user is likely to meet.

@@ -18,9 +18,10 @@ import (
 // The checks are load_elf_binary's (fs/binfmt_elf.c), in its order:
 //
 //   - e_ident starts with "\x7fELF" (else ErrNotELF); ELFCLASS64 and
-//     ELFDATA2LSB (else ErrClass: Linux leaves other classes to
-//     compat_binfmt_elf); e_type is ET_EXEC or ET_DYN (else ErrType);
-//     e_machine is EM_X86_64 (else ErrMachine, elf_check_arch).
+//     ELFDATA2LSB (else ErrClass: Linux leaves 32-bit programs, i386
+//     and x32, to compat_binfmt_elf, which Pagoda lacks); e_type is
+//     ET_EXEC or ET_DYN (else ErrType); e_machine is EM_X86_64 (else
+//     ErrMachine, elf_check_arch).
 //   - load_elf_phdrs: e_phentsize is 56; e_phnum is at least 1 and the
 //     table at most ELF_MIN_ALIGN (4096) bytes, so at most 73 entries;
 //     the table lies in the file.

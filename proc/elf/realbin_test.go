@@ -184,6 +184,40 @@ func TestRealBinaries(t *testing.T) {
 	})
 }
 
+// TestGoBinary parses a static Go program (CGO_ENABLED=0), which Go's
+// own linker lays out: text with the headers at 0x400000, page-aligned
+// segments, no .bss gap in the file.
+func TestGoBinary(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
+		"go.mod":  "module hello\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(goCmd, "build", "-o", "hello", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	path := filepath.Join(dir, "hello")
+	img, err := parseFile(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareStd(t, path, img)
+	if img.Type != TypeExec || img.Segments[0].Start != 0x400000 {
+		t.Errorf("Go program: %v at %v, want ET_EXEC at 0x400000", img.Type, img.Segments[0].Start)
+	}
+}
+
 // TestBusybox parses Debian's busybox-static (apt-get install
 // busybox-static), a static glibc ET_EXEC at 0x400000.
 func TestBusybox(t *testing.T) {
