@@ -12,9 +12,10 @@ import (
 const (
 	// UserEnd is the end of the user half: TASK_SIZE_MAX, (1 << 47)
 	// minus a guard page (arch/x86/include/asm/page_64_types.h). The
-	// guard page keeps a user access that runs off the end from
-	// reaching the non-canonical hole (SDM 1 3.3.7.1). Every segment
-	// lies below it (load_elf_binary's BAD_ADDR and TASK_SIZE checks).
+	// guard page keeps code off the highest canonical page: a SYSCALL
+	// there would return to a non-canonical RIP, which SYSRET on Intel
+	// CPUs faults on in ring 0 (SDM 2B SYSRET). Every segment lies
+	// below it (load_elf_binary's BAD_ADDR and TASK_SIZE checks).
 	UserEnd mm.VirtAddr = 1<<47 - mm.PageSize
 
 	// MinAddr is the lowest address a program may map:
@@ -58,8 +59,8 @@ type Image struct {
 	// memory, found as Linux 5.18 on finds it (commit 0da1d5002745,
 	// "fs/binfmt_elf: Fix AT_PHDR for unusual ELF files"): in the
 	// PT_LOAD whose file range holds e_phoff, at its offset there.
-	// PT_PHDR, which only a dynamic loader reads, is not consulted.
-	// When no segment holds the table it is Bias, as on Linux.
+	// PT_PHDR is not consulted, as Linux does not consult it. When no
+	// segment holds the table it is Bias, as on Linux.
 	PhdrAddr mm.VirtAddr
 	// PhNum and PhEnt are AT_PHNUM (e_phnum) and AT_PHENT (56).
 	PhNum, PhEnt int
@@ -84,8 +85,9 @@ type Image struct {
 //	[Start, FileEnd)  private file mapping of the page cache from MapOff:
 //	                  read-only text stays shared with the page cache,
 //	                  written .data pages are copied on write
-//	[ZeroStart, FileEnd)  bytes past p_filesz in the last file page: the
-//	                  file's next bytes, to be cleared (padzero)
+//	[ZeroStart, FileEnd)  when MemSize > FileSize > 0: the rest of the
+//	                  last file page, the file's next bytes, to be
+//	                  cleared (padzero; it copies that page)
 //	[FileEnd, End)    anonymous demand-zero memory (.bss), vm_brk_flags
 type Segment struct {
 	Vaddr    mm.VirtAddr // p_vaddr plus the bias

@@ -69,10 +69,9 @@ type AuxEntry struct {
 // Stack is a new program's initial stack: Bytes are the contents of
 // [SP, SP+len(Bytes)), which ends at the top BuildStack was given.
 type Stack struct {
-	// SP is the initial RSP: the address of argc, 16-byte aligned
-	// (psABI 3.4.1: "%rsp ... the stack pointer holds the address of
-	// the byte with lowest address which is part of the stack. It is
-	// guaranteed to be 16-byte aligned at process entry").
+	// SP is the initial RSP: the address of argc, the lowest byte of
+	// the stack, 16-byte aligned at process entry (psABI 3.4.1, figure
+	// 3.9 "Initial Process Stack").
 	SP    mm.VirtAddr
 	Bytes []byte
 	// ArgStart..ArgEnd and EnvStart..EnvEnd hold the argument and
@@ -126,10 +125,13 @@ func BuildStack(top mm.VirtAddr, img *Image, argv, envp []string, aux *Aux) (*St
 	if len(argv) > linux.MAX_ARG_STRINGS || len(envp) > linux.MAX_ARG_STRINGS {
 		return nil, fmt.Errorf("%w: %d arguments, %d environment strings", ErrTooBig, len(argv), len(envp))
 	}
-	for _, s := range [][]string{argv, envp, {aux.ExecFn, aux.Platform}} {
-		for _, a := range s {
+	for _, set := range []struct {
+		name string
+		strs []string
+	}{{"argv", argv}, {"envp", envp}, {"AT_EXECFN", []string{aux.ExecFn}}, {"AT_PLATFORM", []string{aux.Platform}}} {
+		for i, a := range set.strs {
 			if strings.IndexByte(a, 0) >= 0 {
-				return nil, fmt.Errorf("%w: string %q holds a NUL byte", ErrInvalid, a)
+				return nil, fmt.Errorf("%w: %s[%d] holds a NUL byte", ErrInvalid, set.name, i)
 			}
 		}
 	}
