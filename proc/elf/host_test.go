@@ -250,3 +250,40 @@ func diffWords(t *testing.T, top mm.VirtAddr, got, want []byte) {
 		}
 	}
 }
+
+// brkC prints the program break before anything can move it: musl's
+// startup does not call brk, and the first thing main does is ask.
+const brkC = `#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+	void *brk = sbrk(0);
+	printf("%lx\n", (unsigned long)brk);
+	return 0;
+}
+`
+
+// TestHostBrk checks Image.Brk against the break Linux gives a static
+// musl program under setarch -R (mm->start_brk, unrandomized: the end of
+// the last segment, page-aligned). glibc is no witness: its startup
+// takes TLS from brk before main.
+func TestHostBrk(t *testing.T) {
+	prog := compile(t, t.TempDir(), "musl-gcc", brkC, "brk", "-static", "-O2")
+	img, err := parseFile(t, prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("setarch"); err != nil {
+		t.Skipf("no setarch to turn randomization off: %v", err)
+	}
+	out, err := exec.Command("setarch", "-R", prog).Output()
+	if err != nil {
+		t.Skipf("setarch -R failed (personality(ADDR_NO_RANDOMIZE) refused?): %v", err)
+	}
+	var brk uint64
+	if _, err := fmt.Sscanf(string(out), "%x", &brk); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	if mm.VirtAddr(brk) != img.Brk {
+		t.Errorf("host brk %#x, Image.Brk %v", brk, img.Brk)
+	}
+}
