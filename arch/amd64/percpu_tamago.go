@@ -74,15 +74,40 @@ var cpus [MaxCPUs]PerCPU
 // 4, so it is laid out by hand rather than as a Go struct.
 const (
 	tssSize      = 104
+	tssRSP0      = 0x04
 	tssIST1      = 0x24 // IST1..IST7, 8 bytes each
 	tssIOMapBase = 0x66
 )
 
-// GDT: null, kernel code, kernel data, and the TSS descriptor, which
-// takes two entries in long mode (SDM 3A 8.2.3).
+// The GDT (SDM 3A 3.4.5), laid out as SYSCALL and SYSRET require (SDM
+// 2B, SYSCALL and SYSRET; AMD APM 2, 6.1.1): SYSCALL loads CS from
+// IA32_STAR[47:32] and SS from that +8; SYSRETQ loads CS from
+// IA32_STAR[63:48]+16 and SS from that +8, both with RPL 3. With the base
+// 0x23, Linux's __USER32_CS, ring 3 gets Linux's selectors: __USER_DS
+// 0x2b and __USER_CS 0x33.
+//
+//	0x00  null
+//	0x08  kernel code, 64-bit           SYSCALL's CS
+//	0x10  kernel data                   SYSCALL's SS
+//	0x18  unused (null)
+//	0x20  unused (null): __USER32_CS    SYSRET's base; no compatibility-mode
+//	                                    segment, so ring 3 cannot leave 64-bit
+//	                                    mode (IA32_CSTAR is never used)
+//	0x28  user data, DPL 3 (0x2b)       SYSRETQ's SS
+//	0x30  user code, 64-bit, DPL 3 (0x33)  SYSRETQ's CS
+//	0x38  TSS, two entries (SDM 3A 8.2.3)
 const (
-	gdtEntries  = 5
-	tssSelector = 0x18
+	gdtEntries  = 9
+	kernelDS    = 0x10
+	user32CS    = 0x23
+	userDS      = 0x2b
+	userCS      = 0x33
+	tssSelector = 0x38
+
+	gdtKernelCode = 0x00209a0000000000 // P, DPL 0, code exec/read, L
+	gdtKernelData = 0x0000920000000000 // P, DPL 0, data read/write
+	gdtUserData   = 0x0000f20000000000 // P, DPL 3, data read/write
+	gdtUserCode   = 0x0020fa0000000000 // P, DPL 3, code exec/read, L
 )
 
 // IST slots (1-based, as a gate names them) and their sizes.
@@ -134,16 +159,25 @@ func initCPU(i int) {
 	irqTop := addrOf(&c.irqStack[irqStackLen-64])
 	binary.LittleEndian.PutUint64(c.tss[tssIST1+8*(istIRQ-1):], irqTop)
 	binary.LittleEndian.PutUint16(c.tss[tssIOMapBase:], tssSize) // no I/O bitmap
+	// RSP0 is the stack a trap from ring 3 lands on through a gate
+	// without IST (SDM 3A 6.14.4). Every gate has one today, so the CPU
+	// never reads it; it points at the other exceptions' IST stack
+	// rather than at address 0, should a gate ever lose its IST.
+	binary.LittleEndian.PutUint64(c.tss[tssRSP0:], addrOf(&c.istStacks[istOther-1][istSize-64]))
 
-	c.gdt[1] = 0x00209a0000000000 // kernel code, L=1
-	c.gdt[2] = 0x0000920000000000 // kernel data
+	c.gdt[kernelCS>>3] = gdtKernelCode
+	c.gdt[kernelDS>>3] = gdtKernelData
+	c.gdt[userDS>>3] = gdtUserData
+	c.gdt[userCS>>3] = gdtUserCode
 	base, limit := addrOf(&c.tss), uint64(tssSize-1)
-	c.gdt[3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
-	c.gdt[4] = base >> 32
+	c.gdt[tssSelector>>3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
+	c.gdt[tssSelector>>3+1] = base >> 32
 	putPointer(&c.gdtr, uint16(sizeOf(&c.gdt)-1), addrOf(&c.gdt))
 
-	setGSBase(c)
+	// loadTables also loads null selectors into DS, ES, FS and GS, which
+	// resets GS's base on some CPUs: GS is pointed at c after it.
 	loadTables(uintptr(addrOf(&c.gdtr)), uintptr(addrOf(&idtr)), tssSelector)
+	setGSBase(c)
 }
 
 func putPointer(b *[10]byte, limit uint16, base uint64) {
