@@ -35,12 +35,16 @@ const MaxCPUs = 1
 //     loads its own GDT and TSS (a TSS descriptor is marked busy by LTR,
 //     so no two CPUs can share one) and points its GS at cpus[i]. The IDT
 //     and the handler are shared (vectors_tamago.go).
-//   - Ring 3: tss.RSP0 will hold the kernel stack a trap from user mode
-//     lands on (gates without IST), and gdt gains the user code and data
-//     segments (DPL 3) that SYSRET and IRETQ load. A trap or SYSCALL from
-//     ring 3 will find GS pointing at user state: the entry must SWAPGS
-//     first, with this structure kept in IA32_KERNEL_GS_BASE while user
-//     code runs (SDM 2B, SWAPGS).
+//   - Ring 3 (user_tamago.go) is in place: the GDT holds user code and
+//     data segments laid out for SYSRET, the SYSCALL MSRs point at
+//     syscallEntry, and while ring 3 runs this structure's address sits
+//     in IA32_KERNEL_GS_BASE: every entry from ring 3 (SYSCALL, or a gate
+//     whose frame has CS.RPL = 3) executes SWAPGS first, and the way back
+//     executes it last (SDM 2B, SWAPGS). Kernel code never runs with the
+//     user's GS, except the few instructions of the entry stubs around
+//     SWAPGS; an NMI or machine check landing there would find the
+//     user's GS (Linux's paranoid entry reads IA32_GS_BASE to tell;
+//     Pagoda has no NMI source).
 //
 // The fields read by assembly come first; their offsets reach it through
 // go_asm.h.
@@ -56,6 +60,23 @@ type PerCPU struct {
 	// that interrupted g0 cannot go through runtime.systemstack. Written
 	// once (SetSystemG) before traps are taken.
 	systemG uintptr
+
+	// Ring 3 (user_tamago.s), this CPU only, with interrupts off.
+	// userRegs is the *UserRegs of the Switch under way (0: none): the
+	// exit stubs store ring 3's registers there. kernelSP is the stack
+	// pointer of Switch's caller, which every exit resumes on;
+	// kernelFSBase the Go runtime's FS base (g at -8(FS)), put back
+	// before any Go code runs; userSP the syscall stub's scratch slot
+	// for ring 3's RSP. exitKind, exitVector, exitError and exitCR2 say
+	// why ring 3 stopped, written by the exit stubs, read by Switch.
+	userRegs     uintptr
+	kernelSP     uintptr
+	kernelFSBase uint64
+	userSP       uint64
+	exitKind     ExitKind
+	exitVector   uint8
+	exitError    uint64
+	exitCR2      uint64
 
 	index int // this CPU's number: cpus[index] is this structure
 
@@ -178,6 +199,7 @@ func initCPU(i int) {
 	// resets GS's base on some CPUs: GS is pointed at c after it.
 	loadTables(uintptr(addrOf(&c.gdtr)), uintptr(addrOf(&idtr)), tssSelector)
 	setGSBase(c)
+	initUserEntry()
 }
 
 func putPointer(b *[10]byte, limit uint16, base uint64) {
