@@ -54,6 +54,13 @@ const (
 	msrKernelGSBase = 0xc0000102
 
 	eferSCE = 1 << 0 // SYSCALL/SYSRET enabled
+
+	cr4SMEP = 1 << 20 // supervisor-mode execution prevention (SDM 3A 4.6.1)
+	cr4SMAP = 1 << 21 // supervisor-mode access prevention
+
+	cpuidExtFeatures = 7
+	cpuidSMEP        = 1 << 7  // CPUID.(7,0):EBX
+	cpuidSMAP        = 1 << 20 // CPUID.(7,0):EBX
 )
 
 // syscallEntryPC is syscallEntry's address, for IA32_LSTAR.
@@ -61,12 +68,15 @@ var syscallEntryPC uintptr
 
 func rdmsr(msr uint32) uint64
 func wrmsr(msr uint32, v uint64)
+func cr4() uint64
+func setCR4(v uint64)
 
 // enterUser runs r in ring 3 until it comes back, with SYSRETQ if sysret
 // else IRETQ; the exit stubs fill PerCPU's exit fields.
 func enterUser(r *UserRegs, sysret bool)
 
-// initUserEntry sets up this CPU for ring 3: SYSCALL and its MSRs.
+// initUserEntry sets up this CPU for ring 3: SYSCALL and its MSRs, and
+// SMEP and SMAP where the CPU has them.
 //
 // SYSCALL (SDM 2B, SYSCALL; SDM 3A 5.8.8): IA32_STAR's selectors (see
 // the GDT's layout), IA32_LSTAR at syscallEntry, IA32_FMASK clearing IF,
@@ -76,6 +86,13 @@ func enterUser(r *UserRegs, sysret bool)
 // raises #GP, which comes back as an exception. IA32_KERNEL_GS_BASE holds
 // ring 3's GS base while the kernel runs: 0.
 //
+// SMEP makes the kernel fault on fetching from a user page, SMAP on
+// reading or writing one without RFLAGS.AC (SDM 3A 4.6.1). The kernel
+// touches no user page today (the mapping window's pages are
+// supervisor-only until processes come); a kernel that copies from user
+// memory will bracket the copy with STAC and CLAC, as Linux's
+// copy_from_user.
+//
 // Preconditions: it runs on the CPU it sets up, with GS at its PerCPU.
 func initUserEntry() {
 	wrmsr(msrSTAR, uint64(user32CS)<<48|uint64(kernelCS)<<32)
@@ -83,6 +100,24 @@ func initUserEntry() {
 	wrmsr(msrFMASK, rflagsSyscallMask)
 	wrmsr(msrKernelGSBase, 0)
 	wrmsr(msrEFER, rdmsr(msrEFER)|eferSCE)
+
+	if max, _, _, _ := CPUID(0, 0); max >= cpuidExtFeatures {
+		_, b, _, _ := CPUID(cpuidExtFeatures, 0)
+		v := cr4()
+		if b&cpuidSMEP != 0 {
+			v |= cr4SMEP
+		}
+		if b&cpuidSMAP != 0 {
+			v |= cr4SMAP
+		}
+		setCR4(v)
+	}
+}
+
+// UserProtection reports whether SMEP and SMAP are on for this CPU.
+func UserProtection() (smep, smap bool) {
+	v := cr4()
+	return v&cr4SMEP != 0, v&cr4SMAP != 0
 }
 
 // Switch runs r in ring 3 on this CPU until a system call, an exception

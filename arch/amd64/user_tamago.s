@@ -34,6 +34,18 @@ TEXT ·wrmsr(SB),NOSPLIT,$0-16
 	WRMSR
 	RET
 
+// func cr4() uint64
+TEXT ·cr4(SB),NOSPLIT,$0-8
+	MOVQ	CR4, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func setCR4(v uint64)
+TEXT ·setCR4(SB),NOSPLIT,$0-8
+	MOVQ	v+0(FP), AX
+	MOVQ	AX, CR4
+	RET
+
 // func enterUser(r *UserRegs, sysret bool)
 //
 // The caller's stack, which every exit comes back to (PerCPU.kernelSP):
