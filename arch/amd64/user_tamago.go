@@ -39,11 +39,19 @@ package amd64
 //     assumes the default control words), then resumes the caller on
 //     kernelSP, restoring its frame pointer and RFLAGS (IF with them).
 //
+// RFLAGS.AC: SYSCALL clears it (IA32_FMASK), an exception or interrupt
+// gate does not, so the exit stubs may run with ring 3's AC, lifting
+// SMAP; they touch only the UserRegs and the PerCPU, and userExit's POPFQ
+// gives Go code back the caller's RFLAGS, AC clear.
+//
 // Ring 3's GS base is always 0: CR4.FSGSBASE stays off, so ring 3 cannot
 // write FS or GS bases itself, and the only other way, loading a selector,
 // gives base 0. Ring 3 changes its FS base through the kernel (arch_prctl,
 // later) by writing UserRegs.FSBase; the exit reads it back all the same,
-// for a program that loads FS's selector.
+// for a program that loads FS's selector. A selector ring 3 loads into
+// DS, ES, FS or GS stays loaded after it (the exits do not reload them):
+// harmless to the kernel, which uses bases only, but not yet part of
+// UserRegs.
 
 // Model-specific registers (SDM 4, Table 2-2).
 const (
