@@ -15,6 +15,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
+	"github.com/pagoda-os/pagoda/trap"
 )
 
 // Where selftest ring3 maps its pages in the window: the code page, a
@@ -44,8 +45,9 @@ type ring3Test struct {
 // no-execute) mapped in the kernel's table, and checks each way back:
 // SYSCALL and the SYSRETQ resume, page faults on a kernel address, on the
 // read-only code page and on the no-execute stack, #UD and #GP, the FS
-// base, XMM0 across Go code, and an interrupt. It prints one line per
-// check, then the cost of a round trip (Switch in, SYSCALL out).
+// base, XMM0 across Go code, and an interrupt; with SMAP on, first that
+// a kernel load from the user page faults. It prints one line per check,
+// then the cost of a round trip (Switch in, SYSCALL out).
 func selftestRing3(out io.Writer, frames *frame.Allocator, kernel *pt.Table) error {
 	smep, smap := arch.UserProtection()
 	fmt.Fprintf(out, "ring3: SMEP %s, SMAP %s\n", onOff(smep), onOff(smap))
@@ -55,7 +57,11 @@ func selftestRing3(out io.Writer, frames *frame.Allocator, kernel *pt.Table) err
 	if t.code, t.stack, err = ring3Map(frames, kernel); err != nil {
 		return err
 	}
-	err = t.run()
+	trap.SetWindowResolver(nil) // the window holds only this test's pages (Selftests restores it)
+	err = t.smap(smap)
+	if err == nil {
+		err = t.run()
+	}
 	ring3Unmap(frames, kernel)
 	if err != nil {
 		return err
@@ -64,6 +70,22 @@ func selftestRing3(out io.Writer, frames *frame.Allocator, kernel *pt.Table) err
 		return fmt.Errorf("ring3: %d frames not returned", leaked)
 	}
 	fmt.Fprintf(out, "ring3: ok\n")
+	return nil
+}
+
+// smap checks, when SMAP is on, that a kernel load from the user code
+// page faults (present, supervisor, read: a protection fault), through
+// the probe accessor, which turns the fault into an error.
+func (t *ring3Test) smap(on bool) error {
+	if !on {
+		return nil
+	}
+	var b [1]byte
+	_, fe := MachineProber{}.Peek(uint64(ring3CodeVA), b[:])
+	if fe == nil || fe.Code != arch.PFPresent || fe.Addr != uint64(ring3CodeVA) {
+		return fmt.Errorf("ring3: SMAP: a kernel load from user page %#x gave %v, want a protection fault", uint64(ring3CodeVA), fe)
+	}
+	fmt.Fprintf(t.out, "ring3: SMAP: kernel load from a user page: %v (error %#x)\n", fe, fe.Code)
 	return nil
 }
 
