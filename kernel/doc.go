@@ -13,8 +13,9 @@
 //	irq_tamago.go            interrupt routing (IOAPIC, LAPIC timer)
 //	overcommit.go, oom.go    mm.overcommit=, mm.oom= from the command line
 //	zero_tamago.go           the page-zeroing strategy, measured at boot
-//	selftest_*_tamago.go     the machine's self-tests (paging, TLB, IRQ),
-//	                         which the shell's selftest runs
+//	selftest_*_tamago.go     the machine's self-tests (paging, TLB, IRQ,
+//	                         ring 3), which the shell's selftest runs
+//	ring3prog.go             the ring-3 self-test's machine code
 //
 // The subsystems it wires live below it: mm/ (memory), fs/ (ext2, the
 // VFS), proc/ (address spaces, later processes), drivers/, arch/ and

@@ -16,7 +16,7 @@ import (
 )
 
 // Selftests returns the kernel's self-tests of the machine (paging, the
-// TLB, interrupts), run by the shell's selftest with its output. They
+// TLB, interrupts, ring 3), run by the shell's selftest with its output. They
 // stay here, beside the trap and MMU wiring they exercise, rather than in
 // the shell: each installs its own window resolver and maps into the
 // kernel's table. spaces (nil: none) get their address space back after.
@@ -37,8 +37,10 @@ func Selftests(frames *frame.Allocator, kernel *pt.Table, spaces *proc.Spaces) f
 			return selftestTLB(out, frames, kernel)
 		case "irq":
 			return selftestIRQ(out, frames, kernel)
+		case "ring3":
+			return selftestRing3(out, frames, kernel)
 		}
-		return fmt.Errorf("unknown self-test %q (have: paging, tlb, irq)", name)
+		return fmt.Errorf("unknown self-test %q (have: paging, tlb, irq, ring3)", name)
 	}
 }
 

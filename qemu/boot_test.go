@@ -427,7 +427,7 @@ func TestSelftestPaging(t *testing.T) {
 		}
 	}
 	t.Log(out)
-	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging, tlb, irq)\n" {
+	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging, tlb, irq, ring3)\n" {
 		t.Errorf("unknown selftest: %q", got)
 	}
 	halt(t, vm, 0)

@@ -67,7 +67,7 @@ func TestSelftestIRQ(t *testing.T) {
 	if out := run(t, vm, "touch "+addr+" 16M w"); !regexp.MustCompile(`^touched 4096 pages: 4096 faults, `).MatchString(out) {
 		t.Errorf("touch: %q", out)
 	}
-	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging, tlb, irq)\n" {
+	if got := run(t, vm, "selftest nope"); got != "error: selftest: unknown self-test \"nope\" (have: paging, tlb, irq, ring3)\n" {
 		t.Errorf("unknown selftest: %q", got)
 	}
 	halt(t, vm, 0)

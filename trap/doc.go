@@ -33,6 +33,10 @@
 // The package imports arch/amd64, boot and mm, never kernel: kernel wires
 // it (Init, SetKernelTable, SetWindowResolver).
 //
-// Missing: user mode. A fault from ring 3 will be handled in ordinary Go
-// context, with the same resolver, and a system call enter here.
+// User mode never reaches this policy: a trap or interrupt taken in ring
+// 3 leaves arch's stubs before any Go code runs and comes back as the
+// return of amd64.Switch, in the goroutine that entered ring 3 (see
+// arch/amd64's package doc). Missing: what that goroutine does with it;
+// a user page fault will go to the same resolver, in ordinary Go
+// context, and a system call to a dispatch table beside it.
 package trap

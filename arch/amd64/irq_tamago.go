@@ -71,9 +71,6 @@ func sti()
 func cli()
 func rflags() uint64
 
-// rflagsIF is RFLAGS.IF (SDM 1, 3.4.3.3).
-const rflagsIF = 1 << 9
-
 // InterruptsEnabled reports whether the CPU takes external interrupts
 // (RFLAGS.IF) at the point of the call.
 func InterruptsEnabled() bool { return rflags()&rflagsIF != 0 }

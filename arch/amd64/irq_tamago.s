@@ -25,7 +25,10 @@
 //     LOCK-prefixed read-modify-writes;
 //   - sends the local APIC an EOI (SDM 3A 11.8.5);
 //   - restores the four registers and returns with IRETQ, which restores
-//     RFLAGS (and so IF) too.
+//     RFLAGS (and so IF) too; or, when the interrupt came from ring 3
+//     (CS.RPL = 3 in the frame), jumps to userInterrupt (user_tamago.s),
+//     which hands it back to the Switch that entered ring 3 as an
+//     ExitInterrupt: the kernel gets the CPU back at every interrupt.
 // Vector 255, the local APIC's spurious vector, returns at once, without
 // EOI (SDM 3A 11.9).
 
@@ -68,12 +71,17 @@ TEXT ·irqEntry(SB),NOSPLIT|NOFRAME,$0
 	// wakes the service goroutine from the scheduler's idle hook.
 
 restore:
+	TESTB	$3, 0x30(SP)		// the frame's CS: RPL 3 is ring 3
+	JNZ	user
 	POPQ	DX
 	POPQ	CX
 	POPQ	BX
 	POPQ	AX
 	ADDQ	$8, SP			// the return address into vectorTable
 	IRETQ
+
+user:
+	JMP	·userInterrupt(SB)
 
 DATA	·irqEntryPC+0(SB)/8, $·irqEntry(SB)
 GLOBL	·irqEntryPC(SB), RODATA, $8

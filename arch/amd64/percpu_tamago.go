@@ -35,12 +35,16 @@ const MaxCPUs = 1
 //     loads its own GDT and TSS (a TSS descriptor is marked busy by LTR,
 //     so no two CPUs can share one) and points its GS at cpus[i]. The IDT
 //     and the handler are shared (vectors_tamago.go).
-//   - Ring 3: tss.RSP0 will hold the kernel stack a trap from user mode
-//     lands on (gates without IST), and gdt gains the user code and data
-//     segments (DPL 3) that SYSRET and IRETQ load. A trap or SYSCALL from
-//     ring 3 will find GS pointing at user state: the entry must SWAPGS
-//     first, with this structure kept in IA32_KERNEL_GS_BASE while user
-//     code runs (SDM 2B, SWAPGS).
+//   - Ring 3 (user_tamago.go) is in place: the GDT holds user code and
+//     data segments laid out for SYSRET, the SYSCALL MSRs point at
+//     syscallEntry, and while ring 3 runs this structure's address sits
+//     in IA32_KERNEL_GS_BASE: every entry from ring 3 (SYSCALL, or a gate
+//     whose frame has CS.RPL = 3) executes SWAPGS first, and the way back
+//     executes it last (SDM 2B, SWAPGS). Kernel code never runs with the
+//     user's GS, except the few instructions of the entry stubs around
+//     SWAPGS; an NMI or machine check landing there would find the
+//     user's GS (Linux's paranoid entry reads IA32_GS_BASE to tell;
+//     Pagoda has no NMI source).
 //
 // The fields read by assembly come first; their offsets reach it through
 // go_asm.h.
@@ -56,6 +60,23 @@ type PerCPU struct {
 	// that interrupted g0 cannot go through runtime.systemstack. Written
 	// once (SetSystemG) before traps are taken.
 	systemG uintptr
+
+	// Ring 3 (user_tamago.s), this CPU only, with interrupts off.
+	// userRegs is the *UserRegs of the Switch under way (0: none): the
+	// exit stubs store ring 3's registers there. kernelSP is the stack
+	// pointer of Switch's caller, which every exit resumes on;
+	// kernelFSBase the Go runtime's FS base (g at -8(FS)), put back
+	// before any Go code runs; userSP the syscall stub's scratch slot
+	// for ring 3's RSP. exitKind, exitVector, exitError and exitCR2 say
+	// why ring 3 stopped, written by the exit stubs, read by Switch.
+	userRegs     uintptr
+	kernelSP     uintptr
+	kernelFSBase uint64
+	userSP       uint64
+	exitKind     ExitKind
+	exitVector   uint8
+	exitError    uint64
+	exitCR2      uint64
 
 	index int // this CPU's number: cpus[index] is this structure
 
@@ -74,15 +95,40 @@ var cpus [MaxCPUs]PerCPU
 // 4, so it is laid out by hand rather than as a Go struct.
 const (
 	tssSize      = 104
+	tssRSP0      = 0x04
 	tssIST1      = 0x24 // IST1..IST7, 8 bytes each
 	tssIOMapBase = 0x66
 )
 
-// GDT: null, kernel code, kernel data, and the TSS descriptor, which
-// takes two entries in long mode (SDM 3A 8.2.3).
+// The GDT (SDM 3A 3.4.5), laid out as SYSCALL and SYSRET require (SDM
+// 2B, SYSCALL and SYSRET; AMD APM 2, 6.1.1): SYSCALL loads CS from
+// IA32_STAR[47:32] and SS from that +8; SYSRETQ loads CS from
+// IA32_STAR[63:48]+16 and SS from that +8, both with RPL 3. With the base
+// 0x23, Linux's __USER32_CS, ring 3 gets Linux's selectors: __USER_DS
+// 0x2b and __USER_CS 0x33.
+//
+//	0x00  null
+//	0x08  kernel code, 64-bit           SYSCALL's CS
+//	0x10  kernel data                   SYSCALL's SS
+//	0x18  unused (null)
+//	0x20  unused (null): __USER32_CS    SYSRET's base; no compatibility-mode
+//	                                    segment, so ring 3 cannot leave 64-bit
+//	                                    mode (IA32_CSTAR is never used)
+//	0x28  user data, DPL 3 (0x2b)       SYSRETQ's SS
+//	0x30  user code, 64-bit, DPL 3 (0x33)  SYSRETQ's CS
+//	0x38  TSS, two entries (SDM 3A 8.2.3)
 const (
-	gdtEntries  = 5
-	tssSelector = 0x18
+	gdtEntries  = 9
+	kernelDS    = 0x10
+	user32CS    = 0x23
+	userDS      = 0x2b
+	userCS      = 0x33
+	tssSelector = 0x38
+
+	gdtKernelCode = 0x00209a0000000000 // P, DPL 0, code exec/read, L
+	gdtKernelData = 0x0000920000000000 // P, DPL 0, data read/write
+	gdtUserData   = 0x0000f20000000000 // P, DPL 3, data read/write
+	gdtUserCode   = 0x0020fa0000000000 // P, DPL 3, code exec/read, L
 )
 
 // IST slots (1-based, as a gate names them) and their sizes.
@@ -134,16 +180,26 @@ func initCPU(i int) {
 	irqTop := addrOf(&c.irqStack[irqStackLen-64])
 	binary.LittleEndian.PutUint64(c.tss[tssIST1+8*(istIRQ-1):], irqTop)
 	binary.LittleEndian.PutUint16(c.tss[tssIOMapBase:], tssSize) // no I/O bitmap
+	// RSP0 is the stack a trap from ring 3 lands on through a gate
+	// without IST (SDM 3A 6.14.4). Every gate has one today, so the CPU
+	// never reads it; it points at the other exceptions' IST stack
+	// rather than at address 0, should a gate ever lose its IST.
+	binary.LittleEndian.PutUint64(c.tss[tssRSP0:], addrOf(&c.istStacks[istOther-1][istSize-64]))
 
-	c.gdt[1] = 0x00209a0000000000 // kernel code, L=1
-	c.gdt[2] = 0x0000920000000000 // kernel data
+	c.gdt[kernelCS>>3] = gdtKernelCode
+	c.gdt[kernelDS>>3] = gdtKernelData
+	c.gdt[userDS>>3] = gdtUserData
+	c.gdt[userCS>>3] = gdtUserCode
 	base, limit := addrOf(&c.tss), uint64(tssSize-1)
-	c.gdt[3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
-	c.gdt[4] = base >> 32
+	c.gdt[tssSelector>>3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | (limit>>16&0xf)<<48 | (base>>24&0xff)<<56
+	c.gdt[tssSelector>>3+1] = base >> 32
 	putPointer(&c.gdtr, uint16(sizeOf(&c.gdt)-1), addrOf(&c.gdt))
 
-	setGSBase(c)
+	// loadTables also loads null selectors into DS, ES, FS and GS, which
+	// resets GS's base on some CPUs: GS is pointed at c after it.
 	loadTables(uintptr(addrOf(&c.gdtr)), uintptr(addrOf(&idtr)), tssSelector)
+	setGSBase(c)
+	initUserEntry()
 }
 
 func putPointer(b *[10]byte, limit uint16, base uint64) {

@@ -12,24 +12,6 @@ type TrapFrame struct {
 	RIP, CS, RFLAGS, RSP, SS             uint64
 }
 
-// Exception vectors (SDM 3A 6.15).
-const (
-	VectorDoubleFault       = 8
-	VectorGeneralProtection = 13
-	VectorPageFault         = 14
-)
-
-// VectorNames names the exception vectors 0-31.
-var VectorNames = [32]string{
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "BOUND range exceeded",
-	"invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
-	"invalid TSS", "segment not present", "stack-segment fault", "general protection",
-	"page fault", "reserved", "x87 FPU error", "alignment check", "machine check",
-	"SIMD floating-point", "virtualization", "control protection", "reserved", "reserved",
-	"reserved", "reserved", "reserved", "reserved", "hypervisor injection",
-	"VMM communication", "security", "reserved",
-}
-
 // Handler is called for every trap, on the system stack of the CPU c that
 // took it, with interrupts off. It returns to resume from the (possibly
 // rewritten) frame, or stops the machine. OnG0 says whether g0, rather

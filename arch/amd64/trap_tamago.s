@@ -24,6 +24,10 @@
 //	       FXSAVE area, 512 bytes, 64-byte aligned
 //	       call argument, frame pointer, FXSAVE pointer, g0's stackguard0
 //
+// A trap from ring 3 (CS.RPL = 3 in the frame) is not the kernel's: it
+// goes to userTrap (user_tamago.s) before anything else, which hands it
+// back to the Switch that entered ring 3, never to the trap policy.
+//
 // trapCommon records the frame in this CPU's PerCPU (through GS), then
 // calls dispatch on the system stack: through runtime·systemstack when a
 // goroutine was interrupted, or directly, with g0's stack check disabled,
@@ -32,6 +36,8 @@
 // with IRETQ.
 
 TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
+	TESTB	$3, 0x18(SP)		// the frame's CS: RPL 3 is ring 3
+	JNZ	user
 	PUSHQ	AX
 	PUSHQ	BX
 	PUSHQ	CX
@@ -106,6 +112,9 @@ restore:
 	POPQ	AX
 	ADDQ	$16, SP			// vector and error code
 	IRETQ
+
+user:
+	JMP	·userTrap(SB)
 
 // faultTrampoline is entered, by a rewritten trap frame, as if the
 // faulting instruction had called it: its return address is the faulting
