@@ -14,14 +14,14 @@ package boot
 //	            |  +0x0000 boot PML4            |
 //	            |  +0x1000 boot PDPT            |  built by entry_tamago.s:
 //	            |  +0x2000 boot PT (0-2 MiB)    |  identity map of [0, 4 GiB),
-//	            |  +0x3000 boot PD x4           |  2 MiB pages, page 0 absent,
-//	            |  +0x7000 entry scratch        |  MMIO (>= 0xfe00_0000) uncached;
-//	            |                               |  the kernel's own tables
-//	            |                               |  (kernel/kmap.go) replace them
+//	            |  +0x3000 boot PD x4           |  the kernel window and the
+//	            |  +0x7000 entry scratch        |  direct map; the kernel's own
+//	            |                               |  tables (kernel/kmap.go)
+//	            |                               |  replace them
 //	            |  ...     entry stack (top     |
 //	            |          +0xf000)             |
-//	            |  +0x1_0000 kernel text, data, |  the ELF, linked at
-//	            |  bss, then the Go heap        |  -T 0x0101_0000
+//	            |  +0x1_0000 kernel text, data, |  the ELF, linked at KWindow +
+//	            |  bss, then the Go heap        |  physical, -T 0xf101_0000
 //	            |  ... Go stack at the top      |  (RamStackOffset below end)
 //	0x0700_0000 +-------------------------------+ DMAStart
 //	            | DMA region (tamago/dma)       |  virtio rings and buffers
