@@ -5,8 +5,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/boot"
@@ -117,40 +115,5 @@ func TestRewriteNoPVHNote(t *testing.T) {
 	}
 	if err := rewrite([]byte("not an ELF"), 0xf000_0000); err == nil {
 		t.Error("rewrite of a non-ELF succeeded")
-	}
-}
-
-// TestBuiltKernel checks build/pagoda when a build left one: every
-// loadable segment's physical address is below the window, inside the
-// runtime region, and the PVH entry is physical, inside the text.
-func TestBuiltKernel(t *testing.T) {
-	img, err := os.ReadFile(filepath.Join("..", "..", "..", "build", "pagoda"))
-	if err != nil {
-		t.Skip("no build/pagoda (make kernel): ", err)
-	}
-	const base, runtimeStart, runtimeEnd = boot.KWindow, uint64(boot.RuntimeStart), uint64(boot.RuntimeStart) + boot.RuntimeSize
-	entry, _ := pvhEntry(t, img)
-	f, err := elf.NewFile(bytes.NewReader(img))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if entry < runtimeStart || entry >= runtimeEnd {
-		t.Errorf("PVH entry %#x is not a physical address in the runtime region", entry)
-	}
-	text := false
-	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD {
-			continue
-		}
-		if p.Paddr < runtimeStart || p.Paddr+p.Memsz > runtimeEnd || p.Vaddr != p.Paddr+base {
-			t.Errorf("segment vaddr %#x paddr %#x size %#x: want paddr = vaddr - %#x in [%#x, %#x)",
-				p.Vaddr, p.Paddr, p.Memsz, uint64(base), uint64(runtimeStart), uint64(runtimeEnd))
-		}
-		if p.Flags&elf.PF_X != 0 && entry >= p.Paddr && entry < p.Paddr+p.Filesz {
-			text = true
-		}
-	}
-	if !text {
-		t.Errorf("PVH entry %#x is in no executable segment", entry)
 	}
 }
