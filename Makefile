@@ -25,7 +25,11 @@ export MEM ACCEL APPEND DISKS CPU
 KERNEL  := build/pagoda
 comma   := ,
 TAGS    := linkcpuinit,linkramstart$(if $(MMDEBUG),$(comma)mmdebug)
-GOFLAGS_TAMAGO = -tags $(TAGS) -trimpath -ldflags "-T 0x01010000 -R 0x1000"
+# The kernel is linked in the kernel window (boot.KWindow + boot.KernelText)
+# and loaded at its physical address: phyself rewrites the ELF's p_paddr
+# and PVH entry after the link (README, "How it boots").
+GOFLAGS_TAMAGO = -tags $(TAGS) -trimpath -ldflags "-T 0xf1010000 -R 0x1000"
+PHYSELF := go run ./qemu/cmd/phyself -base 0xf0000000
 TAMAGO_ENV := GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago
 
 # The TamaGo go command: resolved with the host go (which refuses `go tool`
@@ -54,6 +58,7 @@ toolchain:
 kernel: toolchain
 	@mkdir -p build
 	$(TAMAGO_ENV) $(TAMAGO) build $(GOFLAGS_TAMAGO) -o $(KERNEL) ./kernel/pagoda
+	$(PHYSELF) $(KERNEL)
 
 # The host-side launcher (qemu/cmd/run): QEMU's command line, scripted
 # input, exit statuses.

@@ -17,8 +17,10 @@ import (
 // build tags linkcpuinit and linkramstart hand CPUInit (entry_tamago.s) and
 // RamStart to this package.
 
+// The runtime region's virtual address: the kernel window (memlayout.go).
+//
 //go:linkname ramStart runtime/goos.RamStart
-var ramStart uint64 = uint64(RuntimeStart)
+var ramStart uint64 = KWindow + uint64(RuntimeStart)
 
 //go:linkname ramSize runtime/goos.RamSize
 var ramSize uint64 = RuntimeSize

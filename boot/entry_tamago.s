@@ -11,6 +11,26 @@
 // "Initializing IA-32e Mode") and jumps to the Go runtime's entry with the
 // stack TamaGo expects.
 //
+// The kernel is linked in the kernel window, at KWINDOW + physical
+// (-T 0xf1010000), and loaded at its physical address: the build rewrites
+// the ELF's p_paddr and PVH entry (qemu/cmd/phyself). So cpuinit runs at
+// its physical address, on the identity map, until start64 jumps to the
+// window's copy. The boot map has three views of physical memory:
+//
+//	[0, 4 GiB)               identity, 2 MiB pages (page 0 absent, MMIO
+//	                         at BOOT_MMIO_START and up uncached): cpuinit
+//	                         and start64 run on it; the kernel's own
+//	                         table (kernel/kmap.go) drops it
+//	[KWINDOW, +128 MiB)      physical [0, 128 MiB), laid over PD3's
+//	                         entries 384-447 (the identity of
+//	                         [3.75 GiB, 3.875 GiB) is given up: no RAM or
+//	                         MMIO the kernel uses is there): the image, the
+//	                         Go heap and stacks
+//	DIRECT_MAP_PML4 (PML4    the same PDPT as PML4[0]: [0, 4 GiB) at
+//	 entry 273)              mm.DirectMapBase + physical, for the firmware
+//	                         tables, the LAPIC and the frame table, which
+//	                         Go code reaches before the kernel table exists
+//
 // In 32-bit mode the Go assembler's encodings still decode correctly as long
 // as no REX prefix and no RIP-relative operand is used: only legacy
 // registers and constant addresses appear until the far return below.
@@ -70,6 +90,10 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	// PML4[0] -> PDPT; PDPT[0..3] -> PD0..PD3 (SDM 3A 4.5, 4-level paging).
 	MOVL	$BOOT_PML4, DI
 	MOVL	$(BOOT_PDPT|PTE_RW|PTE_P), 0(DI)
+	// PML4[DIRECT_MAP_PML4] -> the same PDPT: the direct map at
+	// 0xffff888000000000 sees [0, 4 GiB) from the start (mm.DirectMap,
+	// before the kernel table exists).
+	MOVL	$(BOOT_PDPT|PTE_RW|PTE_P), (DIRECT_MAP_PML4*8)(DI)
 	MOVL	$BOOT_PDPT, DI
 	MOVL	$(BOOT_PD+0x0000|PTE_RW|PTE_P), 0(DI)
 	MOVL	$(BOOT_PD+0x1000|PTE_RW|PTE_P), 8(DI)
@@ -106,6 +130,20 @@ pt_loop:
 	ADDL	$(1<<12), AX
 	CMPL	AX, $(1<<21)
 	JB	pt_loop
+
+	// The kernel window: PD3[384..447] (the four PDs are contiguous, so
+	// KWINDOW's entry is BOOT_PD + (KWINDOW>>21)*8) map [KWINDOW,
+	// KWINDOW+KWINDOW_SIZE) onto physical [0, KWINDOW_SIZE), 2 MiB pages.
+	MOVL	$(BOOT_PD+(KWINDOW>>21)*8), DI
+	XORL	AX, AX
+kw_loop:
+	MOVL	AX, BX
+	ORL	$(PTE_PS|PTE_RW|PTE_P), BX
+	MOVL	BX, 0(DI)
+	ADDL	$8, DI
+	ADDL	$(1<<21), AX
+	CMPL	AX, $KWINDOW_SIZE
+	JB	kw_loop
 
 	// CR4: PAE, global pages, SSE.
 	MOVL	CR4, AX
@@ -158,6 +196,15 @@ TEXT ·start64<>(SB),NOSPLIT|NOFRAME,$0
 	MOVW	AX, FS			// the runtime sets FS's base (TLS) later
 	MOVW	AX, GS
 
+	// Still at the identity-mapped copy: jump to the window's, through an
+	// 8-byte absolute (the assembler makes MOVQ $sym a RIP-relative LEAQ).
+	MOVQ	·start64win<>(SB), AX
+	JMP	AX
+
+DATA	·start64win<>+0(SB)/8, $·start64w<>(SB)
+GLOBL	·start64win<>(SB), RODATA, $8
+
+TEXT ·start64w<>(SB),NOSPLIT|NOFRAME,$0
 	MOVL	SI, SI			// zero-extend
 	MOVQ	SI, ·startInfoPA(SB)
 	MOVQ	$BOOT_SCRATCH, DI

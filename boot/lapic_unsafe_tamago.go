@@ -5,10 +5,13 @@ package boot
 import (
 	"sync/atomic"
 	"unsafe"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
 )
 
 // The local APIC's registers (SDM 3A 11.4.1, Table 11-1), memory-mapped at
-// its reset base and uncached in the boot map.
+// its reset base and reached through the direct map, uncached in the boot
+// map and in the kernel's.
 const (
 	lapicBase           = 0xfee0_0000
 	lapicSVR            = 0x0f0 // spurious interrupt vector register
@@ -28,8 +31,8 @@ const (
 )
 
 func lapicReg(off uintptr) *uint32 {
-	a := uintptr(lapicBase) + off
-	return *(**uint32)(unsafe.Pointer(&a)) // an MMIO address, identity-mapped
+	a := uintptr(arch.DirectMapBase) + lapicBase + off
+	return *(**uint32)(unsafe.Pointer(&a)) // an MMIO address in the direct map
 }
 
 // lapicRead and lapicWrite access a LAPIC register; the atomics keep the

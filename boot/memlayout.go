@@ -14,14 +14,14 @@ package boot
 //	            |  +0x0000 boot PML4            |
 //	            |  +0x1000 boot PDPT            |  built by entry_tamago.s:
 //	            |  +0x2000 boot PT (0-2 MiB)    |  identity map of [0, 4 GiB),
-//	            |  +0x3000 boot PD x4           |  2 MiB pages, page 0 absent,
-//	            |  +0x7000 entry scratch        |  MMIO (>= 0xfe00_0000) uncached;
-//	            |                               |  the kernel's own tables
-//	            |                               |  (kernel/kmap.go) replace them
+//	            |  +0x3000 boot PD x4           |  the kernel window and the
+//	            |  +0x7000 entry scratch        |  direct map; the kernel's own
+//	            |                               |  tables (kernel/kmap.go)
+//	            |                               |  replace them
 //	            |  ...     entry stack (top     |
 //	            |          +0xf000)             |
-//	            |  +0x1_0000 kernel text, data, |  the ELF, linked at
-//	            |  bss, then the Go heap        |  -T 0x0101_0000
+//	            |  +0x1_0000 kernel text, data, |  the ELF, linked at KWindow +
+//	            |  bss, then the Go heap        |  physical, -T 0xf101_0000
 //	            |  ... Go stack at the top      |  (RamStackOffset below end)
 //	0x0700_0000 +-------------------------------+ DMAStart
 //	            | DMA region (tamago/dma)       |  virtio rings and buffers
@@ -36,15 +36,33 @@ package boot
 //	            +-------------------------------+
 //
 // Only the E820 ranges of type RAM from the PVH memory map are ever used;
-// everything above is clipped against them. Virtual memory is the identity
-// map of all of this, up to the mapping window at 32 TiB (kernel/kmap.go).
+// everything above is clipped against them.
+//
+// Virtually (README, "Memory layout"), nothing of this is identity-mapped
+// once the kernel's own table is loaded (kernel/kmap.go). The runtime
+// region, kernel image included, runs in the kernel window at KWindow +
+// physical: TamaGo keeps the Go heap and the TLS below 4 GiB, so the window
+// sits at the top of the low 4 GiB, the one hole in a user's lower half.
+// Every other physical address is reached through the direct map at
+// mm.DirectMapBase + physical. The boot map (entry_tamago.s) has both, and
+// the identity map of [4 KiB, 4 GiB) that cpuinit runs on before it jumps
+// into the window.
 const (
 	// RuntimeStart is goos.RamStart: where TamaGo's runtime region begins.
 	RuntimeStart PhysAddr = 0x0100_0000
 	// RuntimeSize is goos.RamSize: text, data, Go heap and stacks.
 	RuntimeSize = 0x0600_0000
-	// KernelText is the link address of the kernel's text (-T).
+	// KernelText is the physical load address of the kernel's text; it
+	// is linked at KWindow + KernelText (the Makefile's -T).
 	KernelText PhysAddr = RuntimeStart + 0x1_0000
+
+	// KWindow is the virtual address of physical 0 in the kernel window,
+	// [KWindow, KWindow+KWindowSize), where the runtime region runs. Only
+	// the runtime region is mapped there; the rest of the window is
+	// reserved, so that the region can grow without a change to the
+	// user's layout. The boot map covers all of it (PD3 entries 384-447).
+	KWindow     = 0xf000_0000
+	KWindowSize = 0x0800_0000
 
 	// Boot page tables and entry scratch, at the bottom of the runtime
 	// region, below the kernel text (see memlayout.h).

@@ -1,4 +1,5 @@
-// Physical addresses used by entry_tamago.s before Go runs.
+// Addresses used by entry_tamago.s before Go runs: physical, but for
+// KWINDOW (a virtual address) and DIRECT_MAP_PML4 (a PML4 index).
 // Keep in step with the constants in memlayout.go (TestBootHeader checks).
 
 #define RUNTIME_START		0x01000000
@@ -10,3 +11,6 @@
 #define BOOT_SCRATCH		(RUNTIME_START+0x7000)
 #define BOOT_STACK_TOP		(RUNTIME_START+0xf000)
 #define BOOT_MMIO_START		0xfe000000
+#define KWINDOW			0xf0000000
+#define KWINDOW_SIZE		0x08000000
+#define DIRECT_MAP_PML4		0x111

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
 )
 
 const (
@@ -513,6 +515,9 @@ func TestBootHeader(t *testing.T) {
 		"BOOT_SCRATCH":     uint64(BootScratch),
 		"BOOT_STACK_TOP":   uint64(BootStackTop),
 		"BOOT_MMIO_START":  uint64(BootMMIOStart),
+		"KWINDOW":          KWindow,
+		"KWINDOW_SIZE":     KWindowSize,
+		"DIRECT_MAP_PML4":  arch.DirectMapBase >> 39 & 511,
 	}
 	for name, w := range want {
 		if g, ok := got[name]; !ok {
@@ -544,8 +549,26 @@ func TestBootHeader(t *testing.T) {
 		t.Fatal("Makefile: no -T link address")
 	}
 	for _, m := range ts {
-		if v, _ := hex(string(m[1])); v != uint64(KernelText) {
-			t.Errorf("Makefile links at -T %s, KernelText is %#x", m[1], uint64(KernelText))
+		if v, _ := hex(string(m[1])); v != KWindow+uint64(KernelText) {
+			t.Errorf("Makefile links at -T %s, want KWindow + KernelText = %#x", m[1], KWindow+uint64(KernelText))
 		}
+	}
+	// The post-link fix-up makes the ELF's load addresses physical by
+	// subtracting the window's base.
+	bs := regexp.MustCompile(`phyself\s+-base\s+(0x[0-9a-fA-F_]+)`).FindAllSubmatch(mk, -1)
+	if len(bs) == 0 {
+		t.Fatal("Makefile: no phyself -base step")
+	}
+	for _, m := range bs {
+		if v, _ := hex(string(m[1])); v != KWindow {
+			t.Errorf("Makefile runs phyself -base %s, KWindow is %#x", m[1], uint64(KWindow))
+		}
+	}
+	// The window holds the runtime region's physical range, and sits
+	// below 4 GiB (TamaGo's heap must), in PD3 of the boot map, on 2 MiB
+	// boundaries.
+	if uint64(RuntimeStart)+RuntimeSize > KWindowSize || KWindow+KWindowSize > 1<<32 || KWindow < 3<<30 ||
+		KWindow%(2<<20) != 0 || KWindowSize%(2<<20) != 0 {
+		t.Errorf("kernel window [%#x, %#x) does not fit the boot map or the runtime region", uint64(KWindow), uint64(KWindow+KWindowSize))
 	}
 }

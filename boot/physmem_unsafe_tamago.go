@@ -5,18 +5,22 @@ package boot
 import (
 	"errors"
 	"unsafe"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
 )
 
-var errUnmapped = errors.New("outside the boot identity map")
+var errUnmapped = errors.New("outside the boot direct map")
 
-// readPhys copies physical memory through the boot identity map, which
-// covers [4 KiB, 4 GiB); anything else is refused rather than faulted on.
+// readPhys copies physical memory through the direct map, which the boot
+// map covers for [0, 4 GiB) (page 0 is refused all the same: no firmware
+// table is there); anything else is refused rather than faulted on.
 func readPhys(addr PhysAddr, p []byte) error {
 	end := addr + PhysAddr(len(p))
 	if addr < PageSize || end < addr || end > 1<<32 {
 		return errUnmapped
 	}
-	src := *(**byte)(unsafe.Pointer(&addr)) // identity-mapped physical memory
+	va := uintptr(arch.DirectMapBase) + uintptr(addr)
+	src := *(**byte)(unsafe.Pointer(&va)) // physical memory in the direct map
 	copy(p, unsafe.Slice(src, len(p)))
 	return nil
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // arena is a window of fake physical memory, [base, base+len(mem)). Its read
-// refuses any range not wholly inside, as the boot identity map does.
+// refuses any range not wholly inside, as readPhys does outside the boot
+// direct map.
 type arena struct {
 	base PhysAddr
 	mem  []byte

@@ -7,9 +7,12 @@ import (
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
-// The kernel's virtual address space. Below WindowStart everything is the
-// identity map of physical memory; the window, from WindowStart to the
-// top of the lower canonical half, is reserved for address spaces (the
+// The kernel's virtual address space (README, "Memory layout"). Its lower
+// half holds nothing of the kernel but the kernel window, [boot.KWindow,
+// boot.KWindow + boot.KWindowSize), where the image, the Go heap and the
+// stacks run; the upper half holds the direct map of every physical
+// address at mm.DirectMapBase. The window from WindowStart to the top of
+// the lower canonical half is reserved for address spaces (the
 // address-space issue) and left unmapped in the kernel's own table.
 const (
 	WindowStart mm.VirtAddr = 1 << 45 // 32 TiB
@@ -18,13 +21,24 @@ const (
 
 // KernelMap is what the kernel's page table maps.
 type KernelMap struct {
-	// RAM is identity-mapped read/write, no-execute, supervisor-only:
-	// all of it except page 0 and the kernel image.
+	// RAM is mapped in the direct map, at mm.DirectMapBase + physical,
+	// read/write, no-execute, supervisor-only: all of it except page 0
+	// and the kernel image's frames.
 	RAM []mm.AddrRange
-	// Image is the kernel's own segments: text read+execute, read-only
-	// data read+no-execute, data and bss read/write+no-execute.
+	// Image is the kernel's own segments, at their linked (virtual)
+	// addresses, ImageOffset above their physical ones: text
+	// read+execute, read-only data read+no-execute, data and bss
+	// read/write+no-execute.
 	Image []Segment
-	// MMIO is identity-mapped read/write, no-execute and uncached.
+	// ImageOffset is how far the image's virtual addresses are above
+	// its physical ones: boot.KWindow.
+	ImageOffset mm.VirtAddr
+	// Runtime is the physical runtime region around the image (the Go
+	// heap and stacks, the boot tables): mapped at ImageOffset +
+	// physical, read/write and no-execute, wherever the image is not.
+	Runtime mm.AddrRange
+	// MMIO is mapped in the direct map, read/write, no-execute and
+	// uncached.
 	MMIO []mm.AddrRange
 }
 
@@ -36,19 +50,21 @@ func BuildKernelTable(src pt.FrameSource, km KernelMap) (*pt.Table, error) {
 		return nil, err
 	}
 	const rw = pt.Writable | pt.NoExecute | pt.Global
-	var image []mm.AddrRange
+	const direct = mm.VirtAddr(mm.DirectMapBase)
+	off := km.ImageOffset
+	var image []mm.AddrRange // physical
 	for _, s := range km.Image {
-		image = append(image, mm.AddrRange{Start: s.Start, End: s.End})
+		image = append(image, mm.AddrRange{Start: s.Start - mm.PhysAddr(off), End: s.End - mm.PhysAddr(off)})
 	}
 	cut := append([]mm.AddrRange{{Start: 0, End: mm.PageSize}}, image...)
 	for _, r := range km.RAM {
 		for _, piece := range subtractRanges(r, cut) {
-			if err := mapRange(t, piece, rw); err != nil {
+			if err := mapRange(t, piece, direct, rw); err != nil {
 				return nil, err
 			}
 		}
 	}
-	for _, s := range km.Image {
+	for i, s := range km.Image {
 		flags := pt.Global
 		switch {
 		case s.Write:
@@ -56,28 +72,34 @@ func BuildKernelTable(src pt.FrameSource, km KernelMap) (*pt.Table, error) {
 		case !s.Exec:
 			flags |= pt.NoExecute
 		}
-		if err := mapRange(t, mm.AddrRange{Start: s.Start, End: s.End}, flags); err != nil {
+		if err := mapRange(t, image[i], off, flags); err != nil {
+			return nil, err
+		}
+	}
+	for _, piece := range subtractRanges(km.Runtime, image) {
+		if err := mapRange(t, piece, off, rw); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range km.MMIO {
-		if err := mapRange(t, r, rw|pt.CacheDisable|pt.WriteThrough); err != nil {
+		if err := mapRange(t, r, direct, rw|pt.CacheDisable|pt.WriteThrough); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-// mapRange identity-maps r, page-aligned, with 2 MiB pages where aligned.
-func mapRange(t *pt.Table, r mm.AddrRange, flags pt.PTE) error {
+// mapRange maps physical r at off + physical, page-aligned, with 2 MiB
+// pages where both addresses are aligned.
+func mapRange(t *pt.Table, r mm.AddrRange, off mm.VirtAddr, flags pt.PTE) error {
 	p := mm.PhysAddr((uint64(r.Start) + mm.PageMask) &^ mm.PageMask)
 	end := r.End &^ mm.PageMask
 	for p < end {
 		size := pt.Size4K
-		if uint64(p)%uint64(pt.Size2M) == 0 && uint64(end-p) >= uint64(pt.Size2M) {
+		if (uint64(p)+uint64(off))%uint64(pt.Size2M) == 0 && uint64(end-p) >= uint64(pt.Size2M) {
 			size = pt.Size2M
 		}
-		if err := t.Map(mm.VirtAddr(p), p, size, flags); err != nil {
+		if err := t.Map(off+mm.VirtAddr(p), p, size, flags); err != nil {
 			return fmt.Errorf("kernel map at %v: %w", p, err)
 		}
 		p += mm.PhysAddr(size)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
 )
 
@@ -19,7 +20,7 @@ func SelectZeroing(frames *frame.Allocator) string {
 		return "not measured (no 2 MiB block free); using " + arch.ZeroName()
 	}
 	defer frames.Free(pfn, 9)
-	costs := arch.SelectZero(uintptr(pfn.Addr()), 2<<20, 3)
+	costs := arch.SelectZero(uintptr(mm.DirectMap(pfn.Addr(), 2<<20)), 2<<20, 3)
 	var b strings.Builder
 	for i, s := range arch.ZeroStrategies {
 		fmt.Fprintf(&b, "%s %d, ", s.Name, costs[i])

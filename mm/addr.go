@@ -1,6 +1,10 @@
 package mm
 
-import "fmt"
+import (
+	"fmt"
+
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
+)
 
 // Page geometry of x86-64 4-level paging (SDM 3A 4.5).
 const (
@@ -8,6 +12,12 @@ const (
 	PageSize  = 1 << PageShift
 	PageMask  = PageSize - 1
 )
+
+// DirectMapBase is the virtual address of physical 0 in the direct map,
+// through which the kernel reaches every physical address (frames, page
+// tables, DMA rings, MMIO): Linux's PAGE_OFFSET. On bare metal DirectMap
+// returns DirectMapBase + p; host tests simulate physical memory instead.
+const DirectMapBase = arch.DirectMapBase
 
 // PhysAddr is a physical address.
 type PhysAddr uint64

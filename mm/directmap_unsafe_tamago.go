@@ -4,12 +4,14 @@ package mm
 
 import "unsafe"
 
-// DirectMap returns a pointer to n bytes of physical memory at p. On bare
-// metal all RAM is identity-mapped, supervisor-only.
+// DirectMap returns a pointer to n bytes of physical memory at p: its
+// address in the direct map, DirectMapBase + p, where every kernel page
+// table maps all RAM read/write, supervisor-only.
 //
 // Preconditions: [p, p+n) is RAM the caller owns.
 func DirectMap(p PhysAddr, n uintptr) unsafe.Pointer {
-	// The bits of p, reinterpreted as a pointer: the identity map makes
-	// a physical address its own virtual address.
-	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
+	// A number made a pointer: the memory is outside the Go heap, so the
+	// garbage collector ignores the pointer.
+	v := uintptr(p) + DirectMapBase
+	return *(*unsafe.Pointer)(unsafe.Pointer(&v))
 }

@@ -19,9 +19,11 @@
 // and is tested on the host (docs/design.md: the layers, the fault
 // model, the locking).
 //
-// The direct map. On bare metal (directmap_tamago.go) physical memory is
-// identity-mapped, so a physical address is its own kernel virtual
-// address. On the host (directmap_host.go) physical memory is simulated by
+// The direct map. On bare metal (directmap_unsafe_tamago.go) every kernel
+// page table maps all physical memory at DirectMapBase (0xffff888000000000,
+// Linux's PAGE_OFFSET), so a physical address p is at kernel virtual
+// address DirectMapBase + p. On the host (directmap_unsafe.go) physical
+// memory is simulated by
 // arenas, byte slices registered at a physical base address; the direct
 // map looks the address up among them. The choice is made by build tag,
 // not by an interface, so the bare-metal path is a conversion.

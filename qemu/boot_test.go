@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	pboot "github.com/pagoda-os/pagoda/boot"
+	"github.com/pagoda-os/pagoda/mm"
 )
 
 // kernelPath is the kernel built once for the whole test run; skipReason
@@ -342,8 +345,9 @@ func TestBootWithDisks(t *testing.T) {
 }
 
 // pt shows the kernel's own tables: text present, read-only, executable;
-// data writable and no-execute; page 0 not present. The addresses come
-// from the kernel's ELF sections.
+// data writable and no-execute, both in the kernel window; RAM and MMIO in
+// the direct map only; nothing identity-mapped, page 0 included. The
+// addresses come from the kernel's ELF sections.
 func TestPageTableWalk(t *testing.T) {
 	vm := boot(t, Options{})
 	f, err := elf.Open(kernelPath)
@@ -352,16 +356,31 @@ func TestPageTableWalk(t *testing.T) {
 	}
 	defer f.Close()
 	text, data := f.Section(".text"), f.Section(".data")
+	if text.Addr < pboot.KWindow || text.Addr >= pboot.KWindow+pboot.KWindowSize {
+		t.Fatalf(".text at %#x, outside the kernel window", text.Addr)
+	}
+	dm := func(p uint64) uint64 { return mm.DirectMapBase + p }
 	for _, tc := range []struct {
 		addr uint64
 		want []string
 	}{
-		{text.Addr + 0x100, []string{`(?m)^PT  \[...\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P( A)? G$`, `-> 0x[0-9a-f]+ \(4K page\): read, execute; supervisor`}},
+		{text.Addr + 0x100, []string{`(?m)^PT  \[...\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P( A)? G$`,
+			fmt.Sprintf(`-> %#x \(4K page\): read, execute; supervisor`, text.Addr+0x100-pboot.KWindow)}},
 		// 4 KiB or 2 MiB pages, as the segment's alignment allows.
 		{data.Addr + 0x10, []string{`(?m)^(PT  |PD  )\[...\] @0x[0-9a-f]+ += 0x[0-9a-f]{16}  P RW( A)?( D)?( PS)? G NX$`, `\((4K|2M) page\): read, write; supervisor`}},
-		{0, []string{`(?m)^PT  \[  0\] @0x[0-9a-f]+ += 0x0{16}  -$`, `0x0: not mapped: the PT entry is not present`}},
-		{0x1000_0000, []string{`(?m)^PD  \[128\] .* P RW( A)?( D)? PS G NX$`, `\(2M page\): read, write; supervisor`}},
-		{0xfee0_0000, []string{`P RW PWT PCD( A)?( D)? PS G NX`}}, // A and D once the LAPIC is written (interrupts)
+		// Nothing below the window: not page 0, not the image's physical
+		// address, not RAM, not MMIO.
+		{0, []string{`(?m)^PDPT\[  0\] @0x[0-9a-f]+ += 0x0{16}  -$`, `0x0: not mapped: the PDPT entry is not present`}},
+		{text.Addr + 0x100 - pboot.KWindow, []string{`not mapped: the PDPT entry is not present`}},
+		{0x1000_0000, []string{`not mapped: the PDPT entry is not present`}},
+		{0xfee0_0000, []string{`not mapped: the PD entry is not present`}},
+		// The window maps the runtime region only.
+		{pboot.KWindow, []string{`not mapped: the PD entry is not present`}},
+		{pboot.KWindow + uint64(pboot.DMAStart), []string{`not mapped: the PD entry is not present`}},
+		// The direct map: RAM read/write, MMIO uncached, page 0 absent.
+		{dm(0), []string{`(?m)^PT  \[  0\] @0x[0-9a-f]+ += 0x0{16}  -$`, `not mapped: the PT entry is not present`}},
+		{dm(0x1000_0000), []string{`(?m)^PML4\[273\] `, `(?m)^PD  \[128\] .* P RW( A)?( D)? PS G NX$`, `-> 0x10000000 \(2M page\): read, write; supervisor`}},
+		{dm(0xfee0_0000), []string{`P RW PWT PCD( A)?( D)? PS G NX`}}, // A and D once the LAPIC is written (interrupts)
 		{1 << 45, []string{`not mapped: the PML4 entry is not present`}},
 	} {
 		out := run(t, vm, fmt.Sprintf("pt %#x", tc.addr))
@@ -379,6 +398,7 @@ func TestPageTableWalk(t *testing.T) {
 
 // peek and poke make real loads and stores; their faults are fixed up
 // through the exception table and reported, and the shell carries on.
+// RAM is reached through the direct map; its physical addresses fault.
 func TestPeekPoke(t *testing.T) {
 	vm := boot(t, Options{})
 	f, err := elf.Open(kernelPath)
@@ -387,16 +407,19 @@ func TestPeekPoke(t *testing.T) {
 	}
 	defer f.Close()
 	text := f.Section(".text").Addr
+	// The last frame of RAM (-m 1G), free in a fresh kernel.
+	last := uint64(mm.DirectMapBase + 0x3ffff000)
 	for _, tc := range []struct{ line, want string }{
 		{"peek 0 8", "fault: read of 0x0: not mapped\n"},
 		{"echo after", "after\n"},
 		{fmt.Sprintf("poke %#x hi", text), fmt.Sprintf("fault: write of %#x: protection violation\n", text)},
 		{"echo after", "after\n"},
+		{fmt.Sprintf("peek %#x 8", text-pboot.KWindow), fmt.Sprintf("fault: read of %#x: not mapped\n", text-pboot.KWindow)},
 		{"peek 0x200000000000 4", "fault: read of 0x200000000000: not mapped\n"},
-		// The last frame of RAM, free in a fresh kernel.
-		{"poke 0x3ffff000 hello pagoda", "stored 12 bytes at 0x3ffff000\n"},
-		{"peek 0x3ffff000 12", "0x000000003ffff000  68 65 6c 6c 6f 20 70 61  67 6f 64 61              |hello pagoda|\n"},
-		{"peek 0x3ffffff8 16", "0x000000003ffffff8  00 00 00 00 00 00 00 00                           |........|\nfault: read of 0x40000000: not mapped\n"},
+		{"poke 0x3ffff000 hello", "fault: write of 0x3ffff000: not mapped\n"},
+		{fmt.Sprintf("poke %#x hello pagoda", last), fmt.Sprintf("stored 12 bytes at %#x\n", last)},
+		{fmt.Sprintf("peek %#x 12", last), fmt.Sprintf("%#016x  68 65 6c 6c 6f 20 70 61  67 6f 64 61              |hello pagoda|\n", last)},
+		{fmt.Sprintf("peek %#x 16", last+0xff8), fmt.Sprintf("%#016x  00 00 00 00 00 00 00 00                           |........|\nfault: read of %#x: not mapped\n", last+0xff8, last+0x1000)},
 		{"peek 0 0", "error: peek: length 0 out of range 1..65536\n"},
 		{"peek 0xffffffffffffffff 2", "error: peek: 0xffffffffffffffff + 2 wraps around the address space\n"},
 	} {

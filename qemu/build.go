@@ -33,8 +33,9 @@ func Root() (string, error) {
 	}
 }
 
-// BuildKernel builds the kernel with the Makefile (make toolchain kernel)
-// and returns the ELF's path. When the toolchain's installer cannot fetch
+// BuildKernel builds the kernel with the Makefile (make toolchain kernel:
+// the link, then qemu/cmd/phyself, which makes the ELF's load addresses
+// and PVH entry physical) and returns the ELF's path. When the toolchain's installer cannot fetch
 // tamago-go it returns an error wrapping ErrNoToolchain; any other failure
 // is a plain error.
 func BuildKernel() (string, error) {

@@ -9,10 +9,11 @@ import (
 )
 
 // The local APIC's and IOAPICs' registers, memory-mapped below 4 GiB and
-// uncached in every kernel page table. The atomics keep the compiler from
+// reached through the direct map (DirectMapBase + physical), uncached in
+// every kernel page table. The atomics keep the compiler from
 // merging or dropping the MMIO accesses.
 
-func mmio32(a uint64) *uint32 { return (*uint32)(at(uintptr(a))) }
+func mmio32(a uint64) *uint32 { return (*uint32)(at(uintptr(DirectMapBase + a))) }
 
 func lapicRead(off uintptr) uint32     { return atomic.LoadUint32(mmio32(LAPICBase + uint64(off))) }
 func lapicWrite(off uintptr, v uint32) { atomic.StoreUint32(mmio32(LAPICBase+uint64(off)), v) }
@@ -93,3 +94,7 @@ func StopLAPICTimer() {
 	lapicWrite(lapicInitialCount, 0)
 	lapicWrite(lapicLVTTimer, lapicLVTMasked)
 }
+
+// lapicEOIAddr is the local APIC's EOI register in the direct map, where
+// the interrupt stub (irq_tamago.s) writes it.
+var lapicEOIAddr uint64 = DirectMapBase + LAPICBase + lapicEOI

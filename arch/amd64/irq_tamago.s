@@ -62,7 +62,7 @@ TEXT ·irqEntry(SB),NOSPLIT|NOFRAME,$0
 	LOCK
 	ORQ	DX, (BX)(AX*8)
 
-	MOVQ	$0xfee000b0, AX		// LAPICBase + lapicEOI
+	MOVQ	·lapicEOIAddr(SB), AX	// DirectMapBase + LAPICBase + lapicEOI
 	MOVL	$0, (AX)
 
 	// No runtime·WakeG here: the interrupt may land while the runtime is

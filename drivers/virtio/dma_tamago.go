@@ -13,17 +13,19 @@ import (
 // InitDMA hands [start, start+size) to tamago/dma, the allocator behind
 // DMA. The kernel calls it once at startup, before any Probe, with the
 // board's DMA region (boot.DMAStart, boot.DMASize). The region must lie
-// outside the Go runtime's memory and be identity mapped.
+// outside the Go runtime's memory. tamago/dma hands out its addresses in
+// the direct map, mm.DirectMapBase + physical; the device is given the
+// physical ones.
 func InitDMA(start mm.PhysAddr, size int) error {
-	return dma.Init(uint(start), size)
+	return dma.Init(mm.DirectMapBase+uint(start), size)
 }
 
 // DMA returns the Mem of the global DMA region set up by InitDMA.
 func DMA() Mem { return dmaMem{} }
 
 // dmaMem allocates with dma.Reserve: the returned slice is the memory
-// itself (identity map: its address is the physical address), which the
-// driver writes directly.
+// itself, in the direct map (its address less mm.DirectMapBase is the
+// physical address), which the driver writes directly.
 type dmaMem struct{}
 
 func (dmaMem) Alloc(size, align int) (pa mm.PhysAddr, buf []byte, err error) {
@@ -38,7 +40,7 @@ func (dmaMem) Alloc(size, align int) (pa mm.PhysAddr, buf []byte, err error) {
 	}()
 	addr, b := dma.Reserve(size, align)
 	clear(b)
-	return mm.PhysAddr(addr), b, nil
+	return mm.PhysAddr(addr - mm.DirectMapBase), b, nil
 }
 
-func (dmaMem) Free(pa mm.PhysAddr) { dma.Release(uint(pa)) }
+func (dmaMem) Free(pa mm.PhysAddr) { dma.Release(mm.DirectMapBase + uint(pa)) }

@@ -12,7 +12,7 @@ import (
 // memory, block, take a sleeping lock, defer, or format with fmt. So they
 // use one request slot set aside at probe (its header, status byte and
 // descriptor chain), move data directly between the device and the page
-// frame at paddr (identity mapped, never Go heap, so no bounce buffer),
+// frame at paddr (reached through the direct map, never Go heap, so no bounce buffer),
 // and busy-poll the used ring until their request is back, recording on
 // the way the completions of goroutine requests, whose waiters find them
 // when they next look. The ring lock they share with goroutine context is
