@@ -13,8 +13,8 @@ const (
 	// pages, a 16 GiB range, 48 MiB of tables at most, which the kernel's
 	// Go heap must hold.
 	MaxTablePages = 1 << 22
-	// MaxAccesses bounds a run.
-	MaxAccesses = 1 << 40
+	// MaxAccesses bounds a run: 4 Gi accesses, minutes of touch.
+	MaxAccesses = 1 << 32
 )
 
 // Streams of the PCG (its second seed word), one per use of the seed, so
