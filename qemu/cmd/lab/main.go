@@ -3,6 +3,7 @@
 //
 //	go run ./qemu/cmd/lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL
 //	go run ./qemu/cmd/lab thrash [-limit SIZE] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
+//	go run ./qemu/cmd/lab optimum [-order O] [-pages N] [-frames F,...] [-accesses N] [-seed N] [-write-trace FILE]
 //
 // faults: the fault-cost breakdown. It runs the kernel's bench command
 // -runs times (a fresh boot each) and plots ns/fault per benchmark, the
@@ -19,6 +20,11 @@
 // sweep goes on, and the command exits with status 1 at the end.
 //
 // Both show a progress bar on standard error, one step per boot.
+//
+// optimum: no boot. The page faults of one seeded run of mm/workload (the
+// run the kernel's touch makes with the same order, pages, accesses and
+// seed) with F frames, under Belady's optimal MIN and under exact LRU,
+// FIFO and CLOCK, computed on the host (optimum.go).
 package main
 
 import (
@@ -44,7 +50,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: lab faults|thrash [flags] KERNEL")
+		fmt.Fprintln(os.Stderr, "usage: lab faults|thrash [flags] KERNEL, or lab optimum [flags]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -52,8 +58,10 @@ func main() {
 		faults(os.Args[2:])
 	case "thrash":
 		thrash(os.Args[2:])
+	case "optimum":
+		optimum(os.Args[2:])
 	default:
-		fmt.Fprintf(os.Stderr, "lab: unknown experiment %q (faults, thrash)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "lab: unknown experiment %q (faults, thrash, optimum)\n", os.Args[1])
 		os.Exit(2)
 	}
 }
