@@ -59,3 +59,24 @@ func TestDefaultAccesses(t *testing.T) {
 		}
 	}
 }
+
+// What ParseOrder takes prints back as the same order.
+func FuzzParseOrder(f *testing.F) {
+	for _, s := range []string{"random", "zipf:1", "zipf:0.8", "hotcold:10:90", "loop", "trace:/mnt/t", "zipf:1e-3", "hotcold:1:100", "zipf:0x1p-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := ParseOrder(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%q: error of no kind: %v", s, err)
+			}
+			return
+		}
+		again, err := ParseOrder(o.String())
+		if err != nil || again.Kind != o.Kind || again.S != o.S || again.HotPages != o.HotPages ||
+			again.HotAccesses != o.HotAccesses || again.Path != o.Path {
+			t.Fatalf("%q prints as %q, which parses as %+v, %v", s, o, again, err)
+		}
+	})
+}
