@@ -17,7 +17,9 @@
 // mm.policy=<policy> and a fresh mkswap disk; it runs swapon and bench
 // pressure-read. A point that fails (an error line, "unsupported", a
 // panic, a timeout) is reported with the kernel's words and left out; the
-// sweep goes on, and the command exits with status 1 at the end.
+// sweep goes on, and the command exits with status 1 at the end. The
+// major-faults panel also has the read pass's faults under Belady's MIN
+// and exact LRU with all of mm.limit, computed on the host (optimum.go).
 //
 // Both show a progress bar on standard error, one step per boot.
 //

@@ -73,16 +73,19 @@ func TestLoopOneLargerThanMemory(t *testing.T) {
 	}
 }
 
-// naiveMIN is MIN by its definition, in O(N·F·N): the reference the
-// heap version is checked against.
-func naiveMIN(trace []uint64, frames int) int {
+// naiveMIN is MIN by its definition, in O(N·F·N), counting the faults
+// from reference from on: the reference the heap version is checked
+// against.
+func naiveMIN(trace []uint64, frames, from int) int {
 	var mem []uint64
 	faults := 0
 	for i, p := range trace {
 		if slices.Contains(mem, p) {
 			continue
 		}
-		faults++
+		if i >= from {
+			faults++
+		}
 		if len(mem) < frames {
 			mem = append(mem, p)
 			continue
@@ -103,14 +106,16 @@ func naiveMIN(trace []uint64, frames int) int {
 }
 
 // naiveLRU keeps memory as a slice, least recent first.
-func naiveLRU(trace []uint64, frames int) int {
+func naiveLRU(trace []uint64, frames, from int) int {
 	var mem []uint64
 	faults := 0
-	for _, p := range trace {
-		if i := slices.Index(mem, p); i >= 0 {
-			mem = slices.Delete(mem, i, i+1)
+	for i, p := range trace {
+		if j := slices.Index(mem, p); j >= 0 {
+			mem = slices.Delete(mem, j, j+1)
 		} else {
-			faults++
+			if i >= from {
+				faults++
+			}
 			if len(mem) == frames {
 				mem = mem[1:]
 			}
@@ -134,11 +139,20 @@ func TestPoliciesOnRandomTraces(t *testing.T) {
 		r := newRefString(trace)
 		for frames := 1; frames <= pages+1; frames++ {
 			m, l, f, c := r.faultsMIN(frames), r.faultsLRU(frames), r.faultsFIFO(frames), r.faultsClock(frames)
-			if want := naiveMIN(trace, frames); m != want {
+			if want := naiveMIN(trace, frames, 0); m != want {
 				t.Fatalf("%v, %d frames: MIN %d, by definition %d", trace, frames, m, want)
 			}
-			if want := naiveLRU(trace, frames); l != want {
+			if want := naiveLRU(trace, frames, 0); l != want {
 				t.Fatalf("%v, %d frames: LRU %d, by definition %d", trace, frames, l, want)
+			}
+			// Counted from a later reference, as after an untimed pass.
+			warm := r
+			warm.from = rng.IntN(len(trace) + 1)
+			if got, want := warm.faultsMIN(frames), naiveMIN(trace, frames, warm.from); got != want {
+				t.Fatalf("%v, %d frames, from %d: MIN %d, by definition %d", trace, frames, warm.from, got, want)
+			}
+			if got, want := warm.faultsLRU(frames), naiveLRU(trace, frames, warm.from); got != want {
+				t.Fatalf("%v, %d frames, from %d: LRU %d, by definition %d", trace, frames, warm.from, got, want)
 			}
 			if m > l || m > f || m > c || m < r.distinct {
 				t.Fatalf("%v, %d frames: MIN %d, LRU %d, FIFO %d, CLOCK %d, %d distinct", trace, frames, m, l, f, c, r.distinct)
