@@ -135,6 +135,7 @@ func TestOrders(t *testing.T) {
 		{"touch 0x7fffffff0000 64K r seed=-1", "error: touch: bad number \"-1\": unexpected '-'\n"},
 		{"fill 0x7fffffff0000 64K 1 order=trace:/tmp/none", "error: fill: tmpfs: no such file or directory: \"/none\"\n"},
 		{"fill 0x7fffffff0000 8K 1 order=trace:/tmp/t", "error: fill: workload: invalid: trace /tmp/t: entry 2 is page 3, the range has 2 pages\n"},
+		{"touch 0x7ff000000000 8G r order=zipf:1", "error: touch: workload: too large: order zipf:1 over 2097152 pages (at most 1048576)\n"},
 		{"write /tmp/bad 1 2", ""},
 		{"touch 0x7fffffff0000 64K r order=trace:/tmp/bad", "error: touch: /tmp/bad: workload: invalid: trace line 1: \"1 2\" is not a page number\n"},
 	})

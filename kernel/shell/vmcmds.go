@@ -345,8 +345,11 @@ type runOptions struct {
 	seed     uint64
 }
 
-// maxTraceBytes bounds a trace file read for order=trace.
-const maxTraceBytes = 64 << 20
+// maxTraceBytes bounds a trace file read for order=trace: the file and
+// its entries (at most 2 Mi, 8 bytes each) live in the Go heap, 96 MiB
+// in all (boot.RuntimeSize). A run of 8192 pages with 10 accesses a page
+// is about 400 KiB of trace.
+const maxTraceBytes = 4 << 20
 
 // parseRunOptions reads the name=value options after a command's
 // arguments; seed= is taken when seedOK (touch). A trace is read from the

@@ -9,10 +9,10 @@ import (
 // Bounds of New.
 const (
 	// MaxTablePages bounds the pages of the orders that keep a table per
-	// page beyond random's (zipf: 12 bytes a page; hotcold: 4): 4 Mi
-	// pages, a 16 GiB range, 48 MiB of tables at most, which the kernel's
-	// Go heap must hold.
-	MaxTablePages = 1 << 22
+	// page beyond random's (zipf: 12 bytes a page; hotcold: 4): 1 Mi
+	// pages, a 4 GiB range, 12 MiB of tables at most, in a kernel whose
+	// whole Go heap is 96 MiB (boot.RuntimeSize).
+	MaxTablePages = 1 << 20
 	// MaxAccesses bounds a run: 4 Gi accesses, minutes of touch.
 	MaxAccesses = 1 << 32
 )
