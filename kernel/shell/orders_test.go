@@ -90,7 +90,7 @@ func TestOrders(t *testing.T) {
 				n += uint64(c)
 			}
 		}
-		want := fmt.Sprintf(`^touched 16 pages %d times in order %s: %d faults, \d+ ns, \d+ ns/access, \d+ cycles/access\n$`,
+		want := fmt.Sprintf(`^touched 16 pages %d times in order %s: %d faults \(0 major\), \d+ ns, \d+ ns/access, \d+ cycles/access\n$`,
 			n, regexp.QuoteMeta(tc.order), len(seen))
 		if got := run(line); !regexp.MustCompile(want).MatchString(got) {
 			t.Errorf("%s: %q, want %s", line, got, want)
