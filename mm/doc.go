@@ -14,6 +14,8 @@
 //	tmpfs/      RAM filesystem whose pages are swap-backed
 //	swap/       swap areas (mkswap format), slots, swap cache entries
 //	sim/        host simulator: physical-memory arena and software MMU
+//	workload/   page-access orders of the experiments (zipf, hotcold,
+//	            loop, traces), for the shell and the host lab alike
 //
 // Nothing under mm/ imports TamaGo, boot/, drivers/ or kernel/: it builds
 // and is tested on the host (docs/design.md: the layers, the fault

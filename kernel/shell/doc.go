@@ -10,7 +10,8 @@
 // argument count against the usage, runs the handler and prints its
 // error as a single "error: " line. Numeric arguments all go through
 // mm.ParseSize, so every command accepts decimal, 0x hex and K/M/G
-// suffixes alike.
+// suffixes alike. fill, check and touch take their page order from
+// mm/workload (order=, accesses=), the same runs the host lab scores.
 //
 // Nothing a user types may crash the kernel: handlers return errors for
 // bad input, and the dispatcher recovers a panicking handler and reports

@@ -3,6 +3,7 @@
 //
 //	go run ./qemu/cmd/lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL
 //	go run ./qemu/cmd/lab thrash [-limit SIZE] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
+//	go run ./qemu/cmd/lab optimum [-order O] [-pages N] [-frames F,...] [-accesses N] [-seed N] [-write-trace FILE]
 //
 // faults: the fault-cost breakdown. It runs the kernel's bench command
 // -runs times (a fresh boot each) and plots ns/fault per benchmark, the
@@ -16,9 +17,16 @@
 // mm.policy=<policy> and a fresh mkswap disk; it runs swapon and bench
 // pressure-read. A point that fails (an error line, "unsupported", a
 // panic, a timeout) is reported with the kernel's words and left out; the
-// sweep goes on, and the command exits with status 1 at the end.
+// sweep goes on, and the command exits with status 1 at the end. The
+// major-faults panel also has the read pass's faults under Belady's MIN
+// and exact LRU with all of mm.limit, computed on the host (optimum.go).
 //
 // Both show a progress bar on standard error, one step per boot.
+//
+// optimum: no boot. The page faults of one seeded run of mm/workload (the
+// run the kernel's touch makes with the same order, pages, accesses and
+// seed) with F frames, under Belady's optimal MIN and under exact LRU,
+// FIFO and CLOCK, computed on the host (optimum.go).
 package main
 
 import (
@@ -44,7 +52,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: lab faults|thrash [flags] KERNEL")
+		fmt.Fprintln(os.Stderr, "usage: lab faults|thrash [flags] KERNEL, or lab optimum [flags]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -52,8 +60,10 @@ func main() {
 		faults(os.Args[2:])
 	case "thrash":
 		thrash(os.Args[2:])
+	case "optimum":
+		optimum(os.Args[2:])
 	default:
-		fmt.Fprintf(os.Stderr, "lab: unknown experiment %q (faults, thrash)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "lab: unknown experiment %q (faults, thrash, optimum)\n", os.Args[1])
 		os.Exit(2)
 	}
 }

@@ -37,6 +37,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/workload"
 	"github.com/pagoda-os/pagoda/qemu"
 )
 
@@ -451,6 +452,9 @@ func plotThrash(path string, rows []thrashRow, limit string) error {
 			panel.p.Legend.Add(pol, line, points)
 		}
 	}
+	if err := addPressureReference(major, rows, limit, len(policies)); err != nil {
+		return err
+	}
 	if lo > 0 && hi >= 100*lo {
 		// Whole decades: gonum pads the plot for ticks beyond the data.
 		elapsed.Y.Scale = plot.LogScale{}
@@ -490,6 +494,65 @@ func plotThrash(path string, rows []thrashRow, limit string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// pressureReference is the major faults that the timed pass of
+// pressure-read would take with frames frames of memory for the page
+// cache of its pages alone, under Belady's MIN and under exact LRU: the
+// run (kernel/shell/benchswap.go) writes the pages in
+// workload.Permutation(pages, 1), untimed, then reads them in
+// workload.Permutation(pages, 2); a read of a page not in memory is a
+// major fault, and the writes' faults are not counted.
+func pressureReference(pages, frames int) (minFaults, lruFaults int) {
+	trace := slices.Concat(workload.Permutation(uint64(pages), 1), workload.Permutation(uint64(pages), 2))
+	r := newRefString(trace)
+	r.from = pages
+	return r.faultsMIN(frames), r.faultsLRU(frames)
+}
+
+// addPressureReference draws on the major-faults panel what MIN and exact
+// LRU would take at each ratio measured with all of mm.limit for the
+// working set (pressureReference, frames = limit / 4 KiB): dashed, in the
+// colours after the policies'. The kernel has less (its reserves, page
+// tables and free pages take about a tenth), so its points sit above.
+func addPressureReference(p *plot.Plot, rows []thrashRow, limit string, colour int) error {
+	limitBytes, err := mm.ParseSize(limit)
+	if err != nil {
+		return err
+	}
+	frames := int(max(limitBytes/pageSize, 1))
+	var pages []int // one per ratio measured, ratios ascending
+	var ratios []float64
+	for _, r := range rows {
+		if !slices.Contains(ratios, r.ratio) {
+			ratios, pages = append(ratios, r.ratio), append(pages, r.pages)
+		}
+	}
+	idx := make([]int, len(ratios))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(ratios[a], ratios[b]) })
+	var minXYs, lruXYs plotter.XYs
+	for _, i := range idx {
+		m, l := pressureReference(pages[i], frames)
+		minXYs = append(minXYs, plotter.XY{X: ratios[i], Y: float64(m)})
+		lruXYs = append(lruXYs, plotter.XY{X: ratios[i], Y: float64(l)})
+	}
+	for j, ref := range []struct {
+		name string
+		xys  plotter.XYs
+	}{{"exact LRU, all of mm.limit", lruXYs}, {"MIN (optimal), all of mm.limit", minXYs}} {
+		line, err := plotter.NewLine(ref.xys)
+		if err != nil {
+			return err
+		}
+		line.Color = plotutil.Color(colour + j)
+		line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(line)
+		p.Legend.Add(ref.name, line)
+	}
+	return nil
 }
 
 // printThrash prints the means as a table.

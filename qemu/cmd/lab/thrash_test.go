@@ -232,7 +232,8 @@ func TestThrashCSVAndPlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(svg)
-	for _, s := range []string{"<svg", "clock", "fifo", "lru", "elapsed (s)", "(log scale)", "major faults (count)", "working set (× mm.limit = 32M)"} {
+	for _, s := range []string{"<svg", "clock", "fifo", "lru", "elapsed (s)", "(log scale)", "major faults (count)", "working set (× mm.limit = 32M)",
+		"MIN (optimal), all of mm.limit", "exact LRU, all of mm.limit"} {
 		if !strings.Contains(string(b), s) {
 			t.Errorf("plot lacks %q (%d bytes)", s, len(b))
 		}
@@ -249,6 +250,24 @@ func TestThrashCSVAndPlot(t *testing.T) {
 	printThrash(&table, cannedRows)
 	if !strings.Contains(table.String(), "lru           4       85.000        51000") {
 		t.Errorf("table:\n%s", table.String())
+	}
+}
+
+// The reference lines: nothing faults while the working set fits; at
+// twice the frames MIN keeps one frame's worth of hits, all it can, and
+// LRU fewer; the writes' faults are not counted.
+func TestPressureReference(t *testing.T) {
+	for _, tc := range []struct{ pages, frames int }{{100, 100}, {50, 100}, {1, 1}} {
+		if m, l := pressureReference(tc.pages, tc.frames); m != 0 || l != 0 {
+			t.Errorf("%d pages in %d frames: MIN %d, LRU %d major faults", tc.pages, tc.frames, m, l)
+		}
+	}
+	for _, tc := range []struct{ pages, frames int }{{200, 100}, {8192, 4096}, {1000, 999}, {3000, 1000}} {
+		m, l := pressureReference(tc.pages, tc.frames)
+		if m != tc.pages-tc.frames || l < m || l > tc.pages {
+			t.Errorf("%d pages in %d frames: MIN %d (want %d), LRU %d", tc.pages, tc.frames, m, tc.pages-tc.frames, l)
+		}
+		t.Logf("%d pages in %d frames: MIN %d, LRU %d", tc.pages, tc.frames, m, l)
 	}
 }
 
