@@ -14,7 +14,6 @@
 //	tmpfs/      RAM filesystem whose pages are swap-backed
 //	swap/       swap areas (mkswap format), slots, swap cache entries
 //	sim/        host simulator: physical-memory arena and software MMU
-//	workload/   page-access orders for experiments (Zipf, hot/cold, loop...)
 //	workload/   page-access orders of the experiments (zipf, hotcold,
 //	            loop, traces), for the shell and the host lab alike
 //
