@@ -10,6 +10,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/tmpfs"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/mm/workload"
 )
 
 // ErrnoOf is the errno a system call returns for err, nil's being 0.
@@ -144,6 +145,8 @@ var sentinels = [...]struct {
 	{vfs.ErrBadPath, ENOENT}, // the empty path (getname: ENOENT)
 	{vfs.ErrNameTooLong, ENAMETOOLONG},
 	{mm.ErrBadNumber, EINVAL},
+	{workload.ErrInvalid, EINVAL},
+	{workload.ErrTooLarge, ENOMEM}, // the order's tables would not fit
 	{ext2.ErrInvalid, EINVAL},
 	{ext2.ErrBusy, EBUSY},
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/tmpfs"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/mm/workload"
 )
 
 const module = "github.com/pagoda-os/pagoda"
@@ -90,6 +91,8 @@ var errnoCases = []struct {
 	{"fs/vfs.ErrBadPath", vfs.ErrBadPath, ENOENT},
 	{"fs/vfs.ErrNameTooLong", vfs.ErrNameTooLong, ENAMETOOLONG},
 	{"mm.ErrBadNumber", mm.ErrBadNumber, EINVAL},
+	{"mm/workload.ErrInvalid", workload.ErrInvalid, EINVAL},
+	{"mm/workload.ErrTooLarge", workload.ErrTooLarge, ENOMEM},
 	{"fs/ext2.ErrInvalid", ext2.ErrInvalid, EINVAL},
 	{"fs/ext2.ErrBusy", ext2.ErrBusy, EBUSY},
 }
