@@ -138,8 +138,10 @@ func UserProtection() (smep, smap bool) {
 // Before entering it makes r safe for the CPU: RFLAGS gets IF set and
 // IOPL 0 (userRFLAGS), MXCSR loses its reserved bits. A non-canonical RIP
 // or RSP would make IRETQ or SYSRETQ fault in ring 0 with the user's GS
-// (SDM 2B, SYSRET); Switch returns a #GP exit instead, without entering,
-// as Linux sends SIGSEGV for a bad sigreturn.
+// (SDM 2B, SYSRET), and a non-canonical FS base would make the WRMSR
+// that loads it fault in ring 0 (#GP); Switch returns a #GP exit
+// instead, without entering, as Linux sends SIGSEGV for a bad
+// sigreturn (arch_prctl refuses such a base with EPERM first).
 //
 // Preconditions: r comes from NewUserRegs (its FPU area); the page table
 // in CR3 maps ring 3's pages with U/S set at every level.
@@ -147,7 +149,7 @@ func Switch(r *UserRegs) Exit {
 	if r.FPU.area == nil {
 		panic("amd64.Switch: UserRegs without an FPU area (use NewUserRegs)")
 	}
-	if !canonical(r.RIP) || !canonical(r.RSP) {
+	if !canonical(r.RIP) || !canonical(r.RSP) || !canonical(r.FSBase) {
 		return Exit{Kind: ExitException, Vector: VectorGeneralProtection}
 	}
 	r.RFLAGS = userRFLAGS(r.RFLAGS)

@@ -9,7 +9,7 @@ import (
 // Bounds of New.
 const (
 	// MaxTablePages bounds the pages of the orders that keep a table per
-	// page beyond random's (zipf: 12 bytes a page; hotcold: 4): 1 Mi
+	// page (random: 8 bytes a page; zipf: 12; hotcold: 4): 1 Mi
 	// pages, a 4 GiB range, 12 MiB of tables at most, in a kernel whose
 	// whole Go heap is 96 MiB (boot.RuntimeSize).
 	MaxTablePages = 1 << 20
@@ -62,6 +62,9 @@ func New(o Order, pages, accesses, seed uint64) (*Generator, error) {
 	switch o.Kind {
 	case Sequential, Loop:
 	case Random:
+		if pages > MaxTablePages {
+			return nil, fmt.Errorf("%w: order %s over %d pages (at most %d)", ErrTooLarge, o, pages, MaxTablePages)
+		}
 		g.perm = Permutation(pages, seed)
 	case Zipf, HotCold:
 		if pages > MaxTablePages {

@@ -67,6 +67,7 @@ func TestNewErrors(t *testing.T) {
 		{Order{Kind: Sequential}, 0, 0, ErrInvalid},
 		{Order{Kind: Sequential}, 4, 5, ErrInvalid},
 		{Order{Kind: Random}, 4, 3, ErrInvalid},
+		{Order{Kind: Random}, MaxTablePages + 1, MaxTablePages + 1, ErrTooLarge}, // 8 bytes a page
 		{Order{Kind: Loop}, 4, MaxAccesses + 1, ErrInvalid},
 		{Order{Kind: Zipf, S: 0}, 4, 0, ErrInvalid},
 		{Order{Kind: Zipf, S: math.NaN()}, 4, 0, ErrInvalid},
