@@ -5,8 +5,10 @@
 //
 //	kmap.go, mmu_tamago.go   the kernel's page table, built and loaded
 //	elfimage.go              the kernel image's segments, for kmap
-//	window_tamago.go         the address spaces (proc) over the MM, and
-//	                         the window's loads and stores
+//	spaces_tamago.go         the address spaces (proc) over the MM
+//	window_unsafe_tamago.go  the window's real loads and stores
+//	trap_tamago.go           the trap policy installed (InitTraps)
+//	probe_unsafe_tamago.go   peek/poke/crash accessors (MachineProber)
 //	files_tamago.go          virtio-blk disks, the page cache, the VFS,
 //	                         /tmp and the flusher
 //	reclaim.go               reclaim, swap areas and kswapd
@@ -22,7 +24,8 @@
 // boot/. Nothing below kernel/ imports it, and kernel/ does not import
 // the shell.
 //
-// Locking: the big kernel lock (lock.Kernel) is made here, at boot, and
+// Locking: the big kernel lock (lock.Kernel) is made at boot by
+// kernel/pagoda, and
 // given to the shell, the flusher and kswapd; the lock order of the
 // layers below is drawn in mm/doc.go.
 //

@@ -1,6 +1,7 @@
-// Package lock holds the kernel's locks that every layer may take: mm,
-// fs and the drivers import it, and it imports nothing of TamaGo, so it
-// builds and is tested on the host like them.
+// Package lock holds the kernel's locks that every layer may take
+// (fs/vfs, drivers/virtio, kernel and kernel/shell import it today; mm
+// takes none of its own); it imports nothing of TamaGo, so it builds and
+// is tested on the host like them.
 //
 // Spin (spin.go) is the lock the fault path may take. A fault runs on the
 // system stack with interrupts off and may not block, so it cannot wait

@@ -21,7 +21,8 @@ import "sync"
 //
 //   - the shell, for each command it runs (kernel/shell);
 //   - the background writeback, for each pass (fs/vfs writeback.go);
-//   - kswapd, for each background reclaim pass (kernel's StartReclaim);
+//   - kswapd, for each background reclaim pass (mm/vm's Kswapd, started
+//     by kernel.StartReclaim);
 //   - halt, to sync the filesystems before the machine stops.
 //
 // A page fault in the mapping window is taken by the goroutine that

@@ -4,7 +4,7 @@
 //
 // A mount holds a filesystem behind the small filesystem interface:
 // ext2 on a virtio-blk disk (ext2.go) or a tmpfs in memory (tmpfs.go).
-// Resolve takes an absolute path, cleans it lexically (cleanPath) and
+// resolve (behind Open and every path operation) takes an absolute path, cleans it lexically (cleanPath) and
 // finds the innermost mount that holds it: the mount table is kept
 // longest path first, so that /mnt/tmp is found before /mnt and / last.
 // The rest of the path is the filesystem's to walk.

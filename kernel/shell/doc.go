@@ -20,8 +20,9 @@
 // Everything the shell acts on comes in its Config, wired by kernel/:
 // the frame allocator, the address spaces (proc.Spaces), the VFS, the
 // machine (proc.Machine), the window's real loads and stores, the
-// self-tests. It imports no bare-metal package but arch/amd64's types,
-// so it is tested on the host against a fake Machine and the simulator.
+// self-tests. It imports no bare-metal code but arch/amd64's types and
+// boot's Cmdline, so it is tested on the host against a fake Machine
+// and the simulator.
 //
 // Locking: the dispatcher holds the big kernel lock (Config.Lock) while a
 // command runs, so that a command sees the memory and file state

@@ -40,6 +40,10 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 }
 
 func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf) error {
+	if l.Size != pt.Size4K {
+		// Table.Set takes 4 KiB leaves only; vm maps no other yet.
+		panic("vm.forkPage: a 2 MiB leaf in an address space")
+	}
 	e := l.PTE
 	if l.State == LeafSwap {
 		// The child names the same slot: one more reference.
