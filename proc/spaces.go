@@ -27,6 +27,9 @@ type Spaces struct {
 	clock Machine
 }
 
+// ErrCurrent is returned for freeing the current address space.
+var ErrCurrent = errors.New("cannot free the current address space")
+
 // ErrNoAddressSpace is returned for an address-space ID that does not exist.
 var ErrNoAddressSpace = errors.New("no such address space")
 
@@ -90,7 +93,7 @@ func (s *Spaces) Free(id int) error {
 	}
 	as := s.spaces[i]
 	if as == s.current {
-		return errors.New("cannot free the current address space: switch to another first")
+		return fmt.Errorf("%w: switch to another first", ErrCurrent)
 	}
 	s.freed.Add(as.Stats)
 	as.Destroy()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/mm/workload"
 )
 
 // Swap and pressure benchmarks. They need a swap area (swapon first);
@@ -96,7 +97,7 @@ func benchSwapInRand(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult,
 	if err != nil {
 		return benchResult{}, err
 	}
-	return touchOrder(sh, as, base, PagePermutation(pages, 1), false), nil
+	return touchOrder(sh, as, base, workload.Permutation(pages, 1), false), nil
 }
 
 // swap-cache-hit: pages shared with a fork, swapped out, read back by the
@@ -152,7 +153,7 @@ func benchPressureWrite(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResu
 	if err != nil {
 		return benchResult{}, err
 	}
-	return pressureTouch(sh, as, base, PagePermutation(pages, 1), true)
+	return pressureTouch(sh, as, base, workload.Permutation(pages, 1), true)
 }
 
 // pressure-read: the working set written (untimed), then every page read
@@ -166,8 +167,8 @@ func benchPressureRead(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResul
 	if err != nil {
 		return benchResult{}, err
 	}
-	if _, err := pressureTouch(sh, as, base, PagePermutation(pages, 1), true); err != nil {
+	if _, err := pressureTouch(sh, as, base, workload.Permutation(pages, 1), true); err != nil {
 		return benchResult{}, err
 	}
-	return pressureTouch(sh, as, base, PagePermutation(pages, 2), false)
+	return pressureTouch(sh, as, base, workload.Permutation(pages, 2), false)
 }

@@ -463,11 +463,6 @@ func (sh *Shell) eachWord(args []string, fn func(w proc.WindowMemory, va, want u
 	return nil
 }
 
-// PagePermutation is 0..n-1 in an order seeded by seed (a
-// Fisher-Yates shuffle over PCG): an access pattern that defeats
-// readahead and LRU. It is order=random's (workload.Permutation).
-func PagePermutation(n, seed uint64) []uint64 { return workload.Permutation(n, seed) }
-
 func cmdFill(sh *Shell, args []string) error {
 	return sh.eachWord(args, func(w proc.WindowMemory, va, want uint64) bool {
 		w.Store64(va, want)

@@ -20,7 +20,7 @@ const (
 // Streams of the PCG (its second seed word), one per use of the seed, so
 // that the draws do not repeat the permutation's.
 const (
-	permutationStream = 0x5061676f6461 // "Pagoda": PagePermutation's, kept
+	permutationStream = 0x5061676f6461 // "Pagoda": the shell's permutation's, kept
 	drawStream        = 0x5061676f6462
 )
 
@@ -131,7 +131,7 @@ func (g *Generator) Next() (page uint64, ok bool) {
 
 // Permutation is 0..n-1 in an order seeded by seed (a Fisher-Yates
 // shuffle over PCG): the random order, each page once, which defeats
-// readahead and LRU. The shell's PagePermutation, unchanged.
+// readahead and LRU. The shell's order=random since before this package, unchanged.
 func Permutation(n, seed uint64) []uint64 {
 	r := rand.New(rand.NewPCG(seed, permutationStream))
 	p := make([]uint64, n)

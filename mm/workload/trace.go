@@ -46,7 +46,6 @@ func ParseTrace(data []byte) ([]uint64, error) {
 			continue
 		}
 		p, err := strconv.ParseUint(string(text), 10, 64) // digits only: no sign, no '_'
-
 		if err != nil {
 			return nil, fmt.Errorf("%w: trace line %d: %q is not a page number", ErrInvalid, line, text)
 		}
