@@ -10,7 +10,7 @@ import (
 
 // Segment is a loadable segment of the kernel image (ELF PT_LOAD).
 type Segment struct {
-	Start, End mm.PhysAddr // page-rounded outward
+	Start, End mm.VirtAddr // linked (virtual) addresses, page-rounded outward
 	Write      bool        // PF_W
 	Exec       bool        // PF_X
 }
@@ -61,8 +61,8 @@ func ParseSegments(hdr []byte) ([]Segment, error) {
 		}
 		flags := le.Uint32(ph[pFlags:])
 		segs = append(segs, Segment{
-			Start: mm.PhysAddr(va &^ mm.PageMask),
-			End:   mm.PhysAddr((end + mm.PageMask) &^ mm.PageMask),
+			Start: mm.VirtAddr(va &^ mm.PageMask),
+			End:   mm.VirtAddr((end + mm.PageMask) &^ mm.PageMask),
 			Write: flags&pfW != 0,
 			Exec:  flags&pfX != 0,
 		})

@@ -54,7 +54,7 @@ func BuildKernelTable(src pt.FrameSource, km KernelMap) (*pt.Table, error) {
 	off := km.ImageOffset
 	var image []mm.AddrRange // physical
 	for _, s := range km.Image {
-		image = append(image, mm.AddrRange{Start: s.Start - mm.PhysAddr(off), End: s.End - mm.PhysAddr(off)})
+		image = append(image, mm.AddrRange{Start: mm.PhysAddr(s.Start - off), End: mm.PhysAddr(s.End - off)})
 	}
 	cut := append([]mm.AddrRange{{Start: 0, End: mm.PageSize}}, image...)
 	for _, r := range km.RAM {
@@ -90,13 +90,13 @@ func BuildKernelTable(src pt.FrameSource, km KernelMap) (*pt.Table, error) {
 }
 
 // mapRange maps physical r at off + physical, page-aligned, with 2 MiB
-// pages where both addresses are aligned.
+// pages where both the physical and the virtual address are aligned.
 func mapRange(t *pt.Table, r mm.AddrRange, off mm.VirtAddr, flags pt.PTE) error {
 	p := mm.PhysAddr((uint64(r.Start) + mm.PageMask) &^ mm.PageMask)
 	end := r.End &^ mm.PageMask
 	for p < end {
 		size := pt.Size4K
-		if (uint64(p)+uint64(off))%uint64(pt.Size2M) == 0 && uint64(end-p) >= uint64(pt.Size2M) {
+		if uint64(p)%uint64(pt.Size2M) == 0 && (uint64(p)+uint64(off))%uint64(pt.Size2M) == 0 && uint64(end-p) >= uint64(pt.Size2M) {
 			size = pt.Size2M
 		}
 		if err := t.Map(off+mm.VirtAddr(p), p, size, flags); err != nil {
