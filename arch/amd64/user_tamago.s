@@ -16,6 +16,24 @@
 #define SYSRETQ	BYTE $0x48; BYTE $0x0f; BYTE $0x07
 #define FNINIT	BYTE $0xdb; BYTE $0xe3
 
+// LOAD_USER_GPRS loads every general register but RSP and RDI from the
+// UserRegs at DI: both ways into ring 3 (SYSRETQ and IRETQ) end with it.
+#define LOAD_USER_GPRS \
+	MOVQ	UserRegs_RAX(DI), AX; \
+	MOVQ	UserRegs_RBX(DI), BX; \
+	MOVQ	UserRegs_RCX(DI), CX; \
+	MOVQ	UserRegs_RDX(DI), DX; \
+	MOVQ	UserRegs_RSI(DI), SI; \
+	MOVQ	UserRegs_RBP(DI), BP; \
+	MOVQ	UserRegs_R8(DI), R8; \
+	MOVQ	UserRegs_R9(DI), R9; \
+	MOVQ	UserRegs_R10(DI), R10; \
+	MOVQ	UserRegs_R11(DI), R11; \
+	MOVQ	UserRegs_R12(DI), R12; \
+	MOVQ	UserRegs_R13(DI), R13; \
+	MOVQ	UserRegs_R14(DI), R14; \
+	MOVQ	UserRegs_R15(DI), R15
+
 // func rdmsr(msr uint32) uint64
 TEXT ·rdmsr(SB),NOSPLIT,$0-16
 	MOVL	msr+0(FP), CX
@@ -82,20 +100,7 @@ TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-9
 
 	// SYSRETQ: RIP from RCX, RFLAGS from R11, which sysretOK found equal
 	// to UserRegs.RIP and RFLAGS; CS 0x33 and SS 0x2b from IA32_STAR.
-	MOVQ	UserRegs_RAX(DI), AX
-	MOVQ	UserRegs_RBX(DI), BX
-	MOVQ	UserRegs_RCX(DI), CX
-	MOVQ	UserRegs_RDX(DI), DX
-	MOVQ	UserRegs_RSI(DI), SI
-	MOVQ	UserRegs_RBP(DI), BP
-	MOVQ	UserRegs_R8(DI), R8
-	MOVQ	UserRegs_R9(DI), R9
-	MOVQ	UserRegs_R10(DI), R10
-	MOVQ	UserRegs_R11(DI), R11
-	MOVQ	UserRegs_R12(DI), R12
-	MOVQ	UserRegs_R13(DI), R13
-	MOVQ	UserRegs_R14(DI), R14
-	MOVQ	UserRegs_R15(DI), R15
+	LOAD_USER_GPRS
 	MOVQ	UserRegs_RSP(DI), SP
 	MOVQ	UserRegs_RDI(DI), DI
 	SWAPGS
@@ -107,20 +112,7 @@ iret:
 	PUSHQ	UserRegs_RFLAGS(DI)
 	PUSHQ	$const_userCS
 	PUSHQ	UserRegs_RIP(DI)
-	MOVQ	UserRegs_RAX(DI), AX
-	MOVQ	UserRegs_RBX(DI), BX
-	MOVQ	UserRegs_RCX(DI), CX
-	MOVQ	UserRegs_RDX(DI), DX
-	MOVQ	UserRegs_RSI(DI), SI
-	MOVQ	UserRegs_RBP(DI), BP
-	MOVQ	UserRegs_R8(DI), R8
-	MOVQ	UserRegs_R9(DI), R9
-	MOVQ	UserRegs_R10(DI), R10
-	MOVQ	UserRegs_R11(DI), R11
-	MOVQ	UserRegs_R12(DI), R12
-	MOVQ	UserRegs_R13(DI), R13
-	MOVQ	UserRegs_R14(DI), R14
-	MOVQ	UserRegs_R15(DI), R15
+	LOAD_USER_GPRS
 	MOVQ	UserRegs_RDI(DI), DI
 	SWAPGS
 	IRETQ
