@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 
+	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/mm"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
@@ -11,13 +12,21 @@ import (
 // half holds nothing of the kernel but the kernel window, [boot.KWindow,
 // boot.KWindow + boot.KWindowSize), where the image, the Go heap and the
 // stacks run; the upper half holds the direct map of every physical
-// address at mm.DirectMapBase. The window from WindowStart to the top of
-// the lower canonical half is reserved for address spaces (the
-// address-space issue) and left unmapped in the kernel's own table.
+// address at mm.DirectMapBase. The lower half is the address spaces'
+// window, Linux's user range from mmap_min_addr (64 KiB) to TASK_SIZE,
+// less the kernel window: the hole, whose page-directory entries every
+// address space shares with the kernel's table (pagetable.Share).
 const (
-	WindowStart mm.VirtAddr = 1 << 45 // 32 TiB
-	WindowEnd   mm.VirtAddr = 1 << 47 // end of the lower canonical half
+	WindowStart mm.VirtAddr = 0x1_0000         // Linux's default vm.mmap_min_addr
+	WindowEnd   mm.VirtAddr = 0x7fff_ffff_f000 // Linux's TASK_SIZE on x86-64 (4-level paging)
+	HoleStart   mm.VirtAddr = boot.KWindow
+	HoleEnd     mm.VirtAddr = boot.KWindow + boot.KWindowSize
 )
+
+// SelftestBase is where the self-tests map their pages in the kernel's
+// own table: in the user half, far from anything an address space or the
+// shell places by default (32 TiB).
+const SelftestBase mm.VirtAddr = 1 << 45
 
 // KernelMap is what the kernel's page table maps.
 type KernelMap struct {

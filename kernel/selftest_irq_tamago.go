@@ -23,7 +23,7 @@ const (
 	irqRounds       = 100
 	irqTimerDelay   = 2 * time.Millisecond
 	irqTimeout      = time.Second
-	selftestIRQBase = WindowStart + 2<<40
+	selftestIRQBase = SelftestBase + 2<<40
 )
 
 // The MC146818 RTC (microvm's rtc=on) is the one interrupt source behind

@@ -21,7 +21,7 @@ import (
 // Where selftest ring3 maps its pages in the window: the code page, a
 // guard page, the stack page.
 const (
-	ring3Base      = WindowStart + 3<<40
+	ring3Base      = SelftestBase + 3<<40
 	ring3CodeVA    = ring3Base
 	ring3StackVA   = ring3Base + 2*mm.PageSize
 	ring3StackTop  = ring3StackVA + mm.PageSize

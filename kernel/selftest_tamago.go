@@ -46,9 +46,9 @@ func Selftests(frames *frame.Allocator, kernel *pt.Table, spaces *proc.Spaces) f
 
 // Window ranges the paging self-test uses.
 const (
-	selftest4KBase  = WindowStart + 1<<30
+	selftest4KBase  = SelftestBase + 1<<30
 	selftest4KPages = 100_000
-	selftest2MBase  = WindowStart + 1<<40
+	selftest2MBase  = SelftestBase + 1<<40
 	selftest2MPages = 64
 )
 

@@ -13,7 +13,7 @@ import (
 )
 
 // tlbTestBase is where selftest tlb maps its pages.
-const tlbTestBase = WindowStart + 2<<40
+const tlbTestBase = SelftestBase + 2<<40
 
 // MeasureTLBCeiling finds when flushing the whole TLB is cheaper than one
 // INVLPG per page, and sets pagetable.FlushCeiling to the largest page

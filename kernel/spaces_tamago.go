@@ -20,6 +20,7 @@ func StartSpaces(frames *frame.Allocator, kernelRoot mm.PhysAddr) (*proc.Spaces,
 	if err != nil {
 		return nil, nil, err
 	}
+	m.HoleStart, m.HoleEnd = HoleStart, HoleEnd
 	s, err := proc.NewSpaces(m, func(root mm.PhysAddr) { arch.LoadCR3(uint64(root)) }, boot.Board{})
 	if err != nil {
 		return nil, nil, err

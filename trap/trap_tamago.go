@@ -31,9 +31,10 @@ type cpuState struct {
 var (
 	cpus [arch.MaxCPUs]cpuState
 
-	// The mapping window, [windowStart, windowEnd): the same on every
-	// CPU, set by Init.
+	// The mapping window, [windowStart, windowEnd), less the kernel's
+	// hole [holeStart, holeEnd): the same on every CPU, set by Init.
 	windowStart, windowEnd mm.VirtAddr
+	holeStart, holeEnd     mm.VirtAddr
 
 	// kernelTable is the kernel's page table, once the kernel has loaded
 	// it (SetKernelTable): the handler checks against it that a stack can
@@ -41,11 +42,13 @@ var (
 	kernelTable *pt.Table
 )
 
-// Init installs the trap policy as arch's handler for window, the range
-// of the address space where address spaces map: arch.InitTraps then sets
-// up the IDT and the boot CPU.
-func Init(start, end mm.VirtAddr) {
+// Init installs the trap policy as arch's handler for the window [start,
+// end), the range where address spaces map, less the kernel's hole [hs,
+// he) (a fault there is the kernel's own): arch.InitTraps then sets up
+// the IDT and the boot CPU.
+func Init(start, end, hs, he mm.VirtAddr) {
 	windowStart, windowEnd = start, end
+	holeStart, holeEnd = hs, he
 	arch.BugHook = finishBugReport
 	arch.InitTraps(handle)
 }
@@ -112,7 +115,7 @@ func handle(c *arch.PerCPU, f *arch.TrapFrame, onG0 bool) {
 	if f.Vector == arch.VectorPageFault {
 		cr2 = arch.CR2()
 		va := mm.VirtAddr(cr2)
-		window := va >= windowStart && va < windowEnd && !onG0
+		window := va >= windowStart && va < windowEnd && !(va >= holeStart && va < holeEnd) && !onG0
 		reason := arch.ReasonNotMapped
 		if window && f.Error&arch.PFPresent != 0 {
 			reason = arch.ReasonProtection

@@ -11,7 +11,7 @@ import (
 // same frame made writable in place.
 func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	e, old := l.PTE, l.PFN()
-	flags := pt.Present | pteFlags(v.Prot, true)
+	flags := pt.Present | as.pteFlags(v.Prot, true)
 	as.LastKind = KindCOW
 	if as.ownsPrivately(old) {
 		as.table.Set(page, e|pt.Writable)

@@ -348,6 +348,8 @@ func (e *env) invariants() error {
 				return fmt.Errorf("as %d: VMA %v empty", as.ID, &v)
 			case v.Start < e.m.WindowStart || v.End > e.m.WindowEnd:
 				return fmt.Errorf("as %d: VMA %v outside the window", as.ID, &v)
+			case e.m.inHole(v.Start, v.End):
+				return fmt.Errorf("as %d: VMA %v in the kernel's hole", as.ID, &v)
 			case i > 0 && as.vmas[i-1].End > v.Start:
 				return fmt.Errorf("as %d: VMAs %v and %v out of order or overlapping", as.ID, &as.vmas[i-1], &v)
 			case i > 0 && mergeable(&as.vmas[i-1], &as.vmas[i]):
@@ -630,8 +632,11 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 			return fmt.Errorf("PTE %#x at %v in PROT_NONE VMA %v is not a PROT_NONE entry", l, va, v)
 		}
 	} else {
-		if l&pt.Present == 0 || l&(softProtNone|pt.User|pt.Global|pt.Huge) != 0 {
+		if l&pt.Present == 0 || l&(softProtNone|pt.Global|pt.Huge) != 0 {
 			return fmt.Errorf("PTE %#x at %v in VMA %v", l, va, v)
+		}
+		if (l&pt.User != 0) != as.User {
+			return fmt.Errorf("PTE %#x at %v: U/S disagrees with the address space's User %v", l, va, as.User)
 		}
 		if (l&pt.NoExecute != 0) == (v.Prot&ProtExec != 0) {
 			return fmt.Errorf("PTE %#x at %v: NX disagrees with VMA %v", l, va, v)

@@ -106,8 +106,11 @@ func allows(prot Prot, a Access) bool {
 
 // pteFlags are the PTE bits for a page of a VMA with prot; writable says
 // whether this page may be written now (not zero page, not COW-shared).
-func pteFlags(prot Prot, writable bool) pt.PTE {
+func (as *AddressSpace) pteFlags(prot Prot, writable bool) pt.PTE {
 	var f pt.PTE
+	if as.User {
+		f |= pt.User
+	}
 	if writable && prot&ProtWrite != 0 {
 		f |= pt.Writable
 	}
@@ -232,7 +235,7 @@ func (as *AddressSpace) freeFrame(pfn mm.PFN) {
 // do_anonymous_page).
 func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Result {
 	if access != Write {
-		if as.table.Map(page, as.mm.zero.Addr(), pt.Size4K, pteFlags(v.Prot, false)) != nil {
+		if as.table.Map(page, as.mm.zero.Addr(), pt.Size4K, as.pteFlags(v.Prot, false)) != nil {
 			return OOM
 		}
 		as.LastKind = KindZero
@@ -243,7 +246,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 	if !ok {
 		return OOM
 	}
-	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {
+	if as.table.Map(page, pfn.Addr(), pt.Size4K, as.pteFlags(v.Prot, true)) != nil {
 		as.freeFrame(pfn)
 		return OOM
 	}

@@ -91,7 +91,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 			return OOM
 		}
 		copyFrame(cp, pfn)
-		if as.table.Map(page, cp.Addr(), pt.Size4K, pteFlags(v.Prot, true)) != nil {
+		if as.table.Map(page, cp.Addr(), pt.Size4K, as.pteFlags(v.Prot, true)) != nil {
 			as.freeFrame(cp)
 			return OOM
 		}
@@ -101,7 +101,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		return Resolved
 	}
 	as.mm.Frames.IncRef(pfn)
-	if as.table.Map(page, pfn.Addr(), pt.Size4K, pteFlags(v.Prot, shared)) != nil {
+	if as.table.Map(page, pfn.Addr(), pt.Size4K, as.pteFlags(v.Prot, shared)) != nil {
 		as.mm.Frames.DecRef(pfn)
 		return OOM
 	}

@@ -26,10 +26,11 @@ func (as *AddressSpace) checkRange(start, end mm.VirtAddr, window bool, msg stri
 	}
 }
 
-// inWindow reports whether [start, start+length) lies in the window.
+// inWindow reports whether [start, start+length) lies in the window and
+// out of the kernel's hole.
 func (as *AddressSpace) inWindow(start mm.VirtAddr, length uint64) bool {
 	end := start + mm.VirtAddr(length)
-	return start >= as.mm.WindowStart && end > start && end <= as.mm.WindowEnd
+	return start >= as.mm.WindowStart && end > start && end <= as.mm.WindowEnd && !as.mm.inHole(start, end)
 }
 
 // Mmap maps length bytes of anonymous memory, as Linux mmap(2) does
@@ -104,7 +105,7 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 			return 0, fmt.Errorf("%w: fixed address %v not page-aligned", ErrInvalid, addr)
 		}
 		if !as.inWindow(addr, size) {
-			return 0, fmt.Errorf("%w: [%v, +%#x) is outside the window", ErrNoMemory, addr, size)
+			return 0, fmt.Errorf("%w: [%v, +%#x) is outside the window or meets the kernel's hole", ErrNoMemory, addr, size)
 		}
 		if as.overlaps(addr, addr+mm.VirtAddr(size)) {
 			if flags&MapFixed == 0 {
@@ -171,7 +172,7 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 }
 
 // findGap finds room for size bytes, from the top of the window down (as
-// Linux's top-down mmap layout).
+// Linux's top-down mmap layout), around the kernel's hole.
 func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
 	top := as.mm.WindowEnd
 	for i := len(as.vmas); i >= 0; i-- {
@@ -179,12 +180,27 @@ func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
 		if i > 0 {
 			bottom = as.vmas[i-1].End
 		}
-		if uint64(top-bottom) >= size {
-			return top - mm.VirtAddr(size), true
+		if va, ok := as.mm.fitBelow(bottom, top, size); ok {
+			return va, true
 		}
 		if i > 0 {
 			top = as.vmas[i-1].Start
 		}
+	}
+	return 0, false
+}
+
+// fitBelow places size bytes as high as it can in the free gap [bottom,
+// top), less the kernel's hole.
+func (m *MM) fitBelow(bottom, top mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
+	if m.inHole(bottom, top) {
+		if hi := max(bottom, m.HoleEnd); top > hi && uint64(top-hi) >= size {
+			return top - mm.VirtAddr(size), true
+		}
+		top = min(top, m.HoleStart)
+	}
+	if top > bottom && uint64(top-bottom) >= size {
+		return top - mm.VirtAddr(size), true
 	}
 	return 0, false
 }
@@ -364,7 +380,7 @@ func (as *AddressSpace) reprotect(v *VMA, l Leaf) pt.PTE {
 		return protNoneLeaf(pfn, e)
 	}
 	writable := v.Flags&MapShared != 0 || as.ownsPrivately(pfn)
-	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | pteFlags(v.Prot, writable)
+	return pt.PTE(pfn.Addr()) | pt.Present | e&(pt.Accessed|pt.Dirty) | as.pteFlags(v.Prot, writable)
 }
 
 // Advice is madvise's advice.

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -14,11 +15,18 @@ import (
 type MM struct {
 	Frames *frame.Allocator
 	Tables pt.FrameSource
-	// Window is where address spaces place mappings: PML4-aligned, so
-	// that the PML4 entries covering it belong to one address space.
+	// Window is where address spaces place mappings, page-aligned: the
+	// PML4 entries covering any of it belong to each address space.
 	WindowStart, WindowEnd mm.VirtAddr
+	// Hole is a 2 MiB-aligned range inside the window that is the
+	// kernel's (the kernel window, README "Memory layout"): mmap never
+	// places or accepts a mapping there, and each address space's page
+	// directory entries for it are the kernel's (pagetable.Share). Empty
+	// for none. Set once, before the first address space is made.
+	HoleStart, HoleEnd mm.VirtAddr
 	// Kernel is the kernel's PML4 (0 on the host): its entries outside
-	// the window are copied into every address space's PML4.
+	// the window are copied into every address space's PML4, and its
+	// page directory entries of the hole shared.
 	Kernel mm.PhysAddr
 
 	zero   mm.PFN // the zero page: read-only, never freed
@@ -60,8 +68,8 @@ const pml4Span = 1 << 39
 
 // NewMM makes the shared state and the zero page.
 func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEnd mm.VirtAddr, kernel mm.PhysAddr) (*MM, error) {
-	if windowStart%pml4Span != 0 || windowEnd%pml4Span != 0 || windowStart >= windowEnd || !pt.Canonical(windowEnd-1) {
-		return nil, fmt.Errorf("%w: window [%v, %v) must be PML4-aligned", ErrInvalid, windowStart, windowEnd)
+	if (windowStart|windowEnd)&mm.PageMask != 0 || windowStart >= windowEnd || !pt.Canonical(windowEnd-1) {
+		return nil, fmt.Errorf("%w: window [%v, %v) must be page-aligned and canonical", ErrInvalid, windowStart, windowEnd)
 	}
 	z, err := frames.Alloc(0, frame.Kernel)
 	if err != nil {
@@ -102,7 +110,13 @@ type Stats struct {
 
 // AddressSpace is a set of mappings over its own page table.
 type AddressSpace struct {
-	ID    int
+	ID int
+	// User makes the address space's pages reachable from ring 3 (U/S
+	// in every leaf): a process's. The kernel's own experiments (the
+	// shell's address spaces) map supervisor-only pages, which the
+	// kernel touches by their addresses. Set before the first mapping;
+	// fork copies it.
+	User  bool
 	mm    *MM
 	table *pt.Table
 	vmas  []VMA
@@ -132,6 +146,16 @@ func (m *MM) NewAddressSpace() (*AddressSpace, error) {
 				root[i] = kernel[i]
 			}
 		}
+		if m.HoleStart < m.HoleEnd {
+			if err := t.Share(m.Kernel, m.HoleStart, m.HoleEnd); err != nil {
+				clear(root[:])
+				t.Release()
+				if errors.Is(err, pt.ErrNoMemory) {
+					return nil, ErrNoMemory
+				}
+				panic("vm.NewAddressSpace: the kernel's hole cannot be shared: " + err.Error())
+			}
+		}
 	}
 	as := &AddressSpace{ID: m.nextID, mm: m, table: t}
 	m.nextID++
@@ -139,9 +163,16 @@ func (m *MM) NewAddressSpace() (*AddressSpace, error) {
 	return as, nil
 }
 
-// windowEntry reports whether PML4 entry i covers the window.
+// windowEntry reports whether PML4 entry i covers any of the window:
+// such entries are the address space's own.
 func (m *MM) windowEntry(i int) bool {
-	return mm.VirtAddr(i)*pml4Span >= m.WindowStart && mm.VirtAddr(i)*pml4Span < m.WindowEnd
+	lo := mm.VirtAddr(i) * pml4Span
+	return lo < m.WindowEnd && lo+pml4Span > m.WindowStart
+}
+
+// inHole reports whether [start, end) meets the kernel's hole.
+func (m *MM) inHole(start, end mm.VirtAddr) bool {
+	return start < m.HoleEnd && m.HoleStart < end
 }
 
 // Root is the physical address of the PML4: what CR3 holds while this
@@ -163,6 +194,11 @@ func (as *AddressSpace) RSS() uint64 { return as.rss }
 func (as *AddressSpace) Destroy() {
 	as.unmapAll()
 	if as.mm.Kernel != 0 {
+		if as.mm.HoleStart < as.mm.HoleEnd {
+			if err := as.table.Unshare(as.mm.HoleStart, as.mm.HoleEnd); err != nil {
+				panic("vm.Destroy: the kernel's hole was not shared: " + err.Error())
+			}
+		}
 		root := as.table.RootEntries()
 		for i := range root {
 			if !as.mm.windowEntry(i) {

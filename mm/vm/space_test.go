@@ -16,8 +16,8 @@ func TestNewMMWindow(t *testing.T) {
 	mem, unregister := sim.NewMemory(mm.PhysAddr(arenaFirst+arenas.Add(1)*arenaStep), 1<<20)
 	defer unregister()
 	for _, w := range []struct{ start, end mm.VirtAddr }{
-		{winStart + pg, winEnd},
-		{winStart, winEnd - pml4Span/2},
+		{winStart + 1, winEnd},
+		{winStart, winEnd - pg/2},
 		{winEnd, winStart},
 		{winStart, winStart},
 		{1 << 47, 1<<47 + pml4Span}, // not canonical
@@ -184,4 +184,54 @@ func TestOutOfMemory(t *testing.T) {
 		e.destroy(c)
 		e.destroyAll()
 	})
+}
+
+// The kernel's hole: mmap never places a mapping there, refuses one
+// asked for there (ENOMEM, as Linux for addresses past TASK_SIZE), and
+// munmap of it is EINVAL; a gap that straddles it is used on both sides.
+func TestHole(t *testing.T) {
+	e := newEnv(t)
+	hs, he := winEnd-64*pg, winEnd-32*pg
+	e.m.HoleStart, e.m.HoleEnd = hs, he
+	if _, err := e.cur.Mmap(hs-pg, 2*pg, ProtRead, MapPrivate|MapAnonymous|MapFixed); !errors.Is(err, ErrNoMemory) {
+		t.Errorf("MAP_FIXED across the hole: %v, want ErrNoMemory", err)
+	}
+	if err := e.cur.Munmap(hs, pg); !errors.Is(err, ErrInvalid) {
+		t.Errorf("munmap of the hole: %v, want ErrInvalid", err)
+	}
+	// 32 pages fit above the hole, then the next mapping goes below it.
+	above := e.mmap(0, 32*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	if above != he {
+		t.Errorf("first mapping at %v, want %v (above the hole)", above, he)
+	}
+	below := e.mmap(0, 2*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	if below != hs-2*pg {
+		t.Errorf("second mapping at %v, want %v (below the hole)", below, hs-2*pg)
+	}
+	if got := e.mmap(hs, pg, ProtRead, MapPrivate|MapAnonymous); got >= hs && got < he {
+		t.Errorf("a hint in the hole placed a mapping at %v", got)
+	}
+	e.write(below, []byte{1})
+	e.check()
+}
+
+// User: an address space for ring 3 maps every page with U/S, and its
+// fork child too; the kernel's own do not (env.invariants checks each
+// leaf against its space's User).
+func TestUserPages(t *testing.T) {
+	e := newEnv(t)
+	e.cur.User = true
+	va := e.mmap(0, 4*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	e.write(va, []byte{1})
+	e.read(va+pg, 1)
+	if pte(e.cur, va)&pt.User == 0 || pte(e.cur, va+pg)&pt.User == 0 {
+		t.Fatalf("user pages without U/S: %#x %#x", pte(e.cur, va), pte(e.cur, va+pg))
+	}
+	child := e.fork()
+	e.use(child)
+	e.write(va, []byte{2}) // a COW copy
+	if pte(child, va)&pt.User == 0 {
+		t.Errorf("the fork child's COW copy lacks U/S: %#x", pte(child, va))
+	}
+	e.check()
 }

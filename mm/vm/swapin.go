@@ -65,7 +65,7 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	if v.Prot == ProtNone { // swapoff bringing back a PROT_NONE page
 		as.table.Set(page, protNoneLeaf(pfn, 0))
 	} else {
-		as.table.Set(page, pt.PTE(pfn.Addr())|pt.Present|pteFlags(v.Prot, writable))
+		as.table.Set(page, pt.PTE(pfn.Addr())|pt.Present|as.pteFlags(v.Prot, writable))
 	}
 	as.rss++
 	return Resolved

@@ -1,0 +1,119 @@
+package pagetable
+
+import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// Shared page-directory entries. An address space's lower half holds the
+// user's mappings and, in one 2 MiB-aligned range, the kernel's: the
+// kernel window (README, "Memory layout"), which Go code runs in whatever
+// CR3 holds. Share makes the range's page-directory entries of one table
+// the same as another's, so that both tables reach the same 2 MiB pages
+// and page tables, which stay the other table's: Unshare clears them
+// again before the sharing table goes. Nothing of the shared range is
+// ever mapped, unmapped or freed through the sharing table, and its
+// entries never carry U/S unless the owner's do.
+
+// Share sets the page-directory entries of t for [start, end) to those
+// of the table rooted at owner, making the PML4 and PDPT entries above
+// them as needed (supervisor-only, writable: the PDEs decide). The owner
+// must have a page directory there; its entries are copied as they are,
+// absent ones too, so the owner must not change them while they are
+// shared (the kernel maps its window once, at boot). None may be set in
+// t. On failure t is as it was.
+//
+// Preconditions: start and end are 2 MiB-aligned and canonical, start <
+// end, and [start, end) lies in one 512 GiB PML4 entry's range.
+func (t *Table) Share(owner mm.PhysAddr, start, end mm.VirtAddr) error {
+	if err := checkShare(start, end); err != nil {
+		return err
+	}
+	var src [levels]*[entries]PTE
+	tbl := table(owner)
+	for level := levels - 1; level > 1; level-- {
+		e := tbl[index(start, level)]
+		if e&Present == 0 || e&Huge != 0 {
+			return fmt.Errorf("%w: the owner maps no page directory at %v", ErrNotMapped, start)
+		}
+		tbl = table(e.Addr())
+		src[level-1] = tbl
+	}
+	var fresh [levels]mm.PhysAddr
+	nfresh := 0
+	tbl = table(t.root)
+	for level := levels - 1; level > 1; level-- {
+		e := &tbl[index(start, level)]
+		switch {
+		case *e&Present == 0:
+			pa, err := t.src.AllocTable()
+			if err != nil {
+				t.rollback(start, fresh[:nfresh])
+				return ErrNoMemory
+			}
+			fresh[nfresh] = pa
+			nfresh++
+			*e = PTE(pa) | Present | Writable
+		case *e&Huge != 0:
+			return fmt.Errorf("%w: %v lies in a larger page", ErrExists, start)
+		}
+		tbl = table(e.Addr())
+	}
+	for va := start; va < end; va += mm.VirtAddr(Size2M) {
+		if tbl[index(va, 1)] != 0 {
+			t.rollback(start, fresh[:nfresh])
+			return fmt.Errorf("%w: %v", ErrExists, va)
+		}
+	}
+	for va := start; va < end; va += mm.VirtAddr(Size2M) {
+		tbl[index(va, 1)] = src[1][index(va, 1)]
+	}
+	return nil
+}
+
+// Unshare clears the page-directory entries of [start, end) that Share
+// set, and frees the page directory and PDPT above them if that leaves
+// them empty. The shared tables and pages are the owner's: none is
+// freed. It invalidates nothing: the caller unshares a table that no CPU
+// has loaded, or one whose entries match the owner's, which stay.
+//
+// Preconditions: as Share's; Share succeeded for the range.
+func (t *Table) Unshare(start, end mm.VirtAddr) error {
+	if err := checkShare(start, end); err != nil {
+		return err
+	}
+	var path [levels]*[entries]PTE
+	tbl := table(t.root)
+	for level := levels - 1; level > 1; level-- {
+		path[level] = tbl
+		e := tbl[index(start, level)]
+		if e&Present == 0 || e&Huge != 0 {
+			return fmt.Errorf("%w: no page directory at %v", ErrNotMapped, start)
+		}
+		tbl = table(e.Addr())
+	}
+	path[1] = tbl
+	for va := start; va < end; va += mm.VirtAddr(Size2M) {
+		tbl[index(va, 1)] = 0
+	}
+	for level := 2; level < levels; level++ {
+		if !isEmpty(path[level-1]) {
+			break
+		}
+		e := &path[level][index(start, level)]
+		pa := e.Addr()
+		*e = 0
+		t.src.FreeTable(pa)
+	}
+	return nil
+}
+
+func checkShare(start, end mm.VirtAddr) error {
+	const pml4Span = 1 << 39
+	if start%mm.VirtAddr(Size2M) != 0 || end%mm.VirtAddr(Size2M) != 0 || start >= end ||
+		!Canonical(start) || !Canonical(end-1) || start/pml4Span != (end-1)/pml4Span {
+		return fmt.Errorf("%w: shared range [%v, %v)", ErrInvalid, start, end)
+	}
+	return nil
+}
