@@ -19,7 +19,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 		as.mm.Uncommit(charged)
 		return nil, err
 	}
-	child.User = as.User
+	child.User, child.MmapBase = as.User, as.MmapBase
 	as.mm.Refill()
 	child.vmas = append([]VMA(nil), as.vmas...)
 	for i := range child.vmas {

@@ -174,13 +174,24 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 // findGap finds room for size bytes, from the top of the window down (as
 // Linux's top-down mmap layout), around the kernel's hole.
 func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
+	if b := as.MmapBase; b > as.mm.WindowStart && b < as.mm.WindowEnd {
+		if va, ok := as.findGapBelow(b, size); ok {
+			return va, true
+		}
+	}
+	return as.findGapBelow(as.mm.WindowEnd, size)
+}
+
+// findGapBelow finds room for size bytes ending at or below limit, as
+// high as it can.
+func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
 	top := as.mm.WindowEnd
 	for i := len(as.vmas); i >= 0; i-- {
 		bottom := as.mm.WindowStart
 		if i > 0 {
 			bottom = as.vmas[i-1].End
 		}
-		if va, ok := as.mm.fitBelow(bottom, top, size); ok {
+		if va, ok := as.mm.fitBelow(bottom, min(top, limit), size); ok {
 			return va, true
 		}
 		if i > 0 {
@@ -193,6 +204,9 @@ func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
 // fitBelow places size bytes as high as it can in the free gap [bottom,
 // top), less the kernel's hole.
 func (m *MM) fitBelow(bottom, top mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
+	if top <= bottom {
+		return 0, false
+	}
 	if m.inHole(bottom, top) {
 		if hi := max(bottom, m.HoleEnd); top > hi && uint64(top-hi) >= size {
 			return top - mm.VirtAddr(size), true

@@ -116,12 +116,16 @@ type AddressSpace struct {
 	// shell's address spaces) map supervisor-only pages, which the
 	// kernel touches by their addresses. Set before the first mapping;
 	// fork copies it.
-	User  bool
-	mm    *MM
-	table *pt.Table
-	vmas  []VMA
-	rss   uint64 // PTEs mapping a frame other than the zero page
-	Stats Stats
+	User bool
+	// MmapBase is where mmap's top-down search for room starts (Linux's
+	// mm->mmap_base, below the stack's gap); 0 for the window's end.
+	// When nothing fits below it the whole window is searched.
+	MmapBase mm.VirtAddr
+	mm       *MM
+	table    *pt.Table
+	vmas     []VMA
+	rss      uint64 // PTEs mapping a frame other than the zero page
+	Stats    Stats
 	// LastKind is how the last fault went (the kernel's fault trace).
 	LastKind FaultKind
 	// killed: the OOM killer chose this address space and reaped its
