@@ -45,3 +45,9 @@ func (k *Kernel) Lock() { k.mu.Lock() }
 
 // Unlock releases the big kernel lock.
 func (k *Kernel) Unlock() { k.mu.Unlock() }
+
+// NewCond makes a condition variable on the big kernel lock: Wait lets
+// go of the lock while it sleeps and takes it again before it returns,
+// as a sleeping system call must (wait4, the shell waiting for its
+// foreground process).
+func (k *Kernel) NewCond() *sync.Cond { return sync.NewCond(&k.mu) }

@@ -2,11 +2,16 @@ package amd64
 
 // Exception vectors (SDM 3A 6.15).
 const (
+	VectorDivideError       = 0
 	VectorDebug             = 1
+	VectorBreakpoint        = 3
 	VectorInvalidOpcode     = 6
 	VectorDoubleFault       = 8
 	VectorGeneralProtection = 13
 	VectorPageFault         = 14
+	VectorX87Exception      = 16
+	VectorAlignmentCheck    = 17
+	VectorSIMDException     = 19
 )
 
 // VectorNames names the exception vectors 0-31.

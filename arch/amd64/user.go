@@ -49,6 +49,29 @@ func NewUserRegs() *UserRegs {
 	return r
 }
 
+// Clone returns a copy of r with an FPU area of its own: a forked
+// thread's registers.
+func (r *UserRegs) Clone() *UserRegs {
+	c := NewUserRegs()
+	fpu := c.FPU
+	*c = *r
+	c.FPU = fpu
+	if r.FPU.area != nil {
+		*c.FPU.area = *r.FPU.area
+	}
+	return c
+}
+
+// FXSAVE returns the 512-byte FXSAVE image of the x87/SSE state: what a
+// signal frame saves and sigreturn restores (Switch sanitizes it before
+// the next entry).
+func (s *FPUState) FXSAVE() []byte {
+	if s.area == nil {
+		return nil
+	}
+	return s.area[:]
+}
+
 // XMM is register XMMi as its low and high quadwords.
 func (s *FPUState) XMM(i int) (lo, hi uint64) {
 	b := s.area[fxsaveXMM0+16*i:]

@@ -1,0 +1,198 @@
+package proc
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/pagoda-os/pagoda/abi/linux"
+	arch "github.com/pagoda-os/pagoda/arch/amd64"
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/vm"
+)
+
+// Signals, as Linux's kernel/signal.c for one thread: a pending set, a
+// blocked mask, an action per signal. A signal is delivered on the way
+// back to ring 3 (deliverSignals, Linux's exit_to_user_mode_loop calling
+// arch_do_signal_or_restart): the lowest pending unblocked one, by its
+// action — the default (terminate, dump core as terminate, ignore), or a
+// handler entered on a frame built on the user's stack (sigframe.go).
+// Faults the program cannot go on from (a SIGSEGV whose handler is
+// blocked or ignored) are forced to their default, as force_sig_fault.
+//
+// Missing: stop and continue (job control), real-time signal queueing
+// (a pending real-time signal is one bit, as a standard one).
+
+const nsig = 64
+
+// sigAction is a signal's disposition: rt_sigaction's struct.
+type sigAction struct {
+	handler  uint64 // SIG_DFL (0), SIG_IGN (1) or the handler's address
+	flags    uint64 // SA_*
+	restorer uint64
+	mask     uint64
+}
+
+const (
+	sigDFL = 0
+	sigIGN = 1
+)
+
+// faultInfo is what a synchronous fault's siginfo says.
+type faultInfo struct {
+	code int32
+	addr uint64
+}
+
+type sigState struct {
+	actions [nsig + 1]sigAction
+	blocked uint64 // bit sig-1
+	pending uint64
+	// info is the siginfo of a pending fault signal.
+	info [nsig + 1]faultInfo
+	// altstack is sigaltstack's stack (size 0: none).
+	altSP, altSize uint64
+	altFlags       uint32
+}
+
+func sigBit(s linux.Signal) uint64 { return 1 << (uint(s) - 1) }
+
+// unblockable are SIGKILL and SIGSTOP.
+var unblockable = sigBit(linux.SIGKILL) | sigBit(linux.SIGSTOP)
+
+// exec resets caught signals to their default (ignored ones stay
+// ignored) and the alternate stack, as Linux's flush_signal_handlers.
+func (s *sigState) exec() {
+	for i := range s.actions {
+		if s.actions[i].handler != sigIGN {
+			s.actions[i] = sigAction{}
+		}
+	}
+	s.altSP, s.altSize, s.altFlags = 0, 0, 0
+}
+
+// fork: the child has the parent's actions, mask and alternate stack,
+// and nothing pending.
+func (s *sigState) fork() sigState {
+	c := *s
+	c.pending = 0
+	return c
+}
+
+// signal makes sig pending for p (send_signal); a signal whose action is
+// to ignore it is dropped at once, as Linux's sig_ignored.
+func (t *Table) signal(p *Process, sig linux.Signal) {
+	if p.State == Zombie || sig == 0 || int(sig) > nsig {
+		return
+	}
+	a := p.sig.actions[sig]
+	if sig != linux.SIGKILL && (a.handler == sigIGN || a.handler == sigDFL && sig.Ignored()) {
+		return
+	}
+	p.sig.pending |= sigBit(sig)
+	t.cond.Broadcast() // a sleeper returns EINTR
+}
+
+// Kill sends sig to process pid from the shell (kill(2) with SI_USER).
+func (t *Table) Kill(pid int, sig linux.Signal) error {
+	p := t.procs[pid]
+	if p == nil || p.State == Zombie {
+		return fmt.Errorf("%w: %d", linux.ESRCH, pid)
+	}
+	if sig < 1 || int(sig) > nsig {
+		return fmt.Errorf("%w: signal %d", linux.EINVAL, int(sig))
+	}
+	t.signal(p, sig)
+	return nil
+}
+
+// interrupted reports whether a signal is pending that a sleeping system
+// call must return for (EINTR).
+func (t *Table) interrupted(p *Process) bool {
+	return p.sig.pending&^(p.sig.blocked&^unblockable) != 0 || p.exiting
+}
+
+// fault delivers a synchronous fault signal with its siginfo (Linux's
+// force_sig_fault): a blocked or ignored one takes the default action.
+func (t *Table) fault(p *Process, sig linux.Signal, code int32, e arch.Exit, r vm.Result) {
+	a := &p.sig.actions[sig]
+	if p.sig.blocked&sigBit(sig) != 0 || a.handler == sigIGN {
+		p.sig.blocked &^= sigBit(sig)
+		*a = sigAction{}
+	}
+	addr := uint64(0)
+	if e.Vector == arch.VectorPageFault {
+		addr = e.CR2
+	}
+	p.sig.info[sig] = faultInfo{code: code, addr: addr}
+	if a.handler == sigDFL {
+		t.report(p, sig, t.describeFault(p, e, r))
+		t.terminate(p, sig)
+		return
+	}
+	p.sig.pending |= sigBit(sig)
+}
+
+// describeFault says what the fault was and what was there.
+func (t *Table) describeFault(p *Process, e arch.Exit, r vm.Result) string {
+	if e.Vector != arch.VectorPageFault {
+		return fmt.Sprintf("%v at rip %#x", e, p.regs.RIP)
+	}
+	access := "read"
+	switch {
+	case e.Error&arch.PFFetch != 0:
+		access = "exec"
+	case e.Error&arch.PFWrite != 0:
+		access = "write"
+	}
+	what := "no mapping there"
+	if p.AS != nil {
+		for _, v := range p.AS.VMAs() {
+			if mm.VirtAddr(e.CR2) >= v.Start && mm.VirtAddr(e.CR2) < v.End {
+				what = fmt.Sprintf("in %v", &v)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s of %#x at rip %#x: %v (%s)", access, e.CR2, p.regs.RIP, r, what)
+}
+
+// report prints the one line a process killed by a signal leaves.
+func (t *Table) report(p *Process, sig linux.Signal, msg string) {
+	if t.Console != nil {
+		fmt.Fprintf(t.Console, "pagoda: pid %d (%s) killed by %v: %s\n", p.PID, p.Name, sig, msg)
+	}
+}
+
+// deliverSignals acts on p's pending unblocked signals before it returns
+// to ring 3: the default action now, or one handler's frame (the others
+// wait for its return, as Linux delivers one per return).
+func (t *Table) deliverSignals(p *Process) {
+	for {
+		ready := p.sig.pending &^ (p.sig.blocked &^ unblockable)
+		if ready == 0 || p.exiting {
+			return
+		}
+		sig := linux.Signal(bits.TrailingZeros64(ready) + 1)
+		p.sig.pending &^= sigBit(sig)
+		a := p.sig.actions[sig]
+		switch {
+		case sig == linux.SIGKILL || a.handler == sigDFL:
+			if sig != linux.SIGKILL && sig.Ignored() {
+				continue
+			}
+			if sig == linux.SIGSTOP || sig == linux.SIGTSTP || sig == linux.SIGTTIN || sig == linux.SIGTTOU || sig == linux.SIGCONT {
+				continue // no job control yet
+			}
+			t.terminate(p, sig)
+			return
+		case a.handler == sigIGN:
+			continue
+		}
+		if err := t.setupFrame(p, sig, a); err != nil {
+			// Linux's force_sigsegv when the frame cannot be written.
+			t.report(p, linux.SIGSEGV, fmt.Sprintf("cannot deliver %v: %v", sig, err))
+			t.terminate(p, linux.SIGSEGV)
+		}
+		return
+	}
+}

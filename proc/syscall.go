@@ -1,0 +1,70 @@
+package proc
+
+import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/abi/linux"
+)
+
+// System calls, by Linux's x86-64 numbers (arch/x86/entry/syscalls/
+// syscall_64.tbl). A call arrives as SYSCALL left it: the number in RAX,
+// the arguments in RDI, RSI, RDX, R10, R8, R9; the result goes back in
+// RAX, an error as -errno (Linux's do_syscall_64). Every argument is
+// checked before use: a pointer through userMemory (EFAULT), a number
+// against its range (EINVAL), a descriptor against the table (EBADF).
+
+// sysFunc serves one system call: its result, or an errno.
+type sysFunc func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno)
+
+// sysTable is every system call Pagoda serves, by number.
+var sysTable = map[uint64]sysFunc{}
+
+// maxSyscall bounds the numbers strace names; beyond it a number is
+// just a number.
+const maxSyscall = 512
+
+func register(nr uint64, fn sysFunc) { sysTable[nr] = fn }
+
+// syscall serves the system call p made.
+func (t *Table) syscall(p *Process) {
+	r := p.regs
+	nr := r.RAX
+	a := [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
+	fn := sysTable[nr]
+	var ret uint64
+	var errno linux.Errno
+	if fn == nil {
+		t.Unknown[nr]++
+		errno = linux.ENOSYS
+	} else {
+		ret, errno = fn(t, p, &a)
+	}
+	if errno != 0 {
+		ret = uint64(-int64(errno))
+	}
+	if nr == sysRtSigreturn && errno == 0 {
+		ret = p.regs.RAX // sigreturn restored every register
+	}
+	if t.Strace {
+		t.trace(p, nr, a, ret)
+	}
+	if p.exiting || nr == sysExecve && errno == 0 {
+		return // the registers are the new program's
+	}
+	p.regs.RAX = ret
+}
+
+// trace prints one strace line for a call.
+func (t *Table) trace(p *Process, nr uint64, a [6]uint64, ret uint64) {
+	if t.Console == nil {
+		return
+	}
+	str := func(addr uint64) (string, bool) {
+		if p.AS == nil {
+			return "", false
+		}
+		s, e := t.mem(p).copyInString(addr, 4096)
+		return s, e == 0
+	}
+	fmt.Fprintf(t.Console, "[pid %d] %s\n", p.PID, linux.FormatCall(nr, a, int64(ret), str))
+}
