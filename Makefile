@@ -18,6 +18,10 @@ CPU     ?=
 LIMIT    ?=
 POLICIES ?=
 RATIOS   ?=
+# The root disk make qemu attaches last, after DISKS: the ext2 image of
+# make user, which the kernel mounts at / by its label. ROOT= attaches
+# none (and then make qemu builds no user programs).
+ROOT     ?= build/root.img
 # Handed to the launcher through the environment, so that quotes in
 # APPEND (msg="a b") reach the kernel as typed.
 export MEM ACCEL APPEND DISKS CPU
@@ -40,7 +44,7 @@ TAMAGO_VERSION := $(shell sed -n 's/^require github.com\/usbarmory\/tamago v//p;
 RUN    := build/run -mem "$$MEM" -accel "$$ACCEL" -cpu "$$CPU" -append "$$APPEND" -disks "$$DISKS"
 GOFLAGS_VET := -tags linkcpuinit,linkramstart
 
-.PHONY: all kernel qemu qemu-gdb test bench lab clean toolchain build/run
+.PHONY: all kernel qemu qemu-gdb test bench lab clean toolchain build/run user user-tools
 
 all: kernel
 
@@ -66,12 +70,52 @@ build/run:
 	@mkdir -p build
 	go build -o build/run ./qemu/cmd/run
 
-qemu: kernel build/run
-	$(RUN) $(KERNEL)
+# ROOT goes last, so that DISKS keep their names (vda, vdb...).
+qemu: kernel build/run $(if $(ROOT),user)
+	@export DISKS="$$DISKS $(ROOT)"; $(RUN) $(KERNEL)
 
-qemu-gdb: kernel build/run
+qemu-gdb: kernel build/run $(if $(ROOT),user)
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(KERNEL)"
-	$(RUN) -gdb $(KERNEL)
+	@export DISKS="$$DISKS $(ROOT)"; $(RUN) -gdb $(KERNEL)
+
+# The user programs (user/*.c), each built static twice, with glibc
+# (build/user/gcc/NAME) and musl (build/user/musl/NAME), and the root
+# disk holding them: ext2 with 4 KiB blocks, labelled pagoda-root, made
+# by mke2fs -d from build/rootfs (/bin/NAME the glibc build,
+# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc).
+USER_PROGS  := $(patsubst user/%.c,%,$(wildcard user/*.c))
+USER_GCC    := $(USER_PROGS:%=build/user/gcc/%)
+USER_MUSL   := $(USER_PROGS:%=build/user/musl/%)
+USER_CFLAGS := -static -O2 -Wall -Wextra
+MKE2FS      := PATH="$$PATH:/usr/sbin:/sbin" mke2fs
+
+user: $(USER_GCC) $(USER_MUSL) build/root.img
+
+# Missing compilers fail here, naming the Debian package, rather than
+# in the middle of a build.
+user-tools:
+	@command -v gcc >/dev/null || { echo "make user: gcc not found: apt-get install gcc libc6-dev" >&2; exit 1; }
+	@case "$$(gcc -print-file-name=libc.a)" in /*) ;; *) echo "make user: glibc's static libc.a not found: apt-get install libc6-dev" >&2; exit 1;; esac
+	@command -v musl-gcc >/dev/null || { echo "make user: musl-gcc not found: apt-get install musl-tools" >&2; exit 1; }
+	@$(MKE2FS) -V >/dev/null 2>&1 || { echo "make user: mke2fs not found: apt-get install e2fsprogs" >&2; exit 1; }
+
+build/user/gcc/%: user/%.c $(wildcard user/*.h) | user-tools
+	@mkdir -p $(@D)
+	gcc $(USER_CFLAGS) -o $@ $<
+
+build/user/musl/%: user/%.c $(wildcard user/*.h) | user-tools
+	@mkdir -p $(@D)
+	musl-gcc $(USER_CFLAGS) -o $@ $<
+
+# Made under another name and renamed, so that a boot never sees half
+# an image.
+build/root.img: $(USER_GCC) $(USER_MUSL) | user-tools
+	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc
+	@chmod 1777 build/rootfs/tmp
+	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
+	@rm -f $@.tmp && truncate -s 64M $@.tmp
+	$(MKE2FS) -q -F -t ext2 -b 4096 -L pagoda-root -d build/rootfs $@.tmp
+	@mv $@.tmp $@
 
 # Host tests and QEMU boot tests. The boot tests skip only when the TamaGo
 # toolchain cannot be obtained, and then say so in one SKIP line at the end.

@@ -3,6 +3,7 @@ package qemu
 import (
 	"debug/elf"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,13 @@ var kernelPath, skipReason string
 const skipFile = "build/SKIP"
 
 func TestMain(m *testing.M) {
+	// -short runs the host-side tests only (TestArgs, the user
+	// programs on the host...): no kernel is built, boot tests skip.
+	flag.Parse()
+	if testing.Short() {
+		skipReason = "-short: the boot tests need the kernel, which -short does not build"
+		os.Exit(m.Run())
+	}
 	path, err := BuildKernel()
 	root, _ := Root()
 	switch {

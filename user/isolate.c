@@ -1,0 +1,55 @@
+/*
+ * isolate: a process reaches only its own lower-half mappings. For each
+ * probe address (page 0, Pagoda's kernel image, its direct map, the
+ * LAPIC's MMIO page, the last page of the user half, and the kernel text
+ * of a Linux build) a load and a store are SIGSEGV caught by a handler,
+ * and write(2) from it or read(2) into it is EFAULT: the kernel's own
+ * accesses on the process's behalf check the address too (Linux
+ * access_ok and the copy_*_user fixups). None of these is mapped for a
+ * process on Linux either, so the host's answers are the oracle; Linux's
+ * vsyscall page (0xffffffffff600000) is left out because Linux maps it.
+ */
+#include "check.h"
+#include <fcntl.h>
+
+static const struct {
+	unsigned long addr;
+	const char *what;
+} probes[] = {
+	{0, "page 0"},
+	{0xf1010000UL, "kernel image"},
+	{0xffff888000000000UL, "direct map"},
+	{0xfee00000UL, "LAPIC MMIO"},
+	{0x7ffffffff000UL, "top of user half"},
+	{0xffffffff81000000UL, "kernel text"},
+};
+
+int main(void)
+{
+	catch();
+	const char *path = tmpname("isolate");
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "0123456789abcdef", 16) == 16);
+
+	for (unsigned i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+		char *p = (char *)probes[i].addr;
+		int load = probe_load(p);
+		int lcode = caught_code, laddr = caught_addr == p;
+		int store = probe_store(p, 1);
+		int scode = caught_code, saddr = caught_addr == p;
+		CHECK(lseek(fd, 0, SEEK_SET) == 0);
+		long w = write(fd, p, 16);
+		int werr = errno;
+		CHECK(lseek(fd, 0, SEEK_SET) == 0);
+		long r = read(fd, p, 16);
+		int rerr = errno;
+		say("%-16s load %s %s addr %s, store %s %s addr %s, write(2) %s, read(2) %s\n",
+		    probes[i].what, signame(load), codename(load, lcode), laddr ? "ok" : "wrong",
+		    signame(store), codename(store, scode), saddr ? "ok" : "wrong",
+		    w < 0 ? errname(werr) : "ok", r < 0 ? errname(rerr) : "ok");
+	}
+	CHECK(close(fd) == 0);
+	CHECK(unlink(path) == 0);
+	return 0;
+}
