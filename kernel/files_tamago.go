@@ -9,6 +9,7 @@ import (
 	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/drivers/virtio"
 	"github.com/pagoda-os/pagoda/drivers/virtio/blk"
+	"github.com/pagoda-os/pagoda/fs/ext2"
 	"github.com/pagoda-os/pagoda/fs/vfs"
 	"github.com/pagoda-os/pagoda/lock"
 	"github.com/pagoda-os/pagoda/mm"
@@ -17,7 +18,8 @@ import (
 )
 
 // StartFiles finds the virtio-blk disks, makes the page cache and the
-// file layer, mounts a tmpfs at /tmp (half of memory, as Linux's
+// file layer, mounts the first disk labelled ext2.RootLabel at /, a
+// tmpfs at /tmp (half of memory, as Linux's
 // default), and starts the background writeback under the big kernel
 // lock. It reports each disk,
 // each device that failed, and /tmp on out.
@@ -43,6 +45,16 @@ func StartFiles(frames *frame.Allocator, big *lock.Kernel, out io.Writer) (*vfs.
 		fmt.Fprintf(out, "virtio-blk: %v, %s\n", d, mode)
 	}
 	v := vfs.NewVFS(pagecache.New(frames), disks)
+	for _, d := range disks {
+		if label, err := ext2.Label(d); err == nil && label == ext2.RootLabel {
+			if _, err := v.Mount(d.Name(), "/", false); err != nil {
+				fmt.Fprintf(out, "root: %s: %v\n", d.Name(), err)
+			} else {
+				fmt.Fprintf(out, "root: %s (label %s) on /\n", d.Name(), label)
+			}
+			break
+		}
+	}
 	if m, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
 		fmt.Fprintf(out, "tmpfs: /tmp: %v\n", err)
 	} else {

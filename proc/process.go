@@ -92,6 +92,9 @@ type Table struct {
 	// current (CR3) and calls arch.Switch (the kernel's), or simulates
 	// a program (host tests).
 	Enter func(as *vm.AddressSpace, regs *arch.UserRegs) arch.Exit
+	// Leave makes sure the CPU is not using as's page table (loads the
+	// kernel's in CR3 if it is), before as is destroyed; nil on the host.
+	Leave func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
 	// Strace logs every system call to Console while on.
@@ -108,6 +111,10 @@ type Table struct {
 	// 0), which the kernel reaps itself: by PID.
 	reaped map[int]uint32
 	rand   uint64
+	// input is console input for the foreground program (Input);
+	// inputClosed: the console's input ended.
+	input       []byte
+	inputClosed bool
 }
 
 // NewTable makes an empty process table.
@@ -259,7 +266,7 @@ func (t *Table) exec(p *Process, file string, argv, envp []string) linux.Errno {
 	p.AS, p.regs = as, regs
 	p.brkStart, p.brk = brk, brk
 	if old != nil {
-		old.Destroy()
+		t.destroy(old)
 	}
 	name := path.Base(file)
 	if len(name) > 15 {
@@ -280,6 +287,12 @@ func (t *Table) exec(p *Process, file string, argv, envp []string) linux.Errno {
 // fork's flags); the child returns 0 from the call. vfork: the parent
 // sleeps until the child execs or exits.
 func (t *Table) fork(p *Process, vfork bool) (int, linux.Errno) {
+	return t.forkWith(p, vfork, nil)
+}
+
+// forkWith is fork with setup run on the child before it starts (clone's
+// stack, TLS and TID arguments).
+func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Errno) (int, linux.Errno) {
 	t.MM.Refill()
 	as, err := p.AS.Fork()
 	if err != nil {
@@ -289,6 +302,13 @@ func (t *Table) fork(p *Process, vfork bool) (int, linux.Errno) {
 		regs: p.regs.Clone(), files: p.files.dup(), brkStart: p.brkStart, brk: p.brk, cwd: p.cwd}
 	c.sig = p.sig.fork()
 	c.regs.RAX = 0
+	if setup != nil {
+		if e := setup(c); e != 0 {
+			c.files.closeAll()
+			as.Destroy()
+			return 0, e
+		}
+	}
 	t.procs[c.PID] = c
 	var done chan struct{}
 	if vfork {
@@ -327,7 +347,7 @@ func (t *Table) exitWith(p *Process, code int) {
 func (t *Table) finish(p *Process) {
 	p.files.closeAll()
 	if p.AS != nil {
-		p.AS.Destroy()
+		t.destroy(p.AS)
 		p.AS = nil
 	}
 	if p.vforkDone != nil {
@@ -354,6 +374,14 @@ func (t *Table) finish(p *Process) {
 	t.cond.Broadcast()
 }
 
+// destroy frees an address space, first taking it out of CR3.
+func (t *Table) destroy(as *vm.AddressSpace) {
+	if t.Leave != nil {
+		t.Leave(as)
+	}
+	as.Destroy()
+}
+
 // reap removes zombie p from the table.
 func (t *Table) reap(p *Process) {
 	if p.PPID == 0 {
@@ -376,6 +404,28 @@ func (t *Table) Wait(p *Process) (status uint32) {
 		return status
 	}
 	return p.status
+}
+
+// Input hands bytes typed at the console to the program reading it.
+func (t *Table) Input(b []byte) {
+	t.input = append(t.input, b...)
+	t.cond.Broadcast()
+}
+
+// TakeInput returns the console bytes no program read, and forgets
+// them: when the foreground program exits, the shell reads them, as a
+// terminal's typed-ahead input goes to whoever reads it next.
+func (t *Table) TakeInput() []byte {
+	b := t.input
+	t.input = nil
+	return b
+}
+
+// CloseInput says the console's input ended: reads return 0 once
+// what was typed is read.
+func (t *Table) CloseInput() {
+	t.inputClosed = true
+	t.cond.Broadcast()
 }
 
 // Done is closed when p has exited.

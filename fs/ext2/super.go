@@ -1,6 +1,7 @@
 package ext2
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -165,4 +166,29 @@ func (s *superblock) blockSize() int { return 1024 << s.logBlockSize }
 // be short).
 func (s *superblock) groupCount() uint32 {
 	return (s.blocksCount - s.firstDataBlock + s.blocksPerGroup - 1) / s.blocksPerGroup
+}
+
+// RootLabel is the volume label of a disk the kernel mounts at / by
+// itself at boot (README, "Files and disks"); `make user` makes one.
+const RootLabel = "pagoda-root"
+
+// Label reads the volume label of the ext2 filesystem on dev
+// (s_volume_name, 16 bytes at offset 120 of the superblock, NUL-padded),
+// or fails with ErrInvalid when dev holds no ext2 superblock.
+func Label(dev Device) (string, error) {
+	raw := make([]byte, superSize)
+	if dev.Size() < superOffset+superSize {
+		return "", fmt.Errorf("%w: device of %d bytes is too small", ErrInvalid, dev.Size())
+	}
+	if n, err := dev.ReadAt(raw, superOffset); err != nil || n != superSize {
+		return "", fmt.Errorf("%w: reading the superblock: %v", ErrCorrupt, err)
+	}
+	if decodeSuper(raw).magic != superMagic {
+		return "", fmt.Errorf("%w: no ext2 superblock", ErrInvalid)
+	}
+	name := raw[120:136]
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	return string(name), nil
 }

@@ -98,6 +98,7 @@ func main() {
 		// A testing aid: shows the panic path and its QEMU exit status.
 		panic("pagoda.panic on the command line")
 	}
+	procs := kernel.StartProcesses(big, spaces, files, out)
 	up := boot.Board{}.Uptime()
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 
@@ -117,6 +118,7 @@ func main() {
 		Lock:       big,
 		Writeback:  kick,
 		Interrupts: kernel.Interrupts,
+		Procs:      procs,
 	})
 	sh.Run()
 }

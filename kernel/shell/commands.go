@@ -50,7 +50,7 @@ func Commands() []Command {
 		{Name: "interrupts", Help: "print the interrupts taken per vector, in /proc/interrupts format", MaxArgs: 0, Run: cmdInterrupts},
 		{Name: "selftest", Usage: "NAME", Help: "run a self-test: paging (100000 demand faults on 4 KiB pages, then on 2 MiB pages), tlb (INVLPG against a full flush), irq (100 LAPIC timer interrupts delivered to a goroutine) or ring3 (a program in user mode: system calls, faults, an interrupt, the FPU state; the round-trip cost)", MinArgs: 1, MaxArgs: 1, Run: cmdSelftest},
 		{Name: "crash", Usage: "[stack]", Help: "make a deliberate kernel-bug fault (a write to address 8, or a stack overflow): full report, then the panic exit status", MaxArgs: 1, Run: cmdCrash},
-	}, append(append(append(vmCommands(), fsCommands()...), swapCommands()...), []Command{
+	}, append(append(append(append(vmCommands(), fsCommands()...), swapCommands()...), procCommands()...), []Command{
 		{Name: "halt", Usage: "[N]", Help: "sync the filesystems, then stop the machine with status N (0..127, default 0)", MaxArgs: 1, Run: cmdHalt, Unlocked: true},
 	}...)...)
 }

@@ -52,6 +52,8 @@ type Config struct {
 	// Interrupts reports the interrupt counts; nil when interrupts are
 	// not set up.
 	Interrupts func() arch.IRQReport
+	// Procs is the process table; nil: no user programs.
+	Procs *proc.Table
 }
 
 // Prober reaches memory at arbitrary addresses with real loads and
@@ -76,6 +78,10 @@ type Shell struct {
 	// (a pasted script during sleep); the editor reads them first.
 	typeahead []byte
 	halted    bool
+	// lastStatus is the wait status of the last foreground program
+	// (ranOne: there was one), for status.
+	lastStatus uint32
+	ranOne     bool
 }
 
 // NewShell builds a shell with the standard command table.
@@ -149,6 +155,10 @@ func (sh *Shell) Exec(line string) {
 	if !cmd.Unlocked {
 		sh.cfg.Lock.Lock()
 		defer sh.cfg.Lock.Unlock()
+		// A process may have left its own address space in CR3.
+		if sh.cfg.Spaces != nil {
+			sh.cfg.Spaces.Activate()
+		}
 	}
 	// Under the lock, before a fault's panic is reported: the address
 	// spaces the OOM killer chose meanwhile are torn down and reported.

@@ -88,3 +88,21 @@ func (s Signal) Ignored() bool {
 	}
 	return false
 }
+
+const (
+	O_RDONLY    = 0
+	O_WRONLY    = 1
+	O_RDWR      = 2
+	O_ACCMODE   = 3
+	O_CREAT     = 0o100
+	O_EXCL      = 0o200
+	O_TRUNC     = 0o1000
+	O_APPEND    = 0o2000
+	O_NONBLOCK  = 0o4000
+	O_DIRECTORY = 0o200000
+	O_CLOEXEC   = 0o2000000
+)
+
+func FormatCall(nr uint64, args [6]uint64, ret int64, str func(uint64) (string, bool)) string {
+	return "syscall_" + itoa(int(nr)) + "(...) = " + itoa(int(ret))
+}

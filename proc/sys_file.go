@@ -1,0 +1,690 @@
+package proc
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/pagoda-os/pagoda/abi/linux"
+	"github.com/pagoda-os/pagoda/fs/vfs"
+	"github.com/pagoda-os/pagoda/mm/tmpfs"
+)
+
+// The file system calls, over the VFS: ext2 and tmpfs files through
+// their page caches, directories listed by getdents64, the console on
+// descriptors 0-2 of a program the shell runs.
+
+// maxRW is MAX_RW_COUNT: a read or write moves at most this much.
+const maxRW = 0x7ffff000
+
+// pathMax is PATH_MAX, with the NUL.
+const pathMax = 4096
+
+func init() {
+	register(sysRead, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.readWrite(p, a[0], a[1], a[2], -1, false)
+	})
+	register(sysWrite, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.readWrite(p, a[0], a[1], a[2], -1, true)
+	})
+	register(sysPread64, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if int64(a[3]) < 0 {
+			return 0, linux.EINVAL
+		}
+		return t.readWrite(p, a[0], a[1], a[2], int64(a[3]), false)
+	})
+	register(sysPwrite64, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if int64(a[3]) < 0 {
+			return 0, linux.EINVAL
+		}
+		return t.readWrite(p, a[0], a[1], a[2], int64(a[3]), true)
+	})
+	register(sysReadv, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.vector(p, a[0], a[1], a[2], false)
+	})
+	register(sysWritev, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.vector(p, a[0], a[1], a[2], true)
+	})
+	register(sysClose, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return 0, p.files.close(uint64(int32(a[0])))
+	})
+	register(sysLseek, sysLseekFn)
+	register(sysOpen, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.openat(p, atFDCWD, a[0], a[1], a[2])
+	})
+	register(sysOpenat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.openat(p, a[0], a[1], a[2], a[3])
+	})
+	register(sysFstat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.fstatat(p, a[0], 0, a[1], atEmptyPath)
+	})
+	register(sysStat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.fstatat(p, atFDCWD, a[0], a[1], 0)
+	})
+	register(sysLstat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.fstatat(p, atFDCWD, a[0], a[1], atSymlinkNofollow)
+	})
+	register(sysNewfstatat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.fstatat(p, a[0], a[1], a[2], a[3])
+	})
+	register(sysFtruncate, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		f, e := p.files.get(uint64(int32(a[0])))
+		if e != 0 {
+			return 0, e
+		}
+		if int64(a[1]) < 0 {
+			return 0, linux.EINVAL
+		}
+		if !f.writable() {
+			return 0, linux.EINVAL
+		}
+		switch o := f.ops.(type) {
+		case *regularFile:
+			return 0, linux.ErrnoOf(o.f.Truncate(int64(a[1])))
+		case *memFile:
+			return 0, linux.ErrnoOf(o.f.Truncate(int64(a[1])))
+		}
+		return 0, linux.EINVAL
+	})
+	register(sysUnlink, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.unlinkat(p, atFDCWD, a[0], 0)
+	})
+	register(sysRmdir, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.unlinkat(p, atFDCWD, a[0], atRemoveDir)
+	})
+	register(sysUnlinkat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.unlinkat(p, a[0], a[1], a[2])
+	})
+	register(sysMkdir, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.mkdirat(p, atFDCWD, a[0])
+	})
+	register(sysMkdirat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.mkdirat(p, a[0], a[1])
+	})
+	register(sysGetdents64, sysGetdents64Fn)
+	register(sysDup, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		f, e := p.files.get(uint64(int32(a[0])))
+		if e != 0 {
+			return 0, e
+		}
+		fd, e := p.files.alloc(f, 0, false)
+		return uint64(fd), e
+	})
+	register(sysDup2, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if _, e := p.files.get(uint64(int32(a[0]))); e != 0 {
+			return 0, e
+		}
+		if a[0] == a[1] {
+			return a[1], 0
+		}
+		return dup3(p, a[0], a[1], 0)
+	})
+	register(sysDup3, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if a[0] == a[1] || a[2]&^linux.O_CLOEXEC != 0 {
+			return 0, linux.EINVAL
+		}
+		return dup3(p, a[0], a[1], a[2])
+	})
+	register(sysFcntl, sysFcntlFn)
+	register(sysIoctl, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if _, e := p.files.get(uint64(int32(a[0]))); e != 0 {
+			return 0, e
+		}
+		return 0, linux.ENOTTY // no terminals yet: TCGETS and the rest
+	})
+	register(sysGetcwd, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		b := append([]byte(p.cwd), 0)
+		if uint64(len(b)) > a[1] {
+			return 0, linux.ERANGE
+		}
+		return uint64(len(b)), t.mem(p).copyOut(a[0], b)
+	})
+	register(sysChdir, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		name, e := t.path(p, atFDCWD, a[0], false)
+		if e != 0 {
+			return 0, e
+		}
+		st, err := t.VFS.Lstat(name)
+		if err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+		if !st.Mode.IsDir() {
+			return 0, linux.ENOTDIR
+		}
+		p.cwd = name
+		return 0, 0
+	})
+	register(sysAccess, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.faccessat(p, atFDCWD, a[0], a[1])
+	})
+	register(sysFaccessat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.faccessat(p, a[0], a[1], a[2])
+	})
+	register(sysReadlink, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.readlinkat(p, atFDCWD, a[0], a[1], a[2])
+	})
+	register(sysReadlinkat, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return t.readlinkat(p, a[0], a[1], a[2], a[3])
+	})
+	register(sysUmask, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		return 0o022, 0
+	})
+}
+
+// Linux's AT_ values (include/uapi/linux/fcntl.h).
+const (
+	atFDCWD           = uint64(0xffffffffffffff9c) // -100
+	atSymlinkNofollow = 0x100
+	atRemoveDir       = 0x200
+	atEmptyPath       = 0x1000
+)
+
+// readWrite moves up to n bytes between fd and the user buffer at buf:
+// at the file's offset (off < 0, which it advances) or at off.
+func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) (uint64, linux.Errno) {
+	f, e := p.files.get(uint64(int32(fd)))
+	if e != 0 {
+		return 0, e
+	}
+	if write && !f.writable() || !write && !f.readable() {
+		return 0, linux.EBADF
+	}
+	if off >= 0 && !f.ops.seekable() {
+		return 0, linux.ESPIPE
+	}
+	if int64(n) < 0 {
+		return 0, linux.EINVAL
+	}
+	n = min(n, maxRW)
+	if n == 0 {
+		return 0, 0
+	}
+	// The user buffer is checked before the file is touched: a bad
+	// one is EFAULT and nothing moves (Linux's access_ok, and here the
+	// whole buffer copied in for a write).
+	kbuf := make([]byte, n)
+	pos := off
+	if off < 0 {
+		pos = f.off
+		if write && f.flags&linux.O_APPEND != 0 {
+			pos = f.ops.size()
+		}
+	}
+	var got int
+	if write {
+		if e := t.mem(p).copyIn(buf, kbuf); e != 0 {
+			return 0, e
+		}
+		got, e = f.ops.write(t, p, kbuf, pos)
+	} else {
+		if !t.userWritable(p, buf, n) {
+			return 0, linux.EFAULT
+		}
+		got, e = f.ops.read(t, p, kbuf, pos)
+		if e == 0 && got > 0 {
+			e = t.mem(p).copyOut(buf, kbuf[:got])
+		}
+	}
+	if e != 0 {
+		return 0, e
+	}
+	if off < 0 && f.ops.seekable() {
+		f.off = pos + int64(got)
+	}
+	return uint64(got), 0
+}
+
+// userWritable checks that [buf, buf+n) is the program's to write, by
+// faulting every page in for writing: a read into a bad buffer is
+// EFAULT before the file moves.
+func (t *Table) userWritable(p *Process, buf, n uint64) bool {
+	u := t.mem(p)
+	for va := buf &^ 0xfff; va < buf+n; va += 0x1000 {
+		if _, ok := u.page(mmVA(va), true); !ok {
+			return false
+		}
+	}
+	return buf+n >= buf
+}
+
+// vector is readv and writev: the iovec array is read and checked
+// first (UIO_MAXIOV, the total clamped to MAX_RW_COUNT), then each
+// buffer moved in turn, stopping at a short transfer.
+func (t *Table) vector(p *Process, fd, iov, cnt uint64, write bool) (uint64, linux.Errno) {
+	const uioMaxIOV = 1024
+	if cnt > uioMaxIOV {
+		return 0, linux.EINVAL
+	}
+	raw := make([]byte, 16*cnt)
+	if e := t.mem(p).copyIn(iov, raw); e != 0 {
+		return 0, e
+	}
+	var total uint64
+	for i := range cnt {
+		l := le64(raw[16*i+8:])
+		if int64(l) < 0 || total+l < total {
+			return 0, linux.EINVAL
+		}
+		total += l
+	}
+	var done uint64
+	for i := range cnt {
+		base, l := le64(raw[16*i:]), le64(raw[16*i+8:])
+		if l == 0 {
+			continue
+		}
+		n, e := t.readWrite(p, fd, base, l, -1, write)
+		if e != 0 {
+			if done > 0 {
+				return done, 0
+			}
+			return 0, e
+		}
+		done += n
+		if n < l {
+			break
+		}
+	}
+	return done, 0
+}
+
+func sysLseekFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	f, e := p.files.get(uint64(int32(a[0])))
+	if e != 0 {
+		return 0, e
+	}
+	if !f.ops.seekable() {
+		return 0, linux.ESPIPE
+	}
+	off := int64(a[1])
+	var pos int64
+	switch a[2] {
+	case 0: // SEEK_SET
+		pos = off
+	case 1: // SEEK_CUR
+		pos = f.off + off
+	case 2: // SEEK_END
+		pos = f.ops.size() + off
+	default:
+		return 0, linux.EINVAL
+	}
+	if pos < 0 {
+		return 0, linux.EINVAL
+	}
+	f.off = pos
+	if _, ok := f.ops.(dirFile); ok {
+		f.dir = nil // a rewind lists the directory anew
+	}
+	return uint64(pos), 0
+}
+
+// path reads a path argument and makes it absolute: relative to dirfd
+// (AT_FDCWD: the working directory). An empty path is ENOENT unless
+// empty is allowed (AT_EMPTY_PATH: the result is dirfd's own path).
+func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.Errno) {
+	name, e := t.mem(p).copyInString(addr, pathMax-1)
+	if e != 0 {
+		return "", e
+	}
+	if t.VFS == nil {
+		return "", linux.ENOENT
+	}
+	if name == "" && !empty {
+		return "", linux.ENOENT
+	}
+	if strings.HasPrefix(name, "/") {
+		return path.Clean(name), 0
+	}
+	base := p.cwd
+	if dirfd != atFDCWD && uint64(int32(dirfd)) != atFDCWD {
+		f, e := p.files.get(uint64(int32(dirfd)))
+		if e != 0 {
+			return "", e
+		}
+		if _, ok := f.ops.(dirFile); !ok && name != "" {
+			return "", linux.ENOTDIR
+		}
+		base = f.path
+	}
+	return path.Join(base, name), 0
+}
+
+// openat is open(2) on the VFS: O_CREAT makes a regular file (O_EXCL:
+// EEXIST if there is one), O_TRUNC empties it, O_DIRECTORY insists on a
+// directory; a directory opens only read-only (EISDIR otherwise).
+func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, linux.Errno) {
+	name, e := t.path(p, dirfd, addr, false)
+	if e != 0 {
+		return 0, e
+	}
+	st, err := t.VFS.Lstat(name)
+	exists := err == nil
+	switch {
+	case err != nil && !isNotExist(err):
+		return 0, linux.ErrnoOf(err)
+	case exists && flags&linux.O_CREAT != 0 && flags&linux.O_EXCL != 0:
+		return 0, linux.EEXIST
+	case !exists && flags&linux.O_CREAT == 0:
+		return 0, linux.ENOENT
+	case !exists && flags&linux.O_DIRECTORY != 0:
+		return 0, linux.EINVAL
+	case exists && st.Mode.IsDir():
+		if flags&linux.O_ACCMODE != linux.O_RDONLY || flags&linux.O_CREAT != 0 {
+			return 0, linux.EISDIR
+		}
+		of := &openFile{ops: dirFile{}, path: name, flags: flags}
+		fd, e := p.files.alloc(of, 0, flags&linux.O_CLOEXEC != 0)
+		return uint64(fd), e
+	case exists && flags&linux.O_DIRECTORY != 0:
+		return 0, linux.ENOTDIR
+	case exists && !st.Mode.IsRegular():
+		return 0, linux.ENXIO
+	}
+	if !exists {
+		if err := t.VFS.Create(name); err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+	}
+	f, err := t.VFS.Open(name)
+	if err != nil {
+		return 0, linux.ErrnoOf(err)
+	}
+	if flags&linux.O_ACCMODE != linux.O_RDONLY && !f.Writable() {
+		f.Close()
+		return 0, linux.EROFS
+	}
+	if flags&linux.O_TRUNC != 0 && flags&linux.O_ACCMODE != linux.O_RDONLY {
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return 0, linux.ErrnoOf(err)
+		}
+	}
+	of := &openFile{ops: &regularFile{f: f}, path: name, flags: flags}
+	fd, e := p.files.alloc(of, 0, flags&linux.O_CLOEXEC != 0)
+	if e != 0 {
+		f.Close()
+	}
+	return uint64(fd), e
+}
+
+func isNotExist(err error) bool {
+	return linux.ErrnoOf(err) == linux.ENOENT
+}
+
+// fstatat fills a struct stat for a path or, with AT_EMPTY_PATH and an
+// empty path, for dirfd itself.
+func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, linux.Errno) {
+	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
+		return 0, linux.EINVAL
+	}
+	var st vfs.Stat
+	var chr bool
+	if flags&atEmptyPath != 0 && (addr == 0 || t.emptyString(p, addr)) {
+		f, e := p.files.get(uint64(int32(dirfd)))
+		if e != 0 {
+			return 0, e
+		}
+		switch o := f.ops.(type) {
+		case *consoleFile:
+			chr = true
+		case *memFile:
+			s := o.f.Stat()
+			st = vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks}
+		default:
+			var err error
+			if st, err = t.VFS.Lstat(f.path); err != nil {
+				return 0, linux.ErrnoOf(err)
+			}
+		}
+	} else {
+		name, e := t.path(p, dirfd, addr, false)
+		if e != 0 {
+			return 0, e
+		}
+		var err error
+		if st, err = t.VFS.Lstat(name); err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+	}
+	return 0, t.mem(p).copyOut(buf, encodeStat(st, chr))
+}
+
+func (t *Table) emptyString(p *Process, addr uint64) bool {
+	var b [1]byte
+	return t.mem(p).copyIn(addr, b[:]) == 0 && b[0] == 0
+}
+
+// encodeStat is struct stat as x86-64 lays it out (arch/x86/include/
+// uapi/asm/stat.h): 144 bytes.
+func encodeStat(st vfs.Stat, chr bool) []byte {
+	b := make([]byte, 144)
+	mode := uint64(st.Mode.Perm())
+	switch {
+	case chr:
+		mode = 0o020620 // the console: a character device, crw--w----
+		put64(b[40:], 0x8800)
+	case st.Mode.IsDir():
+		mode |= 0o040000
+	case st.Mode&fs.ModeSymlink != 0:
+		mode |= 0o120000
+	default:
+		mode |= 0o100000
+	}
+	put64(b[0:], 0x800) // st_dev
+	put64(b[8:], st.Ino)
+	put64(b[16:], uint64(st.Links))
+	put32(b[24:], uint32(mode))
+	put64(b[48:], uint64(st.Size))
+	put64(b[56:], 4096) // st_blksize
+	put64(b[64:], st.Blocks)
+	return b
+}
+
+func put32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+func (t *Table) unlinkat(p *Process, dirfd, addr, flags uint64) (uint64, linux.Errno) {
+	if flags&^atRemoveDir != 0 {
+		return 0, linux.EINVAL
+	}
+	name, e := t.path(p, dirfd, addr, false)
+	if e != 0 {
+		return 0, e
+	}
+	st, err := t.VFS.Lstat(name)
+	if err != nil {
+		return 0, linux.ErrnoOf(err)
+	}
+	if flags&atRemoveDir != 0 {
+		if !st.Mode.IsDir() {
+			return 0, linux.ENOTDIR
+		}
+		return 0, linux.ErrnoOf(t.VFS.Rmdir(name))
+	}
+	if st.Mode.IsDir() {
+		return 0, linux.EISDIR
+	}
+	return 0, linux.ErrnoOf(t.VFS.Remove(name))
+}
+
+func (t *Table) mkdirat(p *Process, dirfd, addr uint64) (uint64, linux.Errno) {
+	name, e := t.path(p, dirfd, addr, false)
+	if e != 0 {
+		return 0, e
+	}
+	if _, err := t.VFS.Lstat(name); err == nil {
+		return 0, linux.EEXIST
+	}
+	return 0, linux.ErrnoOf(t.VFS.Mkdir(name))
+}
+
+func (t *Table) faccessat(p *Process, dirfd, addr, mode uint64) (uint64, linux.Errno) {
+	if mode&^7 != 0 {
+		return 0, linux.EINVAL
+	}
+	name, e := t.path(p, dirfd, addr, false)
+	if e != 0 {
+		return 0, e
+	}
+	_, err := t.VFS.Lstat(name)
+	return 0, linux.ErrnoOf(err)
+}
+
+func (t *Table) readlinkat(p *Process, dirfd, addr, buf, size uint64) (uint64, linux.Errno) {
+	if int64(size) <= 0 {
+		return 0, linux.EINVAL
+	}
+	name, e := t.path(p, dirfd, addr, false)
+	if e != 0 {
+		return 0, e
+	}
+	target, err := t.VFS.Readlink(name)
+	if err != nil {
+		if linux.ErrnoOf(err) == linux.EIO {
+			return 0, linux.EINVAL // not a symbolic link
+		}
+		return 0, linux.ErrnoOf(err)
+	}
+	b := []byte(target)
+	if uint64(len(b)) > size {
+		b = b[:size]
+	}
+	return uint64(len(b)), t.mem(p).copyOut(buf, b)
+}
+
+func dup3(p *Process, oldfd, newfd, flags uint64) (uint64, linux.Errno) {
+	f, e := p.files.get(uint64(int32(oldfd)))
+	if e != 0 {
+		return 0, e
+	}
+	if newfd >= maxFDs {
+		return 0, linux.EBADF
+	}
+	f.refs++ // held across the close of newfd, which may be f itself
+	p.files.close(newfd)
+	p.files.put(int(newfd), f, flags&linux.O_CLOEXEC != 0)
+	f.refs--
+	return newfd, 0
+}
+
+func sysFcntlFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	const (
+		fDupfd        = 0
+		fGetfd        = 1
+		fSetfd        = 2
+		fGetfl        = 3
+		fSetfl        = 4
+		fDupfdCloexec = 1030
+		fdCloexec     = 1
+	)
+	fd := uint64(int32(a[0]))
+	f, e := p.files.get(fd)
+	if e != 0 {
+		return 0, e
+	}
+	switch a[1] {
+	case fDupfd, fDupfdCloexec:
+		if a[2] >= maxFDs {
+			return 0, linux.EINVAL
+		}
+		n, e := p.files.alloc(f, int(a[2]), a[1] == fDupfdCloexec)
+		return uint64(n), e
+	case fGetfd:
+		if p.files.fds[fd].cloexec {
+			return fdCloexec, 0
+		}
+		return 0, 0
+	case fSetfd:
+		p.files.fds[fd].cloexec = a[2]&fdCloexec != 0
+		return 0, 0
+	case fGetfl:
+		return f.flags &^ (linux.O_CREAT | linux.O_EXCL | linux.O_TRUNC | linux.O_CLOEXEC), 0
+	case fSetfl:
+		const settable = linux.O_APPEND | linux.O_NONBLOCK
+		f.flags = f.flags&^settable | a[2]&settable
+		return 0, 0
+	}
+	return 0, linux.EINVAL
+}
+
+// sysGetdents64Fn lists a directory as linux_dirent64 records: d_ino,
+// d_off (the next record's index), d_reclen (8-byte aligned), d_type,
+// the NUL-terminated name. "." and ".." come first, as ext2's own
+// entries do.
+func sysGetdents64Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	f, e := p.files.get(uint64(int32(a[0])))
+	if e != 0 {
+		return 0, e
+	}
+	if _, ok := f.ops.(dirFile); !ok {
+		return 0, linux.ENOTDIR
+	}
+	if f.dir == nil {
+		ents, err := t.VFS.ReadDir(f.path)
+		if err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+		f.dir = ents
+	}
+	var out []byte
+	for int(f.off) < len(f.dir) {
+		d := f.dir[f.off]
+		reclen := (19 + len(d.Name) + 1 + 7) &^ 7
+		if uint64(len(out)+reclen) > a[2] {
+			if len(out) == 0 {
+				return 0, linux.EINVAL
+			}
+			break
+		}
+		rec := make([]byte, reclen)
+		put64(rec[0:], d.Ino)
+		put64(rec[8:], uint64(f.off+1))
+		rec[16], rec[17] = byte(reclen), byte(reclen>>8)
+		rec[18] = direntType(d.Type)
+		copy(rec[19:], d.Name)
+		out = append(out, rec...)
+		f.off++
+	}
+	if len(out) == 0 {
+		return 0, 0
+	}
+	return uint64(len(out)), t.mem(p).copyOut(a[1], out)
+}
+
+// direntType is d_type: DT_DIR 4, DT_REG 8, DT_LNK 10.
+func direntType(m fs.FileMode) byte {
+	switch {
+	case m.IsDir():
+		return 4
+	case m&fs.ModeSymlink != 0:
+		return 10
+	case m.IsRegular():
+		return 8
+	}
+	return 0
+}
+
+// memFile is a memfd: an unnamed file of the kernel's internal tmpfs.
+type memFile struct{ f *tmpfs.File }
+
+func (m *memFile) read(_ *Table, _ *Process, buf []byte, off int64) (int, linux.Errno) {
+	n, err := m.f.ReadAt(buf, off)
+	if err != nil && n == 0 && !errors.Is(err, errEOF) {
+		return 0, linux.ErrnoOf(err)
+	}
+	return n, 0
+}
+
+func (m *memFile) write(_ *Table, _ *Process, buf []byte, off int64) (int, linux.Errno) {
+	n, err := m.f.WriteAt(buf, off)
+	if err != nil && n == 0 {
+		return 0, linux.ErrnoOf(err)
+	}
+	return n, 0
+}
+
+func (m *memFile) size() int64    { return m.f.Size() }
+func (m *memFile) seekable() bool { return true }
+func (m *memFile) release()       { m.f.Close() }
