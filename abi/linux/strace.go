@@ -257,8 +257,8 @@ func formatCloneFlags(b *strings.Builder, a uint64) {
 }
 
 // formatMapFlags prints mmap's flags: the mapping type, the flags in
-// order, the huge page size as strace writes it (21<<MAP_HUGE_SHIFT),
-// then unknown bits in hexadecimal.
+// order, unknown bits in hexadecimal, then with MAP_HUGETLB the huge
+// page size as strace writes it (21<<MAP_HUGE_SHIFT).
 func formatMapFlags(b *strings.Builder, a uint64) {
 	switch a & MAP_TYPE {
 	case MAP_SHARED:
@@ -273,6 +273,11 @@ func formatMapFlags(b *strings.Builder, a uint64) {
 		b.WriteString(hex(a & MAP_TYPE))
 	}
 	a &^= MAP_TYPE
+	var huge uint64 // the size bits mean a size only with MAP_HUGETLB (strace's print_mmap_flags)
+	if a&MAP_HUGETLB != 0 {
+		huge = a >> MAP_HUGE_SHIFT & MAP_HUGE_MASK
+		a &^= MAP_HUGE_MASK << MAP_HUGE_SHIFT
+	}
 	for _, f := range mapFlagNames {
 		if a&f.v != 0 {
 			b.WriteByte('|')
@@ -280,15 +285,14 @@ func formatMapFlags(b *strings.Builder, a uint64) {
 			a &^= f.v
 		}
 	}
-	if h := a >> MAP_HUGE_SHIFT & MAP_HUGE_MASK; h != 0 {
-		b.WriteByte('|')
-		b.WriteString(strconv.FormatUint(h, 10))
-		b.WriteString("<<MAP_HUGE_SHIFT")
-		a &^= MAP_HUGE_MASK << MAP_HUGE_SHIFT
-	}
 	if a != 0 {
 		b.WriteByte('|')
 		b.WriteString(hex(a))
+	}
+	if huge != 0 {
+		b.WriteByte('|')
+		b.WriteString(strconv.FormatUint(huge, 10))
+		b.WriteString("<<MAP_HUGE_SHIFT")
 	}
 }
 
@@ -466,7 +470,7 @@ var (
 		{MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE"}, {MADV_DONTNEED_LOCKED, "MADV_DONTNEED_LOCKED"},
 		{MADV_COLLAPSE, "MADV_COLLAPSE"}, {MADV_HWPOISON, "MADV_HWPOISON"}, {MADV_SOFT_OFFLINE, "MADV_SOFT_OFFLINE"},
 		{MADV_GUARD_INSTALL, "MADV_GUARD_INSTALL"}, {MADV_GUARD_REMOVE, "MADV_GUARD_REMOVE"}}
-	msyncNames  = []named{{MS_ASYNC, "MS_ASYNC"}, {MS_INVALIDATE, "MS_INVALIDATE"}, {MS_SYNC, "MS_SYNC"}}
+	msyncNames  = []named{{MS_ASYNC, "MS_ASYNC"}, {MS_SYNC, "MS_SYNC"}, {MS_INVALIDATE, "MS_INVALIDATE"}}
 	mremapNames = []named{{MREMAP_MAYMOVE, "MREMAP_MAYMOVE"}, {MREMAP_FIXED, "MREMAP_FIXED"},
 		{MREMAP_DONTUNMAP, "MREMAP_DONTUNMAP"}}
 	cloneNames = []named{{CLONE_VM, "CLONE_VM"}, {CLONE_FS, "CLONE_FS"}, {CLONE_FILES, "CLONE_FILES"},
