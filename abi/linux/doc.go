@@ -21,6 +21,28 @@
 //	          MAP_SHARED..MAP_SHARED_VALIDATE, MAP_HUGE_*, MREMAP_*:
 //	          include/uapi/linux/mman.h; LEGACY_MAP_MASK: include/linux/mman.h
 //	errno.go  include/uapi/asm-generic/errno-base.h (1..34), errno.h (35..133)
+//	strerror.go  glibc's strerror texts, which strace prints
+//
+// The system call layer (for package proc; pure functions on registers
+// and []byte, little-endian, nothing of TamaGo or unsafe):
+//
+//	syscalls.go    SYS_* numbers and SyscallName (syscall_64.tbl, 0..334, 424..462)
+//	signatures.go  argument kinds of the calls Pagoda implements
+//	strace.go      FormatCall: a call as strace(1) prints it
+//	fcntl.go       O_*, F_*, AT_*, S_IF*; DecodeOpenFlags (build_open_flags)
+//	stat.go, time.go, uname.go, rlimit.go, dirent.go  structures copied out
+//	iovec.go       DecodeIovecs (iovec_from_user, __import_iovec)
+//	signal.go      signals, default actions, Sigset, Sigaction, sigaltstack
+//	siginfo.go     siginfo_t by siginfo_layout; wait.go: wait4's status word
+//	sigframe.go    BuildSigframe and ParseSigreturn (arch/x86/kernel/signal*.c)
+//	clone.go, archprctl.go, memfd.go  CLONE_*, ARCH_*, MFD_*, GRND_*
+//
+// Every decoder of user memory or of a user register returns an Errno
+// (EINVAL, EFAULT for a buffer shorter than its structure, ...) and never
+// panics; each has a fuzz target (abi_fuzz_test.go). abi_host_test.go
+// checks the structures' offsets with offsetof in C against the uapi
+// headers, a real Linux signal frame byte for byte, and open flags
+// against the host's F_GETFL.
 //
 // The tests check every value against a table, and on a Linux/amd64 host
 // against Go's syscall package and the host's uapi headers (host_test.go).
