@@ -39,19 +39,16 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 	return t
 }
 
-// sliceEnd is when the running slice's timer fires (uptime): the timer
-// is armed again only once it has, so a program that makes system calls
-// does not pay a LAPIC write on each.
-var sliceEnd time.Duration
-
 // enterUser makes as current and runs regs in ring 3 (arch.Switch).
 func enterUser(as *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
 	if root := uint64(as.Root()); arch.CR3()&^0xfff != root {
 		arch.LoadCR3(root)
 	}
-	if now := (boot.Board{}).Uptime(); now >= sliceEnd {
+	// The timer is armed again only once it has fired, so that a
+	// program making system calls pays one LAPIC read on each, not a
+	// write (the self-tests that use the timer stop it when done).
+	if !arch.LAPICTimerRunning() {
 		arch.ArmLAPICTimer(VectorPreempt, TimeSlice)
-		sliceEnd = now + TimeSlice
 	}
 	return arch.Switch(regs)
 }

@@ -220,6 +220,9 @@ func (t *Table) exception(p *Process, e arch.Exit) {
 		}
 		t.MM.Refill()
 		r := p.AS.HandleFault(mm.VirtAddr(e.CR2), access)
+		if debugFaults {
+			fmt.Fprintf(t.Console, "[pid %d] fault %v rip %#x -> %v\n", p.PID, e, p.regs.RIP, r)
+		}
 		switch r {
 		case vm.Resolved:
 			return
@@ -328,7 +331,7 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 func (t *Table) terminate(p *Process, sig linux.Signal) {
 	if sig != 0 {
 		p.status = uint32(sig)
-		if sig.Core() {
+		if linux.DefaultAction(sig) == linux.ActionCore {
 			p.status |= 0x80
 		}
 	}
@@ -450,3 +453,5 @@ func (t *Table) random() uint64 {
 
 // mem is p's user memory.
 func (t *Table) mem(p *Process) userMemory { return userMemory{as: p.AS, m: t.MM} }
+
+var debugFaults = false

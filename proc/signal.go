@@ -24,13 +24,9 @@ import (
 
 const nsig = 64
 
-// sigAction is a signal's disposition: rt_sigaction's struct.
-type sigAction struct {
-	handler  uint64 // SIG_DFL (0), SIG_IGN (1) or the handler's address
-	flags    uint64 // SA_*
-	restorer uint64
-	mask     uint64
-}
+// sigAction is a signal's disposition: rt_sigaction's struct. Its
+// Handler is SIG_DFL (0), SIG_IGN (1) or the handler's address.
+type sigAction = linux.Sigaction
 
 const (
 	sigDFL = 0
@@ -39,8 +35,9 @@ const (
 
 // faultInfo is what a synchronous fault's siginfo says.
 type faultInfo struct {
-	code int32
-	addr uint64
+	code        int32
+	addr        uint64
+	err, trapno uint64 // the exception's error code and vector, for the sigcontext
 }
 
 type sigState struct {
@@ -49,9 +46,8 @@ type sigState struct {
 	pending uint64
 	// info is the siginfo of a pending fault signal.
 	info [nsig + 1]faultInfo
-	// altstack is sigaltstack's stack (size 0: none).
-	altSP, altSize uint64
-	altFlags       uint32
+	// alt is sigaltstack's stack (Size 0: none).
+	alt linux.Stack
 }
 
 func sigBit(s linux.Signal) uint64 { return 1 << (uint(s) - 1) }
@@ -63,11 +59,11 @@ var unblockable = sigBit(linux.SIGKILL) | sigBit(linux.SIGSTOP)
 // ignored) and the alternate stack, as Linux's flush_signal_handlers.
 func (s *sigState) exec() {
 	for i := range s.actions {
-		if s.actions[i].handler != sigIGN {
+		if s.actions[i].Handler != sigIGN {
 			s.actions[i] = sigAction{}
 		}
 	}
-	s.altSP, s.altSize, s.altFlags = 0, 0, 0
+	s.alt = linux.Stack{}
 }
 
 // fork: the child has the parent's actions, mask and alternate stack,
@@ -85,7 +81,7 @@ func (t *Table) signal(p *Process, sig linux.Signal) {
 		return
 	}
 	a := p.sig.actions[sig]
-	if sig != linux.SIGKILL && (a.handler == sigIGN || a.handler == sigDFL && sig.Ignored()) {
+	if sig != linux.SIGKILL && (a.Handler == sigIGN || a.Handler == sigDFL && ignoredByDefault(sig)) {
 		return
 	}
 	p.sig.pending |= sigBit(sig)
@@ -115,7 +111,7 @@ func (t *Table) interrupted(p *Process) bool {
 // force_sig_fault): a blocked or ignored one takes the default action.
 func (t *Table) fault(p *Process, sig linux.Signal, code int32, e arch.Exit, r vm.Result) {
 	a := &p.sig.actions[sig]
-	if p.sig.blocked&sigBit(sig) != 0 || a.handler == sigIGN {
+	if p.sig.blocked&sigBit(sig) != 0 || a.Handler == sigIGN {
 		p.sig.blocked &^= sigBit(sig)
 		*a = sigAction{}
 	}
@@ -123,8 +119,8 @@ func (t *Table) fault(p *Process, sig linux.Signal, code int32, e arch.Exit, r v
 	if e.Vector == arch.VectorPageFault {
 		addr = e.CR2
 	}
-	p.sig.info[sig] = faultInfo{code: code, addr: addr}
-	if a.handler == sigDFL {
+	p.sig.info[sig] = faultInfo{code: code, addr: addr, err: e.Error, trapno: uint64(e.Vector)}
+	if a.Handler == sigDFL {
 		t.report(p, sig, t.describeFault(p, e, r))
 		t.terminate(p, sig)
 		return
@@ -176,8 +172,8 @@ func (t *Table) deliverSignals(p *Process) {
 		p.sig.pending &^= sigBit(sig)
 		a := p.sig.actions[sig]
 		switch {
-		case sig == linux.SIGKILL || a.handler == sigDFL:
-			if sig != linux.SIGKILL && sig.Ignored() {
+		case sig == linux.SIGKILL || a.Handler == sigDFL:
+			if sig != linux.SIGKILL && ignoredByDefault(sig) {
 				continue
 			}
 			if sig == linux.SIGSTOP || sig == linux.SIGTSTP || sig == linux.SIGTTIN || sig == linux.SIGTTOU || sig == linux.SIGCONT {
@@ -185,7 +181,7 @@ func (t *Table) deliverSignals(p *Process) {
 			}
 			t.terminate(p, sig)
 			return
-		case a.handler == sigIGN:
+		case a.Handler == sigIGN:
 			continue
 		}
 		if err := t.setupFrame(p, sig, a); err != nil {
@@ -195,4 +191,11 @@ func (t *Table) deliverSignals(p *Process) {
 		}
 		return
 	}
+}
+
+// ignoredByDefault: the default action is to do nothing (SIGCONT too,
+// for a process that is not stopped, as all of them are).
+func ignoredByDefault(sig linux.Signal) bool {
+	a := linux.DefaultAction(sig)
+	return a == linux.ActionIgnore || a == linux.ActionCont
 }

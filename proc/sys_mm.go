@@ -172,6 +172,7 @@ func sysMemfdCreateFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) 
 	if err != nil {
 		return 0, linux.ErrnoOf(err)
 	}
+	f.Hold() // the descriptor's reference
 	of := &openFile{ops: &memFile{f: f}, path: "/memfd:" + name + " (deleted)", flags: linux.O_RDWR}
 	fd, e := p.files.alloc(of, 0, a[1]&mfdCloexec != 0)
 	if e != 0 {

@@ -415,40 +415,40 @@ func sysPrlimitFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	return 0, t.mem(p).copyOut(a[3], b)
 }
 
-// sysRtSigactionFn is rt_sigaction(sig, act, oldact, sigsetsize): the
-// kernel's struct sigaction is handler, flags, restorer, mask (32
-// bytes); SIGKILL and SIGSTOP cannot be caught or ignored.
+// sysRtSigactionFn is rt_sigaction(sig, act, oldact, sigsetsize), as
+// abi/linux's DecodeSigaction checks it.
 func sysRtSigactionFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-	sig := a[0]
-	if a[3] != 8 || sig < 1 || sig > nsig {
-		return 0, linux.EINVAL
-	}
 	u := t.mem(p)
-	var act [32]byte
+	var sig linux.Signal
+	var na linux.Sigaction
 	if a[1] != 0 {
-		if e := u.copyIn(a[1], act[:]); e != 0 {
+		b := make([]byte, linux.SizeofSigaction)
+		if e := u.copyIn(a[1], b); e != 0 {
 			return 0, e
 		}
-		if sig == uint64(linux.SIGKILL) || sig == uint64(linux.SIGSTOP) {
-			return 0, linux.EINVAL
+		var err error
+		if sig, na, err = linux.DecodeSigaction(b, a[0], a[3]); err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+	} else {
+		if err := linux.CheckSigsetSize(a[3]); err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+		var err error
+		if sig, err = linux.CheckSignal(a[0]); err != nil {
+			return 0, linux.ErrnoOf(err)
 		}
 	}
-	old := p.sig.actions[sig]
 	if a[2] != 0 {
-		var b [32]byte
-		put64(b[0:], old.handler)
-		put64(b[8:], old.flags)
-		put64(b[16:], old.restorer)
-		put64(b[24:], old.mask)
-		if e := u.copyOut(a[2], b[:]); e != 0 {
+		old := p.sig.actions[sig]
+		if e := u.copyOut(a[2], old.Append(nil)); e != 0 {
 			return 0, e
 		}
 	}
 	if a[1] != 0 {
-		na := sigAction{handler: le64(act[0:]), flags: le64(act[8:]), restorer: le64(act[16:]), mask: le64(act[24:]) &^ unblockable}
 		p.sig.actions[sig] = na
-		if na.handler == sigIGN || na.handler == sigDFL && linux.Signal(sig).Ignored() {
-			p.sig.pending &^= sigBit(linux.Signal(sig)) // as Linux's do_sigaction
+		if na.Handler == sigIGN || na.Handler == sigDFL && ignoredByDefault(sig) {
+			p.sig.pending &^= sigBit(sig) // as Linux's do_sigaction
 		}
 	}
 	return 0, 0
@@ -488,50 +488,32 @@ func sysRtSigprocmaskFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno
 	return 0, 0
 }
 
-// sysSigaltstackFn is sigaltstack(ss, old_ss): stack_t is ss_sp,
-// ss_flags (int, padded), ss_size.
+// sysSigaltstackFn is sigaltstack(ss, old_ss), as abi/linux's
+// SetSigaltstack and Stack.Report say.
 func sysSigaltstackFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-	const ssOnstack, ssDisable, minSigStkSz = 1, 2, 2048
 	u := t.mem(p)
-	if a[1] != 0 {
-		var b [24]byte
-		put64(b[0:], p.sig.altSP)
-		flags := uint32(0)
-		if p.sig.altSize == 0 {
-			flags = ssDisable
-		} else if t.onAltStack(p) {
-			flags = ssOnstack
+	var ss linux.Stack
+	if a[0] != 0 {
+		b := make([]byte, 24)
+		if e := u.copyIn(a[0], b); e != 0 {
+			return 0, e
 		}
-		put32(b[8:], flags)
-		put64(b[16:], p.sig.altSize)
-		if e := u.copyOut(a[1], b[:]); e != 0 {
+		var err error
+		if ss, err = linux.DecodeStack(b); err != nil {
+			return 0, linux.ErrnoOf(err)
+		}
+	}
+	if a[1] != 0 {
+		if e := u.copyOut(a[1], p.sig.alt.Report(p.regs.RSP).Append(nil)); e != 0 {
 			return 0, e
 		}
 	}
 	if a[0] != 0 {
-		var b [24]byte
-		if e := u.copyIn(a[0], b[:]); e != 0 {
-			return 0, e
+		alt, err := linux.SetSigaltstack(p.sig.alt, ss, p.regs.RSP)
+		if err != nil {
+			return 0, linux.ErrnoOf(err)
 		}
-		if t.onAltStack(p) {
-			return 0, linux.EPERM
-		}
-		sp, flags, size := le64(b[0:]), uint32(le64(b[8:])), le64(b[16:])
-		switch flags &^ (1 << 31) { // SS_AUTODISARM
-		case ssDisable:
-			p.sig.altSP, p.sig.altSize = 0, 0
-		case 0, ssOnstack:
-			if size < minSigStkSz {
-				return 0, linux.ENOMEM
-			}
-			p.sig.altSP, p.sig.altSize = sp, size
-		default:
-			return 0, linux.EINVAL
-		}
+		p.sig.alt = alt
 	}
 	return 0, 0
-}
-
-func (t *Table) onAltStack(p *Process) bool {
-	return p.sig.altSize != 0 && p.regs.RSP-p.sig.altSP < p.sig.altSize
 }

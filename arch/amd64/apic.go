@@ -22,6 +22,7 @@ const (
 	lapicLVTLINT0     = 0x350
 	lapicLVTError     = 0x370
 	lapicInitialCount = 0x380
+	lapicCurrentCount = 0x390 // read-only: counts down to 0 (SDM 3A 11.5.4)
 	lapicDivide       = 0x3e0
 
 	lapicSVREnable = 1 << 8  // APIC software enable, SDM 3A 11.9

@@ -89,6 +89,10 @@ func ArmLAPICTimer(vector int, d time.Duration) error {
 	return nil
 }
 
+// LAPICTimerRunning reports whether the local APIC timer is counting
+// down (armed and not yet fired).
+func LAPICTimerRunning() bool { return lapicRead(lapicCurrentCount) != 0 }
+
 // StopLAPICTimer stops and masks the local APIC timer.
 func StopLAPICTimer() {
 	lapicWrite(lapicInitialCount, 0)

@@ -42,6 +42,11 @@ func (f *File) Size() int64 { return f.pc.Size() }
 // Stat describes the file's inode.
 func (f *File) Stat() Stat { return f.in.stat() }
 
+// Hold takes a reference as Open does, on a file had another way: an
+// unlinked file NewUnlinked made, that a descriptor keeps (memfd_create).
+// Close drops it.
+func (f *File) Hold() { f.opens++ }
+
 // Close drops the reference Open took.
 func (f *File) Close() {
 	if f.opens <= 0 {

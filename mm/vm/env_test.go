@@ -638,6 +638,14 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 		if (l&pt.User != 0) != as.User {
 			return fmt.Errorf("PTE %#x at %v: U/S disagrees with the address space's User %v", l, va, as.User)
 		}
+		if as.User {
+			w := as.table.Walk(va)
+			for i := 0; i < w.N; i++ {
+				if w.Levels[i].Entry&pt.User == 0 {
+					return fmt.Errorf("PTE %#x at %v: %s entry without U/S in a user address space", l, va, pt.LevelNames[i])
+				}
+			}
+		}
 		if (l&pt.NoExecute != 0) == (v.Prot&ProtExec != 0) {
 			return fmt.Errorf("PTE %#x at %v: NX disagrees with VMA %v", l, va, v)
 		}

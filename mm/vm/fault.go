@@ -104,6 +104,16 @@ func allows(prot Prot, a Access) bool {
 	return prot != ProtNone
 }
 
+// userBit is U/S for a User address space, which Map then sets at every
+// level above the leaf too (a user access needs it at each, SDM 3A
+// 4.6.1), whatever the leaf is set to afterwards.
+func (as *AddressSpace) userBit() pt.PTE {
+	if as.User {
+		return pt.User
+	}
+	return 0
+}
+
 // pteFlags are the PTE bits for a page of a VMA with prot; writable says
 // whether this page may be written now (not zero page, not COW-shared).
 func (as *AddressSpace) pteFlags(prot Prot, writable bool) pt.PTE {

@@ -51,7 +51,7 @@ func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, l 
 		if as.mm.Swap.Dup(l.Entry()) != nil {
 			return ErrNoMemory
 		}
-		if child.table.Map(va, 0, l.Size, 0) != nil {
+		if child.table.Map(va, 0, l.Size, child.userBit()) != nil {
 			as.mm.putSwap(l.Entry())
 			return ErrNoMemory
 		}
@@ -64,7 +64,7 @@ func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, l 
 		as.table.Set(va, e&^pt.Writable) // copy-on-write from now on
 		ce = e &^ pt.Writable
 	}
-	if child.table.Map(va, pfn.Addr(), l.Size, 0) != nil {
+	if child.table.Map(va, pfn.Addr(), l.Size, child.userBit()) != nil {
 		return ErrNoMemory
 	}
 	child.table.Set(va, ce)
