@@ -157,8 +157,20 @@ func runPagoda(t *testing.T, vm *VM, bin string, c userCase, timeout time.Durati
 	if err != nil {
 		t.Fatalf("status after %s: %v\n%s", line, err, st)
 	}
-	return out, strings.TrimSuffix(st, "\n")
+	status = strings.TrimSuffix(st, "\n")
+	// The kernel's one-line report of a process a signal killed is not
+	// the program's output: it is checked, then left out.
+	reports := killReport.FindAllString(out, -1)
+	out = killReport.ReplaceAllString(out, "")
+	if strings.HasPrefix(status, "signal ") && len(reports) == 0 {
+		t.Errorf("%s: %s without the kernel's report line", line, status)
+	}
+	return out, status
 }
+
+// killReport is the line the kernel prints for a process killed by a
+// signal (proc's report).
+var killReport = regexp.MustCompile(`(?m)^pagoda: pid \d+ \([^)]*\) killed by SIG[A-Z0-9]+: .*\n`)
 
 // compareRun runs c natively and in Pagoda and reports any difference.
 func compareRun(t *testing.T, vm *VM, root, libc, bin string, c userCase, timeout time.Duration) {
@@ -259,10 +271,20 @@ func TestUserSuite(t *testing.T) {
 
 	t.Run("main", func(t *testing.T) {
 		vm := boot(t, Options{Disks: []string{rootCopy(t, root)}})
+		before := processMemory(t, vm)
 		for _, l := range libcs {
 			for _, c := range userCases(t) {
 				compareRun(t, vm, root, l.name, l.bin, c, cmdTimeout)
 			}
+		}
+		// Everything the programs owned went back: their anonymous and
+		// shared memory, page tables and commit charge (the page cache
+		// keeps the programs' files, as Linux's does).
+		if after := processMemory(t, vm); after != before {
+			t.Errorf("after the programs: %s\nbefore them:        %s", after, before)
+		}
+		if out := run(t, vm, "ps"); strings.Count(out, "\n") != 1 {
+			t.Errorf("processes left after the suite:\n%s", out)
 		}
 		halt(t, vm, 0)
 	})
@@ -302,6 +324,21 @@ func TestUserSuite(t *testing.T) {
 		}
 		halt(t, vm, 0)
 	})
+}
+
+// processMemory is the meminfo fields a process's memory counts in.
+func processMemory(t *testing.T, vm *VM) string {
+	t.Helper()
+	out := run(t, vm, "meminfo")
+	var fields []string
+	for _, name := range []string{"AnonPages", "Shmem", "PageTables", "Committed_AS", "SwapCached"} {
+		m := regexp.MustCompile(`(?m)^` + name + `: +(\d+) kB$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("meminfo has no %s:\n%s", name, out)
+		}
+		fields = append(fields, name+" "+m[1])
+	}
+	return strings.Join(fields, ", ")
 }
 
 // lineDiff is a unified-looking diff of two texts, line by line (a

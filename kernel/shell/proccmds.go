@@ -163,11 +163,7 @@ func cmdStatus(sh *Shell, _ []string) error {
 // describeStatus says a wait status as the shell shows it.
 func describeStatus(w uint32) string {
 	if sig := w & 0x7f; sig != 0 {
-		core := ""
-		if w&0x80 != 0 {
-			core = ", core dumped"
-		}
-		return fmt.Sprintf("signal %d (%v%s)", sig, linux.Signal(sig), core)
+		return fmt.Sprintf("signal %d (%v)", sig, linux.Signal(sig))
 	}
 	return fmt.Sprintf("exit %d", w>>8&0xff)
 }
