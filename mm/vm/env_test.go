@@ -12,8 +12,9 @@ package vm
 // scratch what the code caches or promises: the VMA list's shape, every
 // leaf of every live address space's window (walked through all four
 // levels), frame reference counts against the PTEs and caches that hold
-// them, RSS, the count of anonymous frames and of page tables, and the
-// write-protection rules of copy-on-write. Files mapped by the tests are
+// them, RSS, the count of anonymous frames and of page tables, the
+// write-protection rules of copy-on-write, and the anonymous reverse
+// map against a scan of every PTE (rmap_test.go). Files mapped by the tests are
 // cached in the environment's page cache: each cached page's frame holds
 // one reference for the cache and one per PTE mapping it. The objects of
 // shared anonymous mappings are unnamed files of a tmpfs instance over
@@ -338,6 +339,7 @@ func (e *env) invariants() error {
 	tables := 0
 	zero := e.m.ZeroPage()
 	committed := e.charged
+	mapping := map[mm.PFN][]place{} // every PTE keeping a frame, by frame: the reverse map's answers
 	for _, as := range e.spaces {
 		// The VMAs.
 		for i, v := range as.vmas {
@@ -404,6 +406,7 @@ func (e *env) invariants() error {
 				err = e.checkLeaf(as, va, l, refs, slotRefs)
 				if l.Addr().PFN() != zero && e.m.LeafOf(l, pt.Size4K).State != LeafSwap {
 					rss++
+					mapping[l.Addr().PFN()] = append(mapping[l.Addr().PFN()], place{as, va})
 				}
 			}, &err)
 		}
@@ -558,6 +561,9 @@ func (e *env) invariants() error {
 	}
 	if tables+tablesReserved != e.mem.Tables.Live() {
 		return fmt.Errorf("%d page tables found and %d in the reserve, %d live", tables, tablesReserved, e.mem.Tables.Live())
+	}
+	if err := e.checkRmap(mapping); err != nil {
+		return err
 	}
 	if st, _, _ := e.m.Frames.StateOf(zero); st != frame.Kernel {
 		return fmt.Errorf("zero page is %v", st)
