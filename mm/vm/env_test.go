@@ -304,6 +304,8 @@ func errno(err error) string {
 		return "EACCES"
 	case errors.Is(err, ErrIO):
 		return "EIO"
+	case errors.Is(err, ErrFault):
+		return "EFAULT"
 	case errors.Is(err, ErrNoDevice):
 		return "ENODEV"
 	}
@@ -474,17 +476,22 @@ func (e *env) invariants() error {
 		}
 	}
 	// The swap areas: each slot's count is the PTEs naming it, or one
-	// for a slot no PTE names, held by a tmpfs page (never in the swap
-	// cache: tmpfs reads its pages straight into its own); the swap
-	// cache holds one reference to its frame.
+	// for a slot no PTE names, held by a tmpfs page (tmpfs reads its
+	// pages straight into its own, but a swap-in next to its slot may
+	// have read it ahead into the swap cache, as Linux's readahead
+	// does shmem's); the swap cache holds one reference to its frame.
 	swapCached := map[mm.PFN]bool{}
 	var tmpfsSlots uint64
 	if e.m.Swap != nil {
 		for _, a := range e.m.Swap.Areas() {
 			var err error
 			a.Each(func(ent swap.Entry, n int, pfn mm.PFN) bool {
-				if slotRefs[ent] == 0 && n == 1 && pfn == 0 {
+				if slotRefs[ent] == 0 && n == 1 {
 					tmpfsSlots++
+					if pfn != 0 {
+						refs[pfn]++
+						swapCached[pfn] = true
+					}
 					return true
 				}
 				if n != slotRefs[ent] {
@@ -655,8 +662,10 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 	}
 	if v.file != nil {
 		// A file VMA maps the cache's page of its index (shared, or
-		// private and read-only), or a private copy; nothing past the
-		// end of file (a truncate unmaps, copies included).
+		// private and read-only), or a private copy (which may have
+		// been to swap and be in the swap cache, shared by a fork);
+		// nothing past the end of file (a truncate unmaps, copies
+		// included).
 		idx := v.pageIndex(va)
 		cp, ok := v.file.Lookup(idx)
 		switch {
@@ -666,7 +675,7 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 			return fmt.Errorf("PTE %#x at %v in shared file VMA %v: the cache holds %#x", l, va, v, cp)
 		case v.Flags&MapShared == 0 && pfn == zero:
 			return fmt.Errorf("zero page mapped at %v in private file VMA %v", va, v)
-		case v.Flags&MapShared == 0 && (!ok || pfn != cp) && e.m.Frames.State(pfn) != frame.Anon:
+		case v.Flags&MapShared == 0 && (!ok || pfn != cp) && e.m.Frames.State(pfn) != frame.Anon && e.m.Frames.State(pfn) != frame.SwapCache:
 			return fmt.Errorf("PTE %#x at %v in private file VMA %v: neither the cache's page nor a copy", l, va, v)
 		}
 	}

@@ -16,6 +16,7 @@ var (
 	ErrExists   = errors.New("vm: mapping exists")         // EEXIST
 	ErrAccess   = errors.New("vm: permission denied")      // EACCES
 	ErrIO       = errors.New("vm: input/output error")     // EIO
+	ErrFault    = errors.New("vm: bad address")            // EFAULT
 	// ErrNoDevice: a shared anonymous mapping in an MM without a
 	// Shmem hook, which has nothing to make its object with (ENODEV,
 	// mmap's error for what cannot be mapped).
