@@ -76,12 +76,9 @@ func (as *AddressSpace) Mremap(old mm.VirtAddr, oldLen, newLen uint64, flags Rem
 		as.unmapRange(newAddr, newAddr+mm.VirtAddr(newSize))
 		if newSize < oldSize {
 			as.unmapRange(old+mm.VirtAddr(newSize), oldEnd)
-			oldEnd, oldSize = old+mm.VirtAddr(newSize), newSize
+			oldSize = newSize
 		}
-		if err := as.chargeGrowth(old, oldSize, newSize); err != nil {
-			return 0, err
-		}
-		return newAddr, as.moveVMA(old, oldEnd, newAddr, newSize)
+		return as.moveCharged(old, oldSize, newAddr, newSize)
 	}
 	if newSize <= oldSize {
 		if newSize < oldSize {
@@ -106,11 +103,17 @@ func (as *AddressSpace) Mremap(old mm.VirtAddr, oldLen, newLen uint64, flags Rem
 	if !ok {
 		return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, newSize)
 	}
+	return as.moveCharged(old, oldSize, to, newSize)
+}
+
+// moveCharged charges the growth of a move, moves, and gives the charge
+// back if the move fails.
+func (as *AddressSpace) moveCharged(old mm.VirtAddr, oldSize uint64, to mm.VirtAddr, newSize uint64) (mm.VirtAddr, error) {
 	if err := as.chargeGrowth(old, oldSize, newSize); err != nil {
 		return 0, err
 	}
-	if err := as.moveVMA(old, oldEnd, to, newSize); err != nil {
-		as.chargeGrowth(old, newSize, oldSize) // give the growth back
+	if err := as.moveVMA(old, old+mm.VirtAddr(oldSize), to, newSize); err != nil {
+		as.chargeGrowth(old, newSize, oldSize)
 		return 0, err
 	}
 	return to, nil
@@ -138,7 +141,21 @@ func (as *AddressSpace) chargeGrowth(old mm.VirtAddr, oldSize, newSize uint64) e
 // and its membership of every object on its chain, but for an unused
 // anonymous object, which takes the offsets of its new address (as
 // copy_vma), so as to merge there.
+//
+// Preconditions (checked with -tags mmdebug): [old, oldEnd) is
+// page-aligned, non-empty and inside one VMA; [to, to+newSize) is
+// page-aligned, inside the window and free.
 func (as *AddressSpace) moveVMA(old, oldEnd, to mm.VirtAddr, newSize uint64) error {
+	if debug {
+		as.checkRange(old, oldEnd, true, "vm.moveVMA: precondition: old range not page-aligned, empty or outside the window")
+		as.checkRange(to, to+mm.VirtAddr(newSize), true, "vm.moveVMA: precondition: target not page-aligned, empty or outside the window")
+		if i := as.findVMA(old); i < 0 || oldEnd > as.vmas[i].End {
+			panic("vm.moveVMA: precondition: old range not inside one VMA")
+		}
+		if as.overlaps(to, to+mm.VirtAddr(newSize)) {
+			panic("vm.moveVMA: precondition: the target range is not free")
+		}
+	}
 	delta := to - old // wraps when moving down: addition wraps back
 	var done []mm.VirtAddr
 	ok := as.eachLeaf(old, oldEnd, func(va mm.VirtAddr, l Leaf) bool {
@@ -170,9 +187,6 @@ func (as *AddressSpace) moveVMA(old, oldEnd, to mm.VirtAddr, newSize uint64) err
 	v.Start, v.End = to, to+mm.VirtAddr(newSize)
 	if v.file == nil && v.anon.unused() {
 		v.pgoff = uint64(to) / mm.PageSize
-	}
-	if debug && as.overlaps(v.Start, v.End) {
-		panic("vm.moveVMA: the target range is not free")
 	}
 	j := as.firstEndingAfter(to)
 	as.vmas = append(as.vmas, VMA{})
