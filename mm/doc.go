@@ -8,7 +8,8 @@
 //	            reference counts)
 //	pagetable/  4-level page tables over physical memory
 //	vm/         address spaces, VMAs, fault resolution, copy-on-write,
-//	            fork, the fault reserves, and reclaim (reclaim.go, lru.go,
+//	            fork, mremap, the fault reserves, the anonymous reverse
+//	            map (rmap.go), and reclaim (reclaim.go, lru.go,
 //	            kswapd.go: the LRU lists, direct reclaim, swap-out, kswapd)
 //	pagecache/  file pages: lookup, fill, dirty tracking, writeback
 //	tmpfs/      RAM filesystem whose pages are swap-backed

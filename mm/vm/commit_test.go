@@ -284,8 +284,9 @@ func TestOvercommitNever(t *testing.T) {
 	// MAP_FIXED over accounted memory needs room only for the difference.
 	e.mmap(a, (limit-1)*pg, rw, priv|MapFixed)
 	e.wantCommitted(limit - 1)
+	fixed := e.cur.VMAs() // as withB, with the new mapping's anonymous object
 	_, err = e.cur.Mmap(a-pg, limit*pg, rw, priv|MapFixed)
-	e.refused(err, withB, limit-1)
+	e.refused(err, fixed, limit-1)
 	e.must(e.cur.Munmap(a, pg))
 	e.mmap(a, pg, rw, priv|MapFixed) // the page the munmap gave back
 	e.wantCommitted(limit - 1)

@@ -8,13 +8,16 @@ import (
 // cowFault: a write to a present read-only page of a writable private
 // VMA (as Linux do_wp_page). Away from the zero page, a fresh frame; a
 // frame still shared, a copy; a frame whose other users are gone, the
-// same frame made writable in place.
+// same frame made writable in place. The new frame belongs to the
+// writer's anonymous object, as does a frame reused in place (Linux
+// page_move_anon_rmap): the rest of the fork family maps it no more.
 func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	e, old := l.PTE, l.PFN()
 	flags := pt.Present | as.pteFlags(v.Prot, true)
 	as.LastKind = KindCOW
 	if as.ownsPrivately(old) {
 		as.table.Set(page, e|pt.Writable)
+		as.mm.moveAnon(old, v, page)
 		as.Stats.COWReused++
 		return Resolved
 	}
@@ -35,7 +38,7 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		as.mm.Frames.DecRef(old) // others still hold it: refs was > 1
 	}
 	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
-	as.mm.track(pfn, page, 0)
+	as.mm.trackAnon(pfn, v.anon, v.pageIndex(page))
 	as.Stats.COWFaults++
 	return Resolved
 }

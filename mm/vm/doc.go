@@ -1,7 +1,7 @@
 // Package vm is Pagoda's address spaces: the VMAs that say what a range of
 // the mapping window is, the page tables that say what is there now, and
 // the fault handler that brings the two together, with Linux's semantics
-// for mmap, munmap, mprotect, madvise, mincore and fork.
+// for mmap, munmap, mprotect, mremap, madvise, mincore and fork.
 //
 // Object model.
 //
@@ -20,6 +20,15 @@
 //	              Flags. The object is shared across fork like any
 //	              file, its pages are page-cache pages that go to swap
 //	              like any tmpfs page's, and it goes with its last VMA.
+//	anonObject    a private VMA's anonymous object (rmap.go, Linux's
+//	              anon_vma): the anonymous pages the VMA makes belong to
+//	              it, each at its linear offset (the VMA's pgoff plus
+//	              its index, kept by splits and mremap). A child's VMA
+//	              gets one whose parent is the parent VMA's
+//	              (anon_vma_fork); a VMA is a member of every object up
+//	              its chain, so an object's members are every VMA that
+//	              may map its pages, and reclaim walks those only
+//	              (rmap_walk_anon), never every address space.
 //
 // Leaf states (leaf.go: LeafState, each read by LeafOf), as a private
 // anonymous VMA sees them, per page:
@@ -53,6 +62,11 @@
 //     adds their pages up;
 //   - RSS equals the number of PTEs mapping a frame other than the zero
 //     page;
+//   - every private VMA has an anonObject and no shared one has; each
+//     object's members are the address spaces of the VMAs whose chain
+//     holds it, with their counts; with reclaim on, the walk from every
+//     anonymous or swap-cache frame finds exactly the PTEs a scan of
+//     every address space finds mapping it;
 //   - Committed_AS equals the pages of every accounted VMA plus those of
 //     every charged shared anonymous object (commit.go: what is charged,
 //     when, and under which overcommit policy);
@@ -69,13 +83,17 @@
 // that own the pages, for the shell (and /proc) to format.
 //
 // Locking: the MM and its AddressSpaces have no lock of their own. Every
-// call (mmap, munmap, mprotect, fork, Refill, reclaim, swapoff) holds the
-// big kernel lock, and HandleFault runs in a fault taken by the goroutine
-// that holds it, so a fault never races a change of the VMAs or page
-// tables. Below it the fault path may take only the virtio queue
+// call (mmap, munmap, mprotect, mremap, fork, Refill, reclaim, swapoff)
+// holds the big kernel lock, and HandleFault runs in a fault taken by the
+// goroutine that holds it, so a fault never races a change of the VMAs or
+// page tables. Below it the fault path may take only the virtio queue
 // spinlock, through polled swap and file I/O.
 //
 // Missing: 2 MiB pages in VMAs (Leaf already reads them), a lock of the
 // MM's own for when faults no longer come from the lock holder (user
-// mode), asynchronous swap-out.
+// mode), asynchronous swap-out; in the reverse map, Linux's reuse of
+// anon_vmas by later generations (a long fork chain keeps an object per
+// generation) and an interval tree of an object's VMAs (the walk scans
+// each member address space's VMAs); mremap's MREMAP_DONTUNMAP and its
+// duplication of shared mappings (an old length of 0).
 package vm

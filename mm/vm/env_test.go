@@ -12,8 +12,9 @@ package vm
 // scratch what the code caches or promises: the VMA list's shape, every
 // leaf of every live address space's window (walked through all four
 // levels), frame reference counts against the PTEs and caches that hold
-// them, RSS, the count of anonymous frames and of page tables, and the
-// write-protection rules of copy-on-write. Files mapped by the tests are
+// them, RSS, the count of anonymous frames and of page tables, the
+// write-protection rules of copy-on-write, and the anonymous reverse
+// map against a scan of every PTE (rmap_test.go). Files mapped by the tests are
 // cached in the environment's page cache: each cached page's frame holds
 // one reference for the cache and one per PTE mapping it. The objects of
 // shared anonymous mappings are unnamed files of a tmpfs instance over
@@ -303,6 +304,8 @@ func errno(err error) string {
 		return "EACCES"
 	case errors.Is(err, ErrIO):
 		return "EIO"
+	case errors.Is(err, ErrFault):
+		return "EFAULT"
 	case errors.Is(err, ErrNoDevice):
 		return "ENODEV"
 	}
@@ -338,6 +341,7 @@ func (e *env) invariants() error {
 	tables := 0
 	zero := e.m.ZeroPage()
 	committed := e.charged
+	mapping := map[mm.PFN][]place{} // every PTE keeping a frame, by frame: the reverse map's answers
 	for _, as := range e.spaces {
 		// The VMAs.
 		for i, v := range as.vmas {
@@ -406,6 +410,7 @@ func (e *env) invariants() error {
 				err = e.checkLeaf(as, va, l, refs, slotRefs)
 				if l.Addr().PFN() != zero && e.m.LeafOf(l, pt.Size4K).State != LeafSwap {
 					rss++
+					mapping[l.Addr().PFN()] = append(mapping[l.Addr().PFN()], place{as, va})
 				}
 			}, &err)
 		}
@@ -473,17 +478,22 @@ func (e *env) invariants() error {
 		}
 	}
 	// The swap areas: each slot's count is the PTEs naming it, or one
-	// for a slot no PTE names, held by a tmpfs page (never in the swap
-	// cache: tmpfs reads its pages straight into its own); the swap
-	// cache holds one reference to its frame.
+	// for a slot no PTE names, held by a tmpfs page (tmpfs reads its
+	// pages straight into its own, but a swap-in next to its slot may
+	// have read it ahead into the swap cache, as Linux's readahead
+	// does shmem's); the swap cache holds one reference to its frame.
 	swapCached := map[mm.PFN]bool{}
 	var tmpfsSlots uint64
 	if e.m.Swap != nil {
 		for _, a := range e.m.Swap.Areas() {
 			var err error
 			a.Each(func(ent swap.Entry, n int, pfn mm.PFN) bool {
-				if slotRefs[ent] == 0 && n == 1 && pfn == 0 {
+				if slotRefs[ent] == 0 && n == 1 {
 					tmpfsSlots++
+					if pfn != 0 {
+						refs[pfn]++
+						swapCached[pfn] = true
+					}
 					return true
 				}
 				if n != slotRefs[ent] {
@@ -560,6 +570,9 @@ func (e *env) invariants() error {
 	}
 	if tables+tablesReserved != e.mem.Tables.Live() {
 		return fmt.Errorf("%d page tables found and %d in the reserve, %d live", tables, tablesReserved, e.mem.Tables.Live())
+	}
+	if err := e.checkRmap(mapping); err != nil {
+		return err
 	}
 	if st, _, _ := e.m.Frames.StateOf(zero); st != frame.Kernel {
 		return fmt.Errorf("zero page is %v", st)
@@ -662,8 +675,10 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 	}
 	if v.file != nil {
 		// A file VMA maps the cache's page of its index (shared, or
-		// private and read-only), or a private copy; nothing past the
-		// end of file (a truncate unmaps, copies included).
+		// private and read-only), or a private copy (which may have
+		// been to swap and be in the swap cache, shared by a fork);
+		// nothing past the end of file (a truncate unmaps, copies
+		// included).
 		idx := v.pageIndex(va)
 		cp, ok := v.file.Lookup(idx)
 		switch {
@@ -673,7 +688,7 @@ func (e *env) checkLeaf(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.
 			return fmt.Errorf("PTE %#x at %v in shared file VMA %v: the cache holds %#x", l, va, v, cp)
 		case v.Flags&MapShared == 0 && pfn == zero:
 			return fmt.Errorf("zero page mapped at %v in private file VMA %v", va, v)
-		case v.Flags&MapShared == 0 && (!ok || pfn != cp) && e.m.Frames.State(pfn) != frame.Anon:
+		case v.Flags&MapShared == 0 && (!ok || pfn != cp) && e.m.Frames.State(pfn) != frame.Anon && e.m.Frames.State(pfn) != frame.SwapCache:
 			return fmt.Errorf("PTE %#x at %v in private file VMA %v: neither the cache's page nor a copy", l, va, v)
 		}
 	}

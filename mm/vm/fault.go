@@ -261,7 +261,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 		return OOM
 	}
 	as.rss++
-	as.mm.track(pfn, page, 0)
+	as.mm.trackAnon(pfn, v.anon, v.pageIndex(page))
 	as.LastKind = KindAnon
 	as.Stats.AnonFaults++
 	return Resolved

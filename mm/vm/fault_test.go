@@ -111,6 +111,41 @@ func TestFaultAllocsSharedSwapIn(t *testing.T) {
 	}
 }
 
+// TestFaultAllocsRmap: with reclaim on, the faults that give a page its
+// place in the reverse map allocate nothing either: a new page in its
+// VMA's object, a copy in the writer's, a page reused in place moved to
+// the writer's, a shared page swapped in put in the root object.
+func TestFaultAllocsRmap(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		a       Access
+		setup   func(e *env, base mm.VirtAddr)
+		counter func(as *AddressSpace) *uint64
+	}{
+		{"demand-zero", Write, func(*env, mm.VirtAddr) {}, func(as *AddressSpace) *uint64 { return &as.Stats.AnonFaults }},
+		{"cow-copy", Write, func(e *env, base mm.VirtAddr) {
+			e.write(base, make([]byte, (allocRuns+1)*pg))
+			e.fork()
+		}, func(as *AddressSpace) *uint64 { return &as.Stats.COWFaults }},
+		{"cow-reuse", Write, func(e *env, base mm.VirtAddr) {
+			e.write(base, make([]byte, (allocRuns+1)*pg))
+			e.destroy(e.fork())
+		}, func(as *AddressSpace) *uint64 { return &as.Stats.COWReused }},
+		{"swap-in-shared", Read, func(e *env, base mm.VirtAddr) {
+			e.write(base, make([]byte, (allocRuns+1)*pg))
+			e.fork()
+			e.swapAllOut()
+		}, func(as *AddressSpace) *uint64 { return &as.Stats.SwapFaults }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := rmapEnv(t)
+			base := e.mmap(winStart, (allocRuns+1)*pg, rw, priv)
+			tc.setup(e, base)
+			faultAllocs(t, e, base, tc.a, tc.counter(e.cur))
+		})
+	}
+}
+
 // Benchmarks of the fault path, through HandleFault: batches of
 // benchPages faults, with the reset between batches untimed.
 

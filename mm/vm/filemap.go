@@ -96,7 +96,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 			return OOM
 		}
 		as.rss++
-		as.mm.track(cp, page, 0)
+		as.mm.trackAnon(cp, v.anon, v.pageIndex(page))
 		as.Stats.COWFaults++
 		return Resolved
 	}

@@ -7,8 +7,11 @@ import (
 
 // Fork makes a child address space with the same mappings: private pages
 // shared copy-on-write (both sides read-only until one writes), shared
-// pages shared (as Linux dup_mmap and copy_page_range). ENOMEM when the
-// policy refuses to charge the child's accounted mappings (commit.go).
+// pages shared (as Linux dup_mmap and copy_page_range). Each private VMA
+// of the child gets an anonymous object whose parent is the parent VMA's,
+// so the reverse map finds the pages they share from either side
+// (anon_vma_fork, rmap.go). ENOMEM when the policy refuses to charge the
+// child's accounted mappings (commit.go).
 func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	charged, err := as.commitFork()
 	if err != nil {
@@ -23,6 +26,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	as.mm.Refill()
 	child.vmas = append([]VMA(nil), as.vmas...)
 	for i := range child.vmas {
+		child.vmas[i].anon = forkAnon(as.vmas[i].anon)
 		child.refObject(&child.vmas[i])
 	}
 	for i := range as.vmas {

@@ -246,7 +246,7 @@ func (m *MM) young(i uint32) bool {
 			y = y || l.PTE&pt.Accessed != 0
 		})
 	} else {
-		m.anonPTEs(pfn, mm.VirtAddr(md.idx), func(_ *AddressSpace, l Leaf) {
+		m.anonPTEs(pfn, &md, func(_ *AddressSpace, _ mm.VirtAddr, l Leaf) {
 			y = y || l.PTE&pt.Accessed != 0
 		})
 	}

@@ -142,15 +142,21 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 	}
 	v := VMA{Start: start, End: start + mm.VirtAddr(size), Prot: prot, Flags: kind | flags&MapAnonymous, file: f, pgoff: pgoff, noWrite: noWrite,
 		account: c.account, noReserve: c.noReserve}
+	if kind == MapPrivate {
+		// Its anonymous object, unused until a page is made (rmap.go);
+		// anonymous memory's offsets start at its address in pages.
+		v.anon = newAnonObject()
+		if f == nil {
+			v.pgoff = uint64(start) / mm.PageSize
+		}
+	}
 	if debug {
 		as.checkRange(v.Start, v.End, true, "vm.mmap: new VMA not page-aligned, empty or outside the window")
 		if as.overlaps(v.Start, v.End) {
 			panic("vm.mmap: new VMA overlaps a mapping")
 		}
 	}
-	if f != nil {
-		f.AddMapper(as)
-	}
+	as.refObject(&v)
 	i := as.firstEndingAfter(start)
 	as.vmas = append(as.vmas, VMA{})
 	copy(as.vmas[i+1:], as.vmas[i:])

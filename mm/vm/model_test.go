@@ -136,11 +136,14 @@ const (
 	opTruncate
 	opMsync
 	opSync
+	opMremap
+	opReclaim
+	opSwapoff
 	numOps
 )
 
 var opNames = [numOps]string{"mmap", "munmap", "mprotect", "madvise", "mincore", "read", "write", "fetch", "fork", "switch", "destroy",
-	"mmapfile", "truncate", "msync", "sync"}
+	"mmapfile", "truncate", "msync", "sync", "mremap", "reclaim", "swapoff"}
 
 // op is one operation; which fields count depends on kind.
 type op struct {
@@ -156,6 +159,11 @@ type op struct {
 	// writing; opTruncate: the size (in off).
 	off      uint64
 	writable bool
+	// opMremap: the VMA by position (which), the old range's page
+	// offset in it (off) and length, the new length, flags and fixed
+	// address (addr); opReclaim: how many pages (length).
+	newLen uint64
+	rflags RemapFlags
 }
 
 func (o op) String() string {
@@ -176,6 +184,12 @@ func (o op) String() string {
 		return fmt.Sprintf("%s(%d)", opNames[o.kind], o.which)
 	case opFork:
 		return "fork"
+	case opMremap:
+		return fmt.Sprintf("mremap(VMA %d + %d pages, %#x, %#x, %#x, %v)", o.which, o.off, o.length, o.newLen, uint8(o.rflags), o.addr)
+	case opReclaim:
+		return fmt.Sprintf("reclaim(%d)", o.length)
+	case opSwapoff:
+		return "swapoff"
 	}
 	return fmt.Sprintf("%s(%v, %#x)", opNames[o.kind], o.addr, o.length)
 }
@@ -231,7 +245,7 @@ func genProt(s source) Prot {
 // shared.
 var opWeights = [numOps]int{opMmap: 6, opMunmap: 1, opMprotect: 3, opMadvise: 2, opMincore: 1,
 	opRead: 8, opWrite: 10, opFetch: 2, opFork: 2, opSwitch: 2, opDestroy: 1,
-	opMmapFile: 4, opTruncate: 1, opMsync: 1, opSync: 1}
+	opMmapFile: 4, opTruncate: 1, opMsync: 1, opSync: 1, opMremap: 3, opReclaim: 2, opSwapoff: 1}
 
 func pickOp(s source) opKind {
 	sum := 0
@@ -340,6 +354,22 @@ func genOp(s source, nspaces int, mapped []mm.VirtAddr) op {
 		o.fill = byte(s.intn(256))
 	case opSwitch, opDestroy:
 		o.which = s.intn(max(nspaces, 1))
+	case opMremap:
+		o.which, o.off = s.intn(16), uint64(s.intn(4))
+		o.length, o.newLen = uint64(1+s.intn(3))*pg, genLength(s)
+		o.rflags = RemapMayMove
+		switch s.intn(8) {
+		case 0:
+			o.rflags = 0
+		case 1, 2:
+			o.rflags |= RemapFixed
+			o.addr = genAddr(s)
+		case 3:
+			o.rflags = RemapFlags(s.intn(8))
+			o.addr = genAddr(s)
+		}
+	case opReclaim:
+		o.length = uint64(1 + s.intn(16))
 	case opFork:
 		if nspaces >= 4 {
 			o.kind = opSwitch // keep the number of spaces small
@@ -506,7 +536,10 @@ func (r *runner) apply(o op) string {
 				return fmt.Sprintf("%d entries", len(got))
 			}
 			for i, res := range got {
-				if w := m.pages[o.addr+mm.VirtAddr(i)*pg].resident; res != w {
+				// A page gone to swap is not resident (the model
+				// knows nothing of reclaim).
+				va := o.addr + mm.VirtAddr(i)*pg
+				if w := m.pages[va].resident; res != w && !(w && leaf(as, va).State == LeafSwap) {
 					return fmt.Sprintf("page %d resident %v, want %v", i, res, w)
 				}
 			}
@@ -520,6 +553,13 @@ func (r *runner) apply(o op) string {
 		}
 		e.spaces = append(e.spaces, c)
 		r.models = append(r.models, m.clone())
+	case opMremap:
+		return r.mremap(as, m, o)
+	case opReclaim:
+		e.m.Reclaim(int(o.length), false)
+		r.reclaimed()
+	case opSwapoff:
+		return r.swapoff()
 	case opSwitch:
 		r.cur = o.which % len(e.spaces)
 		e.use(e.spaces[r.cur])
@@ -730,6 +770,8 @@ func (r *runner) compare() string {
 			}
 			var got []byte
 			switch {
+			case l != 0 && leaf(as, va).State == LeafSwap:
+				continue // its bytes are compared when it comes back
 			case p.mf != nil && l == 0:
 				if p.data != nil {
 					return fmt.Sprintf("as %d: %v has a private copy in the model and no PTE", as.ID, va)
@@ -739,6 +781,8 @@ func (r *runner) compare() string {
 				got = frameBytes(l.Addr().PFN())
 			case p.obj != nil && r.objPage(as, va) != 0:
 				got = frameBytes(r.objPage(as, va))
+			case p.obj != nil && r.e.m.Swap != nil:
+				continue // perhaps in swap: compared when it comes back
 			case p.obj == nil && p.data != nil:
 				return fmt.Sprintf("as %d: %v has data in the model and no PTE", as.ID, va)
 			default:

@@ -32,6 +32,33 @@ func TestRandomOperations(t *testing.T) {
 	}
 }
 
+// TestRandomOperationsSwap is TestRandomOperations with reclaim and swap
+// on: reclaim operations send pages to swap (fork-shared ones, moved
+// ones), accesses bring them back, swapoff brings every one back, and
+// after every step the anonymous reverse map is checked against a scan
+// of every PTE (rmap_test.go) as well.
+func TestRandomOperationsSwap(t *testing.T) {
+	steps := 2000
+	if testing.Short() {
+		steps = 300
+	}
+	for _, policy := range Policies {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprint(policy, "/seed", seed), func(t *testing.T) {
+				e := newEnv(t)
+				e.enableSwap(policy, 4096)
+				e.m.Unswap = e.shm.Unswap // shared anonymous memory's pages, for swapoff
+				r := newRunner(e)
+				r.run(rngSource{rand.New(rand.NewPCG(seed, 100+seed))}, steps, fmt.Sprint(policy, " seed ", seed))
+				if e.m.Swap.Stats.SwapOuts == 0 || e.m.Swap.Stats.SwapIns == 0 {
+					t.Fatalf("swap %+v: nothing went to swap and back", e.m.Swap.Stats)
+				}
+				e.destroyAll()
+			})
+		}
+	}
+}
+
 // FuzzOperations decodes its input into the same operation sequences. Its
 // memory is small so that an execution is cheap; the sequences stay far
 // below it.

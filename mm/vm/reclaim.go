@@ -17,10 +17,10 @@ import (
 // go is the policy's choice (lru.go); the hardware Accessed bit of each
 // page's PTEs is what it sees of their use.
 //
-// The reverse map is kept small: an anonymous page (or a swap-cache page)
-// records the one virtual address it is mapped at, and every address
-// space is looked at there, since fork keeps addresses; a page-cache page
-// records its file and index, and the file's mappers are looked at.
+// The reverse map: an anonymous page (or a swap-cache page) records its
+// anonymous object and offset, and the object's members are looked at
+// (rmap.go); a page-cache page records its file and index, and the file's
+// mappers are looked at.
 //
 // Reclaim runs in three places, always under the kernel lock: directly
 // from Refill when free memory is below the min watermark (the allocating
@@ -37,8 +37,11 @@ import (
 // pageMeta is what the reclaimer knows of a frame on its lists.
 type pageMeta struct {
 	file *pagecache.File // a page-cache page's file, or nil
-	idx  uint64          // the file page index, or the anonymous page's address (0: not mapped)
-	ent  swap.Entry      // a swap-cache page's slot
+	// anon is an anonymous or swap-cache page's object (rmap.go), nil
+	// for a page read ahead and not mapped yet.
+	anon *anonObject
+	idx  uint64     // the file page index, or the anonymous page's linear offset
+	ent  swap.Entry // a swap-cache page's slot
 }
 
 // Watermarks are free-page levels (Linux zone watermarks): below Low the
@@ -121,12 +124,6 @@ func (m *MM) Watermarks() Watermarks { return m.rc.wm }
 
 // ReclaimStats are the reclaimer's counters.
 func (m *MM) ReclaimStats() ReclaimStats { return m.rc.stats }
-
-// track puts a frame on the lists: an anonymous page mapped at va, or a
-// swap-cache page (ent). No allocation (the fault path).
-func (m *MM) track(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry) {
-	m.trackMeta(pfn, pageMeta{idx: uint64(va), ent: ent})
-}
 
 // trackMeta records what the reclaimer knows of a frame and puts it on
 // the lists if it is not there yet.
@@ -244,19 +241,6 @@ func (m *MM) Reclaim(n int, direct bool) int {
 	return freed
 }
 
-// anonPTEs calls fn for every address space whose PTE at va maps pfn
-// (present, or kept by a PROT_NONE entry).
-func (m *MM) anonPTEs(pfn mm.PFN, va mm.VirtAddr, fn func(as *AddressSpace, l Leaf)) {
-	if va == 0 {
-		return
-	}
-	for _, as := range m.rc.spaces {
-		if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
-			fn(as, l)
-		}
-	}
-}
-
 // filePTEs calls fn for every PTE mapping page idx of f from pfn.
 func (m *MM) filePTEs(f *pagecache.File, idx uint64, pfn mm.PFN, fn func(as *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf)) {
 	f.EachMapper(func(mp pagecache.Mapper) {
@@ -291,8 +275,7 @@ func (m *MM) referenced(i uint32) bool {
 	if md.file != nil {
 		m.filePTEs(md.file, md.idx, pfn, func(as *AddressSpace, _ *VMA, va mm.VirtAddr, l Leaf) { test(as, va, l) })
 	} else {
-		va := mm.VirtAddr(md.idx)
-		m.anonPTEs(pfn, va, func(as *AddressSpace, l Leaf) { test(as, va, l) })
+		m.anonPTEs(pfn, md, test)
 	}
 	return ref
 }
@@ -312,11 +295,11 @@ func (m *MM) evict(i uint32) bool {
 	return false
 }
 
-// mappedAt counts the present PTEs at va mapping pfn; ok is false if a
-// PROT_NONE entry holds it too (such a page stays).
-func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
+// mappedBy counts the PTEs mapping anonymous page pfn; ok is false if a
+// PROT_NONE entry holds it (such a page stays).
+func (m *MM) mappedBy(pfn mm.PFN, md *pageMeta) (n uint32, ok bool) {
 	ok = true
-	m.anonPTEs(pfn, va, func(_ *AddressSpace, l Leaf) {
+	m.anonPTEs(pfn, md, func(_ *AddressSpace, _ mm.VirtAddr, l Leaf) {
 		if l.State == LeafProtNone {
 			ok = false
 		}
@@ -325,10 +308,11 @@ func (m *MM) mappedAt(pfn mm.PFN, va mm.VirtAddr) (n uint32, ok bool) {
 	return n, ok
 }
 
-// unmapToSwap replaces every PTE at va mapping pfn with ent, one slot
-// reference each beyond the first (which the caller holds).
-func (m *MM) unmapToSwap(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry, first bool) {
-	m.anonPTEs(pfn, va, func(as *AddressSpace, _ Leaf) {
+// unmapToSwap replaces every PTE mapping anonymous page pfn with ent, one
+// slot reference each beyond the first (which the caller holds), as
+// Linux try_to_unmap over rmap_walk_anon.
+func (m *MM) unmapToSwap(pfn mm.PFN, md *pageMeta, ent swap.Entry, first bool) {
+	m.anonPTEs(pfn, md, func(as *AddressSpace, va mm.VirtAddr, _ Leaf) {
 		if !first {
 			m.Swap.Dup(ent)
 		}
@@ -344,8 +328,7 @@ func (m *MM) unmapToSwap(pfn mm.PFN, va mm.VirtAddr, ent swap.Entry, first bool)
 // try_to_unmap, pageout; the write polls, so the page cannot change
 // meanwhile and leaves the swap cache at once).
 func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) bool {
-	va := mm.VirtAddr(md.idx)
-	n, ok := m.mappedAt(pfn, va)
+	n, ok := m.mappedBy(pfn, &md)
 	if m.Swap == nil || !ok || n == 0 || n != m.Frames.Refs(pfn) {
 		return false
 	}
@@ -359,7 +342,7 @@ func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) bool {
 		m.rc.stats.WriteErrors++
 		return false
 	}
-	m.unmapToSwap(pfn, va, ent, true)
+	m.unmapToSwap(pfn, &md, ent, true)
 	m.rc.meta[m.Frames.Index(pfn)] = pageMeta{}
 	m.Frames.Free(pfn, 0)
 	return true
@@ -368,12 +351,11 @@ func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) bool {
 // evictSwapCache drops a swap-cache page, whose slot holds its data: the
 // PTEs mapping it (read-only, so it is unchanged) take the slot again.
 func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
-	va := mm.VirtAddr(md.idx)
-	n, ok := m.mappedAt(pfn, va)
+	n, ok := m.mappedBy(pfn, &md)
 	if !ok || n+1 != m.Frames.Refs(pfn) {
 		return false
 	}
-	m.unmapToSwap(pfn, va, md.ent, false)
+	m.unmapToSwap(pfn, &md, md.ent, false)
 	m.Swap.SetCache(md.ent, 0)
 	m.rc.meta[m.Frames.Index(pfn)] = pageMeta{}
 	m.Frames.DecRef(pfn)

@@ -27,7 +27,7 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	if hit {
 		as.LastKind = KindSwapCache
 		m.rc.stats.SwapCacheHit++
-		if m.rc.meta[m.Frames.Index(pfn)].idx == 0 {
+		if m.rc.meta[m.Frames.Index(pfn)].anon == nil {
 			m.rc.raHits++ // a page read ahead, and wanted
 		}
 	} else {
@@ -44,7 +44,7 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		}
 		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
 		m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
-		m.track(pfn, page, ent)
+		m.trackMeta(pfn, pageMeta{ent: ent})
 		as.swapReadahead(ent)
 		as.Stats.MajFaults++
 		as.LastKind = KindSwapIn
@@ -52,7 +52,6 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	as.Stats.SwapFaults++
 	m.rc.stats.Refault++
 	m.Frames.IncRef(pfn) // the PTE's
-	m.rc.meta[m.Frames.Index(pfn)].idx = uint64(page)
 	writable := false
 	if left, uncached := m.Swap.Put(ent); left == 0 && uncached == pfn {
 		// The slot's last reference: out of the swap cache, an ordinary
@@ -62,6 +61,7 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		m.Frames.Retype(pfn, frame.SwapCache, frame.Anon)
 		m.rc.meta[m.Frames.Index(pfn)].ent = 0
 	}
+	m.swappedIn(pfn, v, page, writable)
 	if v.Prot == ProtNone { // swapoff bringing back a PROT_NONE page
 		as.table.Set(page, protNoneLeaf(pfn, 0))
 	} else {
@@ -69,6 +69,32 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 	}
 	as.rss++
 	return Resolved
+}
+
+// swappedIn gives a swapped-in page mapped at page of v its place in the
+// reverse map, on its first mapping (as Linux do_swap_page's
+// folio_add_anon_rmap): v's object if the page is v's alone (exclusive),
+// else the root of v's chain, to which every VMA that may share the slot
+// (v's fork family) chains. A page mapped before keeps its place: the
+// VMAs that name its slot are all of one family, at one offset. No
+// allocation (the fault path).
+func (m *MM) swappedIn(pfn mm.PFN, v *VMA, page mm.VirtAddr, exclusive bool) {
+	if m.rc.policy == nil {
+		return
+	}
+	md := &m.rc.meta[m.Frames.Index(pfn)]
+	if md.anon != nil {
+		if debug && (md.idx != v.pageIndex(page) || !v.anon.chains(md.anon)) {
+			panic("vm.swappedIn: a swap-cache page mapped outside its object's offset or chain")
+		}
+		return
+	}
+	o := v.anon
+	if !exclusive {
+		o = o.root()
+	}
+	o.used = true
+	md.anon, md.idx = o, v.pageIndex(page)
 }
 
 // swapReadahead reads the in-use, uncached neighbours of ent's slot into
@@ -108,7 +134,7 @@ func (as *AddressSpace) swapReadahead(ent swap.Entry) {
 		}
 		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
 		m.Swap.SetCache(ra, pfn)
-		m.track(pfn, 0, ra)
+		m.trackMeta(pfn, pageMeta{ent: ra})
 		m.Swap.Stats.Readahead++
 	}
 }

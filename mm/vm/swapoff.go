@@ -38,6 +38,8 @@ func (m *MM) unuse(a *swap.Area) error {
 			return err
 		}
 	}
+	// Swap entries have no reverse map: every address space's PTEs are
+	// looked at, as Linux's try_to_unuse walks every mm.
 	for _, as := range m.rc.spaces {
 		for i := range as.vmas {
 			v := &as.vmas[i]

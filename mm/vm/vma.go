@@ -16,6 +16,7 @@ var (
 	ErrExists   = errors.New("vm: mapping exists")         // EEXIST
 	ErrAccess   = errors.New("vm: permission denied")      // EACCES
 	ErrIO       = errors.New("vm: input/output error")     // EIO
+	ErrFault    = errors.New("vm: bad address")            // EFAULT
 	// ErrNoDevice: a shared anonymous mapping in an MM without a
 	// Shmem hook, which has nothing to make its object with (ENODEV,
 	// mmap's error for what cannot be mapped).
@@ -88,9 +89,15 @@ type VMA struct {
 	Flags Flags
 	// file backs a file mapping (shared or private), and a shared
 	// anonymous one, whose file is its object (shmem.go); pgoff is the
-	// file's page index of Start.
+	// file's page index of Start, or for private anonymous memory the
+	// linear page offset of Start in its anonymous object (Linux's
+	// vm_pgoff: the address in pages when mapped, kept by mremap).
 	file  *pagecache.File
 	pgoff uint64
+	// anon is a private VMA's anonymous object (rmap.go: Linux's
+	// anon_vma), where its anonymous pages belong; nil for a shared
+	// one. The VMA is a member of it and of every object up its chain.
+	anon *anonObject
 	// noWrite: a MAP_SHARED mapping of a file not opened for writing;
 	// mprotect may not add PROT_WRITE (Linux: VM_MAYWRITE clear).
 	noWrite bool
@@ -182,43 +189,52 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 	as.vmas[i+1] = right
 }
 
-// mergeable reports whether b can be appended to a.
+// mergeable reports whether b can be appended to a: alike, with offsets
+// that run on (anonymous ones too, as Linux's vm_pgoff check), and
+// anonymous objects that allow it (is_mergeable_anon_vma).
 func mergeable(a, b *VMA) bool {
 	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.file != b.file || a.noWrite != b.noWrite ||
 		a.account != b.account || a.noReserve != b.noReserve {
 		return false
 	}
-	return a.file == nil || a.pgoff+a.Pages() == b.pgoff
+	return a.pgoff+a.Pages() == b.pgoff && anonMergeable(a.anon, b.anon)
 }
 
 // mergeAround merges VMAs i-1, i, i+1 where compatible (as Linux
-// vma_merge).
+// vma_merge). The merged VMA keeps the object a page may belong to:
+// of two objects, an unused one goes.
 func (as *AddressSpace) mergeAround(i int) {
 	for _, j := range [2]int{i, i - 1} {
 		if j < 0 || j+1 >= len(as.vmas) {
 			continue
 		}
-		if mergeable(&as.vmas[j], &as.vmas[j+1]) {
-			as.vmas[j].End = as.vmas[j+1].End
-			as.unrefObject(&as.vmas[j+1])
+		if a, b := &as.vmas[j], &as.vmas[j+1]; mergeable(a, b) {
+			if a.anon != b.anon && a.anon.unused() {
+				a.anon, b.anon = b.anon, a.anon
+			}
+			a.End = b.End
+			as.unrefObject(b)
 			as.vmas = append(as.vmas[:j+1], as.vmas[j+2:]...)
 		}
 	}
 }
 
 // refObject takes a VMA's reference to the file that backs it, whose
-// reverse map then lists this address space once more.
+// reverse map then lists this address space once more, and makes it a
+// member of its anonymous objects.
 func (as *AddressSpace) refObject(v *VMA) {
+	as.linkAnon(v)
 	if v.file != nil {
 		v.file.AddMapper(as)
 	}
 }
 
-// unrefObject drops the reference refObject took. The last mapping of a
+// unrefObject drops the references refObject took. The last mapping of a
 // shared anonymous object takes the object with it: tmpfs discards the
 // file's data (its unmap hook, within RemoveMapper), and the MM its
 // record and charge (objectGone).
 func (as *AddressSpace) unrefObject(v *VMA) {
+	as.unlinkAnon(v)
 	if v.file == nil {
 		return
 	}
