@@ -74,6 +74,7 @@ func init() {
 		}
 		return 0, linux.ErrnoOf(p.AS.Msync(mm.VirtAddr(a[0]), a[1], flags))
 	})
+	register(sysMremap, sysMremapFn)
 	register(sysBrk, sysBrkFn)
 	register(sysMemfdCreate, sysMemfdCreateFn)
 }
@@ -179,4 +180,27 @@ func sysMemfdCreateFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) 
 		f.Close()
 	}
 	return uint64(fd), e
+}
+
+// sysMremapFn is mremap(old, old_len, new_len, flags, new_addr):
+// abi/linux checks the flags as Linux does before looking at the
+// address space; vm moves or resizes. MREMAP_DONTUNMAP is not
+// supported (EINVAL).
+func sysMremapFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	r, err := linux.MremapFlags(a[3], a[1], a[2])
+	if err != nil {
+		return 0, linux.ErrnoOf(err)
+	}
+	if r.DontUnmap {
+		return 0, linux.EINVAL
+	}
+	var flags vm.RemapFlags
+	if r.MayMove {
+		flags |= vm.RemapMayMove
+	}
+	if r.Fixed {
+		flags |= vm.RemapFixed
+	}
+	va, err := p.AS.Mremap(mm.VirtAddr(a[0]), a[1], a[2], flags, mm.VirtAddr(a[4]))
+	return uint64(va), linux.ErrnoOf(err)
 }

@@ -713,7 +713,7 @@ func TestSharedAcrossFork(t *testing.T) {
 		{"fill " + a + " 16 7", ""},
 		{"as switch 2", ""},
 		{"check " + a + " 16 7", "ok\n"},
-		{"maps", a[2:] + "-800000000000 rw-s 00000000 00:01 0                          /dev/zero (deleted)\n"},
+		{"maps", a[2:] + "-7ffffffff000 rw-s 00000000 00:01 0                          /dev/zero (deleted)\n"},
 		{"mmap 1G rw shared,anon", "error: mmap: vm: cannot allocate memory: shared mappings of 0x40000000 more bytes would outgrow memory\n"},
 	} {
 		if got := run(t, vm, tc.line); got != tc.want {

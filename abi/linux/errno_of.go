@@ -80,6 +80,7 @@ var sentinels = [...]struct {
 	{vm.ErrInvalid, EINVAL},
 	{vm.ErrNoMemory, ENOMEM},
 	{vm.ErrExists, EEXIST}, // MAP_FIXED_NOREPLACE over a mapping (do_mmap)
+	{vm.ErrFault, EFAULT},  // mremap of a range not wholly in one mapping (vma_to_resize)
 	{vm.ErrAccess, EACCES}, // shared writable mapping of a read-only file (do_mmap)
 	{vm.ErrIO, EIO},        // msync's writeback error (file_check_and_advance_wb_err)
 	{vm.ErrNoDevice, ENODEV},

@@ -40,6 +40,7 @@ var errnoCases = []struct {
 	{"mm/vm.ErrInvalid", vm.ErrInvalid, EINVAL},
 	{"mm/vm.ErrNoMemory", vm.ErrNoMemory, ENOMEM},
 	{"mm/vm.ErrExists", vm.ErrExists, EEXIST},
+	{"mm/vm.ErrFault", vm.ErrFault, EFAULT},
 	{"mm/vm.ErrAccess", vm.ErrAccess, EACCES},
 	{"mm/vm.ErrIO", vm.ErrIO, EIO},
 	{"mm/vm.ErrNoDevice", vm.ErrNoDevice, ENODEV},
