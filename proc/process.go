@@ -111,6 +111,8 @@ type Table struct {
 	// 0), which the kernel reaps itself: by PID.
 	reaped map[int]uint32
 	rand   uint64
+	// freed keeps the counters of destroyed address spaces.
+	freed vm.Stats
 	// input is console input for the foreground program (Input);
 	// inputClosed: the console's input ended.
 	input       []byte
@@ -377,12 +379,26 @@ func (t *Table) finish(p *Process) {
 	t.cond.Broadcast()
 }
 
-// destroy frees an address space, first taking it out of CR3.
+// destroy frees an address space, first taking it out of CR3; its
+// counters go to the table's total (vmstat).
 func (t *Table) destroy(as *vm.AddressSpace) {
 	if t.Leave != nil {
 		t.Leave(as)
 	}
+	t.freed.Add(as.Stats)
 	as.Destroy()
+}
+
+// Totals sums the fault counters of every process's address space,
+// those of the exited ones included.
+func (t *Table) Totals() vm.Stats {
+	s := t.freed
+	for _, p := range t.procs {
+		if p.AS != nil {
+			s.Add(p.AS.Stats)
+		}
+	}
+	return s
 }
 
 // reap removes zombie p from the table.

@@ -92,10 +92,10 @@ func (t *Table) signal(p *Process, sig linux.Signal) {
 func (t *Table) Kill(pid int, sig linux.Signal) error {
 	p := t.procs[pid]
 	if p == nil || p.State == Zombie {
-		return fmt.Errorf("%w: %d", linux.ESRCH, pid)
+		return fmt.Errorf("no such process: %d (%w)", pid, linux.ESRCH)
 	}
 	if sig < 1 || int(sig) > nsig {
-		return fmt.Errorf("%w: signal %d", linux.EINVAL, int(sig))
+		return fmt.Errorf("bad signal %d (%w)", int(sig), linux.EINVAL)
 	}
 	t.signal(p, sig)
 	return nil

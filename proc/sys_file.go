@@ -200,10 +200,6 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	if n == 0 {
 		return 0, 0
 	}
-	// The user buffer is checked before the file is touched: a bad
-	// one is EFAULT and nothing moves (Linux's access_ok, and here the
-	// whole buffer copied in for a write).
-	kbuf := make([]byte, n)
 	pos := off
 	if off < 0 {
 		pos = f.off
@@ -211,29 +207,45 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 			pos = f.ops.size()
 		}
 	}
-	var got int
-	if write {
-		if e := t.mem(p).copyIn(buf, kbuf); e != 0 {
-			return 0, e
+	// The transfer goes by chunks of at most rwChunk bytes through a
+	// kernel buffer, so that a huge count costs no more kernel memory
+	// than a small one. Each chunk's user pages are checked before the
+	// file is touched: a bad buffer is EFAULT and nothing moves, or,
+	// past the first chunk, the call returns what it moved (as Linux's
+	// short copy_to_user).
+	kbuf := make([]byte, min(n, rwChunk))
+	var done uint64
+	for done < n {
+		c := kbuf[:min(n-done, rwChunk)]
+		var got int
+		if write {
+			if e = t.mem(p).copyIn(buf+done, c); e == 0 {
+				got, e = f.ops.write(t, p, c, pos+int64(done))
+			}
+		} else if !t.userWritable(p, buf+done, uint64(len(c))) {
+			e = linux.EFAULT
+		} else if got, e = f.ops.read(t, p, c, pos+int64(done)); e == 0 && got > 0 {
+			e = t.mem(p).copyOut(buf+done, c[:got])
 		}
-		got, e = f.ops.write(t, p, kbuf, pos)
-	} else {
-		if !t.userWritable(p, buf, n) {
-			return 0, linux.EFAULT
+		if e != 0 {
+			if done == 0 {
+				return 0, e
+			}
+			break
 		}
-		got, e = f.ops.read(t, p, kbuf, pos)
-		if e == 0 && got > 0 {
-			e = t.mem(p).copyOut(buf, kbuf[:got])
+		done += uint64(got)
+		if got < len(c) {
+			break
 		}
-	}
-	if e != 0 {
-		return 0, e
 	}
 	if off < 0 && f.ops.seekable() {
-		f.off = pos + int64(got)
+		f.off = pos + int64(done)
 	}
-	return uint64(got), 0
+	return done, 0
 }
+
+// rwChunk is the most a read or write moves through the kernel at once.
+const rwChunk = 64 << 10
 
 // userWritable checks that [buf, buf+n) is the program's to write, by
 // faulting every page in for writing: a read into a bad buffer is

@@ -52,17 +52,27 @@ func init() {
 		if a[1] == 0 {
 			return 0, 0
 		}
-		in, err := p.AS.Mincore(mm.VirtAddr(a[0]), a[1])
-		if err != nil {
-			return 0, linux.ErrnoOf(err)
-		}
-		vec := make([]byte, len(in))
-		for i, r := range in {
-			if r {
-				vec[i] = 1
+		// By chunks of mincoreChunk pages, as Linux's do_mincore
+		// fills one page of the vector at a time.
+		const mincoreChunk = 4096
+		pages := (a[1] + mm.PageMask) / mm.PageSize
+		for i := uint64(0); i < pages; i += mincoreChunk {
+			n := min(pages-i, mincoreChunk)
+			in, err := p.AS.Mincore(mm.VirtAddr(a[0]+i*mm.PageSize), n*mm.PageSize)
+			if err != nil {
+				return 0, linux.ErrnoOf(err)
+			}
+			vec := make([]byte, len(in))
+			for j, r := range in {
+				if r {
+					vec[j] = 1
+				}
+			}
+			if e := t.mem(p).copyOut(a[2]+i, vec); e != 0 {
+				return 0, e
 			}
 		}
-		return 0, t.mem(p).copyOut(a[2], vec)
+		return 0, 0
 	})
 	register(sysMsync, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		flags, err := linux.MsyncFlags(a[2])

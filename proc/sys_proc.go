@@ -73,12 +73,20 @@ func init() {
 		if a[2]&^7 != 0 { // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
 			return 0, linux.EINVAL
 		}
-		n := min(a[1], 1<<25-1)
-		b := make([]byte, (n+7)&^7)
-		for i := 0; i < len(b); i += 8 {
-			put64(b[i:], t.random())
+		n := min(a[1], 1<<25-1) // as Linux's get_random_bytes_user
+		var b [256]byte
+		for done := uint64(0); done < n; done += uint64(len(b)) {
+			for i := 0; i < len(b); i += 8 {
+				put64(b[i:], t.random())
+			}
+			if e := t.mem(p).copyOut(a[0]+done, b[:min(n-done, uint64(len(b)))]); e != 0 {
+				if done > 0 {
+					return done, 0
+				}
+				return 0, e
+			}
 		}
-		return n, t.mem(p).copyOut(a[0], b[:n])
+		return n, 0
 	})
 	register(sysUname, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		b := make([]byte, 6*65)

@@ -65,7 +65,53 @@ func userCases(t *testing.T) []userCase {
 	return append(cases,
 		userCase{"hello", []string{"one", "two", "3"}},
 		userCase{"hello", []string{"exit", "3"}},
-		userCase{"hello", []string{"segv"}})
+		userCase{"hello", []string{"segv"}},
+		userCase{"crash", []string{"null"}},
+		userCase{"crash", []string{"stack"}},
+		userCase{"crash", []string{"divide"}},
+		userCase{"crash", []string{"ud2"}})
+}
+
+// A program that loops for ever without a system call is preempted by
+// the timer: the shell answers while it runs, ps shows it, and kill
+// ends it; its memory goes back.
+func TestUserPreempt(t *testing.T) {
+	root := buildUser(t)
+	vm := boot(t, Options{Disks: []string{rootCopy(t, root)}})
+	before := processMemory(t, vm)
+	out := run(t, vm, "run -b /bin/crash spin")
+	m := regexp.MustCompile(`^\[(\d+)\]\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("run -b: %q", out)
+	}
+	pid := m[1]
+	for i := 0; i < 3; i++ {
+		if got := run(t, vm, "echo alive"); !strings.HasSuffix(got, "alive\n") {
+			t.Fatalf("the shell while a program spins: %q", got)
+		}
+	}
+	if got := run(t, vm, "ps"); !regexp.MustCompile(`(?m)^ +`+pid+` +0 R +\d+ +\d+ crash$`).MatchString(got) {
+		t.Errorf("ps while it spins:\n%s", got)
+	}
+	if got := run(t, vm, "interrupts"); !regexp.MustCompile(`(?m)^241: +[1-9]\d* +LAPIC +preempt: LAPIC timer$`).MatchString(got) {
+		t.Errorf("no preemption interrupt counted:\n%s", got)
+	}
+	if got := run(t, vm, "kill "+pid+" KILL"); got != "" {
+		t.Errorf("kill: %q", got)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for strings.Count(run(t, vm, "ps"), "\n") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the killed program is still there:\n%s", run(t, vm, "ps"))
+		}
+	}
+	if after := processMemory(t, vm); after != before {
+		t.Errorf("after the kill: %s\nbefore:         %s", after, before)
+	}
+	if got := run(t, vm, "kill "+pid); !strings.Contains(got, "no such process") {
+		t.Errorf("kill of a dead process: %q", got)
+	}
+	halt(t, vm, 0)
 }
 
 var (

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/abi/linux"
 	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/vm"
 	"github.com/pagoda-os/pagoda/proc"
 )
 
@@ -182,4 +183,25 @@ func cmdStrace(sh *Shell, args []string) error {
 		return fmt.Errorf("usage: strace on|off")
 	}
 	return nil
+}
+
+// spaceOf is the address space of process args[0], or the current one
+// when no PID is given.
+func (sh *Shell) spaceOf(args []string) (*vm.AddressSpace, error) {
+	if len(args) == 0 {
+		return sh.currentSpace()
+	}
+	t, err := sh.procs()
+	if err != nil {
+		return nil, err
+	}
+	pid, err := strconv.Atoi(args[0])
+	if err != nil {
+		return nil, fmt.Errorf("bad PID %q", args[0])
+	}
+	p := t.Get(pid)
+	if p == nil || p.AS == nil {
+		return nil, fmt.Errorf("no such process: %d (%w)", pid, linux.ESRCH)
+	}
+	return p.AS, nil
 }

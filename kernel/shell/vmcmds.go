@@ -26,8 +26,8 @@ func vmCommands() []Command {
 		{Name: "fill", Usage: "ADDR LEN SEED [order=O] [accesses=N]", Help: "write a pattern made from SEED and each 8-byte word's address over [ADDR, ADDR+LEN), page by page in order O seeded by SEED (" + workload.OrderSyntax + "; default sequential)", MinArgs: 3, MaxArgs: 5, Run: cmdFill},
 		{Name: "check", Usage: "ADDR LEN SEED [order=O] [accesses=N]", Help: "verify fill's pattern on the pages order O visits: ok, or the first mismatching address", MinArgs: 3, MaxArgs: 5, Run: cmdCheck},
 		{Name: "touch", Usage: "ADDR LEN r|w [order=O] [accesses=N] [seed=N]", Help: "read a byte, or write a zero byte, in each page of [ADDR, ADDR+LEN), or in the pages order O draws; print pages, faults and time", MinArgs: 3, MaxArgs: 6, Run: cmdTouch},
-		{Name: "maps", Help: "the current address space's mappings, as /proc/PID/maps", MaxArgs: 0, Run: cmdMaps},
-		{Name: "smaps", Help: "per mapping: Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced (Accessed bits), Swap, as /proc/PID/smaps", MaxArgs: 0, Run: cmdSmaps},
+		{Name: "maps", Usage: "[PID]", Help: "the mappings of process PID, or of the current address space, as /proc/PID/maps", MaxArgs: 1, Run: cmdMaps},
+		{Name: "smaps", Usage: "[PID]", Help: "per mapping of process PID or the current address space: Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced (Accessed bits), Swap, as /proc/PID/smaps", MaxArgs: 1, Run: cmdSmaps},
 		{Name: "trace", Usage: "on | off | show [N]", Help: "record the last 4096 window faults (time, address, access, kind, cycles); show the last N (default 20)", MinArgs: 1, MaxArgs: 2, Run: cmdTrace},
 		{Name: "frames", Help: "frames per state: free, reserved, kernel, page table, anonymous, page cache, swap cache", MaxArgs: 0, Run: cmdFrames},
 		{Name: "as", Usage: "[new | switch ID | free ID]", Help: "list address spaces (* is current), or make, switch to or free one", MaxArgs: 2, Run: cmdAs},
@@ -546,8 +546,8 @@ func cmdTouch(sh *Shell, args []string) error {
 	return nil
 }
 
-func cmdMaps(sh *Shell, _ []string) error {
-	as, err := sh.currentSpace()
+func cmdMaps(sh *Shell, args []string) error {
+	as, err := sh.spaceOf(args)
 	if err != nil {
 		return err
 	}
@@ -643,14 +643,18 @@ func cmdVmstat(sh *Shell, _ []string) error {
 	if sh.cfg.VFS != nil {
 		cache = sh.cfg.VFS.Cache
 	}
-	for _, c := range s.MM.Vmstat(s.Totals(), cache) {
+	totals := s.Totals()
+	if sh.cfg.Procs != nil {
+		totals.Add(sh.cfg.Procs.Totals())
+	}
+	for _, c := range s.MM.Vmstat(totals, cache) {
 		sh.Printf("%s %d\n", c.Name, c.Value)
 	}
 	return nil
 }
 
-func cmdSmaps(sh *Shell, _ []string) error {
-	as, err := sh.currentSpace()
+func cmdSmaps(sh *Shell, args []string) error {
+	as, err := sh.spaceOf(args)
 	if err != nil {
 		return err
 	}
