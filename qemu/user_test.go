@@ -90,7 +90,7 @@ func TestUserPreempt(t *testing.T) {
 			t.Fatalf("the shell while a program spins: %q", got)
 		}
 	}
-	if got := run(t, vm, "ps"); !regexp.MustCompile(`(?m)^ +`+pid+` +0 R +\d+ +\d+ crash$`).MatchString(got) {
+	if got := run(t, vm, "ps"); !regexp.MustCompile(`(?m)^ +` + pid + ` +0 R +\d+ +\d+ crash$`).MatchString(got) {
 		t.Errorf("ps while it spins:\n%s", got)
 	}
 	if got := run(t, vm, "interrupts"); !regexp.MustCompile(`(?m)^241: +[1-9]\d* +LAPIC +preempt: LAPIC timer$`).MatchString(got) {
