@@ -18,6 +18,9 @@ import (
 // maxRW is MAX_RW_COUNT: a read or write moves at most this much.
 const maxRW = 0x7ffff000
 
+// umask is every process's file-creation mask (not settable yet).
+const umask = 0o022
+
 // pathMax is PATH_MAX, with the NUL.
 const pathMax = 4096
 
@@ -168,7 +171,7 @@ func init() {
 		return t.readlinkat(p, a[0], a[1], a[2], a[3])
 	})
 	register(sysUmask, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		return 0o022, 0
+		return umask, 0 // fixed at Linux's usual 022
 	})
 }
 
@@ -394,7 +397,7 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 		return 0, linux.ENXIO
 	}
 	if !exists {
-		if err := t.VFS.Create(name); err != nil {
+		if err := t.VFS.CreateMode(name, fs.FileMode(mode&0o7777&^umask)); err != nil {
 			return 0, linux.ErrnoOf(err)
 		}
 	}

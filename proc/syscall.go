@@ -1,7 +1,9 @@
 package proc
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/pagoda-os/pagoda/abi/linux"
 )
@@ -67,4 +69,22 @@ func (t *Table) trace(p *Process, nr uint64, a [6]uint64, ret uint64) {
 		return s, e == 0
 	}
 	fmt.Fprintf(t.Console, "[pid %d] %s\n", p.PID, linux.FormatCall(nr, a, int64(ret), str))
+}
+
+// UnknownCall is how often an unimplemented system call was made.
+type UnknownCall struct {
+	Nr    uint64
+	Name  string // Linux's name, or "" for a number Linux has none for
+	Count uint64
+}
+
+// UnknownCalls lists the unimplemented system calls programs made, by
+// number.
+func (t *Table) UnknownCalls() []UnknownCall {
+	var out []UnknownCall
+	for nr, n := range t.Unknown {
+		out = append(out, UnknownCall{Nr: nr, Name: linux.SyscallName(nr), Count: n})
+	}
+	slices.SortFunc(out, func(a, b UnknownCall) int { return cmp.Compare(a.Nr, b.Nr) })
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,6 +71,45 @@ func userCases(t *testing.T) []userCase {
 		userCase{"crash", []string{"stack"}},
 		userCase{"crash", []string{"divide"}},
 		userCase{"crash", []string{"ud2"}})
+}
+
+// A process that mapped 64 MiB and touched none of it costs its page
+// tables and its own few pages, nothing for the mapping: meminfo while it
+// sleeps, against meminfo before it.
+func TestUserIdleCost(t *testing.T) {
+	root := buildUser(t)
+	vm := boot(t, Options{Disks: []string{rootCopy(t, root)}})
+	before := meminfoKB(t, vm)
+	out := run(t, vm, "run -b /bin/idle 64 wait")
+	m := regexp.MustCompile(`^\[(\d+)\]\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("run -b: %q", out)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !regexp.MustCompile(`(?m)^ +` + m[1] + ` +0 S +(6\d{4}|[7-9]\d{4}|\d{6,}) `).MatchString(run(t, vm, "ps")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("idle never got to sleep with its mapping:\n%s", run(t, vm, "ps"))
+		}
+	}
+	after := meminfoKB(t, vm)
+	anon, tables := after["AnonPages"]-before["AnonPages"], after["PageTables"]-before["PageTables"]
+	t.Logf("an idle process with 64 MiB mapped, untouched: AnonPages +%d kB, PageTables +%d kB, Committed_AS +%d kB", anon, tables, after["Committed_AS"]-before["Committed_AS"])
+	if anon > 64 || tables > 40 {
+		t.Errorf("an untouched 64 MiB mapping cost AnonPages +%d kB, PageTables +%d kB", anon, tables)
+	}
+	run(t, vm, "kill "+m[1])
+	halt(t, vm, 0)
+}
+
+// meminfoKB is meminfo's fields, in kB.
+func meminfoKB(t *testing.T, vm *VM) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, m := range regexp.MustCompile(`(?m)^(\w+): +(\d+) kB$`).FindAllStringSubmatch(run(t, vm, "meminfo"), -1) {
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		out[m[1]] = n
+	}
+	return out
 }
 
 // A program that loops for ever without a system call is preempted by

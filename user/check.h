@@ -65,6 +65,8 @@ HELPER const char *errname(int e)
 	case ENOENT: return "ENOENT";
 	case EINTR: return "EINTR";
 	case EIO: return "EIO";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
 	case EBADF: return "EBADF";
 	case ECHILD: return "ECHILD";
 	case EAGAIN: return "EAGAIN";
@@ -78,6 +80,7 @@ HELPER const char *errname(int e)
 	case EINVAL: return "EINVAL";
 	case ENFILE: return "ENFILE";
 	case EMFILE: return "EMFILE";
+	case ETXTBSY: return "ETXTBSY";
 	case EFBIG: return "EFBIG";
 	case ENOSPC: return "ENOSPC";
 	case ESPIPE: return "ESPIPE";

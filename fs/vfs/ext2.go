@@ -64,8 +64,8 @@ func (m *ext2Mount) open(rel, abs string) (*File, error) {
 	return f, nil
 }
 
-func (m *ext2Mount) create(rel string) error {
-	ino, err := m.fs.Create(rel, 0o644)
+func (m *ext2Mount) create(rel string, perm fs.FileMode) error {
+	ino, err := m.fs.Create(rel, uint16(perm.Perm()))
 	if err != nil {
 		return err
 	}

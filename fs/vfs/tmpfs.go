@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"io/fs"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/tmpfs"
@@ -34,7 +35,9 @@ func (m *tmpfsMount) open(rel, abs string) (*File, error) {
 	return &File{PC: f.PageCache(), Path: abs, ops: tmpfsFile{f}}, nil
 }
 
-func (m *tmpfsMount) create(rel string) error { return m.fs.Create(rel, 0o644) }
+func (m *tmpfsMount) create(rel string, perm fs.FileMode) error {
+	return m.fs.Create(rel, perm)
+}
 func (m *tmpfsMount) remove(rel string) error { return m.fs.Unlink(rel) }
 func (m *tmpfsMount) mkdir(rel string) error  { return m.fs.Mkdir(rel, 0o755) }
 func (m *tmpfsMount) rmdir(rel string) error  { return m.fs.Rmdir(rel) }

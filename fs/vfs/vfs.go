@@ -65,7 +65,7 @@ type filesystem interface {
 	// open returns the regular file at rel (abs: its path in the VFS),
 	// with a reference that File.Close drops.
 	open(rel, abs string) (*File, error)
-	create(rel string) error
+	create(rel string, perm fs.FileMode) error
 	// remove unlinks a file; a mapped one lives on.
 	remove(rel string) error
 	mkdir(rel string) error
@@ -416,12 +416,16 @@ func isNotExist(err error) bool {
 }
 
 // Create makes an empty regular file at p.
-func (v *VFS) Create(p string) error {
+func (v *VFS) Create(p string) error { return v.CreateMode(p, 0o644) }
+
+// CreateMode makes an empty regular file at p with permission bits perm
+// (open(2)'s mode after the umask).
+func (v *VFS) CreateMode(p string, perm fs.FileMode) error {
 	m, rel, err := v.resolve(p)
 	if err != nil {
 		return err
 	}
-	return m.fs.create(rel)
+	return m.fs.create(rel, perm&fs.ModePerm)
 }
 
 // Remove unlinks the file at p. A mapped file lives on, unnamed (as

@@ -21,7 +21,7 @@ func procCommands() []Command {
 		{Name: "ps", Help: "list the processes: PID, PPID, state, VSZ and RSS in KiB, name", MaxArgs: 0, Run: cmdPs},
 		{Name: "kill", Usage: "PID [SIG]", Help: "send signal SIG (a number or a name such as TERM; default TERM) to process PID", MinArgs: 1, MaxArgs: 2, Run: cmdKill},
 		{Name: "status", Help: "print how the last foreground program ended: exit N, or signal N (NAME)", MaxArgs: 0, Run: cmdStatus},
-		{Name: "strace", Usage: "on|off", Help: "log every system call of every process, in strace's format", MinArgs: 1, MaxArgs: 1, Run: cmdStrace},
+		{Name: "strace", Usage: "[on|off]", Help: "log every system call of every process, in strace's format; without an argument, say whether it is on and count the calls of unimplemented system calls (ENOSYS) by name", MaxArgs: 1, Run: cmdStrace},
 	}
 }
 
@@ -173,6 +173,13 @@ func cmdStrace(sh *Shell, args []string) error {
 	t, err := sh.procs()
 	if err != nil {
 		return err
+	}
+	if len(args) == 0 {
+		sh.Printf("strace %s\n", map[bool]string{true: "on", false: "off"}[t.Strace])
+		for _, u := range t.UnknownCalls() {
+			sh.Printf("ENOSYS %s (%d): %d calls\n", u.Name, u.Nr, u.Count)
+		}
+		return nil
 	}
 	switch args[0] {
 	case "on":
