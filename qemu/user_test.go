@@ -151,6 +151,20 @@ func TestUserPreempt(t *testing.T) {
 	if got := run(t, vm, "kill "+pid); !strings.Contains(got, "no such process") {
 		t.Errorf("kill of a dead process: %q", got)
 	}
+	// In the foreground, Ctrl-C is SIGINT.
+	if err := vm.Send("run /bin/crash spin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Expect(`(?m)^crash spin\r?\n`, cmdTimeout); err != nil {
+		t.Fatal(err)
+	}
+	vm.Write([]byte{0x03})
+	if out, err := vm.Expect(`\^C\r?\n`+regexp.QuoteMeta(Prompt), cmdTimeout); err != nil {
+		t.Fatalf("Ctrl-C: %v\n%s", err, out)
+	}
+	if got := run(t, vm, "status"); got != "signal 2 (SIGINT)\n" {
+		t.Errorf("status after Ctrl-C: %q", got)
+	}
 	halt(t, vm, 0)
 }
 
