@@ -6,6 +6,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pagoda-os/pagoda/abi/linux"
@@ -168,7 +169,7 @@ func (t *Table) Spawn(file string, argv, envp []string) (*Process, error) {
 	}
 	if err := t.exec(p, file, argv, envp); err != 0 {
 		p.files.closeAll()
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %s (%w)", file, strings.ToLower(err.Message()), err)
 	}
 	t.procs[p.PID] = p
 	go t.run(p)

@@ -165,6 +165,16 @@ func TestUserPreempt(t *testing.T) {
 	if got := run(t, vm, "status"); got != "signal 2 (SIGINT)\n" {
 		t.Errorf("status after Ctrl-C: %q", got)
 	}
+	// What execve refuses, the shell reports.
+	for line, want := range map[string]string{
+		"run /bin/nope": "error: run: /bin/nope: no such file or directory (ENOENT)\n",
+		"run /tmp":      "error: run: /tmp: permission denied (EACCES)\n",
+		"run":           "error: usage: run [-b] PATH [ARG...]\n",
+	} {
+		if got := run(t, vm, line); got != want {
+			t.Errorf("%s: %q, want %q", line, got, want)
+		}
+	}
 	halt(t, vm, 0)
 }
 
