@@ -64,6 +64,8 @@ type Process struct {
 	// vforkDone is closed when a vfork child execs or exits (nil for
 	// any other process): its parent waits on it.
 	vforkDone chan struct{}
+	// args are the arguments of the system call being served.
+	args [6]uint64
 	// clearTID is set_tid_address's address.
 	clearTID uint64
 	// cwd is the working directory.

@@ -18,12 +18,14 @@ import (
 // sysFunc serves one system call: its result, or an errno.
 type sysFunc func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno)
 
-// sysTable is every system call Pagoda serves, by number.
-var sysTable = map[uint64]sysFunc{}
-
-// maxSyscall bounds the numbers strace names; beyond it a number is
-// just a number.
+// maxSyscall bounds the system call numbers (Linux's x86-64 table ends
+// below 512; x32's numbers, with bit 30, are ENOSYS as on a kernel
+// without CONFIG_X86_X32_ABI).
 const maxSyscall = 512
+
+// sysTable is every system call Pagoda serves, by number: an array, so
+// that dispatch is one bounds check and one load (Linux's sys_call_table).
+var sysTable [maxSyscall]sysFunc
 
 func register(nr uint64, fn sysFunc) { sysTable[nr] = fn }
 
@@ -31,15 +33,22 @@ func register(nr uint64, fn sysFunc) { sysTable[nr] = fn }
 func (t *Table) syscall(p *Process) {
 	r := p.regs
 	nr := r.RAX
-	a := [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
-	fn := sysTable[nr]
+	// The arguments live in the Process, not on this stack: a pointer
+	// to them handed to a function value would make them escape, one
+	// heap allocation per call.
+	p.args = [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
+	a := &p.args
+	var fn sysFunc
+	if nr < maxSyscall {
+		fn = sysTable[nr]
+	}
 	var ret uint64
 	var errno linux.Errno
 	if fn == nil {
 		t.Unknown[nr]++
 		errno = linux.ENOSYS
 	} else {
-		ret, errno = fn(t, p, &a)
+		ret, errno = fn(t, p, a)
 	}
 	if errno != 0 {
 		ret = uint64(-int64(errno))
@@ -48,7 +57,7 @@ func (t *Table) syscall(p *Process) {
 		ret = p.regs.RAX // sigreturn restored every register
 	}
 	if t.Strace {
-		t.trace(p, nr, a, ret)
+		t.trace(p, nr, *a, ret)
 	}
 	if p.exiting || nr == sysExecve && errno == 0 {
 		return // the registers are the new program's

@@ -208,3 +208,12 @@ func TestSignalFrameRoundTrip(t *testing.T) {
 		t.Errorf("mask after rt_sigreturn %#x", e.p.sig.blocked)
 	}
 }
+
+// A system call that does no I/O allocates nothing on the kernel's heap
+// (getpid: the round trip the user benchmarks time).
+func TestSyscallAllocs(t *testing.T) {
+	e := newProcEnv(t, 0x94_0000_0000)
+	if n := testing.AllocsPerRun(100, func() { e.call(sysGetpid) }); n != 0 {
+		t.Errorf("getpid allocates %v times a call", n)
+	}
+}
