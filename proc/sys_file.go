@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"path"
@@ -496,9 +497,7 @@ func encodeStat(st vfs.Stat, chr bool) []byte {
 	return b
 }
 
-func put32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-}
+func put32(b []byte, v uint32) { binary.LittleEndian.PutUint32(b, v) }
 
 func (t *Table) unlinkat(p *Process, dirfd, addr, flags uint64) (uint64, linux.Errno) {
 	if flags&^atRemoveDir != 0 {

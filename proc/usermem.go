@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"encoding/binary"
+
 	"github.com/pagoda-os/pagoda/abi/linux"
 	"github.com/pagoda-os/pagoda/mm"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
@@ -130,15 +132,6 @@ func (u userMemory) store64(va, v uint64) linux.Errno {
 	return u.copyOut(va, b[:])
 }
 
-func le64(b []byte) uint64 {
-	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
+func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 
-func put64(b []byte, v uint64) {
-	_ = b[7]
-	for i := range 8 {
-		b[i] = byte(v >> (8 * i))
-	}
-}
+func put64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
