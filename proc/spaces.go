@@ -141,7 +141,7 @@ func (s *Spaces) Resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason) {
 		return false, arch.ReasonProtection
 	case vm.OOM:
 		return false, arch.ReasonNoMemory
-	case vm.SigBus:
+	case vm.SigBus, vm.SigBusIO:
 		return false, arch.ReasonBus
 	}
 	return false, arch.ReasonNotMapped

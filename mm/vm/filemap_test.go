@@ -420,8 +420,8 @@ func TestFileReadError(t *testing.T) {
 	f, b := e.newFile(filePattern(7, 4*pg))
 	va := e.mmapFile(0, 4*pg, rw, MapShared, f, 0)
 	b.readErr[1] = errDisk
-	if r := e.fault(va+pg, Read); r != SigBus || as.LastKind != KindBus {
-		t.Fatalf("read of a bad page: %v (%v)", r, as.LastKind)
+	if r := e.fault(va+pg, Read); r != SigBusIO || as.LastKind != KindBus {
+		t.Fatalf("read of a bad page: %v (%v), want an I/O bus error", r, as.LastKind)
 	}
 	if err := as.Msync(va, 4*pg, MsSync); !errors.Is(err, ErrIO) {
 		t.Fatalf("msync after the read error: %v", err)

@@ -15,6 +15,7 @@ import (
 // vmstat shows them (TestStatsAdd fails if a counter is left out).
 func (s *Stats) Add(o Stats) {
 	s.Faults += o.Faults
+	s.RetryFaults += o.RetryFaults
 	s.ZeroFaults += o.ZeroFaults
 	s.AnonFaults += o.AnonFaults
 	s.COWFaults += o.COWFaults
@@ -59,6 +60,7 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 	rs := m.ReclaimStats()
 	return []Figure{
 		{"pgfault", faults.Faults},
+		{"pgfault_retry", faults.RetryFaults},
 		{"pgalloc", faults.PagesAlloced},
 		{"pgfree", faults.PagesFreed},
 		{"zero_page_fault", faults.ZeroFaults},
