@@ -28,6 +28,9 @@ type memFile struct {
 	// the backing refuse them, as ext2 does for a page with a hole.
 	faultWrites int
 	refuseFault bool
+	// faultReads counts the reads made in faults (polled, fault set);
+	// reads counts every read.
+	faultReads int
 }
 
 var (
@@ -41,6 +44,9 @@ func physBytes(pa mm.PhysAddr, n int) []byte {
 
 func (b *memFile) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
 	b.reads = append(b.reads, idx)
+	if fault {
+		b.faultReads++
+	}
 	if err := b.readErr[idx]; err != nil {
 		return err
 	}
