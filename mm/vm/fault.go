@@ -147,7 +147,9 @@ func (as *AddressSpace) pteFlags(prot Prot, writable bool) pt.PTE {
 }
 
 // HandleFault resolves a page fault at va, as Linux handle_mm_fault does
-// for anonymous memory. Out of memory, the OOM policy decides (oom.go):
+// for anonymous memory: the kernel's faults, atomically in the trap
+// handler, reading a missing page polling the disk (a user process's go
+// to HandleFaultRetry, retry.go). Out of memory, the OOM policy decides (oom.go):
 // the access fails, or the largest address space is killed and the
 // fault retried once.
 //
