@@ -34,6 +34,7 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 			arch.LoadCR3(kernelRoot)
 		}
 	}
+	t.Retire = spaces.Retire
 	_, _, _, edx := arch.CPUID(1, 0)
 	t.HWCap = uint64(edx)
 	return t

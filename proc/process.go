@@ -95,6 +95,9 @@ type Table struct {
 	// Leave makes sure the CPU is not using as's page table (loads the
 	// kernel's in CR3 if it is), before as is destroyed; nil on the host.
 	Leave func(as *vm.AddressSpace)
+	// Retire, if set, hears of each address space the table destroys,
+	// just before: the kernel keeps its fault counters for vmstat.
+	Retire func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
 	// Strace logs every system call to Console while on.
@@ -384,6 +387,9 @@ func (t *Table) finish(p *Process) {
 func (t *Table) destroy(as *vm.AddressSpace) {
 	if t.Leave != nil {
 		t.Leave(as)
+	}
+	if t.Retire != nil {
+		t.Retire(as)
 	}
 	as.Destroy()
 }

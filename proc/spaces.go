@@ -105,6 +105,11 @@ func (s *Spaces) Free(id int) error {
 	return nil
 }
 
+// Retire keeps the counters of as, an address space outside the table
+// (a process's) about to be destroyed, with those of the freed ones:
+// vmstat counts user faults too.
+func (s *Spaces) Retire(as *vm.AddressSpace) { s.freed.Add(as.Stats) }
+
 // Fork makes a copy-on-write child of the current address space.
 func (s *Spaces) Fork() (*vm.AddressSpace, error) {
 	child, err := s.current.Fork()
