@@ -86,9 +86,10 @@
 // page to read, reserves to restock) it gets mustRetry (VM_FAULT_RETRY)
 // and what was lacking; it then refills the reserves, reads the page into
 // the page cache or the swap cache through the sleeping, interrupt-driven
-// reads, with the fault's readahead, and runs the attempt again (at most
-// twice; a third runs as HandleFault does, as Linux's last try without
-// ALLOW_RETRY). Stats.RetryFaults counts them (vmstat pgfault_retry).
+// reads, with the fault's readahead, and runs the attempt again (the
+// retry works at most twice; if the attempt after that still lacks
+// something, a last one runs as HandleFault does, as Linux's last try
+// without ALLOW_RETRY). Stats.RetryFaults counts them (vmstat pgfault_retry).
 //
 // Accounting (meminfo.go, vmstat.go): MM.Meminfo and MM.Vmstat compute
 // the figures of Linux's /proc/meminfo and /proc/vmstat from the objects

@@ -33,8 +33,9 @@ import (
 // The page is not pinned between the read and the next attempt: on one
 // CPU under the kernel lock nothing else runs, but the retry's own
 // readahead may reclaim it under pressure. So the retry is bounded:
-// after maxRetries rounds the last attempt runs as the ring-0 path does,
-// doing its own (polled) I/O, as Linux's last try is made without
+// after maxRetries rounds of work, an attempt that still lacks something
+// is followed by a last one that runs as the ring-0 path does, doing its
+// own (polled) I/O, as Linux's last try is made without
 // ALLOW_RETRY and waits for the page instead of giving up.
 //
 // The kernel lock stays held while the goroutine sleeps (Linux drops
