@@ -89,9 +89,9 @@ func (as *AddressSpace) mustRetry(n retryNeed) Result {
 // sleeps on the device's interrupt. SigBusIO is an I/O error (Linux
 // sends BUS_ADRERR for both kinds; Pagoda tells BUS_OBJERR apart).
 //
-// Preconditions (checked with -tags mmdebug): the address space is not
-// destroyed; the caller holds the big kernel lock, in goroutine context
-// with interrupts enabled (not in a trap handler).
+// Preconditions: the address space is not destroyed (checked with -tags
+// mmdebug); the caller holds the big kernel lock, in goroutine context
+// with interrupts enabled, not in a trap handler (vm cannot see either).
 func (as *AddressSpace) HandleFaultRetry(va mm.VirtAddr, access Access) Result {
 	if debug && as.table == nil {
 		panic("vm.HandleFaultRetry: precondition: address space destroyed")
