@@ -41,8 +41,9 @@
 // around each writeback pass, kswapd around each reclaim pass, and halt
 // around its sync. A page fault in the window is taken by the goroutine
 // that holds it, on the one CPU, so the fault path runs under it too and
-// takes no lock of its own. No package here locks its own state; each
-// says what its callers must hold. Below mm, the virtio driver guards its
+// takes no lock of its own (a user process's fault runs in its goroutine,
+// which holds the lock too, and may sleep in the retry path). No package
+// here locks its own state; each says what its callers must hold. Below mm, the virtio driver guards its
 // queues with spinlocks (lock.Spin) that the fault path may take.
 //
 // The lock order of the whole kernel, outermost first; a lock is only
@@ -61,6 +62,9 @@
 //	├── (page fault in the window: takes no sleeping lock)
 //	│   └── virtio Queue.lock  through the fault's reserved request slot,
 //	│                          with LockFault: found held, a kernel bug
+//	├── (a user fault's retry path, vm retry.go: as a goroutine's reads,
+//	│                          through ext2 FS.mu and blk Disk.slots above,
+//	│                          or swap's ReadAt: Disk.slots, then Disk.mu)
 //	└── blk Disk.mu            the progress channel (swap and file I/O
 //	                           waiting for completions)
 //

@@ -223,8 +223,9 @@ func (t *Table) exception(p *Process, e arch.Exit) {
 		case e.Error&arch.PFWrite != 0:
 			access = vm.Write
 		}
-		t.MM.Refill()
-		r := p.AS.HandleFault(mm.VirtAddr(e.CR2), access)
+		// The atomic path, then a retry that refills the reserves and
+		// sleeps on the disk for a file or swap page (vm retry.go).
+		r := p.AS.HandleFaultRetry(mm.VirtAddr(e.CR2), access)
 		if debugFaults {
 			fmt.Fprintf(t.Console, "[pid %d] fault %v rip %#x -> %v\n", p.PID, e, p.regs.RIP, r)
 		}
@@ -237,6 +238,8 @@ func (t *Table) exception(p *Process, e arch.Exit) {
 			t.fault(p, linux.SIGSEGV, linux.SEGV_ACCERR, e, r)
 		case vm.SigBus:
 			t.fault(p, linux.SIGBUS, linux.BUS_ADRERR, e, r)
+		case vm.SigBusIO:
+			t.fault(p, linux.SIGBUS, linux.BUS_OBJERR, e, r)
 		case vm.OOM:
 			// VM_FAULT_OOM: the OOM killer's business; the process
 			// could not go on, so it dies as Linux's victim would.

@@ -105,6 +105,7 @@ func (s *Spaces) Free(id int) error {
 	return nil
 }
 
+
 // Fork makes a copy-on-write child of the current address space.
 func (s *Spaces) Fork() (*vm.AddressSpace, error) {
 	child, err := s.current.Fork()
@@ -141,7 +142,7 @@ func (s *Spaces) Resolve(va mm.VirtAddr, code uint64) (bool, arch.Reason) {
 		return false, arch.ReasonProtection
 	case vm.OOM:
 		return false, arch.ReasonNoMemory
-	case vm.SigBus:
+	case vm.SigBus, vm.SigBusIO:
 		return false, arch.ReasonBus
 	}
 	return false, arch.ReasonNotMapped

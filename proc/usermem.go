@@ -52,8 +52,7 @@ func (u userMemory) page(va mm.VirtAddr, write bool) (mm.PhysAddr, bool) {
 		if write {
 			access = vm.Write
 		}
-		u.m.Refill()
-		if u.as.HandleFault(page, access) != vm.Resolved {
+		if u.as.HandleFaultRetry(page, access) != vm.Resolved {
 			return 0, false
 		}
 	}

@@ -273,16 +273,7 @@ func (f *File) FaultPage(idx uint64, src FrameSource) (mm.PFN, Outcome) {
 		return 0, out
 	}
 	f.c.Stats.MajFaults++
-	// Readahead: a fault where the last window ended (or next to the
-	// last fault) means a sequential reader, and the window doubles;
-	// the first fault, or one elsewhere, starts at raMin.
-	if idx == f.raNext && f.raWin > 0 {
-		f.raWin = min(2*f.raWin, raMax)
-	} else {
-		f.raWin = raMin
-	}
-	end := idx + uint64(f.raWin)
-	f.raNext = idx + 1
+	end := f.window(idx)
 	for ra := idx + 1; ra < end && ra < uint64(len(f.pages)) && int64(ra)*mm.PageSize < f.size; ra++ {
 		if f.pages[ra].pfn != 0 {
 			continue
@@ -293,6 +284,79 @@ func (f *File) FaultPage(idx uint64, src FrameSource) (mm.PFN, Outcome) {
 		f.c.Stats.Readahead++
 	}
 	return pfn, Major
+}
+
+// window moves the readahead state past a major fault on page idx and
+// returns the end of the pages to read ahead after it: a fault where the
+// last window ended (or next to the last fault) means a sequential
+// reader, and the window doubles; the first fault, or one elsewhere,
+// starts at raMin (as Linux's ondemand_readahead). No allocation.
+func (f *File) window(idx uint64) uint64 {
+	if idx == f.raNext && f.raWin > 0 {
+		f.raWin = min(2*f.raWin, raMax)
+	} else {
+		f.raWin = raMin
+	}
+	f.raNext = idx + 1
+	return idx + uint64(f.raWin)
+}
+
+// NeedsRead reports whether a fault on page idx would read the backing
+// store: the page is below the end of file, not cached, and (for a
+// swap-backed file) in swap rather than a hole. The fault path asks it
+// when it may not do I/O (a user fault's first, atomic attempt, mm/vm
+// retry.go). No allocation.
+func (f *File) NeedsRead(idx uint64) bool {
+	if int64(idx)*mm.PageSize >= f.size || idx >= uint64(len(f.pages)) || f.pages[idx].pfn != 0 {
+		return false
+	}
+	return f.swap == nil || f.swap.InSwap(idx)
+}
+
+// Fill is FaultPage's goroutine-context half, for a fault that found
+// page idx uncached and gave up to retry (as Linux's filemap_fault does
+// after dropping mmap_lock with VM_FAULT_RETRY): it reads the page into
+// the cache with frames from the allocator (reclaiming once if there
+// are none) and the backing's ordinary reads, which sleep until the
+// device's interrupt, and reads ahead as FaultPage would. The fault then
+// runs again and finds the page (a Hit it counts as major: Fill counted
+// the major fault here). It may allocate and block. A read error is
+// kept for the next sync, as in a fault.
+func (f *File) Fill(idx uint64) Outcome {
+	if int64(idx)*mm.PageSize >= f.size || idx >= uint64(len(f.pages)) {
+		return Beyond
+	}
+	if f.pages[idx].pfn != 0 {
+		return Hit
+	}
+	major := f.swap == nil || f.swap.InSwap(idx)
+	if _, err := f.get(idx, false); err != nil {
+		if errors.Is(err, ErrNoMemory) {
+			return NoMemory
+		}
+		if f.err == nil && f.swap == nil {
+			f.err = err
+		}
+		return IOError
+	}
+	if !major {
+		return Hit
+	}
+	f.c.Stats.MajFaults++
+	if f.swap != nil {
+		return Major // swap-backed files read nothing ahead
+	}
+	end := f.window(idx)
+	for ra := idx + 1; ra < end && ra < uint64(len(f.pages)) && int64(ra)*mm.PageSize < f.size; ra++ {
+		if f.pages[ra].pfn != 0 {
+			continue
+		}
+		if _, err := f.get(ra, false); err != nil {
+			break // best effort, as in a fault
+		}
+		f.c.Stats.Readahead++
+	}
+	return Major
 }
 
 // fill reads page idx into a frame from src and caches it (fault path).

@@ -554,3 +554,48 @@ func BenchmarkFileFaultPageHit(b *testing.B) {
 		}
 	}
 }
+
+// Fill, a fault's retry half, reads as FaultPage does (the page, then
+// the same readahead window) but through goroutine-context reads (fault
+// clear), with frames from the allocator; NeedsRead says beforehand which
+// pages need it. A read error is kept for the next sync, as in a fault.
+func TestFill(t *testing.T) {
+	e := newEnv(t)
+	f, b := e.file(content(5, 8*pg+1))
+	if !f.NeedsRead(2) || f.NeedsRead(9) {
+		t.Fatalf("NeedsRead: page 2 %v, page 9 (past the end) %v", f.NeedsRead(2), f.NeedsRead(9))
+	}
+	if out := f.Fill(2); out != Major {
+		t.Fatalf("Fill of an uncached page: %v", out)
+	}
+	e.check()
+	if want := []call{{2, pg, false}, {3, pg, false}, {4, pg, false}, {5, pg, false}}; !slices.Equal(b.reads, want) {
+		t.Fatalf("reads %v, want %v", b.reads, want)
+	}
+	if st := e.c.Stats; st.MajFaults != 1 || st.PgPgIn != 4 || st.Readahead != 3 || e.src.taken != 0 {
+		t.Fatalf("stats after Fill: %+v, %d frames from the fault reserve", st, e.src.taken)
+	}
+	if f.NeedsRead(2) || f.NeedsRead(5) {
+		t.Fatal("NeedsRead of a cached page")
+	}
+	// The fault that follows is a hit; a miss further on reads its own
+	// window, up to the end of file.
+	if _, out := f.FaultPage(2, e.src); out != Hit {
+		t.Fatalf("fault after Fill: %v", out)
+	}
+	if out := f.Fill(6); out != Major || len(b.reads) != 7 {
+		t.Fatalf("sequential Fill: %v, reads %v", out, b.reads)
+	}
+	if out := f.Fill(3); out != Hit || f.Fill(9) != Beyond {
+		t.Fatal("Fill of a cached page or one past the end")
+	}
+	b.readErr[0] = errDisk
+	if out := f.Fill(0); out != IOError {
+		t.Fatalf("Fill with a read error: %v", out)
+	}
+	if err := f.TakeError(); !errors.Is(err, errDisk) {
+		t.Fatalf("error kept: %v", err)
+	}
+	e.check()
+	e.releaseAll()
+}

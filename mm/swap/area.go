@@ -21,7 +21,9 @@ var (
 // Device is the disk under a swap area. ReadPhys and WritePhys poll the
 // device and neither allocate nor block: the fault path reads with them,
 // and the reclaimer writes with them while it holds the kernel lock
-// (drivers/virtio/blk.Disk).
+// (drivers/virtio/blk.Disk). ReadAt is goroutine context and may sleep
+// until the device's completion interrupt wakes the reader: swapon reads
+// the header with it, and ReadWait (a user fault's retry) a page.
 type Device interface {
 	Name() string
 	Sectors() uint64
@@ -407,6 +409,22 @@ func (s *Set) Read(e Entry, pa mm.PhysAddr) error {
 		return ErrBadSlot
 	}
 	if err := a.Dev.ReadPhys(slot*(PageSize/512), pa, PageSize); err != nil {
+		return err
+	}
+	s.Stats.SwapIns++
+	return nil
+}
+
+// ReadWait reads e's page into pa in goroutine context, through the
+// device's ReadAt: on virtio-blk the reader sleeps until the completion
+// interrupt wakes it, instead of polling. A user fault's retry path
+// reads with it (mm/vm retry.go); it may allocate and block.
+func (s *Set) ReadWait(e Entry, pa mm.PhysAddr) error {
+	a, slot, ok := s.slot(e)
+	if !ok {
+		return ErrBadSlot
+	}
+	if _, err := a.Dev.ReadAt(mm.PhysBytes(pa, PageSize), int64(slot*PageSize)); err != nil {
 		return err
 	}
 	s.Stats.SwapIns++

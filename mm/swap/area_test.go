@@ -245,3 +245,36 @@ func BenchmarkSlotAlloc(b *testing.B) {
 		s.Put(e)
 	}
 }
+
+// ReadWait reads a slot through the device's ReadAt (the sleeping
+// read), never ReadPhys, and counts as a swap-in as Read does.
+func TestReadWait(t *testing.T) {
+	mem := make([]byte, 2*PageSize)
+	defer mm.RegisterArena(0x7100_0000, mem)()
+	s := NewSet()
+	d := NewMemDevice(16)
+	on(t, s, d, 0)
+	e, _ := s.Alloc()
+	for i := range PageSize {
+		mem[i] = byte(i * 5)
+	}
+	if err := s.Write(e, 0x7100_0000); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReadWait(e, 0x7100_0000+PageSize); err != nil {
+		t.Fatal(err)
+	}
+	if string(mem[PageSize:]) != string(mem[:PageSize]) {
+		t.Fatal("the page read back differs")
+	}
+	if d.Reads != 0 || d.WaitReads != 1 || s.Stats.SwapIns != 1 {
+		t.Fatalf("%d polled reads, %d sleeping, stats %+v", d.Reads, d.WaitReads, s.Stats)
+	}
+	d.BadReads = map[uint64]bool{e.Slot(): true}
+	if err := s.ReadWait(e, 0x7100_0000); !errors.Is(err, ErrInjected) {
+		t.Fatalf("read error: %v", err)
+	}
+	if err := s.ReadWait(0, 0x7100_0000); !errors.Is(err, ErrBadSlot) {
+		t.Fatalf("no entry: %v", err)
+	}
+}

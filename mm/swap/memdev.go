@@ -17,7 +17,10 @@ type MemDevice struct {
 	Data []byte
 	// BadReads and BadWrites make the transfers of these pages fail.
 	BadReads, BadWrites map[uint64]bool
-	Reads, Writes       int
+	// Reads and Writes count the polled transfers (ReadPhys,
+	// WritePhys), WaitReads the page reads through ReadAt (goroutine
+	// context: a fault's retry path).
+	Reads, Writes, WaitReads int
 }
 
 // NewMemDevice makes a device of pages pages with a swap header naming
@@ -43,9 +46,17 @@ func Format(page []byte, lastPage uint32, bad []uint32) {
 func (d *MemDevice) Name() string    { return "memswap" }
 func (d *MemDevice) Sectors() uint64 { return uint64(len(d.Data)) / 512 }
 
+// ReadAt reads as a disk's goroutine path does; a page read (not the
+// header's) counts in WaitReads, and fails on a page in BadReads.
 func (d *MemDevice) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off+int64(len(p)) > int64(len(d.Data)) {
 		return 0, fmt.Errorf("memswap: read at %d beyond the device", off)
+	}
+	if off > 0 && off%PageSize == 0 && len(p) == PageSize {
+		if d.BadReads[uint64(off/PageSize)] {
+			return 0, ErrInjected
+		}
+		d.WaitReads++
 	}
 	return copy(p, d.Data[off:]), nil
 }

@@ -78,6 +78,19 @@
 // refilled outside faults; a fault that finds them low restocks them
 // itself, reclaiming first when memory is below min (reclaim.go).
 //
+// Faults come in two contexts, as Linux's FAULT_FLAG_ALLOW_RETRY splits
+// them. HandleFault is the kernel's, from the trap handler: atomic, it
+// reads a missing file page or swap slot polling the disk. HandleFaultRetry
+// is a user process's, from its goroutine (retry.go): it runs the same
+// atomic code with I/O forbidden, and where that would have to wait (a
+// page to read, reserves to restock) it gets mustRetry (VM_FAULT_RETRY)
+// and what was lacking; it then refills the reserves, reads the page into
+// the page cache or the swap cache through the sleeping, interrupt-driven
+// reads, with the fault's readahead, and runs the attempt again (the
+// retry works at most twice; if the attempt after that still lacks
+// something, a last one runs as HandleFault does, as Linux's last try
+// without ALLOW_RETRY). Stats.RetryFaults counts them (vmstat pgfault_retry).
+//
 // Accounting (meminfo.go, vmstat.go): MM.Meminfo and MM.Vmstat compute
 // the figures of Linux's /proc/meminfo and /proc/vmstat from the objects
 // that own the pages, for the shell (and /proc) to format.
@@ -87,11 +100,18 @@
 // holds the big kernel lock, and HandleFault runs in a fault taken by the
 // goroutine that holds it, so a fault never races a change of the VMAs or
 // page tables. Below it the fault path may take only the virtio queue
-// spinlock, through polled swap and file I/O.
+// spinlock, through polled swap and file I/O. HandleFaultRetry's caller
+// holds the kernel lock too, and keeps it while the retry path sleeps on
+// the disk: below it the retry takes what goroutine-context reads take
+// (ext2's FS.mu, the driver's request slots and Disk.mu), and the
+// interrupt service goroutine that wakes it does not need the lock.
 //
 // Missing: 2 MiB pages in VMAs (Leaf already reads them), a lock of the
 // MM's own for when faults no longer come from the lock holder (user
-// mode), asynchronous swap-out; in the reverse map, Linux's reuse of
+// mode; the retry path then drops it while it sleeps, as Linux drops
+// mmap_lock, and pins the page it read until the next attempt),
+// asynchronous swap-out and swap-out from the retry path (its reclaim
+// still writes polling); in the reverse map, Linux's reuse of
 // anon_vmas by later generations (a long fork chain keeps an object per
 // generation) and an interval tree of an object's VMAs (the walk scans
 // each member address space's VMAs); mremap's MREMAP_DONTUNMAP and its

@@ -64,6 +64,9 @@ type env struct {
 	free0 uint64
 	// last is the result of the last HandleFault the CPU raised.
 	last Result
+	// retry makes the CPU's faults go to HandleFaultRetry, as a user
+	// process's do (retry_test.go), instead of HandleFault.
+	retry bool
 	// nocheck turns off the check after each step (benchmarks).
 	nocheck bool
 	// cache caches the files of the test (filemap_test.go); files are
@@ -108,7 +111,11 @@ func newEnvSize(t testing.TB, size uint64) *env {
 		case code&sim.FaultFetch != 0:
 			a = Exec
 		}
-		e.last = e.cur.HandleFault(va, a)
+		if e.retry {
+			e.last = e.cur.HandleFaultRetry(va, a)
+		} else {
+			e.last = e.cur.HandleFault(va, a)
+		}
 		return e.last == Resolved
 	}
 	e.newSpace()

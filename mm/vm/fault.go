@@ -17,6 +17,12 @@ import (
 // polled I/O), and page tables are changed in place. Tests assert
 // testing.AllocsPerRun == 0 for each kind of fault, a restocking one
 // that reclaims included.
+//
+// The same code is the first, atomic attempt of a user fault
+// (HandleFaultRetry, retry.go), which runs in the process's goroutine:
+// there it does no I/O and no restocking at all, and returns mustRetry
+// instead, saying what it lacked; the retry path does that work where it
+// may sleep, and runs the attempt again.
 
 // Access is what the faulting instruction did.
 type Access uint8
@@ -35,7 +41,13 @@ const (
 	SegvNotMapped                // no VMA covers the address
 	SegvProtection               // the VMA forbids the access
 	OOM                          // no frame or table could be had
-	SigBus                       // past the end of the file, or an I/O error
+	SigBus                       // past the end of the file (BUS_ADRERR), or a swap entry that is not there
+	SigBusIO                     // an I/O error reading the page (BUS_OBJERR)
+
+	// mustRetry is the atomic attempt's answer when it would have to
+	// read or restock (Linux's VM_FAULT_RETRY; retry.go). Only
+	// HandleFaultRetry's loop sees it: no exported function returns it.
+	mustRetry
 )
 
 func (r Result) String() string {
@@ -48,8 +60,12 @@ func (r Result) String() string {
 		return "protection violation"
 	case SigBus:
 		return "bus error"
+	case SigBusIO:
+		return "bus error (I/O error)"
 	case OOM:
 		return "out of memory"
+	case mustRetry:
+		return "retry"
 	}
 	return "Result(" + strconv.Itoa(int(r)) + ")"
 }
@@ -131,7 +147,9 @@ func (as *AddressSpace) pteFlags(prot Prot, writable bool) pt.PTE {
 }
 
 // HandleFault resolves a page fault at va, as Linux handle_mm_fault does
-// for anonymous memory. Out of memory, the OOM policy decides (oom.go):
+// for anonymous memory: the kernel's faults, atomically in the trap
+// handler, reading a missing page polling the disk (a user process's go
+// to HandleFaultRetry, retry.go). Out of memory, the OOM policy decides (oom.go):
 // the access fails, or the largest address space is killed and the
 // fault retried once.
 //
@@ -173,9 +191,15 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 		return SegvProtection
 	}
 	// Before the page table is read: the reclaim restocking may do can
-	// swap this very page out.
+	// swap this very page out. An attempt that may not do I/O leaves
+	// that to the retry path, once (retry.go).
 	if as.mm.short() {
-		as.mm.restock()
+		switch {
+		case !as.retry.noIO:
+			as.mm.restock()
+		case !as.retry.refilled:
+			return as.mustRetry(needReserve)
+		}
 	}
 	page := va &^ mm.PageMask
 	// leafAt, spelled out so that LeafOf inlines: a first touch decodes

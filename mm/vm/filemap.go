@@ -54,6 +54,12 @@ func (m *MM) PutFrame(pfn mm.PFN) {
 // a minor fault, file-hit in the trace).
 func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Access) Result {
 	shared := v.Flags&MapShared != 0
+	idx := v.pageIndex(page)
+	if l.State == LeafAbsent && as.retry.noIO && v.file.NeedsRead(idx) {
+		// An attempt that may not read: before anything is counted.
+		as.retry.file, as.retry.idx = v.file, idx
+		return as.mustRetry(needFilePage)
+	}
 	if v.Flags&MapAnonymous != 0 {
 		as.Stats.SharedFaults++
 	}
@@ -70,12 +76,16 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		return as.cowFault(v, page, l) // a private write: copy the cache page
 	}
 	as.Stats.FileFaults++
-	pfn, out := v.file.FaultPage(v.pageIndex(page), as.mm)
+	pfn, out := v.file.FaultPage(idx, as.mm)
 	switch out {
-	case pagecache.Beyond, pagecache.IOError:
+	case pagecache.Beyond:
 		as.Stats.Bus++
 		as.LastKind = KindBus
 		return SigBus
+	case pagecache.IOError:
+		as.Stats.Bus++
+		as.LastKind = KindBus
+		return SigBusIO
 	case pagecache.NoMemory:
 		return OOM
 	case pagecache.Major:
@@ -83,6 +93,10 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		as.LastKind = KindFileMajor
 	default:
 		as.LastKind = KindFileHit
+		if as.retry.readIn && as.retry.file == v.file && as.retry.idx == idx {
+			as.Stats.MajFaults++ // the retry path read it for this fault
+			as.LastKind = KindFileMajor
+		}
 	}
 	if !shared && access == Write {
 		// do_cow_fault: the private copy at once, the cache page unmapped.

@@ -28,6 +28,9 @@ type memFile struct {
 	// the backing refuse them, as ext2 does for a page with a hole.
 	faultWrites int
 	refuseFault bool
+	// faultReads counts the reads made in faults (polled, fault set);
+	// reads counts every read.
+	faultReads int
 }
 
 var (
@@ -41,6 +44,9 @@ func physBytes(pa mm.PhysAddr, n int) []byte {
 
 func (b *memFile) ReadPage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
 	b.reads = append(b.reads, idx)
+	if fault {
+		b.faultReads++
+	}
 	if err := b.readErr[idx]; err != nil {
 		return err
 	}
@@ -420,8 +426,8 @@ func TestFileReadError(t *testing.T) {
 	f, b := e.newFile(filePattern(7, 4*pg))
 	va := e.mmapFile(0, 4*pg, rw, MapShared, f, 0)
 	b.readErr[1] = errDisk
-	if r := e.fault(va+pg, Read); r != SigBus || as.LastKind != KindBus {
-		t.Fatalf("read of a bad page: %v (%v)", r, as.LastKind)
+	if r := e.fault(va+pg, Read); r != SigBusIO || as.LastKind != KindBus {
+		t.Fatalf("read of a bad page: %v (%v), want an I/O bus error", r, as.LastKind)
 	}
 	if err := as.Msync(va, 4*pg, MsSync); !errors.Is(err, ErrIO) {
 		t.Fatalf("msync after the read error: %v", err)

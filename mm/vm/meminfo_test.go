@@ -240,7 +240,7 @@ func TestVmstatPgpg(t *testing.T) {
 	for _, f := range e.m.Vmstat(Stats{}, e.cache) {
 		names = append(names, f.Name)
 	}
-	if got, want := strings.Join(names, " "), "pgfault pgalloc pgfree zero_page_fault demand_zero_fault cow_fault cow_reuse "+
+	if got, want := strings.Join(names, " "), "pgfault pgfault_retry pgalloc pgfree zero_page_fault demand_zero_fault cow_fault cow_reuse "+
 		"shared_fault segv oom file_fault pgmajfault sigbus pgpgin pgpgout readahead pswpin pswpout swap_ra swap_ra_hit "+
 		"pgscan pgsteal pgsteal_direct allocstall allocstall_fault pgsteal_fault kswapd_wake workingset_refault oom_kill"; got != want {
 		t.Errorf("vmstat counters:\n%s\nwant\n%s", got, want)

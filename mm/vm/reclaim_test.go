@@ -166,8 +166,8 @@ func TestSwapReadError(t *testing.T) {
 	e.swapAllOut()
 	bad := leaf(e.cur, base+3*pg).Entry().Slot()
 	dev.BadReads = map[uint64]bool{bad: true}
-	if r := e.fault(base+3*pg, Read); r != SigBus {
-		t.Fatalf("read of the bad slot: %v, want bus error", r)
+	if r := e.fault(base+3*pg, Read); r != SigBusIO {
+		t.Fatalf("read of the bad slot: %v, want an I/O bus error", r)
 	}
 	for _, i := range []uint64{0, 1, 2, 4, 5, 6, 7} {
 		if got := e.read(base+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 3)) {

@@ -92,7 +92,8 @@ func (m *MM) ZeroPage() mm.PFN { return m.zero }
 // Stats counts events in an address space (the kernel's vmstat sums
 // them).
 type Stats struct {
-	Faults       uint64 // every fault HandleFault saw
+	Faults       uint64 // every fault HandleFault and HandleFaultRetry saw
+	RetryFaults  uint64 // of which gave up once to read or restock in goroutine context (retry.go)
 	ZeroFaults   uint64 // reads that mapped the zero page
 	AnonFaults   uint64 // demand-zero: a fresh zeroed frame
 	COWFaults    uint64 // writes that copied a shared page
@@ -128,6 +129,9 @@ type AddressSpace struct {
 	Stats    Stats
 	// LastKind is how the last fault went (the kernel's fault trace).
 	LastKind FaultKind
+	// retry is the state of the HandleFaultRetry call in progress, zero
+	// outside one (retry.go): it tells the fault path not to do I/O.
+	retry retryState
 	// killed: the OOM killer chose this address space and reaped its
 	// private memory; kill says what it found and freed (oom.go).
 	killed bool

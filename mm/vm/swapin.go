@@ -24,13 +24,21 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		return SigBus
 	}
 	pfn, hit := m.Swap.Cache(ent)
-	if hit {
+	switch {
+	case hit && as.retry.readIn && as.retry.ent == ent:
+		// The retry path read it for this fault (retry.go): a swap-in.
+		as.Stats.MajFaults++
+		as.LastKind = KindSwapIn
+	case hit:
 		as.LastKind = KindSwapCache
 		m.rc.stats.SwapCacheHit++
 		if m.rc.meta[m.Frames.Index(pfn)].anon == nil {
 			m.rc.raHits++ // a page read ahead, and wanted
 		}
-	} else {
+	case as.retry.noIO:
+		as.retry.ent = ent
+		return as.mustRetry(needSwapPage)
+	default:
 		var ok bool
 		if pfn, ok = as.copyFrame(); !ok {
 			return OOM
@@ -40,12 +48,12 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 			as.Stats.PagesAlloced--
 			as.Stats.Bus++
 			as.LastKind = KindBus
-			return SigBus
+			return SigBusIO
 		}
 		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
 		m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
 		m.trackMeta(pfn, pageMeta{ent: ent})
-		as.swapReadahead(ent)
+		as.swapReadahead(ent, false)
 		as.Stats.MajFaults++
 		as.LastKind = KindSwapIn
 	}
@@ -103,8 +111,10 @@ func (m *MM) swappedIn(pfn mm.PFN, v *VMA, page mm.VirtAddr, exclusive bool) {
 // a swap-cache hit. The window adapts as Linux's __swapin_nr_pages: it
 // is the readahead hits since the last swap-in plus two, rounded up to a
 // power of two, at most 8; at 2, only a swap-in next to the last one
-// reads ahead (4 slots), so random access reads nothing ahead.
-func (as *AddressSpace) swapReadahead(ent swap.Entry) {
+// reads ahead (4 slots), so random access reads nothing ahead. With wait
+// set it runs in a user fault's retry path (retry.go) and reads as it
+// does, sleeping on the device; otherwise it polls.
+func (as *AddressSpace) swapReadahead(ent swap.Entry, wait bool) {
 	m := as.mm
 	span := uint64(1)
 	for span < m.rc.raHits+2 {
@@ -128,7 +138,13 @@ func (as *AddressSpace) swapReadahead(ent swap.Entry) {
 		if !ok {
 			return
 		}
-		if m.Swap.Read(ra, pfn.Addr()) != nil {
+		var err error
+		if wait {
+			err = m.Swap.ReadWait(ra, pfn.Addr())
+		} else {
+			err = m.Swap.Read(ra, pfn.Addr())
+		}
+		if err != nil {
 			m.PutFrame(pfn)
 			return
 		}

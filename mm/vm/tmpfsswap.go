@@ -26,10 +26,14 @@ func (s TmpfsSwap) Out(pa mm.PhysAddr) (swap.Entry, error) {
 	return e, nil
 }
 
-// In reads entry's page into pa, polling: it may run in a page fault,
-// and then allocates nothing.
-func (s TmpfsSwap) In(entry swap.Entry, pa mm.PhysAddr, _ bool) error {
-	return s.M.Swap.Read(entry, pa)
+// In reads entry's page into pa: in a page fault polling, allocating
+// nothing; otherwise (a user fault's retry path, swapoff, a read) in
+// goroutine context, sleeping on the device's interrupt.
+func (s TmpfsSwap) In(entry swap.Entry, pa mm.PhysAddr, fault bool) error {
+	if fault {
+		return s.M.Swap.Read(entry, pa)
+	}
+	return s.M.Swap.ReadWait(entry, pa)
 }
 
 // Free drops the tmpfs page's reference to entry's slot, with the swap

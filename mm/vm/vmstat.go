@@ -15,6 +15,7 @@ import (
 // vmstat shows them (TestStatsAdd fails if a counter is left out).
 func (s *Stats) Add(o Stats) {
 	s.Faults += o.Faults
+	s.RetryFaults += o.RetryFaults
 	s.ZeroFaults += o.ZeroFaults
 	s.AnonFaults += o.AnonFaults
 	s.COWFaults += o.COWFaults
@@ -44,6 +45,11 @@ const kibPerPage = mm.PageSize / 1024
 // the page cache, and pages read from and written to swap, tmpfs's
 // included (each once: the page cache leaves swap-backed files' I/O to
 // the swap layer). A page counts 4 KiB, the tail page of a file too.
+// pgfault_retry has no Linux counterpart: the faults of user processes
+// whose atomic attempt gave up (VM_FAULT_RETRY) to read a page or refill
+// the reserves in goroutine context (retry.go); Linux counts retries
+// only in perf's events.
+//
 // Filesystem metadata (inodes, bitmaps, directories) is not counted,
 // where Linux counts its buffer heads' bios. pswpin and pswpout count
 // pages, as Linux's.
@@ -59,6 +65,7 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 	rs := m.ReclaimStats()
 	return []Figure{
 		{"pgfault", faults.Faults},
+		{"pgfault_retry", faults.RetryFaults},
 		{"pgalloc", faults.PagesAlloced},
 		{"pgfree", faults.PagesFreed},
 		{"zero_page_fault", faults.ZeroFaults},
