@@ -105,7 +105,6 @@ func (s *Spaces) Free(id int) error {
 	return nil
 }
 
-
 // Fork makes a copy-on-write child of the current address space.
 func (s *Spaces) Fork() (*vm.AddressSpace, error) {
 	child, err := s.current.Fork()
