@@ -395,6 +395,12 @@ func TestUserSuite(t *testing.T) {
 		if after := processMemory(t, vm); after != before {
 			t.Errorf("after the programs: %s\nbefore them:        %s", after, before)
 		}
+		// The programs' pages came from the disk in their faults, which
+		// slept on the disk's interrupt (vm's retry path), never polled.
+		// (Retries also refill reserves: there may be more of them.)
+		if n, maj := vmstatField(t, vm, "pgfault_retry"), vmstatField(t, vm, "pgmajfault"); maj == 0 || n < maj {
+			t.Errorf("pgfault_retry %d, pgmajfault %d: every major user fault should take the retry path", n, maj)
+		}
 		if out := run(t, vm, "ps"); strings.Count(out, "\n") != 1 {
 			t.Errorf("processes left after the suite:\n%s", out)
 		}
