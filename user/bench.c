@@ -2,7 +2,7 @@
  * bench: user-mode costs of the memory system, the same static binary on
  * Linux and on Pagoda (make bench-user puts the two side by side).
  *
- *	bench [-t] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]
+ *	bench [-t] [-H] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]
  *
  * Each row times a loop with clock_gettime(CLOCK_MONOTONIC). Under QEMU's
  * -icount shift=0,sleep=off one virtual nanosecond is one instruction, so
@@ -20,15 +20,16 @@
  * cow-write, per page, of a child writing every page of a region of MIB
  * written before the fork; fork-exit-wait of a process with that region
  * written, and fork-exec-wait of /bin/true and of busybox true (if
- * /bin/busybox exists), per operation; tmp-read-hit, tmp-write-hit and
+ * /bin/busybox exists), per operation, after one untimed round; tmp-read-hit, tmp-write-hit and
  * tmp-write-hole, per page, of a file on /tmp mapped MAP_SHARED (pages in
  * the page cache, or a hole of a truncated file); with DIR, the same hit
  * rows for a file in DIR (disk-read-hit, disk-write-hit); pipe, a one-byte
  * write and read back through a pipe2 pipe, per round trip.
  *
  * Anonymous regions are madvise(MADV_NOHUGEPAGE)d (its failure ignored),
- * so that Linux with transparent huge pages "always" faults 4 KiB pages
- * as Pagoda does.
+ * so that Linux with transparent huge pages "always" (Debian's default)
+ * faults 4 KiB pages as Pagoda does; -H leaves them to the kernel's
+ * default, so that Linux may fault, fork and copy 2 MiB pages.
  */
 #include "check.h"
 #include <fcntl.h>
@@ -38,6 +39,7 @@
 #include <time.h>
 
 static int timed;          /* -t: print figures */
+static int huge;           /* -H: no MADV_NOHUGEPAGE */
 static long iters = 10;    /* -i: getpid and pipe loops */
 static long pages = 16;    /* -p: fault rows */
 static long mib = 1;       /* -m: the region of the fork rows */
@@ -75,7 +77,8 @@ static char *anon(long len)
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED);
-	(void)madvise(p, len, MADV_NOHUGEPAGE);
+	if (!huge)
+		(void)madvise(p, len, MADV_NOHUGEPAGE);
 	return p;
 }
 
@@ -154,24 +157,33 @@ static void bench_fork(void)
 	CHECK(munmap(p, len) == 0);
 }
 
-/* bench_exec times fork, execve of path with argv and wait4. */
+static void fork_exec_wait(const char *path, char *const argv[])
+{
+	char *const envp[] = {NULL};
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	reap(pid);
+}
+
+/*
+ * bench_exec times fork, execve of path with argv and wait4. One round
+ * untimed first brings the binary into the page cache: the rows compare
+ * warm execs (Linux's initramfs is in memory, Pagoda's root on a disk).
+ */
 static void bench_exec(const char *name, const char *path, char *const argv[])
 {
 	if (access(path, X_OK) != 0) {
 		unsupported(name, errno);
 		return;
 	}
-	char *const envp[] = {NULL};
+	fork_exec_wait(path, argv);
 	long long t0 = now();
-	for (long i = 0; i < forks; i++) {
-		pid_t pid = fork();
-		CHECK(pid >= 0);
-		if (pid == 0) {
-			execve(path, argv, envp);
-			_exit(127);
-		}
-		reap(pid);
-	}
+	for (long i = 0; i < forks; i++)
+		fork_exec_wait(path, argv);
 	report(name, forks, "op", now() - t0);
 }
 
@@ -265,6 +277,10 @@ int main(int argc, char **argv)
 			timed = 1;
 			continue;
 		}
+		if (strcmp(argv[i], "-H") == 0) {
+			huge = 1;
+			continue;
+		}
 		if (i + 1 >= argc)
 			break;
 		if (strcmp(argv[i], "-i") == 0)
@@ -281,7 +297,7 @@ int main(int argc, char **argv)
 	if (i < argc)
 		dir = argv[i++];
 	if (i < argc) {
-		say("usage: bench [-t] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]\n");
+		say("usage: bench [-t] [-H] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]\n");
 		return 2;
 	}
 
