@@ -26,21 +26,24 @@ const (
 //   - tsc_early_khz: under icount the TSC counts instructions, one per
 //     virtual ns, so 1 GHz; under plain TCG the guest reads the host's
 //     TSC, whose frequency is taken from the host's /proc/cpuinfo (an
-//     approximation: host time is what such runs measure anyway);
+//     approximation: host time is what such runs measure anyway), and
+//     tsc=reliable, without which the clocksource watchdog soon finds
+//     the host's TSC out of step with the ticks of QEMU's virtual clock
+//     and falls back to jiffies: clock_gettime then moves in 4 ms steps;
 //   - lapic_timer_period: QEMU's APIC timer counts virtual ns (1 GHz,
 //     divide by 1), so 4,000,000 cycles per tick of Debian's HZ=250.
 //
 // quiet keeps the kernel's messages out of the console transcript.
 func LinuxAppend(icount bool) (string, error) {
-	khz := 1000000
+	tsc := "tsc_early_khz=1000000"
 	if !icount {
 		mhz, err := hostMHz()
 		if err != nil {
 			return "", err
 		}
-		khz = int(mhz * 1000)
+		tsc = fmt.Sprintf("tsc_early_khz=%d tsc=reliable", int(mhz*1000))
 	}
-	return fmt.Sprintf("console=ttyS0 quiet tsc_early_khz=%d lapic_timer_period=4000000", khz), nil
+	return "console=ttyS0 quiet " + tsc + " lapic_timer_period=4000000", nil
 }
 
 // hostMHz is the first "cpu MHz" of the host's /proc/cpuinfo.
