@@ -18,6 +18,13 @@ CPU     ?=
 LIMIT    ?=
 POLICIES ?=
 RATIOS   ?=
+# make linux-guest: the Debian package of the Linux kernel (a metapackage
+# naming a linux-image-*, or that image package itself), and the static
+# busybox of the initramfs (Debian's busybox-static).
+LINUX_PKG ?= linux-image-cloud-amd64
+BUSYBOX   ?= /bin/busybox
+# make bench-user: bench's options, the same for both kernels.
+BENCH_ARGS ?= -i 10000 -p 4096 -m 64 -f 10
 # The root disk make qemu attaches last, after DISKS: the ext2 image of
 # make user, which the kernel mounts at / by its label. ROOT= attaches
 # none (and then make qemu builds no user programs).
@@ -44,7 +51,7 @@ TAMAGO_VERSION := $(shell sed -n 's/^require github.com\/usbarmory\/tamago v//p;
 RUN    := build/run -mem "$$MEM" -accel "$$ACCEL" -cpu "$$CPU" -append "$$APPEND" -disks "$$DISKS"
 GOFLAGS_VET := -tags linkcpuinit,linkramstart
 
-.PHONY: all kernel qemu qemu-gdb test bench lab clean toolchain build/run user user-tools
+.PHONY: all kernel qemu qemu-gdb test bench bench-user lab clean toolchain build/run user user-tools linux-guest linux-files
 
 all: kernel
 
@@ -144,6 +151,55 @@ bench: kernel build/run
 	@export DISKS="$(BENCH_IMG) $(SWAP_IMG)" APPEND="mm.limit=64M $$APPEND"; printf 'mount vda /mnt\nswapon vdb\nbench\n' | $(RUN) $(if $(ICOUNT),-icount) $(KERNEL) | grep '^BENCH'
 	@echo "== host benchmarks"
 	go test -run '^$$' -bench . -benchmem ./mm/... ./fs/...
+
+# The Linux guest: Debian's kernel and an initramfs, booted on Pagoda's
+# QEMU machine (qemu/linux.go says why its command line names the TSC
+# and LAPIC timer frequencies). The kernel comes from Debian's archive
+# by apt-get download (the sources of this host's apt), once, into
+# build/linux; nothing is committed. The initramfs (cpio newc, gzip,
+# written by busybox cpio) holds busybox as /bin/busybox and /bin/sh
+# (its applets linked into /usr/bin at boot), the user programs where
+# the root disk has them (/bin/NAME, /bin/musl/NAME) and
+# qemu/linux-guest/init. APPEND is added to Linux's command line:
+# APPEND="-- /bin/bench -t" runs bench and powers off; without "--"
+# the guest gives a shell on the console.
+LINUX_DIR := build/linux
+
+linux-guest: linux-files build/run
+	@$(RUN) $(if $(ICOUNT),-icount) -initrd $(LINUX_DIR)/initramfs.gz $(LINUX_DIR)/vmlinuz
+
+linux-files: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.gz
+
+$(LINUX_DIR)/vmlinuz:
+	@command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "make linux-guest: needs Debian's apt-get and dpkg-deb" >&2; exit 1; }
+	@rm -rf $(LINUX_DIR)/deb $(LINUX_DIR)/pkg && mkdir -p $(LINUX_DIR)/deb
+	cd $(LINUX_DIR)/deb && apt-get download $(LINUX_PKG) 2>&1 | grep -v '^W: Download is performed unsandboxed' ; \
+		ls $(LINUX_PKG)_*.deb >/dev/null 2>&1 || { echo "make linux-guest: apt-get download $(LINUX_PKG) failed (apt-get update first?)" >&2; exit 1; }
+	@cd $(LINUX_DIR)/deb && image=$$(dpkg-deb -f $(LINUX_PKG)_*.deb Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -n 1); \
+	if [ -n "$$image" ]; then \
+		echo "apt-get download $$image"; \
+		apt-get download $$image 2>&1 | grep -v '^W: Download is performed unsandboxed'; \
+		ls $${image}_*.deb >/dev/null 2>&1 || { echo "make linux-guest: apt-get download $$image failed" >&2; exit 1; }; \
+	else image=$(LINUX_PKG); fi; \
+	dpkg-deb -x $${image}_*.deb ../pkg
+	@set -- $(LINUX_DIR)/pkg/boot/vmlinuz-*; [ -f "$$1" ] || { echo "make linux-guest: no boot/vmlinuz-* in the package" >&2; exit 1; }; \
+	echo "linux-guest: $${1##*/}"; cp "$$1" $@.tmp && mv $@.tmp $@
+
+$(LINUX_DIR)/initramfs.gz: $(USER_GCC) $(USER_MUSL) qemu/linux-guest/init | user-tools
+	@[ -x $(BUSYBOX) ] || { echo "make linux-guest: no $(BUSYBOX): apt-get install busybox-static" >&2; exit 1; }
+	@rm -rf $(LINUX_DIR)/initramfs && mkdir -p $(LINUX_DIR)/initramfs/bin/musl $(LINUX_DIR)/initramfs/usr/bin
+	@cd $(LINUX_DIR)/initramfs && mkdir proc sys dev tmp && chmod 1777 tmp
+	@cp $(BUSYBOX) $(LINUX_DIR)/initramfs/bin/busybox && ln -s busybox $(LINUX_DIR)/initramfs/bin/sh
+	@cp $(USER_GCC) $(LINUX_DIR)/initramfs/bin/ && cp $(USER_MUSL) $(LINUX_DIR)/initramfs/bin/musl/
+	@cp qemu/linux-guest/init $(LINUX_DIR)/initramfs/init
+	cd $(LINUX_DIR)/initramfs && find . | $(BUSYBOX) cpio -o -H newc 2>/dev/null | gzip -9 > ../initramfs.gz.tmp
+	@mv $@.tmp $@
+
+# User-mode costs on both kernels, one table (qemu/cmd/benchuser): bench
+# with BENCH_ARGS in Pagoda (from a copy of the root disk, its disk rows
+# on /) and in the Linux guest, each booted once, under the same ICOUNT.
+bench-user: kernel build/run user linux-files
+	go run ./qemu/cmd/benchuser $(if $(ICOUNT),-icount) -args "$(BENCH_ARGS)" $(KERNEL)
 
 # Experiments with plots (qemu/cmd/lab), into build/lab: the fault-cost
 # breakdown (under ICOUNT=1 in instructions), then the thrashing sweep:

@@ -20,7 +20,10 @@ import (
 
 // Options describe one QEMU machine.
 type Options struct {
-	Kernel string // the kernel ELF
+	Kernel string // the kernel ELF (or a Linux bzImage, with Initrd)
+	// Initrd is a Linux initramfs (-initrd), for make linux-guest's
+	// Linux; Pagoda takes none.
+	Initrd string
 	Mem    string // -m, e.g. "1G" (default "1G")
 	Accel  string // "tcg" (default) or "kvm"
 	CPU    string // -cpu (default "max" under TCG, "host,+invtsc" under KVM)
@@ -98,6 +101,9 @@ func (o Options) Args() ([]string, error) {
 			"-monitor", "none")
 	}
 	args = append(args, "-kernel", o.Kernel)
+	if o.Initrd != "" {
+		args = append(args, "-initrd", o.Initrd)
+	}
 	if o.Append != "" {
 		args = append(args, "-append", o.Append)
 	}

@@ -21,6 +21,7 @@ func TestArgs(t *testing.T) {
 		{"disks in order", Options{Kernel: "k", Disks: []string{"x.img", "y.img"}}, []string{
 			"-drive file=x.img,if=none,format=raw,id=disk0", "-device virtio-blk-device,drive=disk0",
 			"-drive file=y.img,if=none,format=raw,id=disk1", "-device virtio-blk-device,drive=disk1"}, false},
+		{"linux initrd", Options{Kernel: "vmlinuz", Initrd: "i.gz"}, []string{"-kernel vmlinuz", "-initrd i.gz"}, false},
 		{"gdb", Options{Kernel: "k", GDB: true}, []string{"-s", "-S"}, false},
 		{"icount", Options{Kernel: "k", ICount: true}, []string{"-icount shift=0,sleep=off", "-rtc clock=vm"}, false},
 		{"icount under kvm", Options{Kernel: "k", ICount: true, Accel: "kvm"}, nil, true},

@@ -1,7 +1,7 @@
 // Command run boots the Pagoda kernel in QEMU on this terminal; make qemu
 // and make qemu-gdb call it.
 //
-//	go run ./qemu/cmd/run [-mem 1G] [-accel tcg|kvm] [-cpu MODEL] [-icount] [-append ARGS] [-disks "a.img b.img"] [-gdb] KERNEL
+//	go run ./qemu/cmd/run [-mem 1G] [-accel tcg|kvm] [-cpu MODEL] [-icount] [-append ARGS] [-disks "a.img b.img"] [-gdb] [-initrd FILE] KERNEL
 //
 // On a terminal the console is interactive: QEMU's monitor is multiplexed
 // on it (Ctrl-A c switches, Ctrl-A x quits) and Ctrl-C reaches the kernel.
@@ -12,6 +12,10 @@
 // run exits with the kernel's halt status N (QEMU's 2N+1), or 255 when
 // QEMU exited with status 0 (a kernel panic, a reset, or quit from the
 // monitor).
+//
+// With -initrd the kernel is Linux (make linux-guest): its command line is
+// qemu.LinuxAppend's, then -append's, and its power-off (QEMU's status 0)
+// is exit status 0.
 package main
 
 import (
@@ -36,6 +40,7 @@ func main() {
 	flag.BoolVar(&o.GDB, "gdb", false, "start QEMU's gdbstub on :1234 and wait for gdb at the entry")
 	flag.BoolVar(&o.ICount, "icount", false, "count instructions: -icount shift=0,sleep=off -rtc clock=vm (TCG)")
 	flag.StringVar(&o.CPU, "cpu", "", "QEMU -cpu model (default max under TCG, host,+invtsc under KVM)")
+	flag.StringVar(&o.Initrd, "initrd", "", "boot a Linux KERNEL with this initramfs (make linux-guest)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: run [flags] KERNEL\n")
 		flag.PrintDefaults()
@@ -51,6 +56,13 @@ func main() {
 		if _, err := os.Stat(d); err != nil {
 			fatal(fmt.Errorf("disk image: %w", err))
 		}
+	}
+	if o.Initrd != "" {
+		base, err := qemu.LinuxAppend(o.ICount)
+		if err != nil {
+			fatal(err)
+		}
+		o.Append = strings.TrimSpace(base + " " + o.Append)
 	}
 	fi, err := os.Stdin.Stat()
 	o.Interactive = err == nil && fi.Mode()&os.ModeCharDevice != 0
@@ -84,6 +96,13 @@ func main() {
 	status := cmd.ProcessState.ExitCode()
 	if status < 0 {
 		fatal(fmt.Errorf("QEMU was killed: %v", cmd.ProcessState))
+	}
+	if o.Initrd != "" {
+		if status != qemu.LinuxPoweroff {
+			fmt.Fprintf(os.Stderr, "run: QEMU exited with status %d\n", status)
+			os.Exit(255)
+		}
+		os.Exit(0)
 	}
 	halt, panicked := qemu.KernelStatus(status)
 	if panicked {
