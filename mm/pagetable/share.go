@@ -117,3 +117,62 @@ func checkShare(start, end mm.VirtAddr) error {
 	}
 	return nil
 }
+
+// Batch access to a page table. Fork copies the entries of a parent's
+// page tables 512 at a time (Linux's copy_pte_range), which a walk per
+// page would make five times as costly. PTEs and MakePTEs hand out the
+// page table (level 0) covering an address; the caller reads and writes
+// its entries as Set would (never a present entry with PS), and
+// invalidates the TLB itself for entries it changed (InvalidateRange).
+
+// PTEs returns the page table covering va, or nil when no table reaches
+// level 0 there (a missing entry above it, or a 2 MiB page).
+func (t *Table) PTEs(va mm.VirtAddr) *[entries]PTE {
+	if !Canonical(va) {
+		return nil
+	}
+	tbl := table(t.root)
+	for level := levels - 1; level > 0; level-- {
+		e := tbl[index(va, level)]
+		if e&Present == 0 || e&Huge != 0 {
+			return nil
+		}
+		tbl = table(e.Addr())
+	}
+	return tbl
+}
+
+// MakePTEs returns the page table covering va, making it and the tables
+// above it as Map would; user sets U/S at every level above it.
+func (t *Table) MakePTEs(va mm.VirtAddr, user bool) (*[entries]PTE, error) {
+	if !Canonical(va) {
+		return nil, fmt.Errorf("%w: %v is not canonical", ErrInvalid, va)
+	}
+	var fresh [levels]mm.PhysAddr
+	nfresh := 0
+	tbl := table(t.root)
+	for level := levels - 1; level > 0; level-- {
+		e := &tbl[index(va, level)]
+		switch {
+		case *e&Present == 0:
+			pa, err := t.src.AllocTable()
+			if err != nil {
+				t.rollback(va, fresh[:nfresh])
+				return nil, ErrNoMemory
+			}
+			fresh[nfresh] = pa
+			nfresh++
+			*e = PTE(pa) | Present | Writable
+		case *e&Huge != 0:
+			return nil, fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
+		}
+		if user {
+			*e |= User
+		}
+		tbl = table(e.Addr())
+	}
+	return tbl, nil
+}
+
+// PTEIndex is va's index in the page table covering it.
+func PTEIndex(va mm.VirtAddr) int { return index(va, 0) }

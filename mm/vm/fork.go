@@ -30,13 +30,7 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 		child.refObject(&child.vmas[i])
 	}
 	for i := range as.vmas {
-		v := &as.vmas[i]
-		ok := as.eachLeaf(v.Start, v.End, func(va mm.VirtAddr, l Leaf) bool {
-			as.mm.Refill()
-			err = as.forkPage(child, v, va, l)
-			return err == nil
-		})
-		if !ok {
+		if err := as.forkRange(child, &as.vmas[i]); err != nil {
 			child.Destroy()
 			return nil, err
 		}
@@ -44,37 +38,67 @@ func (as *AddressSpace) Fork() (*AddressSpace, error) {
 	return child, nil
 }
 
-func (as *AddressSpace) forkPage(child *AddressSpace, v *VMA, va mm.VirtAddr, l Leaf) error {
-	if l.Size != pt.Size4K {
-		// Table.Set takes 4 KiB leaves only; vm maps no other yet.
-		panic("vm.forkPage: a 2 MiB leaf in an address space")
-	}
-	e := l.PTE
-	if l.State == LeafSwap {
-		// The child names the same slot: one more reference.
-		if as.mm.Swap.Dup(l.Entry()) != nil {
-			return ErrNoMemory
+// forkRange copies v's page-table entries into child, a page table (2
+// MiB) at a time, as Linux's copy_pte_range: a private writable page
+// becomes read-only in both (copy-on-write from now on), a swap entry
+// gains a reference, every frame but the zero page one more mapping.
+// The parent's TLB entries for the pages made read-only are invalidated
+// once, at the end.
+func (as *AddressSpace) forkRange(child *AddressSpace, v *VMA) error {
+	const span = mm.VirtAddr(pt.Size2M)
+	private := v.Flags&MapShared == 0
+	protected := false
+	defer func() {
+		if protected {
+			pt.InvalidateRange(v.Start, int((v.End-v.Start)/mm.PageSize))
 		}
-		if child.table.Map(va, 0, l.Size, child.userBit()) != nil {
-			as.mm.putSwap(l.Entry())
-			return ErrNoMemory
+	}()
+	for start := v.Start; start < v.End; start = (start | (span - 1)) + 1 {
+		end := min(v.End, (start|(span-1))+1)
+		src := as.table.PTEs(start)
+		if src == nil {
+			if _, size, ok := as.table.Leaf(start); ok && size != pt.Size4K {
+				panic("vm.forkRange: a 2 MiB leaf in an address space")
+			}
+			continue
 		}
-		child.table.Set(va, e)
-		return nil
-	}
-	pfn := l.PFN()
-	ce := e
-	if v.Flags&MapShared == 0 && l.State == LeafWritable {
-		as.table.Set(va, e&^pt.Writable) // copy-on-write from now on
-		ce = e &^ pt.Writable
-	}
-	if child.table.Map(va, pfn.Addr(), l.Size, child.userBit()) != nil {
-		return ErrNoMemory
-	}
-	child.table.Set(va, ce)
-	if pfn != as.mm.zero {
-		as.mm.Frames.IncRef(pfn)
-		child.rss++
+		as.mm.Refill()
+		var dst *[512]pt.PTE
+		for va := start; va < end; va += mm.PageSize {
+			i := pt.PTEIndex(va)
+			e := src[i]
+			if e == 0 {
+				continue
+			}
+			l := as.mm.LeafOf(e, pt.Size4K)
+			if l.State == LeafAbsent {
+				continue
+			}
+			if dst == nil {
+				var err error
+				if dst, err = child.table.MakePTEs(va, child.User); err != nil {
+					return ErrNoMemory
+				}
+			}
+			if l.State == LeafSwap {
+				// The child names the same slot: one more reference.
+				if as.mm.Swap.Dup(l.Entry()) != nil {
+					return ErrNoMemory
+				}
+				dst[i] = e
+				continue
+			}
+			if private && l.State == LeafWritable {
+				e &^= pt.Writable
+				src[i] = e
+				protected = true
+			}
+			dst[i] = e
+			if pfn := l.PFN(); pfn != as.mm.zero {
+				as.mm.Frames.IncRef(pfn)
+				child.rss++
+			}
+		}
 	}
 	return nil
 }
