@@ -401,6 +401,14 @@ func (s *Set) SetShadow(e Entry, shadow uint32) {
 	}
 }
 
+// Shadow is e's shadow, or 0 (tests, and what a reader would ask).
+func (s *Set) Shadow(e Entry) uint32 {
+	if a, slot, ok := s.slot(e); ok {
+		return a.shadow[slot]
+	}
+	return 0
+}
+
 // TakeShadow returns e's shadow, or 0, and clears it: the page is being
 // read back (as Linux's swap-in reads the shadow its swap cache slot
 // holds, and replaces it with the page). No allocation.
