@@ -4,6 +4,7 @@ package vm
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -361,4 +362,21 @@ func TestRefaultAllocs(t *testing.T) {
 	e.nocheck = false
 	e.check()
 	e.destroyAll()
+}
+
+// FuzzParseSwappiness: whatever the input, a value accepted is the
+// decimal number it spells, within 0..200.
+func FuzzParseSwappiness(f *testing.F) {
+	for _, s := range []string{"60", "0", "200", "201", "-1", "+5", "060", "", "1e2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSwappiness(s)
+		if err != nil {
+			return
+		}
+		if m, perr := strconv.Atoi(s); perr != nil || m != n || n < 0 || n > 200 || s[0] == '+' {
+			t.Fatalf("%q parsed as %d", s, n)
+		}
+	})
 }

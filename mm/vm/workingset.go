@@ -1,6 +1,9 @@
 package vm
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Refault detection (Linux mm/workingset.c). When reclaim evicts a page,
 // it leaves a shadow in the page's slot: the page cache's index slot for
@@ -160,6 +163,16 @@ func (m *MM) SetSwappiness(n int) error {
 	}
 	m.rc.swapDelta = n - DefaultSwappiness
 	return nil
+}
+
+// ParseSwappiness parses a vm.swappiness value (the command line's, the
+// shell's): a whole decimal number, 0..200.
+func ParseSwappiness(s string) (int, error) {
+	n, err := strconv.ParseUint(s, 10, 8)
+	if err != nil || n > 200 {
+		return 0, fmt.Errorf("%w: swappiness %q: want a whole number, 0 to 200", ErrInvalid, s)
+	}
+	return int(n), nil
 }
 
 // fileLRU, canSwap and swappiness are lru2q's lruEnv.
