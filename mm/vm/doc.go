@@ -71,12 +71,19 @@
 //     every charged shared anonymous object (commit.go: what is charged,
 //     when, and under which overcommit policy);
 //   - with reclaim on, every frame a PTE or a cache holds, but the zero
-//     page, is on the reclaimer's lists (reclaim.go, lru.go).
+//     page, is on exactly one of the reclaimer's lists, under its
+//     tag, and each list's count is its length (reclaim.go, lru.go);
+//     under lru2q each page is on a list of its type, anon or file,
+//     and a frame off the lists keeps no flag (lru2q.go).
 //
 // The fault path (fault.go) allocates no Go memory, takes no lock, and
 // takes frames and page-table pages from the MM's reserves (reserve.go),
 // refilled outside faults; a fault that finds them low restocks them
 // itself, reclaiming first when memory is below min (reclaim.go).
+//
+// Reclaim's policies (lru.go, lru2q.go) and refault detection
+// (workingset.go: the shadows evicted pages leave in their page-cache
+// or swap slots) are described in their files.
 //
 // Accounting (meminfo.go, vmstat.go): MM.Meminfo and MM.Vmstat compute
 // the figures of Linux's /proc/meminfo and /proc/vmstat from the objects
