@@ -1,13 +1,18 @@
 package kernel
 
 import (
+	"fmt"
+
+	"github.com/pagoda-os/pagoda/boot"
 	"github.com/pagoda-os/pagoda/fs/vfs"
 	"github.com/pagoda-os/pagoda/lock"
 	"github.com/pagoda-os/pagoda/mm/swap"
 	"github.com/pagoda-os/pagoda/mm/vm"
 )
 
-// The option mm.policy= picks the reclaim policy.
+// The option mm.policy= picks the reclaim policy; vm.swappiness=N
+// (Linux's sysctl name; 0..200, default 60) weighs anonymous pages
+// against file pages under lru2q (mm/vm/lru2q.go).
 
 // DefaultPolicy is the reclaim policy without mm.policy=.
 const DefaultPolicy = "clock"
@@ -33,4 +38,22 @@ func StartReclaim(m *vm.MM, v *vfs.VFS, big *lock.Kernel, policy string) error {
 	}
 	m.Unswap = v.UnswapTmpfs
 	return nil
+}
+
+// ApplySwappiness sets m's swappiness from vm.swappiness= and returns
+// the lines the boot log prints: an error for a bad value (then
+// ignored), or the setting when the option was given.
+func ApplySwappiness(m *vm.MM, c boot.Cmdline) []string {
+	v, ok := c.Get("vm.swappiness")
+	if !ok {
+		return nil
+	}
+	n, err := vm.ParseSwappiness(v)
+	if err != nil {
+		return []string{fmt.Sprintf("error: vm.swappiness=%s: want a whole number, 0 to 200 (ignored)", v)}
+	}
+	if err := m.SetSwappiness(n); err != nil {
+		panic("kernel.ApplySwappiness: a parsed swappiness refused")
+	}
+	return []string{fmt.Sprintf("vm.swappiness: %d", n)}
 }

@@ -9,8 +9,10 @@
 //	pagetable/  4-level page tables over physical memory
 //	vm/         address spaces, VMAs, fault resolution, copy-on-write,
 //	            fork, mremap, the fault reserves, the anonymous reverse
-//	            map (rmap.go), and reclaim (reclaim.go, lru.go,
-//	            kswapd.go: the LRU lists, direct reclaim, swap-out, kswapd)
+//	            map (rmap.go), and reclaim (reclaim.go, lru.go, lru2q.go,
+//	            workingset.go, kswapd.go: the LRU lists, the split LRU and
+//	            swappiness, refault detection, direct reclaim, swap-out,
+//	            kswapd)
 //	pagecache/  file pages: lookup, fill, dirty tracking, writeback
 //	tmpfs/      RAM filesystem whose pages are swap-backed
 //	swap/       swap areas (mkswap format), slots, swap cache entries

@@ -12,13 +12,14 @@ import (
 )
 
 // The swap layer and reclaim, as the shell sees them: swapon, swapoff,
-// swaps, zoneinfo.
+// swaps, sysctl, zoneinfo.
 
 func swapCommands() []Command {
 	return []Command{
 		{Name: "swapon", Usage: "DEV [pri=N]", Help: "use disk DEV (made with mkswap) as a swap area; higher priorities are used first, equal ones in turn", MinArgs: 1, MaxArgs: 2, Run: cmdSwapon},
 		{Name: "swapoff", Usage: "DEV", Help: "bring every page of swap area DEV back into memory and stop using it (ENOMEM or EIO: it stays on)", MinArgs: 1, MaxArgs: 1, Run: cmdSwapoff},
 		{Name: "swaps", Help: "list the swap areas in /proc/swaps format (sizes in KiB)", MaxArgs: 0, Run: cmdSwaps},
+		{Name: "sysctl", Usage: "[vm.swappiness[=N]]", Help: "print the reclaim settings, or one, or set one: vm.swappiness (0..200) weighs anonymous against file pages under lru2q", MaxArgs: 1, Run: cmdSysctl},
 		{Name: "zoneinfo", Help: "print free pages, the min/low/high watermarks and the reclaim lists, as /proc/zoneinfo", MaxArgs: 0, Run: cmdZoneinfo},
 	}
 }
@@ -137,12 +138,42 @@ func cmdZoneinfo(sh *Shell, _ []string) error {
 	if p := s.MM.Policy(); p != nil {
 		sh.Printf("  policy         %s\n", p.Name())
 		for _, l := range p.Lists() {
-			sh.Printf("      nr_%-12s %d\n", strings.ToLower(l.Name), l.Pages)
+			// Linux's names: Inactive(anon) is nr_inactive_anon.
+			name := strings.NewReplacer("(", "_", ")", "").Replace(strings.ToLower(l.Name))
+			sh.Printf("      nr_%-16s %d\n", name, l.Pages)
 		}
 	} else {
 		sh.Printf("  policy         none (no reclaim)\n")
 	}
 	a, t := s.MM.Reserved()
 	sh.Printf("  fault reserve  %d pages, %d page tables\n", a, t)
+	return nil
+}
+
+// cmdSysctl reads and sets the reclaim's tunables by their Linux sysctl
+// names, printed as sysctl(8) prints them: vm.swappiness only for now.
+func cmdSysctl(sh *Shell, args []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		sh.Printf("vm.swappiness = %d\n", s.MM.Swappiness())
+		return nil
+	}
+	name, value, set := strings.Cut(args[0], "=")
+	if name != "vm.swappiness" {
+		return fmt.Errorf("%w: unknown key %q (there is vm.swappiness)", vm.ErrInvalid, name)
+	}
+	if set {
+		n, err := vm.ParseSwappiness(value)
+		if err != nil {
+			return err
+		}
+		if err := s.MM.SetSwappiness(n); err != nil {
+			return err
+		}
+	}
+	sh.Printf("vm.swappiness = %d\n", s.MM.Swappiness())
 	return nil
 }

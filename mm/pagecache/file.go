@@ -79,6 +79,11 @@ func (f pageFlags) String() string {
 type page struct {
 	pfn   mm.PFN // 0: not cached (PFN 0 is never managed)
 	flags pageFlags
+	// shadow, with pfn 0, is what the reclaimer left in the slot when
+	// it evicted the page (Linux's shadow entry in the xarray slot,
+	// mm/workingset.c): opaque here, 0 for none. The next insert hands
+	// it to the Tracker and clears it; truncation clears it.
+	shadow uint32
 }
 
 // Outcome is what FaultPage did.
@@ -242,13 +247,38 @@ func (f *File) MarkDirty(idx uint64) {
 	}
 }
 
-// insert puts pfn (one reference, the cache's) in slot idx.
+// insert puts pfn (one reference, the cache's) in slot idx, handing the
+// slot's shadow, if any, to the Tracker (as Linux filemap_add_folio's
+// workingset_refault).
 func (f *File) insert(idx uint64, pfn mm.PFN) {
+	shadow := f.pages[idx].shadow
 	f.pages[idx] = page{pfn: pfn}
 	f.c.Stats.Cached++
 	if f.c.Tracker != nil {
-		f.c.Tracker.PageAdded(f, idx, pfn)
+		f.c.Tracker.PageAdded(f, idx, pfn, shadow)
 	}
+}
+
+// LeaveShadow puts shadow in the empty slot idx: the reclaimer has just
+// evicted its page (as Linux __filemap_remove_folio with a shadow). No
+// allocation (faults reclaim). A slot that is cached again, or gone,
+// keeps nothing.
+func (f *File) LeaveShadow(idx uint64, shadow uint32) {
+	if idx < uint64(len(f.pages)) && f.pages[idx].pfn == 0 {
+		f.pages[idx].shadow = shadow
+	}
+}
+
+// Shadows counts the file's slots holding a shadow (tests, and the
+// bound the reclaim documentation states: one per slot at most).
+func (f *File) Shadows() int {
+	n := 0
+	for _, p := range f.pages {
+		if p.pfn == 0 && p.shadow != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // FaultPage is the fault path's lookup: the frame of page idx, read with
@@ -515,6 +545,7 @@ func (f *File) setSize(size int64) {
 func (f *File) drop(idx uint64) {
 	p := &f.pages[idx]
 	if p.pfn == 0 {
+		p.shadow = 0 // truncated: the index may grow over the slot again
 		return
 	}
 	if p.flags&pgDirty != 0 {

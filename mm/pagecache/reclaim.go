@@ -4,9 +4,10 @@ import "github.com/pagoda-os/pagoda/mm"
 
 // Tracker is told of every page entering and leaving the cache (the
 // reclaimer keeps its LRU lists with it). Both run in page faults too:
-// no allocation.
+// no allocation. PageAdded gets the shadow the reclaimer left in the
+// slot when it evicted the page there last (LeaveShadow), or 0.
 type Tracker interface {
-	PageAdded(f *File, idx uint64, pfn mm.PFN)
+	PageAdded(f *File, idx uint64, pfn mm.PFN, shadow uint32)
 	PageRemoved(pfn mm.PFN)
 }
 

@@ -78,7 +78,13 @@ type Area struct {
 	// cache is the swap cache: the frame holding a slot's page while it
 	// is in memory as well (read ahead, shared after swap-in, or on its
 	// way out), 0 if none. Dense, so the fault path never allocates.
-	cache  []mm.PFN
+	cache []mm.PFN
+	// shadow is what the reclaimer left in a slot in use and not cached
+	// when it evicted the slot's page (Linux keeps it in the swap
+	// cache's xarray slot, mm/workingset.c): opaque here, 0 for none.
+	// Dense like cache, so it costs 4 bytes a slot and never grows;
+	// freeing the slot clears it, as Linux clear_shadow_from_swap_cache.
+	shadow []uint32
 	used   uint64 // slots with a reference
 	cached uint64 // slots with a frame in the cache
 	// Cluster allocation (Linux scan_swap_map_slots): slots are handed
@@ -183,7 +189,7 @@ func (s *Set) On(dev Device, prio int, auto bool) (*Area, error) {
 func newArea(dev Device, h Header, prio, idx int) *Area {
 	n := uint64(h.LastPage) + 1
 	a := &Area{Dev: dev, Header: h, Priority: prio, index: idx,
-		refs: make([]uint16, n), cache: make([]mm.PFN, n),
+		refs: make([]uint16, n), cache: make([]mm.PFN, n), shadow: make([]uint32, n),
 		clusterFree: make([]uint16, (n+cluster-1)/cluster)}
 	a.refs[0] = slotBad
 	for _, b := range h.BadPages {
@@ -355,6 +361,7 @@ func (s *Set) Put(e Entry) (left int, uncached mm.PFN) {
 	if a.refs[slot] == 0 {
 		a.used--
 		a.clusterFree[slot/cluster]++
+		a.shadow[slot] = 0
 		if uncached = a.cache[slot]; uncached != 0 {
 			a.cache[slot] = 0
 			a.cached--
@@ -386,6 +393,46 @@ func (s *Set) SetCache(e Entry, pfn mm.PFN) {
 		a.cached--
 	}
 	a.cache[slot] = pfn
+}
+
+// SetShadow leaves shadow in e's slot, whose page the reclaimer has just
+// evicted (the slot is in use and not cached). No allocation.
+func (s *Set) SetShadow(e Entry, shadow uint32) {
+	if a, slot, ok := s.slot(e); ok && a.cache[slot] == 0 {
+		a.shadow[slot] = shadow
+	}
+}
+
+// Shadow is e's shadow, or 0 (tests, and what a reader would ask).
+func (s *Set) Shadow(e Entry) uint32 {
+	if a, slot, ok := s.slot(e); ok {
+		return a.shadow[slot]
+	}
+	return 0
+}
+
+// TakeShadow returns e's shadow, or 0, and clears it: the page is being
+// read back (as Linux's swap-in reads the shadow its swap cache slot
+// holds, and replaces it with the page). No allocation.
+func (s *Set) TakeShadow(e Entry) uint32 {
+	a, slot, ok := s.slot(e)
+	if !ok {
+		return 0
+	}
+	sh := a.shadow[slot]
+	a.shadow[slot] = 0
+	return sh
+}
+
+// Shadows counts a's slots holding a shadow (tests).
+func (a *Area) Shadows() int {
+	n := 0
+	for _, sh := range a.shadow {
+		if sh != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // Write writes the page at pa to e's slot, polling the device.

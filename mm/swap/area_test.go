@@ -278,3 +278,43 @@ func TestReadWait(t *testing.T) {
 		t.Fatalf("no entry: %v", err)
 	}
 }
+
+// A shadow stays in a slot in use and not cached, is taken once, and
+// goes when the slot is freed; a slot whose page is cached, or a free
+// one, takes none.
+func TestShadows(t *testing.T) {
+	s := NewSet()
+	a := on(t, s, NewMemDevice(16), 0)
+	e, err := s.Alloc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetShadow(e, 7)
+	if s.Shadow(e) != 7 || a.Shadows() != 1 {
+		t.Fatalf("shadow %d, %d in the area; want 7 and 1", s.Shadow(e), a.Shadows())
+	}
+	if sh := s.TakeShadow(e); sh != 7 || s.Shadow(e) != 0 {
+		t.Fatalf("took %d, left %d", sh, s.Shadow(e))
+	}
+	s.SetCache(e, 0x1234)
+	s.SetShadow(e, 9)
+	if s.Shadow(e) != 0 {
+		t.Fatal("a cached slot took a shadow")
+	}
+	s.SetCache(e, 0)
+	s.SetShadow(e, 9)
+	if err := s.Dup(e); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := s.Put(e); left != 1 || s.Shadow(e) != 9 {
+		t.Fatalf("%d references left, shadow %d: want 1 and 9", left, s.Shadow(e))
+	}
+	s.Put(e)
+	if a.Shadows() != 0 {
+		t.Fatal("a freed slot kept its shadow")
+	}
+	s.SetShadow(e, 5)
+	if a.Shadows() != 0 {
+		t.Fatal("a free slot took a shadow")
+	}
+}

@@ -71,7 +71,10 @@
 //     every charged shared anonymous object (commit.go: what is charged,
 //     when, and under which overcommit policy);
 //   - with reclaim on, every frame a PTE or a cache holds, but the zero
-//     page, is on the reclaimer's lists (reclaim.go, lru.go).
+//     page, is on exactly one of the reclaimer's lists, under its
+//     tag, and each list's count is its length (reclaim.go, lru.go);
+//     under lru2q each page is on a list of its type, anon or file,
+//     and a frame off the lists keeps no flag (lru2q.go).
 //
 // The fault path (fault.go) allocates no Go memory, takes no lock, and
 // takes frames and page-table pages from the MM's reserves (reserve.go),
@@ -90,6 +93,10 @@
 // retry works at most twice; if the attempt after that still lacks
 // something, a last one runs as HandleFault does, as Linux's last try
 // without ALLOW_RETRY). Stats.RetryFaults counts them (vmstat pgfault_retry).
+//
+// Reclaim's policies (lru.go, lru2q.go) and refault detection
+// (workingset.go: the shadows evicted pages leave in their page-cache
+// or swap slots) are described in their files.
 //
 // Accounting (meminfo.go, vmstat.go): MM.Meminfo and MM.Vmstat compute
 // the figures of Linux's /proc/meminfo and /proc/vmstat from the objects

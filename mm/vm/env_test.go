@@ -553,24 +553,14 @@ func (e *env) invariants() error {
 	// The reclaimer's lists hold every page it may take: anonymous
 	// pages, swap-cache and page-cache pages (shared anonymous memory
 	// included: its pages are its object's page-cache pages).
-	if p := e.m.Policy(); p != nil {
-		var listed uint64
-		for _, l := range p.Lists() {
-			listed += l.Pages
+	tracked := map[mm.PFN]bool{}
+	for pfn := range refs {
+		if pfn != zero {
+			tracked[pfn] = true
 		}
-		want := uint64(0)
-		for pfn := range refs {
-			if pfn == zero {
-				continue
-			}
-			want++
-			if e.m.Frames.Tag(e.m.Frames.Index(pfn)) == 0 {
-				return fmt.Errorf("frame %#x (%v) is on no reclaim list", pfn, e.m.Frames.State(pfn))
-			}
-		}
-		if listed != want {
-			return fmt.Errorf("reclaim lists hold %d pages, want %d", listed, want)
-		}
+	}
+	if err := e.checkLists(tracked); err != nil {
+		return err
 	}
 	if n := e.m.Frames.Stats().Pages[frame.PageCache]; n != uint64(len(cached)) {
 		return fmt.Errorf("%d page-cache frames allocated, %d cached", n, len(cached))

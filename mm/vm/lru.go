@@ -60,6 +60,15 @@ func (l lists) remove(q *lru, i uint32) {
 	q.n--
 }
 
+// each calls fn for every page on q, newest first.
+func (l lists) each(q *lru, fn func(i uint32)) {
+	for i := q.front; i != noFrame; {
+		_, next := l.frames.Links(i)
+		fn(i)
+		i = next
+	}
+}
+
 // Policy chooses the pages to reclaim. The reclaimer takes the victim it
 // returns off the lists; a page it cannot free now goes back with Add.
 type Policy interface {
@@ -83,12 +92,15 @@ type ListLen struct {
 }
 
 // Policies are the names mm.policy= accepts.
-var Policies = []string{"clock", "fifo", "lru"}
+var Policies = []string{"clock", "fifo", "lru", "lru2q"}
 
-// NewPolicy makes the named policy over frames.
-func NewPolicy(name string, frames *frame.Allocator) (Policy, error) {
+// newPolicy makes the named policy over frames; env is what lru2q asks
+// of the reclaimer.
+func newPolicy(name string, frames *frame.Allocator, env lruEnv) (Policy, error) {
 	l := lists{frames}
 	switch name {
+	case "lru2q":
+		return newLRU2Q(l, env), nil
 	case "clock":
 		return &clock{lists: l, q: lru{id: 1, front: noFrame, back: noFrame}}, nil
 	case "fifo":

@@ -80,6 +80,12 @@ type Meminfo struct {
 	// reports its youngest generations as active). Under fifo, which
 	// ignores use, every page is Inactive.
 	Active, Inactive uint64
+	// ActiveAnon, InactiveAnon, ActiveFile and InactiveFile split Active
+	// and Inactive by Linux's folio_is_file_lru: file pages are the
+	// page cache of files that are not swap-backed; anonymous pages
+	// are private anonymous, swap-cache and tmpfs pages (shared
+	// anonymous memory's included). Under lru2q, its four lists.
+	ActiveAnon, InactiveAnon, ActiveFile, InactiveFile uint64
 	// SwapTotal and SwapFree are the swap areas' slots and those free
 	// (a slot held by a swap-cache page only is in use, as in Linux).
 	SwapTotal, SwapFree uint64
@@ -117,6 +123,10 @@ func (mi *Meminfo) Figures() []Figure {
 		{"SwapCached", mi.SwapCached},
 		{"Active", mi.Active},
 		{"Inactive", mi.Inactive},
+		{"Active(anon)", mi.ActiveAnon},
+		{"Inactive(anon)", mi.InactiveAnon},
+		{"Active(file)", mi.ActiveFile},
+		{"Inactive(file)", mi.InactiveFile},
 		{"SwapTotal", mi.SwapTotal},
 		{"SwapFree", mi.SwapFree},
 		{"CommitLimit", mi.CommitLimit},
@@ -164,7 +174,7 @@ func (m *MM) Meminfo(memTotal uint64, cache *pagecache.Cache) Meminfo {
 	if m.Swap != nil {
 		swapTotal, swapUsed = m.Swap.Totals()
 	}
-	active, inactive := m.activeInactive()
+	lru := m.lruSizes()
 	return Meminfo{
 		MemTotal:     memTotal,
 		MemFree:      pageBytes(st.FreePages),
@@ -177,8 +187,12 @@ func (m *MM) Meminfo(memTotal uint64, cache *pagecache.Cache) Meminfo {
 		Shmem:        pageBytes(shmem),
 		PageTables:   pageBytes(sub(st.Pages[frame.PageTable], uint64(tableRes))),
 		SwapCached:   pageBytes(st.Pages[frame.SwapCache]),
-		Active:       pageBytes(active),
-		Inactive:     pageBytes(inactive),
+		Active:       pageBytes(lru[1] + lru[3]),
+		Inactive:     pageBytes(lru[0] + lru[2]),
+		ActiveAnon:   pageBytes(lru[1]),
+		InactiveAnon: pageBytes(lru[0]),
+		ActiveFile:   pageBytes(lru[3]),
+		InactiveFile: pageBytes(lru[2]),
 		SwapTotal:    pageBytes(swapTotal),
 		SwapFree:     pageBytes(swapTotal - swapUsed),
 		CommitLimit:  pageBytes(m.CommitLimit()),
@@ -206,32 +220,36 @@ func (m *MM) mappedSwapCache() uint64 {
 	return n
 }
 
-// activeInactive splits the pages on the reclaim lists (Meminfo's
-// Active and Inactive).
-func (m *MM) activeInactive() (active, inactive uint64) {
-	p := m.rc.policy
-	if p == nil {
-		return 0, 0
-	}
-	if c, ok := p.(*clock); ok {
-		for i := c.q.front; i != noFrame; {
-			if m.young(i) {
-				active++
-			} else {
-				inactive++
-			}
-			_, i = c.frames.Links(i)
+// lruSizes counts the pages on the reclaim lists by Linux's enum
+// lru_list: inactive anon, active anon, inactive file, active file.
+// Active is what the policy keeps for recent use: lru2q's and lru's
+// active lists; under clock, the pages with an Accessed bit set; under
+// fifo, none.
+func (m *MM) lruSizes() (n [4]uint64) {
+	add := func(i uint32, active bool) {
+		k := 0
+		if m.fileLRU(i) {
+			k = 2
 		}
-		return active, inactive
-	}
-	for _, l := range p.Lists() {
-		if l.Name == "Active" {
-			active += l.Pages
-		} else {
-			inactive += l.Pages
+		if active {
+			k++
 		}
+		n[k]++
 	}
-	return active, inactive
+	switch p := m.rc.policy.(type) {
+	case *lru2q:
+		for k := range n {
+			n[k] = p.q[k].n
+		}
+	case *clock:
+		p.each(&p.q, func(i uint32) { add(i, m.young(i)) })
+	case *fifo:
+		p.each(&p.q, func(i uint32) { add(i, false) })
+	case *twoList:
+		p.each(&p.active, func(i uint32) { add(i, true) })
+		p.each(&p.inactive, func(i uint32) { add(i, false) })
+	}
+	return n
 }
 
 // young reports whether a PTE mapping frame-table entry i has its

@@ -69,7 +69,6 @@ type ReclaimStats struct {
 	FaultStall   uint64 // of which in a page fault
 	KswapdWakes  uint64 // background reclaim wake-ups
 	SwapCacheHit uint64 // swap-in faults that found the page in the swap cache
-	Refault      uint64 // pages faulted back in after reclaim (workingset_refault)
 	SwapFull     uint64 // anonymous pages kept for want of a swap slot
 	WriteErrors  uint64 // pages kept because their write failed
 }
@@ -94,13 +93,20 @@ type reclaimer struct {
 	// (their backing refused a write in a fault), for Throttle.
 	inFault  bool
 	deferred uint64
+	// swapDelta is vm.swappiness less its default (so the zero MM has
+	// Linux's 60; workingset.go).
+	swapDelta int
+	// evictions counts pages evicted: with the policy's activations, the
+	// non-resident age of refault detection (workingset.go).
+	evictions uint64
+	ws        WorkingsetStats
 }
 
 // EnableReclaim turns reclaim on with the named policy: from now on the
 // pages mapped and cached are on its lists. It is set once, before any
 // address space exists.
 func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) error {
-	p, err := NewPolicy(policy, m.Frames)
+	p, err := newPolicy(policy, m.Frames, m)
 	if err != nil {
 		return err
 	}
@@ -126,16 +132,33 @@ func (m *MM) Watermarks() Watermarks { return m.rc.wm }
 func (m *MM) ReclaimStats() ReclaimStats { return m.rc.stats }
 
 // trackMeta records what the reclaimer knows of a frame and puts it on
-// the lists if it is not there yet.
+// the lists if it is not there yet. A swap-cache page being filled
+// takes its slot's shadow (workingset.go).
 func (m *MM) trackMeta(pfn mm.PFN, md pageMeta) {
+	var shadow uint32
+	if md.ent != 0 && m.rc.policy != nil {
+		shadow = m.Swap.TakeShadow(md.ent)
+	}
+	m.track(pfn, md, shadow)
+}
+
+// track is trackMeta with the shadow the page's slot held: a page
+// coming back within the working set goes to its active list
+// (workingsetRefault). No allocation.
+func (m *MM) track(pfn mm.PFN, md pageMeta, shadow uint32) {
 	if m.rc.policy == nil {
 		return
 	}
 	i := m.Frames.Index(pfn)
 	m.rc.meta[i] = md
-	if (lists{m.Frames}).on(i) == 0 {
-		m.rc.policy.Add(i)
+	if (lists{m.Frames}).on(i) != 0 {
+		return
 	}
+	if activate, ws := m.workingsetRefault(m.fileLRU(i), shadow); activate {
+		m.rc.policy.(workingsetPolicy).AddActive(i, ws)
+		return
+	}
+	m.rc.policy.Add(i)
 }
 
 // untrack takes a frame off the lists (it is being freed).
@@ -147,12 +170,22 @@ func (m *MM) untrack(pfn mm.PFN) {
 	if (lists{m.Frames}).on(i) != 0 {
 		m.rc.policy.Remove(i)
 	}
-	m.rc.meta[i] = pageMeta{}
+	m.forget(i)
 }
 
-// PageAdded tracks a page-cache page (pagecache.Tracker).
-func (m *MM) PageAdded(f *pagecache.File, idx uint64, pfn mm.PFN) {
-	m.trackMeta(pfn, pageMeta{file: f, idx: idx})
+// forget drops what the reclaimer knows of frame-table entry i, off the
+// lists: its page left memory.
+func (m *MM) forget(i uint32) {
+	m.rc.meta[i] = pageMeta{}
+	if p, ok := m.rc.policy.(workingsetPolicy); ok {
+		p.Forget(i)
+	}
+}
+
+// PageAdded tracks a page-cache page (pagecache.Tracker), with the
+// shadow its slot held.
+func (m *MM) PageAdded(f *pagecache.File, idx uint64, pfn mm.PFN, shadow uint32) {
+	m.track(pfn, pageMeta{file: f, idx: idx}, shadow)
 }
 
 // PageRemoved untracks a page leaving the cache (pagecache.Tracker).
@@ -343,7 +376,9 @@ func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) bool {
 		return false
 	}
 	m.unmapToSwap(pfn, &md, ent, true)
-	m.rc.meta[m.Frames.Index(pfn)] = pageMeta{}
+	i := m.Frames.Index(pfn)
+	m.Swap.SetShadow(ent, m.workingsetEviction(m.pageWorkingset(i)))
+	m.forget(i)
 	m.Frames.Free(pfn, 0)
 	return true
 }
@@ -357,7 +392,9 @@ func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
 	}
 	m.unmapToSwap(pfn, &md, md.ent, false)
 	m.Swap.SetCache(md.ent, 0)
-	m.rc.meta[m.Frames.Index(pfn)] = pageMeta{}
+	i := m.Frames.Index(pfn)
+	m.Swap.SetShadow(md.ent, m.workingsetEviction(m.pageWorkingset(i)))
+	m.forget(i)
 	m.Frames.DecRef(pfn)
 	m.Frames.Free(pfn, 0)
 	return true
@@ -384,7 +421,11 @@ func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 		as.rss--
 		m.Frames.DecRef(pfn)
 	})
+	ws := m.pageWorkingset(m.Frames.Index(pfn)) // the drop forgets it
 	freed, err := md.file.ReclaimPage(md.idx, pfn, m.rc.inFault)
+	if freed {
+		md.file.LeaveShadow(md.idx, m.workingsetEviction(ws))
+	}
 	switch {
 	case err != nil && m.rc.inFault:
 		m.rc.deferred++

@@ -78,33 +78,37 @@ func TestFaultReclaim(t *testing.T) {
 }
 
 // TestFaultReclaimAllocs: a fault that restocks by reclaiming (writing
-// pages to swap) allocates no Go memory.
+// pages to swap) allocates no Go memory, under every policy.
 func TestFaultReclaimAllocs(t *testing.T) {
-	e := newEnvSize(t, 4<<20)
-	e.enableSwap("clock", 8192)
-	e.nocheck = true
-	managed := e.mem.Frames.Stats().ManagedPages
-	pages := 3 * managed
-	base := e.mmap(0, pages*pg, rw, priv|MapAnonymous)
-	i := uint64(0)
-	for ; i < managed; i++ { // memory full: the next faults reclaim
-		e.touchNoRefill(base+mm.VirtAddr(i)*pg, stamp(i, 1), Write)
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnvSize(t, 4<<20)
+			e.enableSwap(policy, 8192)
+			e.nocheck = true
+			managed := e.mem.Frames.Stats().ManagedPages
+			pages := 3 * managed
+			base := e.mmap(0, pages*pg, rw, priv|MapAnonymous)
+			i := uint64(0)
+			for ; i < managed; i++ { // memory full: the next faults reclaim
+				e.touchNoRefill(base+mm.VirtAddr(i)*pg, stamp(i, 1), Write)
+			}
+			before := e.m.ReclaimStats().FaultStall
+			allocs := testing.AllocsPerRun(int(managed), func() {
+				if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Write); r != Resolved {
+					t.Fatalf("fault %d: %v", i, r)
+				}
+				i++
+			})
+			if allocs != 0 {
+				t.Fatalf("%v allocations per fault", allocs)
+			}
+			if n := e.m.ReclaimStats().FaultStall - before; n < managed/faultBatch/2 {
+				t.Fatalf("%d restocking reclaims in %d faults", n, managed)
+			}
+			e.nocheck = false
+			e.check()
+		})
 	}
-	before := e.m.ReclaimStats().FaultStall
-	allocs := testing.AllocsPerRun(int(managed), func() {
-		if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Write); r != Resolved {
-			t.Fatalf("fault %d: %v", i, r)
-		}
-		i++
-	})
-	if allocs != 0 {
-		t.Fatalf("%v allocations per fault", allocs)
-	}
-	if n := e.m.ReclaimStats().FaultStall - before; n < managed/faultBatch/2 {
-		t.Fatalf("%d restocking reclaims in %d faults", n, managed)
-	}
-	e.nocheck = false
-	e.check()
 }
 
 // TestFaultReclaimFilePages: dirty pages of a shared file mapping twice

@@ -58,7 +58,6 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		as.LastKind = KindSwapIn
 	}
 	as.Stats.SwapFaults++
-	m.rc.stats.Refault++
 	m.Frames.IncRef(pfn) // the PTE's
 	writable := false
 	if left, uncached := m.Swap.Put(ent); left == 0 && uncached == pfn {

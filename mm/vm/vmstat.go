@@ -62,7 +62,7 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 	if m.Swap != nil {
 		sw = m.Swap.Stats
 	}
-	rs := m.ReclaimStats()
+	rs, ws := m.ReclaimStats(), m.WorkingsetStats()
 	return []Figure{
 		{"pgfault", faults.Faults},
 		{"pgfault_retry", faults.RetryFaults},
@@ -92,7 +92,12 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 		{"allocstall_fault", rs.FaultStall},
 		{"pgsteal_fault", rs.StealFault},
 		{"kswapd_wake", rs.KswapdWakes},
-		{"workingset_refault", rs.Refault},
+		{"workingset_refault_anon", ws.RefaultAnon},
+		{"workingset_refault_file", ws.RefaultFile},
+		{"workingset_activate_anon", ws.ActivateAnon},
+		{"workingset_activate_file", ws.ActivateFile},
+		{"workingset_restore_anon", ws.RestoreAnon},
+		{"workingset_restore_file", ws.RestoreFile},
 		{"oom_kill", m.OOMKills()},
 	}
 }

@@ -1,0 +1,90 @@
+//go:build !tamago
+
+package vm
+
+import (
+	"testing"
+
+	"github.com/pagoda-os/pagoda/mm"
+	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/workload"
+)
+
+// BenchmarkReplay replays mm/workload's skewed orders through the MM on
+// the host (the simulated CPU and MMU, an in-memory swap area) under each
+// policy: replayPages pages of private anonymous memory, each access a
+// one-byte store (a first touch allocates, a page evicted comes back
+// from swap), ten accesses a page, seed 1, in an arena that leaves room
+// for about half of them. It reports the faults that found no page
+// mapped (what `lab optimum` counts as faults) and, of them, the major
+// faults (swap-ins that read the device), the swap-cache hits (pages
+// read ahead, or evicted from the page tables but still cached) and
+// the compulsory first touches; and the anonymous and swap-cache pages
+// resident at the end: give those as -frames to
+//
+//	go run ./qemu/cmd/lab optimum -order O -pages 2048 -accesses 20480 -seed 1 -frames F
+//
+// for MIN's and exact LRU's figures over the same run. Run it with
+//
+//	go test ./mm/vm -run '^$' -bench Replay -benchtime 1x
+func BenchmarkReplay(b *testing.B) {
+	for _, order := range []string{"zipf:1", "zipf:0.8", "zipf:1.2", "hotcold:10:90", "loop"} {
+		for _, policy := range Policies {
+			b.Run(order+"/"+policy, func(b *testing.B) {
+				var r replayResult
+				for range b.N {
+					r = replay(b, policy, order)
+				}
+				b.ReportMetric(float64(r.major+r.cacheHits+r.first), "faults")
+				b.ReportMetric(float64(r.major), "majfaults")
+				b.ReportMetric(float64(r.cacheHits), "cachehits")
+				b.ReportMetric(float64(r.first), "first")
+				b.ReportMetric(float64(r.resident), "resident")
+			})
+		}
+	}
+}
+
+const (
+	replayPages    = 2048
+	replayAccesses = 10 * replayPages
+	replayArena    = 5 << 20
+)
+
+type replayResult struct{ major, cacheHits, first, resident uint64 }
+
+func replay(b *testing.B, policy, order string) replayResult {
+	o, err := workload.ParseOrder(order)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := workload.New(o, replayPages, replayAccesses, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newEnvSize(b, replayArena)
+	e.enableSwap(policy, 4*replayPages)
+	e.nocheck = true
+	base := e.mmap(0, replayPages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	var one [1]byte
+	for {
+		page, ok := g.Next()
+		if !ok {
+			break
+		}
+		if err := e.access(base+mm.VirtAddr(page)*pg, one[:], Write); err != nil {
+			b.Fatalf("%s under %s: %v", order, policy, err)
+		}
+	}
+	st := e.cur.Stats
+	r := replayResult{
+		major:     st.MajFaults,
+		cacheHits: e.m.ReclaimStats().SwapCacheHit,
+		first:     st.AnonFaults,
+		resident:  e.m.Frames.Stats().Pages[frame.Anon] + e.m.Frames.Stats().Pages[frame.SwapCache],
+	}
+	e.nocheck = false
+	e.check()
+	e.destroyAll()
+	return r
+}
