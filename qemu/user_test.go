@@ -324,7 +324,9 @@ func rootCopy(t *testing.T, root string) string {
 // kernel (go test -short ./qemu -run TestUserProgramsNative).
 func TestUserProgramsNative(t *testing.T) {
 	root := buildUser(t)
-	want := map[string]string{"hello exit 3": "exit 3", "hello segv": signalStatus(syscall.SIGSEGV)}
+	want := map[string]string{"hello exit 3": "exit 3", "hello segv": signalStatus(syscall.SIGSEGV),
+		"crash null": signalStatus(syscall.SIGSEGV), "crash stack": signalStatus(syscall.SIGSEGV),
+		"crash divide": signalStatus(syscall.SIGFPE), "crash ud2": signalStatus(syscall.SIGILL)}
 	cases := append(userCases(t), userCase{"swap", []string{"8"}})
 	for _, l := range libcs {
 		for _, c := range cases {
