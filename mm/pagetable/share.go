@@ -176,3 +176,44 @@ func (t *Table) MakePTEs(va mm.VirtAddr, user bool) (*[entries]PTE, error) {
 
 // PTEIndex is va's index in the page table covering it.
 func PTEIndex(va mm.VirtAddr) int { return index(va, 0) }
+
+// Prune frees the page table covering va if every entry of it is clear,
+// then each table above it left empty, as Unmap does after the last
+// entry goes: for callers that cleared entries through PTEs. The TLB's
+// paging-structure caches may still point at a freed table, so it
+// invalidates va's translation (INVLPG drops them, SDM 3A 4.10.4.1)
+// before freeing.
+func (t *Table) Prune(va mm.VirtAddr) {
+	if !Canonical(va) {
+		return
+	}
+	var path [levels]*[entries]PTE
+	tbl := table(t.root)
+	for level := levels - 1; level > 0; level-- {
+		path[level] = tbl
+		e := tbl[index(va, level)]
+		if e&Present == 0 || e&Huge != 0 {
+			return
+		}
+		tbl = table(e.Addr())
+	}
+	path[0] = tbl
+	var empty [levels]mm.PhysAddr
+	nempty := 0
+	for level := 1; level < levels; level++ {
+		if !isEmpty(path[level-1]) {
+			break
+		}
+		pe := &path[level][index(va, level)]
+		empty[nempty] = pe.Addr()
+		nempty++
+		*pe = 0
+	}
+	if nempty == 0 {
+		return
+	}
+	invalidate(va, 1)
+	for _, tpa := range empty[:nempty] {
+		t.src.FreeTable(tpa)
+	}
+}

@@ -298,23 +298,71 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 	if debug {
 		as.checkRange(start, end, false, "vm.dropPages: precondition: range not page-aligned or reversed")
 	}
-	as.eachLeaf(start, end, func(va mm.VirtAddr, l Leaf) bool {
-		as.table.Clear(va)
-		if l.State == LeafSwap {
-			as.mm.putSwap(l.Entry())
-			return true
+	// A page table (2 MiB) at a time, as Linux's zap_pte_range: the
+	// entries are cleared, the TLB invalidated once, and only then the
+	// frames freed (no CPU may reach a freed frame through a stale
+	// translation); a page table left empty goes too.
+	const span = mm.VirtAddr(pt.Size2M)
+	for chunk := start; chunk < end; {
+		next := min(end, (chunk|(span-1))+1)
+		ptes := as.table.PTEs(chunk)
+		if ptes == nil {
+			w := as.table.Walk(chunk)
+			if w.Mapped {
+				panic("vm.dropPages: a 2 MiB leaf in an address space")
+			}
+			// Nothing below the missing entry: skip all it covers.
+			skip := mm.VirtAddr(w.Span())
+			n := (chunk | (skip - 1)) + 1
+			if skip == 0 || n <= chunk { // non-canonical, or the top of the address space
+				break
+			}
+			chunk = min(end, n)
+			continue
 		}
-		if l.PTE&pt.Dirty != 0 {
-			if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
-				v.file.MarkDirty(v.pageIndex(va))
+		lo := pt.PTEIndex(chunk)
+		hi := lo + int((next-chunk)/mm.PageSize)
+		var old [512]pt.PTE
+		cleared := false
+		for i := lo; i < hi; i++ {
+			if old[i] = ptes[i]; old[i] != 0 {
+				ptes[i] = 0
+				cleared = true
 			}
 		}
-		if pfn := l.PFN(); pfn != as.mm.zero { // the zero page, or PROT_NONE over it
-			as.rss--
-			as.freeFrame(pfn)
+		if cleared {
+			pt.InvalidateRange(chunk, hi-lo)
+			for i := lo; i < hi; i++ {
+				if old[i] != 0 {
+					as.dropLeaf(chunk+mm.VirtAddr(i-lo)*mm.PageSize, as.mm.LeafOf(old[i], pt.Size4K))
+				}
+			}
+			as.table.Prune(chunk)
 		}
-		return true
-	})
+		chunk = next
+	}
+}
+
+// dropLeaf lets go of what a cleared leaf held: its swap slot's
+// reference, or its frame's (a dirty shared file page hands its Dirty
+// bit to the page cache first).
+func (as *AddressSpace) dropLeaf(va mm.VirtAddr, l Leaf) {
+	switch {
+	case l.State == LeafAbsent:
+		return
+	case l.State == LeafSwap:
+		as.mm.putSwap(l.Entry())
+		return
+	}
+	if l.PTE&pt.Dirty != 0 {
+		if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
+			v.file.MarkDirty(v.pageIndex(va))
+		}
+	}
+	if pfn := l.PFN(); pfn != as.mm.zero { // the zero page, or PROT_NONE over it
+		as.rss--
+		as.freeFrame(pfn)
+	}
 }
 
 // covered reports whether VMAs cover [start, end) without a hole.
