@@ -798,3 +798,24 @@ func TestIntrospection(t *testing.T) {
 	}
 	halt(t, vm, 0)
 }
+
+// The kernel window is the one hole in the user range: MAP_FIXED just
+// below and just above it works, into it is ENOMEM, and munmap of it
+// EINVAL (README, "Memory layout").
+func TestKernelHole(t *testing.T) {
+	vm := boot(t, Options{})
+	for _, tc := range []struct{ line, want string }{
+		{"mmap 4K rw private,anon,fixed=0xeffff000", "0xeffff000\n"},
+		{"mmap 4K rw private,anon,fixed=0xf8000000", "0xf8000000\n"},
+		{"mmap 4K rw private,anon,fixed=0xf0001000", "error: mmap: vm: cannot allocate memory: [0xf0001000, +0x1000) is outside the window or meets the kernel's hole\n"},
+		{"mmap 8K rw private,anon,fixed=0xefffe000,noreplace", "error: mmap: vm: mapping exists: [0xefffe000, +0x2000)\n"},
+		{"munmap 0xf0000000 4K", "error: munmap: vm: invalid argument: [0xf0000000, +0x1000) is outside the window or meets the kernel's hole\n"},
+		{"fill 0xeffff000 4K 3", ""},
+		{"check 0xeffff000 4K 3", "ok\n"},
+	} {
+		if got := run(t, vm, tc.line); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.line, got, tc.want)
+		}
+	}
+	halt(t, vm, 0)
+}

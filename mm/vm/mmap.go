@@ -234,7 +234,7 @@ func (as *AddressSpace) Munmap(addr mm.VirtAddr, length uint64) error {
 	}
 	size, ok := pageRound(length)
 	if !ok || !as.inWindow(addr, size) {
-		return fmt.Errorf("%w: [%v, +%#x) is outside the window", ErrInvalid, addr, length)
+		return fmt.Errorf("%w: [%v, +%#x) is outside the window or meets the kernel's hole", ErrInvalid, addr, length)
 	}
 	as.unmapRange(addr, addr+mm.VirtAddr(size))
 	return nil
