@@ -34,6 +34,9 @@ const (
 	etDynBase mm.VirtAddr = 0x5555_5555_4000
 )
 
+// zeros is a page of zeros, for padzero.
+var zeros [mm.PageSize]byte
+
 // load builds a new address space running file: its image mapped, its
 // stack written. Nothing of the caller's changes; on failure the new
 // space is destroyed.
@@ -82,7 +85,7 @@ func (t *Table) load(file string, argv, envp []string) (*vm.AddressSpace, *arch.
 			}
 			// padzero: the rest of the last file page is the bss's.
 			if z := s.ZeroStart(); z < fileEnd && s.MemSize > s.FileSize && s.Prot&vm.ProtWrite != 0 {
-				if e := u.copyOut(uint64(z), make([]byte, fileEnd-z)); e != 0 {
+				if e := u.copyOut(uint64(z), zeros[:fileEnd-z]); e != 0 {
 					return fail(e)
 				}
 			}

@@ -19,14 +19,14 @@ import (
 // layer driven directly (registers in, RAX out), as the run loop does
 // after a SYSCALL exit.
 type procEnv struct {
-	t       *testing.T
+	t       testing.TB
 	tab     *Table
 	p       *Process
 	console bytes.Buffer
 	free0   uint64
 }
 
-func newProcEnv(t *testing.T, base mm.PhysAddr) *procEnv {
+func newProcEnv(t testing.TB, base mm.PhysAddr) *procEnv {
 	t.Helper()
 	mem, done := sim.NewMemory(base, 16<<20)
 	t.Cleanup(done)

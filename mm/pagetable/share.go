@@ -217,3 +217,33 @@ func (t *Table) Prune(va mm.VirtAddr) {
 		t.src.FreeTable(tpa)
 	}
 }
+
+// FreeBelow frees every table under PML4 entry i and clears the entry:
+// the end of an address space, which needs no walk per page to prune
+// (Linux's free_pgtables at exit). The caller has cleared every leaf
+// below, unshared what it shared (Unshare), and no CPU has the table
+// loaded.
+func (t *Table) FreeBelow(i int) {
+	root := table(t.root)
+	if i < 0 || i >= entries || root[i]&Present == 0 {
+		return
+	}
+	t.freeTree(root[i].Addr(), levels-2)
+	root[i] = 0
+}
+
+// freeTree frees the table at pa (at level) and every table below it.
+func (t *Table) freeTree(pa mm.PhysAddr, level int) {
+	tbl := table(pa)
+	if level > 0 {
+		for _, e := range tbl {
+			if e&Present != 0 && e&Huge == 0 {
+				t.freeTree(e.Addr(), level-1)
+			}
+		}
+	} else if debug && !isEmpty(tbl) {
+		panic("pagetable.FreeBelow: a page table still has entries")
+	}
+	clear(tbl[:])
+	t.src.FreeTable(pa)
+}

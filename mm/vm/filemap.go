@@ -120,7 +120,47 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		return OOM
 	}
 	as.rss++
+	if as.User && access != Write && as.mm.FaultAround > 1 {
+		as.faultAround(v, page, shared)
+	}
 	return Resolved
+}
+
+// faultAround maps the neighbours of a file page just mapped for a read
+// that the page cache holds already, within the aligned window of
+// MM.FaultAround pages, the VMA and the end of file, as Linux's
+// do_fault_around and filemap_map_pages: no I/O, no allocation, and the
+// entries made old (Accessed clear), so that reclaim sees which were
+// used. A program reading its text then takes one fault per window
+// instead of one per page. Only user address spaces do it: the shell's
+// experiments count every page's fault.
+func (as *AddressSpace) faultAround(v *VMA, page mm.VirtAddr, shared bool) {
+	ptes := as.table.PTEs(page)
+	if ptes == nil {
+		return
+	}
+	window := mm.VirtAddr(as.mm.FaultAround) * mm.PageSize
+	start := max(page&^(window-1), v.Start)
+	end := min(page&^(window-1)+window, v.End)
+	size := uint64(v.file.Size())
+	e := pt.Present | as.pteFlags(v.Prot, shared)
+	for va := start; va < end; va += mm.PageSize {
+		i := pt.PTEIndex(va)
+		if va == page || ptes[i] != 0 {
+			continue
+		}
+		idx := v.pageIndex(va)
+		if idx*mm.PageSize >= size {
+			break
+		}
+		pfn, ok := v.file.Lookup(idx)
+		if !ok {
+			continue
+		}
+		as.mm.Frames.IncRef(pfn)
+		ptes[i] = pt.PTE(pfn.Addr()) | e
+		as.rss++
+	}
 }
 
 // SyncDirty moves the Dirty bits of f's shared PTEs into the page cache

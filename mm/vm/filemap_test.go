@@ -692,3 +692,62 @@ func BenchmarkFaultFileHit(b *testing.B) {
 		i++
 	}
 }
+
+// Fault-around: a read fault on a file page of a user address space
+// maps the neighbours the page cache holds, within the aligned window,
+// the VMA and the file; not pages the cache lacks, not on a write, not
+// in the shell's (supervisor) address spaces.
+func TestFaultAround(t *testing.T) {
+	e := newEnv(t)
+	e.cur.User = true
+	const pages = 40
+	f, _ := e.newFile(filePattern(3, pages*pg-100)) // the last page partial
+	// Every page in the cache but page 20; the VMA starts at file page 2.
+	buf := make([]byte, pages*pg)
+	f.ReadAt(buf[:20*pg], 0)
+	f.ReadAt(buf[21*pg:pages*pg-100], 21*pg)
+	if _, ok := f.Lookup(20); ok {
+		t.Fatal("page 20 cached: the test needs it absent")
+	}
+	va := e.mmapFile(0, (pages-2)*pg, ProtRead, MapPrivate, f, 2*pg)
+	mapped := func(i int) bool { return pte(e.cur, va+mm.VirtAddr(i)*pg)&pt.Present != 0 }
+	faults := e.cur.Stats.Faults
+	e.read(va+5*pg, 1) // file page 7: window of VMA pages [0, 16) (aligned on addresses)
+	if got := e.cur.Stats.Faults - faults; got != 1 {
+		t.Fatalf("%d faults for one read", got)
+	}
+	wstart := (va + 5*pg) &^ (16*pg - 1)
+	base := int((int64(wstart) - int64(va)) / pg) // the window's first page, as a VMA page number
+	for i := 0; i < pages-2; i++ {
+		want := i >= max(base, 0) && i < base+16 && i+2 != 20
+		if mapped(i) != want {
+			t.Errorf("VMA page %d (file page %d): mapped %v, want %v", i, i+2, mapped(i), want)
+		}
+	}
+	for i := max(base, 0); i < base+16; i++ {
+		if i+2 != 20 {
+			e.read(va+mm.VirtAddr(i)*pg, 1)
+		}
+	}
+	if got := e.cur.Stats.Faults - faults; got != 1 {
+		t.Errorf("reading the window took %d faults, want the first one only", got)
+	}
+	// A write fault copies its page and maps nothing else.
+	e.use(e.newSpace())
+	e.cur.User = true
+	wa := e.mmapFile(0, 16*pg, ProtRead|ProtWrite, MapPrivate, f, 0)
+	e.write(wa+16*pg-1, []byte{1})
+	for i := 0; i < 15; i++ {
+		if pte(e.cur, wa+mm.VirtAddr(i)*pg)&pt.Present != 0 {
+			t.Errorf("a write fault mapped page %d too", i)
+		}
+	}
+	// The shell's address spaces fault page by page.
+	e.use(e.newSpace())
+	ka := e.mmapFile(0, 16*pg, ProtRead, MapPrivate, f, 0)
+	e.read(ka, 1)
+	if pte(e.cur, ka+pg)&pt.Present != 0 {
+		t.Error("a supervisor address space faulted around")
+	}
+	e.check()
+}

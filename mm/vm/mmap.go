@@ -322,7 +322,7 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 		}
 		lo := pt.PTEIndex(chunk)
 		hi := lo + int((next-chunk)/mm.PageSize)
-		var old [512]pt.PTE
+		old := &as.mm.zap // the MM's, not zeroed again on every call
 		cleared := false
 		for i := lo; i < hi; i++ {
 			if old[i] = ptes[i]; old[i] != 0 {
@@ -337,7 +337,9 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 					as.dropLeaf(chunk+mm.VirtAddr(i-lo)*mm.PageSize, as.mm.LeafOf(old[i], pt.Size4K))
 				}
 			}
-			as.table.Prune(chunk)
+			if !as.dying {
+				as.table.Prune(chunk)
+			}
 		}
 		chunk = next
 	}

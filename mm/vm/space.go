@@ -61,7 +61,19 @@ type MM struct {
 	commit commitState
 	// oom is the OOM policy and its kill count (oom.go).
 	oom oomState
+	// FaultAround is how many pages a read fault on a file page of a
+	// user address space maps at once, those the page cache holds
+	// (Linux's fault_around_bytes / PAGE_SIZE, 16 by default; a power
+	// of two up to 512; 1 turns it off). Set before faults happen.
+	FaultAround int
+	// zap holds one page table's entries while dropPages frees what
+	// they mapped (mmap.go): only dropPages uses it, never twice at once.
+	zap [512]pt.PTE
 }
+
+// DefaultFaultAround is MM.FaultAround's default: 64 KiB, Linux's
+// fault_around_bytes.
+const DefaultFaultAround = 16
 
 // pml4Span is the address range one PML4 entry covers: 512 GiB.
 const pml4Span = 1 << 39
@@ -77,10 +89,11 @@ func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEn
 	}
 	mm.ZeroFrames(z.Addr(), mm.PageSize)
 	m := &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1,
-		anon:    reserve{stock: make([]mm.PFN, anonReserve)},
-		tables:  reserve{stock: make([]mm.PFN, tableReserve)},
-		commit:  commitState{ratio: DefaultOvercommitRatio},
-		objects: map[*pagecache.File]shmemObject{},
+		anon:        reserve{stock: make([]mm.PFN, anonReserve)},
+		tables:      reserve{stock: make([]mm.PFN, tableReserve)},
+		commit:      commitState{ratio: DefaultOvercommitRatio},
+		FaultAround: DefaultFaultAround,
+		objects:     map[*pagecache.File]shmemObject{},
 	}
 	m.Refill()
 	return m, nil
@@ -118,6 +131,9 @@ type AddressSpace struct {
 	// kernel touches by their addresses. Set before the first mapping;
 	// fork copies it.
 	User bool
+	// dying: Destroy is tearing the space down; dropPages leaves the
+	// emptied page tables for Destroy to free at once.
+	dying bool
 	// MmapBase is where mmap's top-down search for room starts (Linux's
 	// mm->mmap_base, below the stack's gap); 0 for the window's end.
 	// When nothing fits below it the whole window is searched.
@@ -200,18 +216,22 @@ func (as *AddressSpace) RSS() uint64 { return as.rss }
 // Destroy unmaps everything, frees every frame and table the address
 // space holds, and its PML4. The address space must not be current.
 func (as *AddressSpace) Destroy() {
+	// The tables go in one walk at the end (FreeBelow), not as each
+	// page table empties.
+	as.dying = true
 	as.unmapAll()
-	if as.mm.Kernel != 0 {
-		if as.mm.HoleStart < as.mm.HoleEnd {
-			if err := as.table.Unshare(as.mm.HoleStart, as.mm.HoleEnd); err != nil {
-				panic("vm.Destroy: the kernel's hole was not shared: " + err.Error())
-			}
+	if as.mm.Kernel != 0 && as.mm.HoleStart < as.mm.HoleEnd {
+		if err := as.table.Unshare(as.mm.HoleStart, as.mm.HoleEnd); err != nil {
+			panic("vm.Destroy: the kernel's hole was not shared: " + err.Error())
 		}
-		root := as.table.RootEntries()
-		for i := range root {
-			if !as.mm.windowEntry(i) {
-				root[i] = 0
-			}
+	}
+	root := as.table.RootEntries()
+	for i := range root {
+		switch {
+		case as.mm.windowEntry(i):
+			as.table.FreeBelow(i)
+		case as.mm.Kernel != 0:
+			root[i] = 0 // the kernel's, copied
 		}
 	}
 	as.table.Release()
