@@ -327,11 +327,17 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 		c.vforkDone = done
 	}
 	go t.run(c)
+	t.Lock.Unlock()
 	if done != nil {
-		t.Lock.Unlock()
 		<-done
-		t.Lock.Lock()
+	} else {
+		// The child runs first (Linux's sched_child_runs_first): a child
+		// that execs at once drops its references to the parent's pages
+		// before the parent writes them, so the parent's next writes
+		// reuse its frames in place instead of copying them.
+		runtime.Gosched()
 	}
+	t.Lock.Lock()
 	return c.PID, 0
 }
 

@@ -13,12 +13,14 @@ import (
 // setupFrame enters sig's handler a: on failure (no restorer, a stack
 // that cannot take the frame) the caller kills the process with SIGSEGV.
 func (t *Table) setupFrame(p *Process, sig linux.Signal, a sigAction) error {
-	fi := p.sig.info[sig]
+	var fi faultInfo
+	if p.sig.faultSig == sig {
+		fi, p.sig.fault, p.sig.faultSig = p.sig.fault, faultInfo{}, 0
+	}
 	info := linux.Siginfo{Signo: sig, Code: fi.code, Addr: fi.addr}
 	if fi == (faultInfo{}) {
 		info.Code = linux.SI_USER
 	}
-	p.sig.info[sig] = faultInfo{}
 	r := p.regs
 	regs := linux.Regs{
 		R8: r.R8, R9: r.R9, R10: r.R10, R11: r.R11, R12: r.R12, R13: r.R13, R14: r.R14, R15: r.R15,

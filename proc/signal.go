@@ -44,8 +44,11 @@ type sigState struct {
 	actions [nsig + 1]sigAction
 	blocked uint64 // bit sig-1
 	pending uint64
-	// info is the siginfo of a pending fault signal.
-	info [nsig + 1]faultInfo
+	// fault is the siginfo of the pending fault signal faultSig (a
+	// program has one fault at a time: it stops at the faulting
+	// instruction until the signal is delivered).
+	fault    faultInfo
+	faultSig linux.Signal
 	// alt is sigaltstack's stack (Size 0: none).
 	alt linux.Stack
 }
@@ -119,7 +122,7 @@ func (t *Table) fault(p *Process, sig linux.Signal, code int32, e arch.Exit, r v
 	if e.Vector == arch.VectorPageFault {
 		addr = e.CR2
 	}
-	p.sig.info[sig] = faultInfo{code: code, addr: addr, err: e.Error, trapno: uint64(e.Vector)}
+	p.sig.fault, p.sig.faultSig = faultInfo{code: code, addr: addr, err: e.Error, trapno: uint64(e.Vector)}, sig
 	if a.Handler == sigDFL {
 		t.report(p, sig, t.describeFault(p, e, r))
 		t.terminate(p, sig)
