@@ -82,7 +82,8 @@ qemu-gdb: kernel build/run $(if $(ROOT),user)
 # (build/user/gcc/NAME) and musl (build/user/musl/NAME), and the root
 # disk holding them: ext2 with 4 KiB blocks, labelled pagoda-root, made
 # by mke2fs -d from build/rootfs (/bin/NAME the glibc build,
-# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc).
+# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc, and an
+# empty /dev where the kernel lists its special files).
 USER_PROGS  := $(patsubst user/%.c,%,$(wildcard user/*.c))
 USER_GCC    := $(USER_PROGS:%=build/user/gcc/%)
 USER_MUSL   := $(USER_PROGS:%=build/user/musl/%)
@@ -110,7 +111,7 @@ build/user/musl/%: user/%.c $(wildcard user/*.h) | user-tools
 # Made under another name and renamed, so that a boot never sees half
 # an image.
 build/root.img: $(USER_GCC) $(USER_MUSL) | user-tools
-	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc
+	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc build/rootfs/dev
 	@chmod 1777 build/rootfs/tmp
 	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
 	@rm -f $@.tmp && truncate -s 64M $@.tmp

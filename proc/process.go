@@ -111,6 +111,8 @@ type Table struct {
 	// 0), which the kernel reaps itself: by PID.
 	reaped map[int]uint32
 	rand   uint64
+	// pipeIno numbers pipes, for fstat (pipe.go).
+	pipeIno uint64
 	// input is console input for the foreground program (Input);
 	// inputClosed: the console's input ended.
 	input       []byte

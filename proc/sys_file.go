@@ -327,14 +327,18 @@ func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.
 	if e != 0 {
 		return "", e
 	}
-	if t.VFS == nil {
-		return "", linux.ENOENT
-	}
 	if name == "" && !empty {
 		return "", linux.ENOENT
 	}
 	if strings.HasPrefix(name, "/") {
-		return path.Clean(name), 0
+		name = path.Clean(name)
+		if t.VFS == nil && lookupDevice(name) == nil {
+			return "", linux.ENOENT // no files but the special ones
+		}
+		return name, 0
+	}
+	if t.VFS == nil {
+		return "", linux.ENOENT
 	}
 	base := p.cwd
 	if dirfd != atFDCWD && uint64(int32(dirfd)) != atFDCWD {
@@ -357,6 +361,9 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 	name, e := t.path(p, dirfd, addr, false)
 	if e != 0 {
 		return 0, e
+	}
+	if d := lookupDevice(name); d != nil {
+		return t.openDevice(p, d, name, flags)
 	}
 	st, err := t.VFS.Lstat(name)
 	exists := err == nil
@@ -418,36 +425,41 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linux.EINVAL
 	}
-	var st vfs.Stat
-	var chr bool
+	var st linux.Stat
 	if flags&atEmptyPath != 0 && (addr == 0 || t.emptyString(p, addr)) {
 		f, e := p.files.get(uint64(int32(dirfd)))
 		if e != 0 {
 			return 0, e
 		}
 		switch o := f.ops.(type) {
-		case *consoleFile:
-			chr = true
+		case statter:
+			st = o.stat()
 		case *memFile:
 			s := o.f.Stat()
-			st = vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks}
+			st = statOf(vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks})
 		default:
-			var err error
-			if st, err = t.VFS.Lstat(f.path); err != nil {
+			vst, err := t.VFS.Lstat(f.path)
+			if err != nil {
 				return 0, linux.ErrnoOf(err)
 			}
+			st = statOf(vst)
 		}
 	} else {
 		name, e := t.path(p, dirfd, addr, false)
 		if e != 0 {
 			return 0, e
 		}
-		var err error
-		if st, err = t.VFS.Lstat(name); err != nil {
-			return 0, linux.ErrnoOf(err)
+		if d := lookupDevice(name); d != nil {
+			st = d.stat()
+		} else {
+			vst, err := t.VFS.Lstat(name)
+			if err != nil {
+				return 0, linux.ErrnoOf(err)
+			}
+			st = statOf(vst)
 		}
 	}
-	return 0, t.mem(p).copyOut(buf, encodeStat(st, chr))
+	return 0, t.mem(p).copyOut(buf, st.Append(nil))
 }
 
 func (t *Table) emptyString(p *Process, addr uint64) bool {
@@ -455,30 +467,24 @@ func (t *Table) emptyString(p *Process, addr uint64) bool {
 	return t.mem(p).copyIn(addr, b[:]) == 0 && b[0] == 0
 }
 
-// encodeStat is struct stat as x86-64 lays it out (arch/x86/include/
-// uapi/asm/stat.h): 144 bytes.
-func encodeStat(st vfs.Stat, chr bool) []byte {
-	b := make([]byte, 144)
-	mode := uint64(st.Mode.Perm())
+// statter is an open file that is not the VFS's and says its own
+// struct stat: the console, a pipe, a device.
+type statter interface{ stat() linux.Stat }
+
+// statOf is a VFS file's struct stat (abi/linux's Stat: x86-64's
+// layout): the file type from its mode, on the root disk's st_dev.
+func statOf(st vfs.Stat) linux.Stat {
+	mode := uint32(st.Mode.Perm())
 	switch {
-	case chr:
-		mode = 0o020620 // the console: a character device, crw--w----
-		put64(b[40:], 0x8800)
 	case st.Mode.IsDir():
-		mode |= 0o040000
+		mode |= linux.S_IFDIR
 	case st.Mode&fs.ModeSymlink != 0:
-		mode |= 0o120000
+		mode |= linux.S_IFLNK
 	default:
-		mode |= 0o100000
+		mode |= linux.S_IFREG
 	}
-	put64(b[0:], 0x800) // st_dev
-	put64(b[8:], st.Ino)
-	put64(b[16:], uint64(st.Links))
-	put32(b[24:], uint32(mode))
-	put64(b[48:], uint64(st.Size))
-	put64(b[56:], 4096) // st_blksize
-	put64(b[64:], st.Blocks)
-	return b
+	return linux.Stat{Dev: 0x800, Ino: st.Ino, Nlink: uint64(st.Links), Mode: mode,
+		Size: st.Size, Blksize: 4096, Blocks: int64(st.Blocks)}
 }
 
 func put32(b []byte, v uint32) {
@@ -527,6 +533,9 @@ func (t *Table) faccessat(p *Process, dirfd, addr, mode uint64) (uint64, linux.E
 	name, e := t.path(p, dirfd, addr, false)
 	if e != 0 {
 		return 0, e
+	}
+	if lookupDevice(name) != nil {
+		return 0, 0
 	}
 	_, err := t.VFS.Lstat(name)
 	return 0, linux.ErrnoOf(err)
@@ -626,6 +635,9 @@ func sysGetdents64Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		if err != nil {
 			return 0, linux.ErrnoOf(err)
 		}
+		if f.path == devDir {
+			ents = append(ents, devEntries()...)
+		}
 		f.dir = ents
 	}
 	var out []byte
@@ -653,9 +665,11 @@ func sysGetdents64Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	return uint64(len(out)), t.mem(p).copyOut(a[1], out)
 }
 
-// direntType is d_type: DT_DIR 4, DT_REG 8, DT_LNK 10.
+// direntType is d_type: DT_CHR 2, DT_DIR 4, DT_REG 8, DT_LNK 10.
 func direntType(m fs.FileMode) byte {
 	switch {
+	case m&fs.ModeCharDevice != 0:
+		return 2
 	case m.IsDir():
 		return 4
 	case m&fs.ModeSymlink != 0:

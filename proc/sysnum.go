@@ -23,6 +23,7 @@ const (
 	sysReadv          = 19
 	sysWritev         = 20
 	sysAccess         = 21
+	sysPipe           = 22
 	sysSchedYield     = 24
 	sysMremap         = 25
 	sysMsync          = 26
@@ -73,6 +74,7 @@ const (
 	sysFaccessat      = 269
 	sysSetRobustList  = 273
 	sysDup3           = 292
+	sysPipe2          = 293
 	sysPrlimit64      = 302
 	sysGetrandom      = 318
 	sysMemfdCreate    = 319
