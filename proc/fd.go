@@ -149,20 +149,7 @@ func (c *consoleFile) stat() linux.Stat {
 }
 
 func (c *consoleFile) read(t *Table, p *Process, buf []byte, _ int64) (int, linux.Errno) {
-	for len(t.input) == 0 {
-		if t.interrupted(p) {
-			return 0, linux.EINTR
-		}
-		if t.inputClosed {
-			return 0, 0
-		}
-		p.State = Sleeping
-		t.cond.Wait()
-		p.State = Running
-	}
-	n := copy(buf, t.input)
-	t.input = t.input[n:]
-	return n, 0
+	return t.ttyRead(p, buf, false)
 }
 
 func (c *consoleFile) write(t *Table, _ *Process, buf []byte, _ int64) (int, linux.Errno) {

@@ -127,12 +127,7 @@ func init() {
 		return dup3(p, a[0], a[1], a[2])
 	})
 	register(sysFcntl, sysFcntlFn)
-	register(sysIoctl, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		if _, e := p.files.get(uint64(int32(a[0]))); e != 0 {
-			return 0, e
-		}
-		return 0, linux.ENOTTY // no terminals yet: TCGETS and the rest
-	})
+	register(sysIoctl, sysIoctlFn)
 	register(sysGetcwd, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		b := append([]byte(p.cwd), 0)
 		if uint64(len(b)) > a[1] {
@@ -702,3 +697,40 @@ func (m *memFile) write(_ *Table, _ *Process, buf []byte, off int64) (int, linux
 func (m *memFile) size() int64    { return m.f.Size() }
 func (m *memFile) seekable() bool { return true }
 func (m *memFile) release()       { m.f.Close() }
+
+// sysIoctlFn is ioctl(fd, cmd, arg): the generic commands of any file
+// (FIONBIO, FIOCLEX, FIONCLEX, and FIONREAD of a pipe), the terminal's
+// on a descriptor of the console (tty.go), ENOTTY for the rest.
+func sysIoctlFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	const fionclex, fioclex, fionbio = 0x5450, 0x5451, 0x5421
+	fd := uint64(int32(a[0]))
+	f, e := p.files.get(fd)
+	if e != 0 {
+		return 0, e
+	}
+	cmd := uint64(uint32(a[1]))
+	switch cmd {
+	case fioclex, fionclex:
+		p.files.fds[fd].cloexec = cmd == fioclex
+		return 0, 0
+	case fionbio:
+		on, e := t.mem(p).load32(a[2])
+		if e != 0 {
+			return 0, e
+		}
+		f.flags &^= linux.O_NONBLOCK
+		if on != 0 {
+			f.flags |= linux.O_NONBLOCK
+		}
+		return 0, 0
+	}
+	switch o := f.ops.(type) {
+	case *consoleFile:
+		return t.ttyIoctl(p, f, cmd, a[2])
+	case *pipeEnd:
+		if cmd == linux.FIONREAD {
+			return 0, t.mem(p).store32(a[2], uint32(o.available()))
+		}
+	}
+	return 0, linux.ENOTTY
+}

@@ -331,9 +331,9 @@ func sysWait4Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	}
 }
 
-// kill sends sig to pid (> 0), or to every process but the caller's own
-// ancestors' shell (-1), or to its process group (0, < -1: there is one
-// group, everyone). Signal 0 checks only.
+// kill sends sig to pid (> 0), to every process but the caller (-1),
+// to the caller's process group (0) or to group -pid (< -1): ESRCH if
+// nobody is there. Signal 0 checks only.
 func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 	if sig > nsig {
 		return 0, linux.EINVAL
@@ -346,10 +346,17 @@ func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 		}
 		targets = append(targets, q)
 	} else {
+		group := p.pgid
+		if pid < -1 {
+			group = int(-pid)
+		}
 		for _, q := range t.List() {
-			if q.State != Zombie && (pid != -1 || q != p) {
+			if q.State != Zombie && (pid == -1 && q != p || pid != -1 && q.pgid == group) {
 				targets = append(targets, q)
 			}
+		}
+		if len(targets) == 0 {
+			return 0, linux.ESRCH
 		}
 	}
 	for _, q := range targets {

@@ -55,7 +55,12 @@ const (
 	sysGetgid         = 104
 	sysGeteuid        = 107
 	sysGetegid        = 108
+	sysSetpgid        = 109
 	sysGetppid        = 110
+	sysGetpgrp        = 111
+	sysSetsid         = 112
+	sysGetpgid        = 121
+	sysGetsid         = 124
 	sysSigaltstack    = 131
 	sysArchPrctl      = 158
 	sysGettid         = 186
