@@ -128,6 +128,7 @@ func init() {
 	})
 	register(sysFcntl, sysFcntlFn)
 	register(sysIoctl, sysIoctlFn)
+	register(sysSendfile, sysSendfileFn)
 	register(sysGetcwd, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		b := append([]byte(p.cwd), 0)
 		if uint64(len(b)) > a[1] {
@@ -467,9 +468,18 @@ func (t *Table) emptyString(p *Process, addr uint64) bool {
 type statter interface{ stat() linux.Stat }
 
 // statOf is a VFS file's struct stat (abi/linux's Stat: x86-64's
-// layout): the file type from its mode, on the root disk's st_dev.
+// layout): the file type and the set-id and sticky bits from its mode,
+// on the root disk's st_dev.
 func statOf(st vfs.Stat) linux.Stat {
 	mode := uint32(st.Mode.Perm())
+	for _, b := range []struct {
+		bit  uint32
+		mode fs.FileMode
+	}{{linux.S_ISUID, fs.ModeSetuid}, {linux.S_ISGID, fs.ModeSetgid}, {linux.S_ISVTX, fs.ModeSticky}} {
+		if st.Mode&b.mode != 0 {
+			mode |= b.bit
+		}
+	}
 	switch {
 	case st.Mode.IsDir():
 		mode |= linux.S_IFDIR
@@ -733,4 +743,77 @@ func sysIoctlFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		}
 	}
 	return 0, linux.ENOTTY
+}
+
+// sysSendfileFn is sendfile(out_fd, in_fd, offset, count): bytes from a
+// file of the VFS (or a memfd) to any writable file, in 64 KiB pieces
+// through the kernel, as Linux's do_sendfile through a pipe. The input
+// is read at *offset (then written back, the file's own offset
+// untouched) or at its offset (then advanced). An input that is not a
+// page-cache file (a pipe, the console) is EINVAL, as on Linux, and the
+// caller falls back to read and write; an O_APPEND output is EINVAL.
+func sysSendfileFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	out, e := p.files.get(uint64(int32(a[0])))
+	if e != 0 {
+		return 0, e
+	}
+	in, e := p.files.get(uint64(int32(a[1])))
+	if e != 0 {
+		return 0, e
+	}
+	if !in.readable() || !out.writable() {
+		return 0, linux.EBADF
+	}
+	switch in.ops.(type) {
+	case *regularFile, *memFile:
+	default:
+		return 0, linux.EINVAL
+	}
+	if out.flags&linux.O_APPEND != 0 {
+		return 0, linux.EINVAL
+	}
+	u := t.mem(p)
+	pos := in.off
+	if a[2] != 0 {
+		v, e := u.load64(a[2])
+		if e != 0 {
+			return 0, e
+		}
+		if int64(v) < 0 {
+			return 0, linux.EINVAL
+		}
+		pos = int64(v)
+	}
+	count := min(a[3], maxRW)
+	buf := make([]byte, min(count, 64<<10))
+	var done uint64
+	for done < count {
+		n, e := in.ops.read(t, p, buf[:min(uint64(len(buf)), count-done)], pos)
+		if e != 0 || n == 0 {
+			if done == 0 && e != 0 {
+				return 0, e
+			}
+			break
+		}
+		w, e := out.ops.write(t, p, buf[:n], out.off)
+		if out.ops.seekable() {
+			out.off += int64(w)
+		}
+		pos += int64(w)
+		done += uint64(w)
+		if e != 0 || w < n {
+			if done == 0 {
+				return 0, e
+			}
+			break
+		}
+	}
+	if a[2] != 0 {
+		if e := u.store64(a[2], uint64(pos)); e != 0 {
+			return 0, e
+		}
+	} else {
+		in.off = pos
+	}
+	return done, 0
 }

@@ -33,6 +33,7 @@ const (
 	sysDup2           = 33
 	sysNanosleep      = 35
 	sysGetpid         = 39
+	sysSendfile       = 40
 	sysClone          = 56
 	sysFork           = 57
 	sysVfork          = 58
@@ -62,6 +63,7 @@ const (
 	sysGetpgid        = 121
 	sysGetsid         = 124
 	sysSigaltstack    = 131
+	sysPrctl          = 157
 	sysArchPrctl      = 158
 	sysGettid         = 186
 	sysTkill          = 200

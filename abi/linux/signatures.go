@@ -154,4 +154,11 @@ var signatures = map[uint64]Signature{
 	SYS_MEMFD_CREATE:    sig("memfd_create", RetInt, ArgString, ArgMfdFlags),
 	SYS_RSEQ:            sig("rseq", RetInt, ArgPtr, ArgHex, ArgInt, ArgHex),
 	SYS_GETDENTS64:      sig("getdents64", RetInt, ArgFd, ArgPtr, ArgUint),
+	SYS_SENDFILE:        sig("sendfile", RetInt, ArgFd, ArgFd, ArgPtr, ArgUint),
+	SYS_PRCTL:           sig("prctl", RetInt, ArgInt, ArgHex, ArgHex, ArgHex, ArgHex),
+	SYS_SETPGID:         sig("setpgid", RetInt, ArgInt, ArgInt),
+	SYS_GETPGID:         sig("getpgid", RetInt, ArgInt),
+	SYS_GETPGRP:         sig("getpgrp", RetInt),
+	SYS_SETSID:          sig("setsid", RetInt),
+	SYS_GETSID:          sig("getsid", RetInt, ArgInt),
 }
