@@ -9,6 +9,7 @@ const (
 	sysStat           = 4
 	sysFstat          = 5
 	sysLstat          = 6
+	sysPoll           = 7
 	sysLseek          = 8
 	sysMmap           = 9
 	sysMprotect       = 10
@@ -79,6 +80,7 @@ const (
 	sysUnlinkat       = 263
 	sysReadlinkat     = 267
 	sysFaccessat      = 269
+	sysPpoll          = 271
 	sysSetRobustList  = 273
 	sysDup3           = 292
 	sysPipe2          = 293

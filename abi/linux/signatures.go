@@ -161,4 +161,6 @@ var signatures = map[uint64]Signature{
 	SYS_GETPGRP:         sig("getpgrp", RetInt),
 	SYS_SETSID:          sig("setsid", RetInt),
 	SYS_GETSID:          sig("getsid", RetInt, ArgInt),
+	SYS_POLL:            sig("poll", RetInt, ArgPtr, ArgUint, ArgInt),
+	SYS_PPOLL:           sig("ppoll", RetInt, ArgPtr, ArgUint, ArgPtr, ArgPtr, ArgUint),
 }
