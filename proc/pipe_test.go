@@ -217,3 +217,40 @@ func TestPipeFullAndAtomic(t *testing.T) {
 		t.Errorf("pipe holds %d bytes after the atomic write", n)
 	}
 }
+
+// poll of a pipe: nothing to read at first (timeout 0 returns 0), POLLIN
+// after a write, POLLHUP once the writer is gone; the write end is
+// POLLOUT while PIPE_BUF bytes fit; a bad descriptor is POLLNVAL.
+func TestPollPipe(t *testing.T) {
+	e := newProcEnv(t, 0x98_0000_0000)
+	buf := e.mmap(mm.PageSize, protRW, privateAnon)
+	u := e.tab.mem(e.p)
+	r, w := e.pipe(0)
+	pfd := func(fds ...uint64) {
+		b := make([]byte, 0, 8*len(fds))
+		for _, fd := range fds {
+			b = append(b, byte(fd), byte(fd>>8), byte(fd>>16), byte(fd>>24), pollIn|pollOut, 0, 0, 0)
+		}
+		u.copyOut(buf, b)
+	}
+	revents := func(i int) uint16 {
+		var b [2]byte
+		u.copyIn(buf+uint64(8*i)+6, b[:])
+		return uint16(b[0]) | uint16(b[1])<<8
+	}
+	pfd(r)
+	if got := e.call(sysPoll, buf, 1, 0); got != 0 || revents(0) != 0 {
+		t.Errorf("poll of an empty pipe = %d, revents %#x", got, revents(0))
+	}
+	pfd(r, w, 77)
+	e.call(sysWrite, w, buf, 1)
+	pfd(r, w, 77)
+	if got := e.call(sysPoll, buf, 3, ^uint64(0)); got != 3 || revents(0) != pollIn || revents(1) != pollOut || revents(2) != pollNval {
+		t.Errorf("poll = %d, revents %#x %#x %#x", got, revents(0), revents(1), revents(2))
+	}
+	e.call(sysClose, w)
+	pfd(r)
+	if got := e.call(sysPoll, buf, 1, 0); got != 1 || revents(0) != pollIn|pollHup {
+		t.Errorf("poll after the writer closed = %d, revents %#x", got, revents(0))
+	}
+}
