@@ -82,8 +82,9 @@ qemu-gdb: kernel build/run $(if $(ROOT),user)
 # (build/user/gcc/NAME) and musl (build/user/musl/NAME), and the root
 # disk holding them: ext2 with 4 KiB blocks, labelled pagoda-root, made
 # by mke2fs -d from build/rootfs (/bin/NAME the glibc build,
-# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc, an
-# empty /dev where the kernel lists its special files, and busybox).
+# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc with
+# root's passwd and group lines, an empty /dev where the kernel lists
+# its special files, and busybox).
 USER_PROGS  := $(patsubst user/%.c,%,$(wildcard user/*.c))
 USER_GCC    := $(USER_PROGS:%=build/user/gcc/%)
 USER_MUSL   := $(USER_PROGS:%=build/user/musl/%)
@@ -125,6 +126,7 @@ build/root.img: $(USER_GCC) $(USER_MUSL) $(BUSYBOX) | user-tools
 	@chmod 1777 build/rootfs/tmp
 	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
 	@cp $(BUSYBOX) build/rootfs/bin/busybox
+	@echo 'root:x:0:0:root:/:/bin/sh' > build/rootfs/etc/passwd && echo 'root:x:0:' > build/rootfs/etc/group
 	@for a in $(BUSYBOX_APPLETS); do ln build/rootfs/bin/busybox build/rootfs/bin/$$a; done
 	@rm -f $@.tmp && truncate -s 64M $@.tmp
 	$(MKE2FS) -q -F -t ext2 -b 4096 -L pagoda-root -d build/rootfs $@.tmp

@@ -129,6 +129,7 @@ func init() {
 	register(sysFcntl, sysFcntlFn)
 	register(sysIoctl, sysIoctlFn)
 	register(sysSendfile, sysSendfileFn)
+	register(sysUtimensat, sysUtimensatFn)
 	register(sysGetcwd, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		b := append([]byte(p.cwd), 0)
 		if uint64(len(b)) > a[1] {
@@ -816,4 +817,39 @@ func sysSendfileFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		in.off = pos
 	}
 	return done, 0
+}
+
+// sysUtimensatFn is utimensat(dirfd, path, times, flags): the file must
+// exist (ENOENT, as touch expects before it creates one). Pagoda keeps
+// no file times (stat says 0 for all three), so there is nothing to set.
+// A NULL path with a descriptor is futimens.
+func sysUtimensatFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	if a[3]&^atSymlinkNofollow != 0 {
+		return 0, linux.EINVAL
+	}
+	if a[2] != 0 {
+		b := make([]byte, 32)
+		if e := t.mem(p).copyIn(a[2], b); e != 0 {
+			return 0, e
+		}
+		for _, ns := range []uint64{le64(b[8:]), le64(b[24:])} {
+			const utimeNow, utimeOmit = 1<<30 - 1, 1<<30 - 2
+			if ns >= 1e9 && ns != utimeNow && ns != utimeOmit {
+				return 0, linux.EINVAL
+			}
+		}
+	}
+	if a[1] == 0 {
+		_, e := p.files.get(uint64(int32(a[0])))
+		return 0, e
+	}
+	name, e := t.path(p, a[0], a[1], false)
+	if e != 0 {
+		return 0, e
+	}
+	if lookupDevice(name) != nil {
+		return 0, 0
+	}
+	_, err := t.VFS.Lstat(name)
+	return 0, linux.ErrnoOf(err)
 }

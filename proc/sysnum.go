@@ -61,8 +61,10 @@ const (
 	sysGetppid        = 110
 	sysGetpgrp        = 111
 	sysSetsid         = 112
+	sysGetgroups      = 115
 	sysGetpgid        = 121
 	sysGetsid         = 124
+	sysRtSigsuspend   = 130
 	sysSigaltstack    = 131
 	sysPrctl          = 157
 	sysArchPrctl      = 158
@@ -82,6 +84,7 @@ const (
 	sysFaccessat      = 269
 	sysPpoll          = 271
 	sysSetRobustList  = 273
+	sysUtimensat      = 280
 	sysDup3           = 292
 	sysPipe2          = 293
 	sysPrlimit64      = 302

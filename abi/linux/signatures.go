@@ -162,5 +162,8 @@ var signatures = map[uint64]Signature{
 	SYS_SETSID:          sig("setsid", RetInt),
 	SYS_GETSID:          sig("getsid", RetInt, ArgInt),
 	SYS_POLL:            sig("poll", RetInt, ArgPtr, ArgUint, ArgInt),
+	SYS_RT_SIGSUSPEND:   sig("rt_sigsuspend", RetInt, ArgPtr, ArgUint),
+	SYS_GETGROUPS:       sig("getgroups", RetInt, ArgInt, ArgPtr),
+	SYS_UTIMENSAT:       sig("utimensat", RetInt, ArgDirFd, ArgPath, ArgPtr, ArgAtFlags),
 	SYS_PPOLL:           sig("ppoll", RetInt, ArgPtr, ArgUint, ArgPtr, ArgPtr, ArgUint),
 }
