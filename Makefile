@@ -121,7 +121,7 @@ build/user/musl/%: user/%.c $(wildcard user/*.h) | user-tools
 
 # Made under another name and renamed, so that a boot never sees half
 # an image.
-build/root.img: $(USER_GCC) $(USER_MUSL) $(BUSYBOX) | user-tools
+build/root.img: $(USER_GCC) $(USER_MUSL) $(BUSYBOX) Makefile | user-tools
 	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc build/rootfs/dev
 	@chmod 1777 build/rootfs/tmp
 	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
