@@ -4,6 +4,7 @@ package proc
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 	"time"
 
@@ -252,5 +253,24 @@ func TestPollPipe(t *testing.T) {
 	pfd(r)
 	if got := e.call(sysPoll, buf, 1, 0); got != 1 || revents(0) != pollIn|pollHup {
 		t.Errorf("poll after the writer closed = %d, revents %#x", got, revents(0))
+	}
+}
+
+// A read with a huge count returns what the pipe has, through a kernel
+// buffer of rwChunk at most: no allocation the size of the count.
+func TestPipeHugeRead(t *testing.T) {
+	e := newProcEnv(t, 0x9a_0000_0000)
+	buf := e.mmap(rwChunk, protRW, privateAnon)
+	r, w := e.pipe(0)
+	e.call(sysWrite, w, buf, 5)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := e.call(sysRead, r, buf, 1<<30)
+	runtime.ReadMemStats(&after)
+	if got != 5 {
+		t.Errorf("read(pipe, 1 GiB) = %d, want the 5 bytes there", got)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 4*rwChunk {
+		t.Errorf("read(pipe, 1 GiB) allocated %d bytes", d)
 	}
 }

@@ -197,10 +197,6 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	if n == 0 {
 		return 0, 0
 	}
-	// The user buffer is checked before the file is touched: a bad
-	// one is EFAULT and nothing moves (Linux's access_ok, and here the
-	// whole buffer copied in for a write).
-	kbuf := make([]byte, n)
 	pos := off
 	if off < 0 {
 		pos = f.off
@@ -208,29 +204,51 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 			pos = f.ops.size()
 		}
 	}
-	var got int
-	if write {
-		if e := t.mem(p).copyIn(buf, kbuf); e != 0 {
+	// The bytes go through a kernel buffer of at most rwChunk, one
+	// chunk at a time, so that a huge count costs no huge allocation.
+	// Each chunk's user buffer is checked before the file is touched:
+	// a bad one is EFAULT and nothing of it moves (Linux's access_ok,
+	// and here the chunk copied in for a write); after a chunk moved,
+	// the count so far is the result. A read stops at a short chunk,
+	// and after its first from a file without offsets (a pipe, the
+	// terminal), which returns what it has rather than wait for more.
+	kbuf := make([]byte, min(n, rwChunk))
+	var done uint64
+	for done < n {
+		chunk := kbuf[:min(n-done, rwChunk)]
+		ubuf := buf + done
+		var got int
+		if write {
+			if e = t.mem(p).copyIn(ubuf, chunk); e == 0 {
+				got, e = f.ops.write(t, p, chunk, pos)
+			}
+		} else {
+			if !t.userWritable(p, ubuf, uint64(len(chunk))) {
+				e = linux.EFAULT
+			} else if got, e = f.ops.read(t, p, chunk, pos); e == 0 && got > 0 {
+				e = t.mem(p).copyOut(ubuf, chunk[:got])
+			}
+		}
+		if e != 0 {
+			if done > 0 {
+				break
+			}
 			return 0, e
 		}
-		got, e = f.ops.write(t, p, kbuf, pos)
-	} else {
-		if !t.userWritable(p, buf, n) {
-			return 0, linux.EFAULT
+		done += uint64(got)
+		pos += int64(got)
+		if got < len(chunk) || !write && !f.ops.seekable() {
+			break
 		}
-		got, e = f.ops.read(t, p, kbuf, pos)
-		if e == 0 && got > 0 {
-			e = t.mem(p).copyOut(buf, kbuf[:got])
-		}
-	}
-	if e != 0 {
-		return 0, e
 	}
 	if off < 0 && f.ops.seekable() {
-		f.off = pos + int64(got)
+		f.off = pos
 	}
-	return uint64(got), 0
+	return done, 0
 }
+
+// rwChunk is the most a read or write moves through the kernel at once.
+const rwChunk = 1 << 20
 
 // userWritable checks that [buf, buf+n) is the program's to write, by
 // faulting every page in for writing: a read into a bad buffer is

@@ -21,7 +21,8 @@ import (
 // transcripts must be the same.
 
 // busyboxScripts are sh -c scripts whose output does not depend on the
-// files of the machine: pipelines, /dev's special files, fork and exec.
+// files of the machine (but /bin/busybox, the same on both): pipelines,
+// /dev's special files, fork and exec, reads and writes of megabytes.
 var busyboxScripts = []string{
 	`echo hi | cat`,
 	`echo abc | cat | wc -c`,
@@ -34,6 +35,8 @@ var busyboxScripts = []string{
 	`test -c /dev/null && test -c /dev/tty && test -d /dev && echo devices`,
 	`seq 1 5000 | sort -rn | head -n 2; seq 1 20000 | wc -l`,
 	`printf 'b\na\nb\n' | sort | uniq -c | tr -s ' '`,
+	`md5sum /bin/busybox; dd if=/bin/busybox bs=4M 2>/dev/null | md5sum; dd if=/dev/zero bs=3M count=3 2>/dev/null | wc -c`,
+	`sleep 1 & wait; echo waited; x=$(echo sub); echo $x`,
 }
 
 // runBusyboxNative runs script with the host's busybox sh, in / with
