@@ -130,6 +130,34 @@ func init() {
 	register(sysIoctl, sysIoctlFn)
 	register(sysSendfile, sysSendfileFn)
 	register(sysUtimensat, sysUtimensatFn)
+	// sync, syncfs, fsync and fdatasync all write every dirty page and
+	// the filesystems' metadata (VFS.Sync, as the shell's sync): more
+	// than fsync must, never less. A write error kept by the page cache
+	// is the call's EIO.
+	register(sysSync, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if t.VFS != nil {
+			t.VFS.Sync() // sync(2) reports nothing
+		}
+		return 0, 0
+	})
+	for _, nr := range []uint64{sysSyncfs, sysFsync, sysFdatasync} {
+		register(nr, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+			f, e := p.files.get(uint64(int32(a[0])))
+			if e != 0 {
+				return 0, e
+			}
+			switch f.ops.(type) {
+			case *pipeEnd, *consoleFile:
+				if nr != sysSyncfs {
+					return 0, linux.EINVAL // fsync of a pipe or a tty
+				}
+			}
+			if t.VFS == nil {
+				return 0, 0
+			}
+			return 0, linux.ErrnoOf(t.VFS.Sync())
+		})
+	}
 	register(sysGetcwd, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		b := append([]byte(p.cwd), 0)
 		if uint64(len(b)) > a[1] {

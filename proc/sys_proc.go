@@ -101,6 +101,15 @@ func init() {
 		put64(ts[8:], le64(ts[8:])/1000)
 		return 0, t.mem(p).copyOut(a[0], ts)
 	})
+	register(sysTime, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		sec := uint64(t.now() / time.Second) // the clock CLOCK_REALTIME reads
+		if a[0] != 0 {
+			if e := t.mem(p).store64(a[0], sec); e != 0 {
+				return 0, e
+			}
+		}
+		return sec, 0
+	})
 	register(sysNanosleep, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		return t.nanosleep(p, a[0])
 	})

@@ -44,6 +44,8 @@ const (
 	sysKill           = 62
 	sysUname          = 63
 	sysFcntl          = 72
+	sysFsync          = 74
+	sysFdatasync      = 75
 	sysFtruncate      = 77
 	sysGetcwd         = 79
 	sysChdir          = 80
@@ -68,8 +70,10 @@ const (
 	sysSigaltstack    = 131
 	sysPrctl          = 157
 	sysArchPrctl      = 158
+	sysSync           = 162
 	sysGettid         = 186
 	sysTkill          = 200
+	sysTime           = 201
 	sysGetdents64     = 217
 	sysSetTidAddress  = 218
 	sysClockGettime   = 228
@@ -88,6 +92,7 @@ const (
 	sysDup3           = 292
 	sysPipe2          = 293
 	sysPrlimit64      = 302
+	sysSyncfs         = 306
 	sysGetrandom      = 318
 	sysMemfdCreate    = 319
 )

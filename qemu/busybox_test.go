@@ -153,3 +153,21 @@ func TestBusyboxTerminal(t *testing.T) {
 	}
 	halt(t, vm, 0)
 }
+
+// sync(2) from a program puts a file it wrote on the disk: the machine
+// is killed, not halted (halt would sync by itself), and the host reads
+// the file from the image. Without the sync the file is not there.
+func TestBusyboxSync(t *testing.T) {
+	root := buildUser(t)
+	disk := rootCopy(t, root)
+	vm := boot(t, Options{Disks: []string{disk}})
+	if out := run(t, vm, "run /bin/sh -c 'echo persisted > /etc/note; sync; echo $?'"); out != "0\n" {
+		t.Fatalf("echo > /etc/note; sync: %q", out)
+	}
+	vm.Kill()
+	vm.Wait(cmdTimeout)
+	out, err := exec.Command(Tool("debugfs"), "-R", "cat /etc/note", disk).Output()
+	if err != nil || string(out) != "persisted\n" {
+		t.Errorf("debugfs cat /etc/note after sync and a kill: %v %q", err, out)
+	}
+}
