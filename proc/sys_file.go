@@ -225,6 +225,9 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	if n == 0 {
 		return 0, 0
 	}
+	if !write && f.flags&linux.O_NONBLOCK != 0 && readWouldBlock(t, f) {
+		return 0, linux.EAGAIN
+	}
 	pos := off
 	if off < 0 {
 		pos = f.off
@@ -273,6 +276,19 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 		f.off = pos
 	}
 	return done, 0
+}
+
+// readWouldBlock reports whether a read of f would sleep now: a file whose
+// readiness changes (poll.go) has nothing to read and is not at end of
+// file. O_NONBLOCK makes that EAGAIN here, for the terminal (whose
+// writes never sleep); a pipe decides itself, since a write may fit
+// only in part.
+func readWouldBlock(t *Table, f *openFile) bool {
+	if _, ok := f.ops.(*pipeEnd); ok {
+		return false
+	}
+	pf, ok := f.ops.(poller)
+	return ok && pf.pollReady(t)&(pollIn|pollHup) == 0
 }
 
 // rwChunk is the most a read or write moves through the kernel at once.

@@ -193,3 +193,19 @@ func FuzzLdisc(f *testing.F) {
 		}
 	})
 }
+
+// A non-blocking read of the terminal with no line ready is EAGAIN;
+// with one it returns the line.
+func TestTTYNonblock(t *testing.T) {
+	e := newProcEnv(t, 0x9b_0000_0000)
+	buf := e.mmap(mm.PageSize, protRW, privateAnon)
+	e.call(sysFcntl, 0, linux.F_SETFL, linux.O_NONBLOCK)
+	e.tab.Input([]byte("half"))
+	if got := e.call(sysRead, 0, buf, 100); got != errno(linux.EAGAIN) {
+		t.Errorf("non-blocking read with half a line = %d, want EAGAIN", got)
+	}
+	e.tab.Input([]byte(" done\n"))
+	if got := e.call(sysRead, 0, buf, 100); got != 10 {
+		t.Errorf("non-blocking read of a line = %d, want 10", got)
+	}
+}
