@@ -8,8 +8,8 @@ import (
 )
 
 // Special files: /dev's character devices, found by name before the VFS
-// is asked (open, stat and access look here first), as devtmpfs would
-// have them on Linux. They are the kernel's, not the root disk's: they
+// is asked (open, stat, access, readlink and chdir look here first), as
+// devtmpfs would have them on Linux. They are the kernel's, not the root disk's: they
 // work whether or not the disk has a /dev, and getdents64 of a /dev the
 // disk has lists them after its own entries.
 //

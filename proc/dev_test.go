@@ -89,6 +89,12 @@ func TestDevices(t *testing.T) {
 	if got := e.call(sysAccess, buf, 6); got != 0 {
 		t.Errorf("access /dev/null = %d", got)
 	}
+	if got := e.call(sysReadlink, buf, data, 64); got != errno(linux.EINVAL) {
+		t.Errorf("readlink /dev/null = %d, want EINVAL (not a symlink)", got)
+	}
+	if got := e.call(sysChdir, buf); got != errno(linux.ENOTDIR) {
+		t.Errorf("chdir /dev/null = %d, want ENOTDIR", got)
+	}
 
 	// mmap of /dev/zero: private anonymous memory (written, it stays
 	// the process's) and shared anonymous memory.

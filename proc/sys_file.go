@@ -170,6 +170,9 @@ func init() {
 		if e != 0 {
 			return 0, e
 		}
+		if lookupDevice(name) != nil {
+			return 0, linux.ENOTDIR
+		}
 		st, err := t.VFS.Lstat(name)
 		if err != nil {
 			return 0, linux.ErrnoOf(err)
@@ -616,6 +619,9 @@ func (t *Table) readlinkat(p *Process, dirfd, addr, buf, size uint64) (uint64, l
 	name, e := t.path(p, dirfd, addr, false)
 	if e != 0 {
 		return 0, e
+	}
+	if lookupDevice(name) != nil {
+		return 0, linux.EINVAL // not a symbolic link
 	}
 	target, err := t.VFS.Readlink(name)
 	if err != nil {
