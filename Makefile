@@ -89,7 +89,9 @@ qemu-gdb: kernel build/run $(if $(ROOT),user)
 # (build/user/gcc/NAME) and musl (build/user/musl/NAME), and the root
 # disk holding them: ext2 with 4 KiB blocks, labelled pagoda-root, made
 # by mke2fs -d from build/rootfs (/bin/NAME the glibc build,
-# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc).
+# /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc with
+# root's passwd and group lines, an empty /dev where the kernel lists
+# its special files, and busybox).
 USER_PROGS  := $(patsubst user/%.c,%,$(wildcard user/*.c))
 USER_GCC    := $(USER_PROGS:%=build/user/gcc/%)
 USER_MUSL   := $(USER_PROGS:%=build/user/musl/%)
@@ -98,6 +100,15 @@ MKE2FS      := PATH="$$PATH:/usr/sbin:/sbin" mke2fs
 
 user: $(USER_GCC) $(USER_MUSL) build/root.img
 
+# Debian's busybox-static (a glibc-static binary nobody built for Pagoda)
+# goes on the root disk as /bin/busybox, with its applets as hard links
+# to it (the VFS does not follow symlinks; a hard link is the same
+# inode, and busybox picks the applet by argv[0]).
+BUSYBOX         := /bin/busybox
+BUSYBOX_APPLETS := sh ls cat echo true false ps free dd wc yes head tail grep sleep \
+	mkdir rm rmdir cp mv ln touch env test [ expr seq sort uniq tr cut printf pwd \
+	uname id kill date sync stat readlink basename dirname od hexdump md5sum top
+
 # Missing compilers fail here, naming the Debian package, rather than
 # in the middle of a build.
 user-tools:
@@ -105,6 +116,7 @@ user-tools:
 	@case "$$(gcc -print-file-name=libc.a)" in /*) ;; *) echo "make user: glibc's static libc.a not found: apt-get install libc6-dev" >&2; exit 1;; esac
 	@command -v musl-gcc >/dev/null || { echo "make user: musl-gcc not found: apt-get install musl-tools" >&2; exit 1; }
 	@$(MKE2FS) -V >/dev/null 2>&1 || { echo "make user: mke2fs not found: apt-get install e2fsprogs" >&2; exit 1; }
+	@[ -x $(BUSYBOX) ] && dpkg -S $(BUSYBOX) 2>/dev/null | grep -q '^busybox-static:' || { echo "make user: $(BUSYBOX) from Debian's busybox-static not found: apt-get install busybox-static" >&2; exit 1; }
 
 build/user/gcc/%: user/%.c $(wildcard user/*.h) | user-tools
 	@mkdir -p $(@D)
@@ -116,10 +128,13 @@ build/user/musl/%: user/%.c $(wildcard user/*.h) | user-tools
 
 # Made under another name and renamed, so that a boot never sees half
 # an image.
-build/root.img: $(USER_GCC) $(USER_MUSL) | user-tools
-	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc
+build/root.img: $(USER_GCC) $(USER_MUSL) $(BUSYBOX) Makefile | user-tools
+	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc build/rootfs/dev
 	@chmod 1777 build/rootfs/tmp
 	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
+	@cp $(BUSYBOX) build/rootfs/bin/busybox
+	@echo 'root:x:0:0:root:/:/bin/sh' > build/rootfs/etc/passwd && echo 'root:x:0:' > build/rootfs/etc/group
+	@for a in $(BUSYBOX_APPLETS); do ln build/rootfs/bin/busybox build/rootfs/bin/$$a; done
 	@rm -f $@.tmp && truncate -s 64M $@.tmp
 	$(MKE2FS) -q -F -t ext2 -b 4096 -L pagoda-root -d build/rootfs $@.tmp
 	@mv $@.tmp $@

@@ -133,24 +133,23 @@ func (t *fdTable) closeAll() {
 }
 
 // consoleFile is the console: writes go to Table.Console, reads take
-// what the shell forwards from the keyboard (Table.Input).
-type consoleFile struct{ t *Table }
+// what the shell forwards from the keyboard (Table.Input). dev is the
+// special file it was opened as (nil: the standard streams Spawn gives,
+// which are /dev/console).
+type consoleFile struct {
+	t   *Table
+	dev *device
+}
+
+func (c *consoleFile) stat() linux.Stat {
+	if c.dev == nil {
+		return lookupDevice("/dev/console").stat()
+	}
+	return c.dev.stat()
+}
 
 func (c *consoleFile) read(t *Table, p *Process, buf []byte, _ int64) (int, linux.Errno) {
-	for len(t.input) == 0 {
-		if t.interrupted(p) {
-			return 0, linux.EINTR
-		}
-		if t.inputClosed {
-			return 0, 0
-		}
-		p.State = Sleeping
-		t.cond.Wait()
-		p.State = Running
-	}
-	n := copy(buf, t.input)
-	t.input = t.input[n:]
-	return n, 0
+	return t.ttyRead(p, buf, false)
 }
 
 func (c *consoleFile) write(t *Table, _ *Process, buf []byte, _ int64) (int, linux.Errno) {

@@ -43,6 +43,10 @@ func (s State) String() string {
 // is guarded by the big kernel lock.
 type Process struct {
 	PID, PPID int
+	// pgid and sid are the process group and session (setpgid,
+	// setsid): a program the shell starts leads both; a child
+	// inherits them.
+	pgid, sid int
 	// Name is the program's name (Linux's comm): the base name of the
 	// file it executes, at most 15 bytes.
 	Name  string
@@ -116,9 +120,13 @@ type Table struct {
 	rand   uint64
 	// freed keeps the counters of destroyed address spaces.
 	freed vm.Stats
-	// input is console input for the foreground program (Input);
+	// pipeIno numbers pipes, for fstat (pipe.go).
+	pipeIno uint64
+	// tty is the console's line discipline (tty.go), fed by Input;
+	// fgPgrp is its foreground process group (0: none).
+	tty    *ldisc
+	fgPgrp int
 	// inputClosed: the console's input ended.
-	input       []byte
 	inputClosed bool
 }
 
@@ -126,7 +134,7 @@ type Table struct {
 func NewTable(big *lock.Kernel, m *vm.MM, files *vfs.VFS, console io.Writer, machine Machine,
 	enter func(*vm.AddressSpace, *arch.UserRegs) arch.Exit) *Table {
 	t := &Table{Lock: big, MM: m, VFS: files, Console: console, Machine: machine, Enter: enter,
-		procs: map[int]*Process{}, nextPID: 1, Unknown: map[uint64]uint64{}, reaped: map[int]uint32{}}
+		procs: map[int]*Process{}, nextPID: 1, tty: newLdisc(), Unknown: map[uint64]uint64{}, reaped: map[int]uint32{}}
 	t.cond = big.NewCond()
 	if machine != nil {
 		t.rand = machine.Cycles() | 1
@@ -165,6 +173,7 @@ func (t *Table) newPID() int {
 // process, already running. Errors are execve's, with its errno.
 func (t *Table) Spawn(file string, argv, envp []string) (*Process, error) {
 	p := &Process{PID: t.newPID(), State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{})}
+	p.pgid, p.sid = p.PID, p.PID
 	con := &consoleFile{t: t}
 	for fd := 0; fd < 3; fd++ {
 		p.files.install(fd, con, false)
@@ -309,7 +318,7 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 	if err != nil {
 		return 0, linux.ErrnoOf(err)
 	}
-	c := &Process{PID: t.newPID(), PPID: p.PID, Name: p.Name, State: Running, AS: as,
+	c := &Process{PID: t.newPID(), PPID: p.PID, pgid: p.pgid, sid: p.sid, Name: p.Name, State: Running, AS: as,
 		regs: p.regs.Clone(), files: p.files.dup(), brkStart: p.brkStart, brk: p.brk, cwd: p.cwd}
 	c.sig = p.sig.fork()
 	c.regs.RAX = 0
@@ -437,20 +446,14 @@ func (t *Table) Wait(p *Process) (status uint32) {
 	return p.status
 }
 
-// Input hands bytes typed at the console to the program reading it.
-func (t *Table) Input(b []byte) {
-	t.input = append(t.input, b...)
-	t.cond.Broadcast()
-}
+// Input hands bytes typed at the console to the terminal's line
+// discipline (tty.go), for the program reading it.
+func (t *Table) Input(b []byte) { t.ttyInput(b) }
 
 // TakeInput returns the console bytes no program read, and forgets
 // them: when the foreground program exits, the shell reads them, as a
 // terminal's typed-ahead input goes to whoever reads it next.
-func (t *Table) TakeInput() []byte {
-	b := t.input
-	t.input = nil
-	return b
-}
+func (t *Table) TakeInput() []byte { return t.tty.takeAll() }
 
 // CloseInput says the console's input ended: reads return 0 once
 // what was typed is read.

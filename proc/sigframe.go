@@ -28,7 +28,11 @@ func (t *Table) setupFrame(p *Process, sig linux.Signal, a sigAction) error {
 		RSP: r.RSP, RIP: r.RIP, EFLAGS: r.RFLAGS, CS: linux.USER_CS, SS: linux.USER_DS,
 		Err: fi.err, Trapno: fi.trapno, CR2: fi.addr,
 	}
-	fr, err := linux.BuildSigframe(regs, r.FPU.FXSAVE(), linux.Sigset(p.sig.blocked), info, a, p.sig.alt)
+	mask := p.sig.blocked
+	if p.sig.restore { // the handler returns to rt_sigsuspend's caller's mask
+		mask, p.sig.restore = p.sig.saved, false
+	}
+	fr, err := linux.BuildSigframe(regs, r.FPU.FXSAVE(), linux.Sigset(mask), info, a, p.sig.alt)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,12 @@ type sigState struct {
 	faultSig linux.Signal
 	// alt is sigaltstack's stack (Size 0: none).
 	alt linux.Stack
+	// saved is the mask rt_sigsuspend replaced, put back by the frame
+	// of the handler that ends the wait or, without one, before the
+	// return to ring 3 (Linux's saved_sigmask); restore says it is
+	// there.
+	saved   uint64
+	restore bool
 }
 
 func sigBit(s linux.Signal) uint64 { return 1 << (uint(s) - 1) }
@@ -169,6 +175,9 @@ func (t *Table) deliverSignals(p *Process) {
 	for {
 		ready := p.sig.pending &^ (p.sig.blocked &^ unblockable)
 		if ready == 0 || p.exiting {
+			if p.sig.restore {
+				p.sig.blocked, p.sig.restore = p.sig.saved, false
+			}
 			return
 		}
 		sig := linux.Signal(bits.TrailingZeros64(ready) + 1)

@@ -131,12 +131,37 @@ func init() {
 		return dup3(p, a[0], a[1], a[2])
 	})
 	register(sysFcntl, sysFcntlFn)
-	register(sysIoctl, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		if _, e := p.files.get(uint64(int32(a[0]))); e != 0 {
-			return 0, e
+	register(sysIoctl, sysIoctlFn)
+	register(sysSendfile, sysSendfileFn)
+	register(sysUtimensat, sysUtimensatFn)
+	// sync, syncfs, fsync and fdatasync all write every dirty page and
+	// the filesystems' metadata (VFS.Sync, as the shell's sync): more
+	// than fsync must, never less. A write error kept by the page cache
+	// is the call's EIO.
+	register(sysSync, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		if t.VFS != nil {
+			t.VFS.Sync() // sync(2) reports nothing
 		}
-		return 0, linux.ENOTTY // no terminals yet: TCGETS and the rest
+		return 0, 0
 	})
+	for _, nr := range []uint64{sysSyncfs, sysFsync, sysFdatasync} {
+		register(nr, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+			f, e := p.files.get(uint64(int32(a[0])))
+			if e != 0 {
+				return 0, e
+			}
+			switch f.ops.(type) {
+			case *pipeEnd, *consoleFile:
+				if nr != sysSyncfs {
+					return 0, linux.EINVAL // fsync of a pipe or a tty
+				}
+			}
+			if t.VFS == nil {
+				return 0, 0
+			}
+			return 0, linux.ErrnoOf(t.VFS.Sync())
+		})
+	}
 	register(sysGetcwd, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		b := append([]byte(p.cwd), 0)
 		if uint64(len(b)) > a[1] {
@@ -148,6 +173,9 @@ func init() {
 		name, e := t.path(p, atFDCWD, a[0], false)
 		if e != 0 {
 			return 0, e
+		}
+		if lookupDevice(name) != nil {
+			return 0, linux.ENOTDIR
 		}
 		st, err := t.VFS.Lstat(name)
 		if err != nil {
@@ -204,6 +232,9 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	if n == 0 {
 		return 0, 0
 	}
+	if !write && f.flags&linux.O_NONBLOCK != 0 && readWouldBlock(t, f) {
+		return 0, linux.EAGAIN
+	}
 	pos := off
 	if off < 0 {
 		pos = f.off
@@ -211,41 +242,60 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 			pos = f.ops.size()
 		}
 	}
-	// The transfer goes by chunks of at most rwChunk bytes through a
-	// kernel buffer, so that a huge count costs no more kernel memory
-	// than a small one. Each chunk's user pages are checked before the
-	// file is touched: a bad buffer is EFAULT and nothing moves, or,
-	// past the first chunk, the call returns what it moved (as Linux's
-	// short copy_to_user).
+	// The bytes go through a kernel buffer of at most rwChunk, one
+	// chunk at a time, so that a huge count costs no huge allocation.
+	// Each chunk's user buffer is checked before the file is touched:
+	// a bad one is EFAULT and nothing of it moves (Linux's access_ok,
+	// and here the chunk copied in for a write); after a chunk moved,
+	// the count so far is the result. A read stops at a short chunk,
+	// and after its first from a file without offsets (a pipe, the
+	// terminal), which returns what it has rather than wait for more.
 	kbuf := make([]byte, min(n, rwChunk))
 	var done uint64
 	for done < n {
-		c := kbuf[:min(n-done, rwChunk)]
+		chunk := kbuf[:min(n-done, rwChunk)]
+		ubuf := buf + done
 		var got int
 		if write {
-			if e = t.mem(p).copyIn(buf+done, c); e == 0 {
-				got, e = f.ops.write(t, p, c, pos+int64(done))
+			if e = t.mem(p).copyIn(ubuf, chunk); e == 0 {
+				got, e = f.ops.write(t, p, chunk, pos)
 			}
-		} else if !t.userWritable(p, buf+done, uint64(len(c))) {
-			e = linux.EFAULT
-		} else if got, e = f.ops.read(t, p, c, pos+int64(done)); e == 0 && got > 0 {
-			e = t.mem(p).copyOut(buf+done, c[:got])
+		} else {
+			if !t.userWritable(p, ubuf, uint64(len(chunk))) {
+				e = linux.EFAULT
+			} else if got, e = f.ops.read(t, p, chunk, pos); e == 0 && got > 0 {
+				e = t.mem(p).copyOut(ubuf, chunk[:got])
+			}
 		}
 		if e != 0 {
-			if done == 0 {
-				return 0, e
+			if done > 0 {
+				break
 			}
-			break
+			return 0, e
 		}
 		done += uint64(got)
-		if got < len(c) {
+		pos += int64(got)
+		if got < len(chunk) || !write && !f.ops.seekable() {
 			break
 		}
 	}
 	if off < 0 && f.ops.seekable() {
-		f.off = pos + int64(done)
+		f.off = pos
 	}
 	return done, 0
+}
+
+// readWouldBlock reports whether a read of f would sleep now: a file whose
+// readiness changes (poll.go) has nothing to read and is not at end of
+// file. O_NONBLOCK makes that EAGAIN here, for the terminal (whose
+// writes never sleep); a pipe decides itself, since a write may fit
+// only in part.
+func readWouldBlock(t *Table, f *openFile) bool {
+	if _, ok := f.ops.(*pipeEnd); ok {
+		return false
+	}
+	pf, ok := f.ops.(poller)
+	return ok && pf.pollReady(t)&(pollIn|pollHup) == 0
 }
 
 // rwChunk is the most a read or write moves through the kernel at once.
@@ -343,14 +393,18 @@ func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.
 	if e != 0 {
 		return "", e
 	}
-	if t.VFS == nil {
-		return "", linux.ENOENT
-	}
 	if name == "" && !empty {
 		return "", linux.ENOENT
 	}
 	if strings.HasPrefix(name, "/") {
-		return path.Clean(name), 0
+		name = path.Clean(name)
+		if t.VFS == nil && lookupDevice(name) == nil {
+			return "", linux.ENOENT // no files but the special ones
+		}
+		return name, 0
+	}
+	if t.VFS == nil {
+		return "", linux.ENOENT
 	}
 	base := p.cwd
 	if dirfd != atFDCWD && uint64(int32(dirfd)) != atFDCWD {
@@ -373,6 +427,9 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 	name, e := t.path(p, dirfd, addr, false)
 	if e != 0 {
 		return 0, e
+	}
+	if d := lookupDevice(name); d != nil {
+		return t.openDevice(p, d, name, flags)
 	}
 	st, err := t.VFS.Lstat(name)
 	exists := err == nil
@@ -434,36 +491,41 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return 0, linux.EINVAL
 	}
-	var st vfs.Stat
-	var chr bool
+	var st linux.Stat
 	if flags&atEmptyPath != 0 && (addr == 0 || t.emptyString(p, addr)) {
 		f, e := p.files.get(uint64(int32(dirfd)))
 		if e != 0 {
 			return 0, e
 		}
 		switch o := f.ops.(type) {
-		case *consoleFile:
-			chr = true
+		case statter:
+			st = o.stat()
 		case *memFile:
 			s := o.f.Stat()
-			st = vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks}
+			st = statOf(vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks})
 		default:
-			var err error
-			if st, err = t.VFS.Lstat(f.path); err != nil {
+			vst, err := t.VFS.Lstat(f.path)
+			if err != nil {
 				return 0, linux.ErrnoOf(err)
 			}
+			st = statOf(vst)
 		}
 	} else {
 		name, e := t.path(p, dirfd, addr, false)
 		if e != 0 {
 			return 0, e
 		}
-		var err error
-		if st, err = t.VFS.Lstat(name); err != nil {
-			return 0, linux.ErrnoOf(err)
+		if d := lookupDevice(name); d != nil {
+			st = d.stat()
+		} else {
+			vst, err := t.VFS.Lstat(name)
+			if err != nil {
+				return 0, linux.ErrnoOf(err)
+			}
+			st = statOf(vst)
 		}
 	}
-	return 0, t.mem(p).copyOut(buf, encodeStat(st, chr))
+	return 0, t.mem(p).copyOut(buf, st.Append(nil))
 }
 
 func (t *Table) emptyString(p *Process, addr uint64) bool {
@@ -471,30 +533,33 @@ func (t *Table) emptyString(p *Process, addr uint64) bool {
 	return t.mem(p).copyIn(addr, b[:]) == 0 && b[0] == 0
 }
 
-// encodeStat is struct stat as x86-64 lays it out (arch/x86/include/
-// uapi/asm/stat.h): 144 bytes.
-func encodeStat(st vfs.Stat, chr bool) []byte {
-	b := make([]byte, 144)
-	mode := uint64(st.Mode.Perm())
-	switch {
-	case chr:
-		mode = 0o020620 // the console: a character device, crw--w----
-		put64(b[40:], 0x8800)
-	case st.Mode.IsDir():
-		mode |= 0o040000
-	case st.Mode&fs.ModeSymlink != 0:
-		mode |= 0o120000
-	default:
-		mode |= 0o100000
+// statter is an open file that is not the VFS's and says its own
+// struct stat: the console, a pipe, a device.
+type statter interface{ stat() linux.Stat }
+
+// statOf is a VFS file's struct stat (abi/linux's Stat: x86-64's
+// layout): the file type and the set-id and sticky bits from its mode,
+// on the root disk's st_dev.
+func statOf(st vfs.Stat) linux.Stat {
+	mode := uint32(st.Mode.Perm())
+	for _, b := range []struct {
+		bit  uint32
+		mode fs.FileMode
+	}{{linux.S_ISUID, fs.ModeSetuid}, {linux.S_ISGID, fs.ModeSetgid}, {linux.S_ISVTX, fs.ModeSticky}} {
+		if st.Mode&b.mode != 0 {
+			mode |= b.bit
+		}
 	}
-	put64(b[0:], 0x800) // st_dev
-	put64(b[8:], st.Ino)
-	put64(b[16:], uint64(st.Links))
-	put32(b[24:], uint32(mode))
-	put64(b[48:], uint64(st.Size))
-	put64(b[56:], 4096) // st_blksize
-	put64(b[64:], st.Blocks)
-	return b
+	switch {
+	case st.Mode.IsDir():
+		mode |= linux.S_IFDIR
+	case st.Mode&fs.ModeSymlink != 0:
+		mode |= linux.S_IFLNK
+	default:
+		mode |= linux.S_IFREG
+	}
+	return linux.Stat{Dev: 0x800, Ino: st.Ino, Nlink: uint64(st.Links), Mode: mode,
+		Size: st.Size, Blksize: 4096, Blocks: int64(st.Blocks)}
 }
 
 func put32(b []byte, v uint32) { binary.LittleEndian.PutUint32(b, v) }
@@ -542,6 +607,9 @@ func (t *Table) faccessat(p *Process, dirfd, addr, mode uint64) (uint64, linux.E
 	if e != 0 {
 		return 0, e
 	}
+	if lookupDevice(name) != nil {
+		return 0, 0
+	}
 	_, err := t.VFS.Lstat(name)
 	return 0, linux.ErrnoOf(err)
 }
@@ -553,6 +621,9 @@ func (t *Table) readlinkat(p *Process, dirfd, addr, buf, size uint64) (uint64, l
 	name, e := t.path(p, dirfd, addr, false)
 	if e != 0 {
 		return 0, e
+	}
+	if lookupDevice(name) != nil {
+		return 0, linux.EINVAL // not a symbolic link
 	}
 	target, err := t.VFS.Readlink(name)
 	if err != nil {
@@ -640,6 +711,9 @@ func sysGetdents64Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		if err != nil {
 			return 0, linux.ErrnoOf(err)
 		}
+		if f.path == devDir {
+			ents = append(ents, devEntries()...)
+		}
 		f.dir = ents
 	}
 	var out []byte
@@ -667,9 +741,11 @@ func sysGetdents64Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	return uint64(len(out)), t.mem(p).copyOut(a[1], out)
 }
 
-// direntType is d_type: DT_DIR 4, DT_REG 8, DT_LNK 10.
+// direntType is d_type: DT_CHR 2, DT_DIR 4, DT_REG 8, DT_LNK 10.
 func direntType(m fs.FileMode) byte {
 	switch {
+	case m&fs.ModeCharDevice != 0:
+		return 2
 	case m.IsDir():
 		return 4
 	case m&fs.ModeSymlink != 0:
@@ -702,3 +778,148 @@ func (m *memFile) write(_ *Table, _ *Process, buf []byte, off int64) (int, linux
 func (m *memFile) size() int64    { return m.f.Size() }
 func (m *memFile) seekable() bool { return true }
 func (m *memFile) release()       { m.f.Close() }
+
+// sysIoctlFn is ioctl(fd, cmd, arg): the generic commands of any file
+// (FIONBIO, FIOCLEX, FIONCLEX, and FIONREAD of a pipe), the terminal's
+// on a descriptor of the console (tty.go), ENOTTY for the rest.
+func sysIoctlFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	const fionclex, fioclex, fionbio = 0x5450, 0x5451, 0x5421
+	fd := uint64(int32(a[0]))
+	f, e := p.files.get(fd)
+	if e != 0 {
+		return 0, e
+	}
+	cmd := uint64(uint32(a[1]))
+	switch cmd {
+	case fioclex, fionclex:
+		p.files.fds[fd].cloexec = cmd == fioclex
+		return 0, 0
+	case fionbio:
+		on, e := t.mem(p).load32(a[2])
+		if e != 0 {
+			return 0, e
+		}
+		f.flags &^= linux.O_NONBLOCK
+		if on != 0 {
+			f.flags |= linux.O_NONBLOCK
+		}
+		return 0, 0
+	}
+	switch o := f.ops.(type) {
+	case *consoleFile:
+		return t.ttyIoctl(p, f, cmd, a[2])
+	case *pipeEnd:
+		if cmd == linux.FIONREAD {
+			return 0, t.mem(p).store32(a[2], uint32(o.available()))
+		}
+	}
+	return 0, linux.ENOTTY
+}
+
+// sysSendfileFn is sendfile(out_fd, in_fd, offset, count): bytes from a
+// file of the VFS (or a memfd) to any writable file, in 64 KiB pieces
+// through the kernel, as Linux's do_sendfile through a pipe. The input
+// is read at *offset (then written back, the file's own offset
+// untouched) or at its offset (then advanced). An input that is not a
+// page-cache file (a pipe, the console) is EINVAL, as on Linux, and the
+// caller falls back to read and write; an O_APPEND output is EINVAL.
+func sysSendfileFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	out, e := p.files.get(uint64(int32(a[0])))
+	if e != 0 {
+		return 0, e
+	}
+	in, e := p.files.get(uint64(int32(a[1])))
+	if e != 0 {
+		return 0, e
+	}
+	if !in.readable() || !out.writable() {
+		return 0, linux.EBADF
+	}
+	switch in.ops.(type) {
+	case *regularFile, *memFile:
+	default:
+		return 0, linux.EINVAL
+	}
+	if out.flags&linux.O_APPEND != 0 {
+		return 0, linux.EINVAL
+	}
+	u := t.mem(p)
+	pos := in.off
+	if a[2] != 0 {
+		v, e := u.load64(a[2])
+		if e != 0 {
+			return 0, e
+		}
+		if int64(v) < 0 {
+			return 0, linux.EINVAL
+		}
+		pos = int64(v)
+	}
+	count := min(a[3], maxRW)
+	buf := make([]byte, min(count, 64<<10))
+	var done uint64
+	for done < count {
+		n, e := in.ops.read(t, p, buf[:min(uint64(len(buf)), count-done)], pos)
+		if e != 0 || n == 0 {
+			if done == 0 && e != 0 {
+				return 0, e
+			}
+			break
+		}
+		w, e := out.ops.write(t, p, buf[:n], out.off)
+		if out.ops.seekable() {
+			out.off += int64(w)
+		}
+		pos += int64(w)
+		done += uint64(w)
+		if e != 0 || w < n {
+			if done == 0 {
+				return 0, e
+			}
+			break
+		}
+	}
+	if a[2] != 0 {
+		if e := u.store64(a[2], uint64(pos)); e != 0 {
+			return 0, e
+		}
+	} else {
+		in.off = pos
+	}
+	return done, 0
+}
+
+// sysUtimensatFn is utimensat(dirfd, path, times, flags): the file must
+// exist (ENOENT, as touch expects before it creates one). Pagoda keeps
+// no file times (stat says 0 for all three), so there is nothing to set.
+// A NULL path with a descriptor is futimens.
+func sysUtimensatFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+	if a[3]&^atSymlinkNofollow != 0 {
+		return 0, linux.EINVAL
+	}
+	if a[2] != 0 {
+		b := make([]byte, 32)
+		if e := t.mem(p).copyIn(a[2], b); e != 0 {
+			return 0, e
+		}
+		for _, ns := range []uint64{le64(b[8:]), le64(b[24:])} {
+			const utimeNow, utimeOmit = 1<<30 - 1, 1<<30 - 2
+			if ns >= 1e9 && ns != utimeNow && ns != utimeOmit {
+				return 0, linux.EINVAL
+			}
+		}
+	}
+	if a[1] == 0 {
+		_, e := p.files.get(uint64(int32(a[0])))
+		return 0, e
+	}
+	name, e := t.path(p, a[0], a[1], false)
+	if e != 0 {
+		return 0, e
+	}
+	if lookupDevice(name) != nil {
+		return 0, 0
+	}
+	_, err := t.VFS.Lstat(name)
+	return 0, linux.ErrnoOf(err)
+}

@@ -109,6 +109,10 @@ func sysMmapFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if e != 0 {
 		return 0, e
 	}
+	if d, ok := f.ops.(*memDev); ok && d.anonymous() && f.readable() { // /dev/zero (dev.go)
+		va, err := p.AS.Mmap(mm.VirtAddr(addr), length, prot, flags|vm.MapAnonymous)
+		return uint64(va), linux.ErrnoOf(err)
+	}
 	pc, ok := mappable(f)
 	if !ok {
 		return 0, linux.ENODEV

@@ -109,6 +109,15 @@ func init() {
 		put64(ts[8:], le64(ts[8:])/1000)
 		return 0, t.mem(p).copyOut(a[0], ts)
 	})
+	register(sysTime, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
+		sec := uint64(t.now() / time.Second) // the clock CLOCK_REALTIME reads
+		if a[0] != 0 {
+			if e := t.mem(p).store64(a[0], sec); e != 0 {
+				return 0, e
+			}
+		}
+		return sec, 0
+	})
 	register(sysNanosleep, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		return t.nanosleep(p, a[0])
 	})
@@ -339,9 +348,9 @@ func sysWait4Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	}
 }
 
-// kill sends sig to pid (> 0), or to every process but the caller's own
-// ancestors' shell (-1), or to its process group (0, < -1: there is one
-// group, everyone). Signal 0 checks only.
+// kill sends sig to pid (> 0), to every process but the caller (-1),
+// to the caller's process group (0) or to group -pid (< -1): ESRCH if
+// nobody is there. Signal 0 checks only.
 func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 	if sig > nsig {
 		return 0, linux.EINVAL
@@ -354,10 +363,17 @@ func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 		}
 		targets = append(targets, q)
 	} else {
+		group := p.pgid
+		if pid < -1 {
+			group = int(-pid)
+		}
 		for _, q := range t.List() {
-			if q.State != Zombie && (pid != -1 || q != p) {
+			if q.State != Zombie && (pid == -1 && q != p || pid != -1 && q.pgid == group) {
 				targets = append(targets, q)
 			}
+		}
+		if len(targets) == 0 {
+			return 0, linux.ESRCH
 		}
 	}
 	for _, q := range targets {

@@ -90,6 +90,7 @@ func TestSyscallEFAULT(t *testing.T) {
 	buf := e.mmap(mm.PageSize, protRW, privateAnon)
 	ro := e.mmap(mm.PageSize, linux.PROT_READ, privateAnon)
 	bad := []uint64{0, 0xf101_0000, 0xffff_8880_0000_0000, 0xfee0_0000, uint64(stackTop), 0xffff_ffff_8100_0000, buf + mm.PageSize - 8}
+	e.tab.tty.termios.Lflag &^= linux.ICANON | linux.ECHO // raw: the bytes are readable as typed, and not echoed
 	e.tab.Input([]byte("typed"))
 	for _, addr := range bad {
 		n := uint64(16)

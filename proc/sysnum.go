@@ -9,6 +9,7 @@ const (
 	sysStat           = 4
 	sysFstat          = 5
 	sysLstat          = 6
+	sysPoll           = 7
 	sysLseek          = 8
 	sysMmap           = 9
 	sysMprotect       = 10
@@ -23,6 +24,7 @@ const (
 	sysReadv          = 19
 	sysWritev         = 20
 	sysAccess         = 21
+	sysPipe           = 22
 	sysSchedYield     = 24
 	sysMremap         = 25
 	sysMsync          = 26
@@ -32,6 +34,7 @@ const (
 	sysDup2           = 33
 	sysNanosleep      = 35
 	sysGetpid         = 39
+	sysSendfile       = 40
 	sysClone          = 56
 	sysFork           = 57
 	sysVfork          = 58
@@ -41,6 +44,8 @@ const (
 	sysKill           = 62
 	sysUname          = 63
 	sysFcntl          = 72
+	sysFsync          = 74
+	sysFdatasync      = 75
 	sysFtruncate      = 77
 	sysGetcwd         = 79
 	sysChdir          = 80
@@ -54,11 +59,21 @@ const (
 	sysGetgid         = 104
 	sysGeteuid        = 107
 	sysGetegid        = 108
+	sysSetpgid        = 109
 	sysGetppid        = 110
+	sysGetpgrp        = 111
+	sysSetsid         = 112
+	sysGetgroups      = 115
+	sysGetpgid        = 121
+	sysGetsid         = 124
+	sysRtSigsuspend   = 130
 	sysSigaltstack    = 131
+	sysPrctl          = 157
 	sysArchPrctl      = 158
+	sysSync           = 162
 	sysGettid         = 186
 	sysTkill          = 200
+	sysTime           = 201
 	sysGetdents64     = 217
 	sysSetTidAddress  = 218
 	sysClockGettime   = 228
@@ -71,9 +86,13 @@ const (
 	sysUnlinkat       = 263
 	sysReadlinkat     = 267
 	sysFaccessat      = 269
+	sysPpoll          = 271
 	sysSetRobustList  = 273
+	sysUtimensat      = 280
 	sysDup3           = 292
+	sysPipe2          = 293
 	sysPrlimit64      = 302
+	sysSyncfs         = 306
 	sysGetrandom      = 318
 	sysMemfdCreate    = 319
 )

@@ -17,7 +17,7 @@ import (
 
 func procCommands() []Command {
 	return []Command{
-		{Name: "run", Usage: "[-b] PATH [ARG...]", Help: "run the static Linux program at PATH with ARGs in the foreground (Ctrl-C sends SIGINT), or in the background with -b", MinArgs: 1, MaxArgs: -1, Run: cmdRun, Unlocked: true},
+		{Name: "run", Usage: "[-b] PATH [ARG...]", Help: "run the static Linux program at PATH with ARGs in the foreground, on the terminal (Ctrl-C sends SIGINT, Ctrl-D ends input), or in the background with -b", MinArgs: 1, MaxArgs: -1, Run: cmdRun, Unlocked: true},
 		{Name: "ps", Help: "list the processes: PID, PPID, state, VSZ and RSS in KiB, name", MaxArgs: 0, Run: cmdPs},
 		{Name: "kill", Usage: "PID [SIG]", Help: "send signal SIG (a number or a name such as TERM; default TERM) to process PID", MinArgs: 1, MaxArgs: 2, Run: cmdKill},
 		{Name: "status", Help: "print how the last foreground program ended: exit N, or signal N (NAME)", MaxArgs: 0, Run: cmdStatus},
@@ -37,9 +37,10 @@ func (sh *Shell) procs() (*proc.Table, error) {
 // defaultEnv is the environment a program the shell runs gets.
 var defaultEnv = []string{"PATH=/bin", "HOME=/", "TERM=dumb"}
 
-// cmdRun starts the program under the big kernel lock, then lets go of
-// the lock while it waits, forwarding the console: Ctrl-C as SIGINT,
-// other bytes as the program's standard input.
+// cmdRun starts the program under the big kernel lock, in the
+// terminal's foreground, then lets go of the lock while it waits,
+// forwarding every console byte to the terminal (proc's tty.go: line
+// editing, echo, Ctrl-C as SIGINT to the program's process group).
 func cmdRun(sh *Shell, args []string) error {
 	t, err := sh.procs()
 	if err != nil {
@@ -63,6 +64,7 @@ func cmdRun(sh *Shell, args []string) error {
 		sh.Printf("[%d]\n", p.PID)
 		return nil
 	}
+	t.Foreground(p)
 	sh.cfg.Lock.Unlock()
 	for done := false; !done; {
 		select {
@@ -70,15 +72,10 @@ func cmdRun(sh *Shell, args []string) error {
 			done = true
 		case c, ok := <-sh.cfg.In:
 			sh.cfg.Lock.Lock()
-			switch {
-			case !ok:
+			if ok {
+				t.Input([]byte{c}) // the terminal's line discipline: Ctrl-C is its SIGINT
+			} else {
 				t.CloseInput()
-			case c == ctrlC:
-				sh.Printf("^C\n")
-				t.TakeInput() // as a terminal flushes its input on SIGINT
-				t.Kill(p.PID, linux.SIGINT)
-			default:
-				t.Input([]byte{c})
 			}
 			sh.cfg.Lock.Unlock()
 			if !ok {
@@ -92,6 +89,9 @@ func cmdRun(sh *Shell, args []string) error {
 		sh.cfg.Spaces.Activate()
 	}
 	sh.lastStatus, sh.ranOne = t.Wait(p), true
+	if sh.lastStatus&0x7f == uint32(linux.SIGINT) {
+		sh.Printf("\n") // after the terminal's ^C echo, as a Unix shell does
+	}
 	sh.typeahead = append(sh.typeahead, t.TakeInput()...)
 	return nil
 }

@@ -128,7 +128,11 @@ func (sh *Shell) Run() {
 // Exec runs one command line. Every failure is reported as one line
 // starting "error: "; a panicking handler is recovered and reported too.
 func (sh *Shell) Exec(line string) {
-	args := strings.Fields(line)
+	args, err := splitWords(line)
+	if err != nil {
+		sh.Errorf("%v", err)
+		return
+	}
 	if len(args) == 0 {
 		return
 	}
