@@ -103,7 +103,8 @@ user: $(USER_GCC) $(USER_MUSL) build/root.img
 # Debian's busybox-static (a glibc-static binary nobody built for Pagoda)
 # goes on the root disk as /bin/busybox, with its applets as hard links
 # to it (the VFS does not follow symlinks; a hard link is the same
-# inode, and busybox picks the applet by argv[0]).
+# inode, and busybox picks the applet by argv[0]); a user program of the
+# same name (user/true.c, the benchmark's /bin/true) keeps its place.
 BUSYBOX         := /bin/busybox
 BUSYBOX_APPLETS := sh ls cat echo true false ps free dd wc yes head tail grep sleep \
 	mkdir rm rmdir cp mv ln touch env test [ expr seq sort uniq tr cut printf pwd \
@@ -134,7 +135,7 @@ build/root.img: $(USER_GCC) $(USER_MUSL) $(BUSYBOX) Makefile | user-tools
 	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
 	@cp $(BUSYBOX) build/rootfs/bin/busybox
 	@echo 'root:x:0:0:root:/:/bin/sh' > build/rootfs/etc/passwd && echo 'root:x:0:' > build/rootfs/etc/group
-	@for a in $(BUSYBOX_APPLETS); do ln build/rootfs/bin/busybox build/rootfs/bin/$$a; done
+	@for a in $(BUSYBOX_APPLETS); do [ -e build/rootfs/bin/$$a ] || ln build/rootfs/bin/busybox build/rootfs/bin/$$a; done
 	@rm -f $@.tmp && truncate -s 64M $@.tmp
 	$(MKE2FS) -q -F -t ext2 -b 4096 -L pagoda-root -d build/rootfs $@.tmp
 	@mv $@.tmp $@
