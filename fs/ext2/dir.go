@@ -119,6 +119,9 @@ func (fs *FS) eachDirent(dir *Inode, fn func(disk uint64, buf []byte, prev, de d
 
 // lookup returns the inode number name maps to in dir.
 func (fs *FS) lookup(dir *Inode, name string) (uint32, error) {
+	if ino, ok := fs.names[nameKey{dir.num, name}]; ok {
+		return ino, nil
+	}
 	var found uint32
 	err := fs.eachDirent(dir, func(_ uint64, _ []byte, _, de dirent) (bool, error) {
 		if de.ino != 0 && string(de.name) == name {
@@ -129,6 +132,12 @@ func (fs *FS) lookup(dir *Inode, name string) (uint32, error) {
 	})
 	if err == nil && found == 0 {
 		err = fmt.Errorf("%w: %q in directory %d", ErrNotExist, name, dir.num)
+	}
+	if err == nil {
+		if fs.names == nil || len(fs.names) >= maxNames {
+			fs.names = make(map[nameKey]uint32)
+		}
+		fs.names[nameKey{dir.num, name}] = found
 	}
 	return found, err
 }
@@ -246,6 +255,7 @@ func (fs *FS) deleteLink(dir *Inode, name string) (uint32, error) {
 	if found == 0 {
 		return 0, fmt.Errorf("%w: %q in directory %d", ErrNotExist, name, dir.num)
 	}
+	delete(fs.names, nameKey{dir.num, name})
 	return found, fs.dirChanged(dir)
 }
 

@@ -32,7 +32,23 @@ type FS struct {
 	cache   blockCache
 	scratch []byte            // one block for partial-block data I/O (scratchBlock)
 	open    map[uint32]*Inode // inodes with references: at most one Inode per number
+	// names caches lookups that found a name, as Linux's dcache: a
+	// directory and a name to the inode number. addLink cannot make a
+	// name stale (the name was not there), deleteLink forgets the name
+	// it removes, Rmdir forgets everything (the directory's inode, "."
+	// and ".." included, may be reused). At most maxNames entries: it
+	// is emptied when full.
+	names map[nameKey]uint32
 }
+
+// nameKey is a name in a directory, for FS.names.
+type nameKey struct {
+	dir  uint32
+	name string
+}
+
+// maxNames bounds FS.names.
+const maxNames = 4096
 
 // Mount reads and validates the superblock and group descriptors of the
 // ext2 file system on dev. It refuses unknown INCOMPAT features

@@ -255,5 +255,6 @@ func (fs *FS) Rmdir(path string) error {
 	if dir.links > 0 {
 		dir.links--
 	}
+	clear(fs.names) // the directory's number may come back as another's
 	return errors.Join(fs.writeInode(ino), fs.writeInode(dir), fs.iput(ino))
 }

@@ -387,3 +387,40 @@ func TestOrphan(t *testing.T) {
 	}
 	fsck(t, saveImage(t, dev))
 }
+
+// The name cache never outlives a directory: after rmdir, a directory
+// made elsewhere may get the old one's inode number, and its ".." must
+// name its own parent, not the removed directory's.
+func TestNamesAfterRmdir(t *testing.T) {
+	img := mkfs(t, 1024, "4M", "")
+	fs := mustMount(t, memImage(t, img))
+	for _, d := range []string{"/p", "/q", "/p/a"} {
+		if err := fs.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := fs.Lstat("/p/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := fs.Lstat("/p/a/.."); err != nil || st.Ino == a.Ino {
+		t.Fatalf("/p/a/..: %+v %v", st, err)
+	}
+	if err := fs.Rmdir("/p/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Mkdir("/q/b", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs.Lstat("/q/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Ino != a.Ino {
+		t.Skipf("the new directory got inode %d, not the removed one's %d: nothing to check", b.Ino, a.Ino)
+	}
+	q, _ := fs.Lstat("/q")
+	if st, err := fs.Lstat("/q/b/.."); err != nil || st.Ino != q.Ino {
+		t.Errorf("/q/b/.. is inode %d (%v), want /q's %d", st.Ino, err, q.Ino)
+	}
+}
