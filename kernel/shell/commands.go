@@ -101,10 +101,8 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		}
 		mi = sh.cfg.Spaces.MM.Meminfo(sh.cfg.MemTotal, cache)
 	}
-	for _, f := range mi.Figures() {
-		sh.Printf("%s\n", MeminfoLine(f.Name, f.Value))
-	}
-	return nil
+	_, err := mi.WriteTo(sh.cfg.Out)
+	return err
 }
 
 func cmdBuddyinfo(sh *Shell, _ []string) error {
@@ -116,13 +114,6 @@ func cmdBuddyinfo(sh *Shell, _ []string) error {
 	}
 	sh.Printf("\n")
 	return nil
-}
-
-// MeminfoLine formats one line as Linux's /proc/meminfo does (show_val_kb):
-// the name and colon padded to 16 columns, the value in kB right-aligned
-// in 8.
-func MeminfoLine(name string, bytes uint64) string {
-	return fmt.Sprintf("%-16s%8d kB", name+":", bytes>>10)
 }
 
 // maxHaltStatus is the largest status that QEMU's isa-debug-exit reports
