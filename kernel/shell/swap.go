@@ -113,11 +113,7 @@ func cmdSwaps(sh *Shell, _ []string) error {
 	if err != nil {
 		return err
 	}
-	sh.Printf("%-40s%-16s%-16s%-16s%s\n", "Filename", "Type", "Size", "Used", "Priority")
-	for _, a := range set.Areas() {
-		sh.Printf("%-40s%-16s%-16d%-16d%d\n", "/dev/"+a.Dev.Name(), "partition", a.Slots()*4, a.Used()*4, a.Priority)
-	}
-	return nil
+	return vm.WriteSwaps(sh.cfg.Out, set)
 }
 
 func cmdZoneinfo(sh *Shell, _ []string) error {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
 // The text of Linux's /proc files that show memory: one formatter for
@@ -99,6 +101,20 @@ func (as *AddressSpace) WriteSmaps(w io.Writer, l Labeler) error {
 		} {
 			b.WriteString(MeminfoLine(f.Name, f.Value))
 			b.WriteByte('\n')
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSwaps writes the swap areas of set as /proc/swaps (swap_show):
+// sizes in KiB, every area a partition.
+func WriteSwaps(w io.Writer, set *swap.Set) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-40s%-16s%-16s%-16s%s\n", "Filename", "Type", "Size", "Used", "Priority")
+	if set != nil {
+		for _, a := range set.Areas() {
+			fmt.Fprintf(&b, "%-40s%-16s%-16d%-16d%d\n", "/dev/"+a.Dev.Name(), "partition", a.Slots()*4, a.Used()*4, a.Priority)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
