@@ -224,6 +224,17 @@ func TestProcfs(t *testing.T) {
 		t.Errorf("overcommit_memory reads %q", got)
 	}
 
+	// sysinfo, which busybox free reads beside /proc/meminfo: bytes,
+	// mem_unit 1.
+	if got := e.call(sysSysinfo, data); got != 0 {
+		t.Fatalf("sysinfo = %d", got)
+	}
+	si := make([]byte, 112)
+	u.copyIn(data, si)
+	if total, unit := le64(si[32:]), uint32(le64(si[104:])); total != 64<<20 || unit != 1 || le64(si[40:]) == 0 {
+		t.Errorf("sysinfo: totalram %d freeram %d mem_unit %d", total, le64(si[40:]), unit)
+	}
+
 	// What is not there, and what cannot be done.
 	for _, c := range []struct {
 		name  string
