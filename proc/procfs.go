@@ -19,8 +19,9 @@ import (
 // chdir and getdents64 look here first, and a /proc on the root disk is
 // never seen.
 //
-//	meminfo vmstat swaps      the shell's meminfo, vmstat and swaps (one
-//	                          formatter each, mm/vm/proctext.go)
+//	meminfo vmstat swaps      the shell's meminfo, vmstat, swaps,
+//	zoneinfo buddyinfo        zoneinfo and buddyinfo (one formatter
+//	                          each, mm/vm/proctext.go)
 //	uptime loadavg stat       the clock and the process table
 //	sys/vm/overcommit_memory  commit accounting's policy and ratio, and
 //	sys/vm/overcommit_ratio   the reclaim's swappiness: read and written
@@ -57,6 +58,16 @@ var procFiles = []procFileDef{
 	{name: "meminfo", text: procMeminfo},
 	{name: "vmstat", text: procVmstat},
 	{name: "swaps", text: procSwaps},
+	{name: "zoneinfo", text: func(t *Table, _ *Process) []byte {
+		var b bytes.Buffer
+		t.MM.WriteZoneinfo(&b)
+		return b.Bytes()
+	}},
+	{name: "buddyinfo", text: func(t *Table, _ *Process) []byte {
+		var b bytes.Buffer
+		vm.WriteBuddyinfo(&b, t.MM.Frames)
+		return b.Bytes()
+	}},
 	{name: "uptime", text: procUptime},
 	{name: "loadavg", text: procLoadavg},
 	{name: "stat", text: procStat},

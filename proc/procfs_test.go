@@ -137,6 +137,13 @@ func TestProcfs(t *testing.T) {
 		t.Errorf("/proc/vmstat starts %q", got[:min(len(got), 40)])
 	}
 
+	if got := string(e.readProc(buf, data, "/proc/buddyinfo")); !strings.HasPrefix(got, "Node 0, zone   Normal ") {
+		t.Errorf("/proc/buddyinfo: %q", got)
+	}
+	if got := string(e.readProc(buf, data, "/proc/zoneinfo")); !strings.Contains(got, "\n  pages free     ") {
+		t.Errorf("/proc/zoneinfo: %q", got)
+	}
+
 	// self: a link to "1", followed by stat and by paths under it.
 	u.copyOut(buf, []byte("/proc/self\x00"))
 	if got := e.call(sysReadlink, buf, data, 64); got != 1 {
@@ -163,7 +170,7 @@ func TestProcfs(t *testing.T) {
 
 	// The directories.
 	names := e.dirNames(buf, data, "/proc")
-	for _, n := range []string{".", "..", "meminfo", "vmstat", "uptime", "loadavg", "stat", "swaps", "self", "sys", "1"} {
+	for _, n := range []string{".", "..", "meminfo", "vmstat", "uptime", "loadavg", "stat", "swaps", "zoneinfo", "buddyinfo", "self", "sys", "1"} {
 		if !slices.Contains(names, n) {
 			t.Errorf("/proc lacks %s: %q", n, names)
 		}

@@ -106,14 +106,7 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 }
 
 func cmdBuddyinfo(sh *Shell, _ []string) error {
-	st := sh.cfg.Frames.Stats()
-	// As Linux's frag_show_print: "Node %d, zone %8s " then "%6lu " per order.
-	sh.Printf("Node 0, zone %8s ", "Normal")
-	for _, n := range st.FreeBlocks {
-		sh.Printf("%6d ", n)
-	}
-	sh.Printf("\n")
-	return nil
+	return vm.WriteBuddyinfo(sh.cfg.Out, sh.cfg.Frames)
 }
 
 // maxHaltStatus is the largest status that QEMU's isa-debug-exit reports

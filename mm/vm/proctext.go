@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/swap"
 )
 
@@ -117,6 +118,52 @@ func WriteSwaps(w io.Writer, set *swap.Set) error {
 			fmt.Fprintf(&b, "%-40s%-16s%-16d%-16d%d\n", "/dev/"+a.Dev.Name(), "partition", a.Slots()*4, a.Used()*4, a.Priority)
 		}
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteBuddyinfo writes the free blocks per order of frames as
+// /proc/buddyinfo (frag_show_print: "Node %d, zone %8s " then "%6lu "
+// per order).
+func WriteBuddyinfo(w io.Writer, frames *frame.Allocator) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Node 0, zone %8s ", "Normal")
+	for _, n := range frames.Stats().FreeBlocks {
+		fmt.Fprintf(&b, "%6d ", n)
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteZoneinfo writes m's zone as Pagoda's /proc/zoneinfo: free pages,
+// the watermarks and managed pages (as Linux's zoneinfo_show_print),
+// then Pagoda's own lines: the reclaim policy and its lists (by
+// Linux's nr_ names), and the fault path's reserve.
+func (m *MM) WriteZoneinfo(w io.Writer) error {
+	var b strings.Builder
+	st := m.Frames.Stats()
+	wm := m.Watermarks()
+	fmt.Fprintf(&b, "Node 0, zone   Normal\n")
+	fmt.Fprintf(&b, "  pages free     %d\n", st.FreePages)
+	for _, f := range []struct {
+		name string
+		v    uint64
+	}{{"min", wm.Min}, {"low", wm.Low}, {"high", wm.High}, {"managed", st.ManagedPages}} {
+		fmt.Fprintf(&b, "        %-8s %d\n", f.name, f.v)
+	}
+	if p := m.Policy(); p != nil {
+		fmt.Fprintf(&b, "  policy         %s\n", p.Name())
+		for _, l := range p.Lists() {
+			// Linux's names: Inactive(anon) is nr_inactive_anon.
+			name := strings.NewReplacer("(", "_", ")", "").Replace(strings.ToLower(l.Name))
+			fmt.Fprintf(&b, "      nr_%-16s %d\n", name, l.Pages)
+		}
+	} else {
+		fmt.Fprintf(&b, "  policy         none (no reclaim)\n")
+	}
+	a, t := m.Reserved()
+	fmt.Fprintf(&b, "  fault reserve  %d pages, %d page tables\n", a, t)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
