@@ -25,7 +25,8 @@ import (
 //	uptime loadavg stat       the clock and the process table
 //	sys/vm/overcommit_memory  commit accounting's policy and ratio, and
 //	sys/vm/overcommit_ratio   the reclaim's swappiness: read and written
-//	sys/vm/swappiness         as Linux's proc_dointvec
+//	sys/vm/swappiness         as Linux's proc_dointvec;
+//	sys/vm/drop_caches        writing 1 or 3 drops the clean page cache
 //	self                      a symbolic link to the caller's PID
 //	PID/                      cmdline stat status maps smaps, and exe
 //	                          (a link to the path execve was given)
@@ -106,6 +107,20 @@ var procSysVM = []procFileDef{
 		}
 		return linux.ErrnoOf(t.MM.SetSwappiness(int(n)))
 	}},
+	{name: "drop_caches", text: func(*Table, *Process) []byte { return []byte("0\n") },
+		set: func(t *Table, b []byte) linux.Errno {
+			// As drop_caches_sysctl_handler: 1..4; bit 0 drops the
+			// clean page cache no mapping uses (the shell's
+			// drop_caches), bit 1 the slab, which Pagoda has not.
+			n, e := sysctlInt(b, 4)
+			if e != 0 || n == 0 {
+				return linux.EINVAL
+			}
+			if n&1 != 0 && t.VFS != nil {
+				t.VFS.Cache.ReclaimClean(-1)
+			}
+			return 0
+		}},
 }
 
 // procPIDFiles are the files of /proc/PID (exe, a link, is apart).

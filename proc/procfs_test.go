@@ -4,6 +4,7 @@ package proc
 
 import (
 	"bytes"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -181,7 +182,7 @@ func TestProcfs(t *testing.T) {
 			t.Errorf("/proc/self lacks %s: %q", n, names)
 		}
 	}
-	if got := e.dirNames(buf, data, "/proc/sys/vm"); !slices.Equal(got, []string{".", "..", "overcommit_memory", "overcommit_ratio", "swappiness"}) {
+	if got := e.dirNames(buf, data, "/proc/sys/vm"); !slices.Equal(got, []string{".", "..", "overcommit_memory", "overcommit_ratio", "swappiness", "drop_caches"}) {
 		t.Errorf("/proc/sys/vm: %q", got)
 	}
 
@@ -260,4 +261,48 @@ func TestProcfs(t *testing.T) {
 			t.Errorf("open %s (%#x) = %d, want %v", c.name, c.flags, got, c.want)
 		}
 	}
+}
+
+// FuzzProcPath looks up any name under /proc: no panic, and what is
+// found is consistent (a file has its text, a directory its listing, a
+// link its target) and opens or is refused with an errno.
+func FuzzProcPath(f *testing.F) {
+	for _, s := range []string{"meminfo", "self/maps", "1/status", "self", "sys/vm/swappiness", "sys/../1", "01", "1/exe",
+		"99999999999999999999", "-1", "self/self", "meminfo/x", "sys/vm/x/y", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e := newProcEnv(t, 0x9a_0000_0000)
+		e.p.argv, e.p.exe = []string{"x"}, "/bin/x"
+		name := path.Clean("/proc/" + s)
+		if !isProcPath(name) {
+			return
+		}
+		for _, lookup := range []func(*Process, string) (procNode, linux.Errno){e.tab.lookupProc, e.tab.lookupProcFollow} {
+			n, errno := lookup(e.p, name)
+			if errno != 0 {
+				continue
+			}
+			switch n.kind {
+			case procIsFile:
+				n.file.text(e.tab, n.q)
+			case procIsDir:
+				if ents := e.tab.procEntries(&n); len(ents) < 2 {
+					t.Fatalf("%s: listing %v", name, ents)
+				}
+			case procIsLink:
+				if n.link == "" || n.follow == "" {
+					t.Fatalf("%s: link %q -> %q", name, n.link, n.follow)
+				}
+			default:
+				t.Fatalf("%s: kind %d", name, n.kind)
+			}
+		}
+		buf := e.mmap(mm.PageSize, protRW, privateAnon)
+		if len(name) < 4000 {
+			if fd := e.open(buf, name, linux.O_RDONLY); fd >= 0 {
+				e.call(sysClose, uint64(fd))
+			}
+		}
+	})
 }
