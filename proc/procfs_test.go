@@ -164,6 +164,12 @@ func TestProcfs(t *testing.T) {
 	if mode := uint32(le64(st[24:])); mode != linux.S_IFDIR|0o555 {
 		t.Errorf("stat /proc/self: mode %#o", mode)
 	}
+	u.copyOut(buf, []byte("/proc/self/\x00"))
+	e.call(sysLstat, buf, data)
+	u.copyIn(data, st)
+	if mode := uint32(le64(st[24:])); mode != linux.S_IFDIR|0o555 {
+		t.Errorf("lstat /proc/self/: mode %#o", mode)
+	}
 	u.copyOut(buf, []byte("/proc/self/exe\x00"))
 	if n := e.call(sysReadlink, buf, data, 64); n != int64(len("/bin/prog")) {
 		t.Errorf("readlink /proc/self/exe = %d", n)

@@ -408,11 +408,11 @@ func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.
 		return "", linux.ENOENT
 	}
 	if strings.HasPrefix(name, "/") {
-		name = path.Clean(name)
-		if t.VFS == nil && lookupDevice(name) == nil && !isProcPath(name) {
+		clean := path.Clean(name)
+		if t.VFS == nil && lookupDevice(clean) == nil && !isProcPath(clean) {
 			return "", linux.ENOENT // no files but the special ones
 		}
-		return name, 0
+		return t.procSlash(p, name, clean), 0
 	}
 	base := p.cwd
 	if dirfd != atFDCWD && uint64(int32(dirfd)) != atFDCWD {
@@ -425,11 +425,25 @@ func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.
 		}
 		base = f.path
 	}
-	name = path.Join(base, name)
-	if t.VFS == nil && !isProcPath(name) {
+	clean := path.Join(base, name)
+	if t.VFS == nil && !isProcPath(clean) {
 		return "", linux.ENOENT
 	}
-	return name, 0
+	return t.procSlash(p, name, clean), 0
+}
+
+// procSlash is clean, the cleaned path of name, with a /proc link
+// followed when name ends in a slash, as Linux's lookup follows
+// "link/" whatever the call: lstat of /proc/self/ is the PID's
+// directory's. (The VFS's own links are not followed so.)
+func (t *Table) procSlash(p *Process, name, clean string) string {
+	if !strings.HasSuffix(name, "/") || !isProcPath(clean) {
+		return clean
+	}
+	if n, e := t.lookupProc(p, clean); e == 0 && n.kind == procIsLink && isProcPath(n.follow) {
+		return n.follow
+	}
+	return clean
 }
 
 // isDir reports whether f is an open directory, the VFS's or /proc's.
