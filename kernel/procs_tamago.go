@@ -28,6 +28,7 @@ const TimeSlice = 10 * time.Millisecond
 func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, console io.Writer) *proc.Table {
 	arch.HandleIRQ(VectorPreempt, "preempt: LAPIC timer", func() {})
 	t := proc.NewTable(big, spaces.MM, files, console, boot.Board{}, enterUser)
+	t.Spaces = spaces
 	kernelRoot := uint64(spaces.MM.Kernel)
 	t.Leave = func(as *vm.AddressSpace) {
 		if arch.CR3()&^0xfff == uint64(as.Root()) {

@@ -15,6 +15,11 @@
 // hardware: a clock, and real loads and stores in the window (the kernel
 // gives the machine's, host tests the simulator's).
 //
+// User processes see two synthetic filesystems, found by name before the
+// VFS is asked: /dev's special files (dev.go) and /proc (procfs.go),
+// whose files are the shell's texts (mm/vm proctext.go) and the process
+// table's, made when a file is opened.
+//
 // Locking: every method but Resolve runs under the big kernel lock
 // (lock.Kernel); Resolve runs in a fault taken by the goroutine that
 // holds it.

@@ -74,6 +74,11 @@ type Process struct {
 	clearTID uint64
 	// cwd is the working directory.
 	cwd string
+	// argv and exe are what execve was given, the arguments and the
+	// program's path (/proc/PID/cmdline and exe); a child of fork
+	// inherits them.
+	argv []string
+	exe  string
 	// Foreground: the shell waits for this process; done is closed at
 	// its exit.
 	done chan struct{}
@@ -104,6 +109,13 @@ type Table struct {
 	Leave func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
+	// MemTotal is all RAM in the firmware's map, in bytes: /proc/meminfo's
+	// MemTotal (the shell's meminfo has the same).
+	MemTotal uint64
+	// Spaces are the shell's address spaces, whose fault counters
+	// /proc/vmstat adds to the processes' as the shell's vmstat does
+	// (nil: none).
+	Spaces *Spaces
 	// Strace logs every system call to Console while on.
 	Strace bool
 
@@ -293,6 +305,7 @@ func (t *Table) exec(p *Process, file string, argv, envp []string) linux.Errno {
 		name = name[:15]
 	}
 	p.Name = name
+	p.argv, p.exe = slices.Clone(argv), file
 	p.sig.exec()
 	p.files.closeOnExec()
 	if p.vforkDone != nil {
@@ -319,7 +332,8 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 		return 0, linux.ErrnoOf(err)
 	}
 	c := &Process{PID: t.newPID(), PPID: p.PID, pgid: p.pgid, sid: p.sid, Name: p.Name, State: Running, AS: as,
-		regs: p.regs.Clone(), files: p.files.dup(), brkStart: p.brkStart, brk: p.brk, cwd: p.cwd}
+		regs: p.regs.Clone(), files: p.files.dup(), brkStart: p.brkStart, brk: p.brk, cwd: p.cwd,
+		argv: p.argv, exe: p.exe}
 	c.sig = p.sig.fork()
 	c.regs.RAX = 0
 	if setup != nil {

@@ -177,6 +177,17 @@ func init() {
 		if lookupDevice(name) != nil {
 			return 0, linux.ENOTDIR
 		}
+		if isProcPath(name) {
+			n, e := t.lookupProcFollow(p, name)
+			if e != 0 {
+				return 0, e
+			}
+			if n.kind != procIsDir {
+				return 0, linux.ENOTDIR
+			}
+			p.cwd = n.dir
+			return 0, 0
+		}
 		st, err := t.VFS.Lstat(name)
 		if err != nil {
 			return 0, linux.ErrnoOf(err)
@@ -379,7 +390,7 @@ func sysLseekFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		return 0, linux.EINVAL
 	}
 	f.off = pos
-	if _, ok := f.ops.(dirFile); ok {
+	if isDir(f) {
 		f.dir = nil // a rewind lists the directory anew
 	}
 	return uint64(pos), 0
@@ -397,14 +408,11 @@ func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.
 		return "", linux.ENOENT
 	}
 	if strings.HasPrefix(name, "/") {
-		name = path.Clean(name)
-		if t.VFS == nil && lookupDevice(name) == nil {
+		clean := path.Clean(name)
+		if t.VFS == nil && lookupDevice(clean) == nil && !isProcPath(clean) {
 			return "", linux.ENOENT // no files but the special ones
 		}
-		return name, 0
-	}
-	if t.VFS == nil {
-		return "", linux.ENOENT
+		return t.procSlash(p, name, clean), 0
 	}
 	base := p.cwd
 	if dirfd != atFDCWD && uint64(int32(dirfd)) != atFDCWD {
@@ -412,12 +420,39 @@ func (t *Table) path(p *Process, dirfd, addr uint64, empty bool) (string, linux.
 		if e != 0 {
 			return "", e
 		}
-		if _, ok := f.ops.(dirFile); !ok && name != "" {
+		if !isDir(f) && name != "" {
 			return "", linux.ENOTDIR
 		}
 		base = f.path
 	}
-	return path.Join(base, name), 0
+	clean := path.Join(base, name)
+	if t.VFS == nil && !isProcPath(clean) {
+		return "", linux.ENOENT
+	}
+	return t.procSlash(p, name, clean), 0
+}
+
+// procSlash is clean, the cleaned path of name, with a /proc link
+// followed when name ends in a slash, as Linux's lookup follows
+// "link/" whatever the call: lstat of /proc/self/ is the PID's
+// directory's. (The VFS's own links are not followed so.)
+func (t *Table) procSlash(p *Process, name, clean string) string {
+	if !strings.HasSuffix(name, "/") || !isProcPath(clean) {
+		return clean
+	}
+	if n, e := t.lookupProc(p, clean); e == 0 && n.kind == procIsLink && isProcPath(n.follow) {
+		return n.follow
+	}
+	return clean
+}
+
+// isDir reports whether f is an open directory, the VFS's or /proc's.
+func isDir(f *openFile) bool {
+	switch f.ops.(type) {
+	case dirFile, *procDir:
+		return true
+	}
+	return false
 }
 
 // openat is open(2) on the VFS: O_CREAT makes a regular file (O_EXCL:
@@ -430,6 +465,19 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 	}
 	if d := lookupDevice(name); d != nil {
 		return t.openDevice(p, d, name, flags)
+	}
+	if isProcPath(name) {
+		n, e := t.lookupProcFollow(p, name)
+		if e != 0 {
+			return 0, e
+		}
+		if n.kind != procIsLink {
+			return t.openProc(p, n, name, flags)
+		}
+		name = n.follow // exe: the program's file
+		if t.VFS == nil {
+			return 0, linux.ENOENT
+		}
 	}
 	st, err := t.VFS.Lstat(name)
 	exists := err == nil
@@ -517,6 +565,27 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 		}
 		if d := lookupDevice(name); d != nil {
 			st = d.stat()
+		} else if isProcPath(name) {
+			lookup := t.lookupProcFollow
+			if flags&atSymlinkNofollow != 0 {
+				lookup = t.lookupProc
+			}
+			n, e := lookup(p, name)
+			if e != 0 {
+				return 0, e
+			}
+			st = n.stat()
+			if n.kind == procIsLink && flags&atSymlinkNofollow == 0 {
+				// exe, followed out of /proc.
+				if t.VFS == nil {
+					return 0, linux.ENOENT
+				}
+				vst, err := t.VFS.Lstat(n.follow)
+				if err != nil {
+					return 0, linux.ErrnoOf(err)
+				}
+				st = statOf(vst)
+			}
 		} else {
 			vst, err := t.VFS.Lstat(name)
 			if err != nil {
@@ -572,6 +641,9 @@ func (t *Table) unlinkat(p *Process, dirfd, addr, flags uint64) (uint64, linux.E
 	if e != 0 {
 		return 0, e
 	}
+	if isProcPath(name) {
+		return 0, linux.EPERM // proc's inodes have no unlink (vfs_unlink)
+	}
 	st, err := t.VFS.Lstat(name)
 	if err != nil {
 		return 0, linux.ErrnoOf(err)
@@ -593,6 +665,9 @@ func (t *Table) mkdirat(p *Process, dirfd, addr uint64) (uint64, linux.Errno) {
 	if e != 0 {
 		return 0, e
 	}
+	if isProcPath(name) {
+		return 0, linux.EPERM // nor mkdir (vfs_mkdir)
+	}
 	if _, err := t.VFS.Lstat(name); err == nil {
 		return 0, linux.EEXIST
 	}
@@ -610,6 +685,10 @@ func (t *Table) faccessat(p *Process, dirfd, addr, mode uint64) (uint64, linux.E
 	if lookupDevice(name) != nil {
 		return 0, 0
 	}
+	if isProcPath(name) {
+		_, e := t.lookupProcFollow(p, name)
+		return 0, e
+	}
 	_, err := t.VFS.Lstat(name)
 	return 0, linux.ErrnoOf(err)
 }
@@ -624,6 +703,20 @@ func (t *Table) readlinkat(p *Process, dirfd, addr, buf, size uint64) (uint64, l
 	}
 	if lookupDevice(name) != nil {
 		return 0, linux.EINVAL // not a symbolic link
+	}
+	if isProcPath(name) {
+		n, e := t.lookupProc(p, name)
+		switch {
+		case e != 0:
+			return 0, e
+		case n.kind != procIsLink:
+			return 0, linux.EINVAL
+		}
+		b := []byte(n.link)
+		if uint64(len(b)) > size {
+			b = b[:size]
+		}
+		return uint64(len(b)), t.mem(p).copyOut(buf, b)
 	}
 	target, err := t.VFS.Readlink(name)
 	if err != nil {
@@ -703,8 +796,11 @@ func sysGetdents64Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if e != 0 {
 		return 0, e
 	}
-	if _, ok := f.ops.(dirFile); !ok {
+	if !isDir(f) {
 		return 0, linux.ENOTDIR
+	}
+	if d, ok := f.ops.(*procDir); ok && f.dir == nil {
+		f.dir = t.procEntries(&d.node)
 	}
 	if f.dir == nil {
 		ents, err := t.VFS.ReadDir(f.path)
@@ -919,6 +1015,10 @@ func sysUtimensatFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	}
 	if lookupDevice(name) != nil {
 		return 0, 0
+	}
+	if isProcPath(name) {
+		_, e := t.lookupProcFollow(p, name)
+		return 0, e
 	}
 	_, err := t.VFS.Lstat(name)
 	return 0, linux.ErrnoOf(err)

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"io"
+	"path"
 	"runtime"
 	"time"
 
@@ -252,6 +253,21 @@ func sysExecveFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if e != 0 {
 		return 0, e
 	}
+	comm := ""
+	if isProcPath(name) {
+		// /proc/PID/exe (busybox runs its applets through
+		// /proc/self/exe) is the program's file; nothing else of
+		// /proc is executable. comm is the name execve was given,
+		// "exe", as Linux's (bprm->filename).
+		n, e := t.lookupProcFollow(p, name)
+		switch {
+		case e != 0:
+			return 0, e
+		case n.kind != procIsLink:
+			return 0, linux.EACCES
+		}
+		name, comm = n.follow, path.Base(name)
+	}
 	argv, e := t.stringArray(p, a[1])
 	if e != 0 {
 		return 0, e
@@ -260,7 +276,13 @@ func sysExecveFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if e != 0 {
 		return 0, e
 	}
-	return 0, t.exec(p, name, argv, envp)
+	if e := t.exec(p, name, argv, envp); e != 0 {
+		return 0, e
+	}
+	if comm != "" {
+		p.Name = comm
+	}
+	return 0, 0
 }
 
 // stringArray reads a NULL-terminated array of C strings (NULL array:

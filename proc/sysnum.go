@@ -55,6 +55,7 @@ const (
 	sysReadlink       = 89
 	sysUmask          = 95
 	sysGettimeofday   = 96
+	sysSysinfo        = 99
 	sysGetuid         = 102
 	sysGetgid         = 104
 	sysGeteuid        = 107

@@ -102,6 +102,7 @@ func main() {
 		panic("pagoda.panic on the command line")
 	}
 	procs := kernel.StartProcesses(big, spaces, files, out)
+	procs.MemTotal = m.Layout.Total()
 	up := boot.Board{}.Uptime()
 	fmt.Fprintf(out, "boot to shell: %d.%03d ms\n", up.Milliseconds(), up.Microseconds()%1000)
 

@@ -101,28 +101,12 @@ func cmdMeminfo(sh *Shell, _ []string) error {
 		}
 		mi = sh.cfg.Spaces.MM.Meminfo(sh.cfg.MemTotal, cache)
 	}
-	for _, f := range mi.Figures() {
-		sh.Printf("%s\n", MeminfoLine(f.Name, f.Value))
-	}
-	return nil
+	_, err := mi.WriteTo(sh.cfg.Out)
+	return err
 }
 
 func cmdBuddyinfo(sh *Shell, _ []string) error {
-	st := sh.cfg.Frames.Stats()
-	// As Linux's frag_show_print: "Node %d, zone %8s " then "%6lu " per order.
-	sh.Printf("Node 0, zone %8s ", "Normal")
-	for _, n := range st.FreeBlocks {
-		sh.Printf("%6d ", n)
-	}
-	sh.Printf("\n")
-	return nil
-}
-
-// MeminfoLine formats one line as Linux's /proc/meminfo does (show_val_kb):
-// the name and colon padded to 16 columns, the value in kB right-aligned
-// in 8.
-func MeminfoLine(name string, bytes uint64) string {
-	return fmt.Sprintf("%-16s%8d kB", name+":", bytes>>10)
+	return vm.WriteBuddyinfo(sh.cfg.Out, sh.cfg.Frames)
 }
 
 // maxHaltStatus is the largest status that QEMU's isa-debug-exit reports

@@ -192,23 +192,25 @@ func cmdStrace(sh *Shell, args []string) error {
 	return nil
 }
 
-// spaceOf is the address space of process args[0], or the current one
-// when no PID is given.
-func (sh *Shell) spaceOf(args []string) (*vm.AddressSpace, error) {
+// spaceOf is the address space of process args[0], with the names
+// /proc/PID/maps gives its heap and stack, or the current one (no
+// names) when no PID is given.
+func (sh *Shell) spaceOf(args []string) (*vm.AddressSpace, vm.Labeler, error) {
 	if len(args) == 0 {
-		return sh.currentSpace()
+		as, err := sh.currentSpace()
+		return as, nil, err
 	}
 	t, err := sh.procs()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pid, err := strconv.Atoi(args[0])
 	if err != nil {
-		return nil, fmt.Errorf("bad PID %q", args[0])
+		return nil, nil, fmt.Errorf("bad PID %q", args[0])
 	}
 	p := t.Get(pid)
 	if p == nil || p.AS == nil {
-		return nil, fmt.Errorf("no such process: %d (%w)", pid, linux.ESRCH)
+		return nil, nil, fmt.Errorf("no such process: %d (%w)", pid, linux.ESRCH)
 	}
-	return p.AS, nil
+	return p.AS, p.MapsLabels(), nil
 }

@@ -113,11 +113,7 @@ func cmdSwaps(sh *Shell, _ []string) error {
 	if err != nil {
 		return err
 	}
-	sh.Printf("%-40s%-16s%-16s%-16s%s\n", "Filename", "Type", "Size", "Used", "Priority")
-	for _, a := range set.Areas() {
-		sh.Printf("%-40s%-16s%-16d%-16d%d\n", "/dev/"+a.Dev.Name(), "partition", a.Slots()*4, a.Used()*4, a.Priority)
-	}
-	return nil
+	return vm.WriteSwaps(sh.cfg.Out, set)
 }
 
 func cmdZoneinfo(sh *Shell, _ []string) error {
@@ -125,29 +121,7 @@ func cmdZoneinfo(sh *Shell, _ []string) error {
 	if err != nil {
 		return err
 	}
-	st := sh.cfg.Frames.Stats()
-	wm := s.MM.Watermarks()
-	sh.Printf("Node 0, zone   Normal\n")
-	sh.Printf("  pages free     %d\n", st.FreePages)
-	for _, f := range []struct {
-		name string
-		v    uint64
-	}{{"min", wm.Min}, {"low", wm.Low}, {"high", wm.High}, {"managed", st.ManagedPages}} {
-		sh.Printf("        %-8s %d\n", f.name, f.v)
-	}
-	if p := s.MM.Policy(); p != nil {
-		sh.Printf("  policy         %s\n", p.Name())
-		for _, l := range p.Lists() {
-			// Linux's names: Inactive(anon) is nr_inactive_anon.
-			name := strings.NewReplacer("(", "_", ")", "").Replace(strings.ToLower(l.Name))
-			sh.Printf("      nr_%-16s %d\n", name, l.Pages)
-		}
-	} else {
-		sh.Printf("  policy         none (no reclaim)\n")
-	}
-	a, t := s.MM.Reserved()
-	sh.Printf("  fault reserve  %d pages, %d page tables\n", a, t)
-	return nil
+	return s.MM.WriteZoneinfo(sh.cfg.Out)
 }
 
 // cmdSysctl reads and sets the reclaim's tunables by their Linux sysctl

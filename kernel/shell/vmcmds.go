@@ -547,35 +547,11 @@ func cmdTouch(sh *Shell, args []string) error {
 }
 
 func cmdMaps(sh *Shell, args []string) error {
-	as, err := sh.spaceOf(args)
+	as, labels, err := sh.spaceOf(args)
 	if err != nil {
 		return err
 	}
-	for _, v := range as.VMAs() {
-		sh.Printf("%s\n", mapsLine(&v))
-	}
-	return nil
-}
-
-// mapsLine is a VMA's line in /proc/PID/maps format (show_map_vma): a
-// shared anonymous mapping, whose File is its unnamed tmpfs object,
-// shows as Linux shows it, /dev/zero (deleted) on the internal tmpfs.
-func mapsLine(v *vm.VMA) string {
-	kind, dev, name := byte('p'), "00:00 0", ""
-	if v.Flags&vm.MapShared != 0 {
-		kind = 's'
-	}
-	switch {
-	case v.Flags&vm.MapAnonymous != 0 && v.Flags&vm.MapShared != 0:
-		dev, name = "00:01 0", "/dev/zero (deleted)"
-	case v.File() != nil:
-		dev, name = "fe:00 0", v.File().Name
-	}
-	line := fmt.Sprintf("%08x-%08x %s%c %08x %s", uint64(v.Start), uint64(v.End), v.Prot, kind, v.Offset(), dev)
-	if name != "" {
-		line += strings.Repeat(" ", max(1, 73-len(line))) + name
-	}
-	return line
+	return as.WriteMaps(sh.cfg.Out, labels)
 }
 
 func cmdAs(sh *Shell, args []string) error {
@@ -647,32 +623,15 @@ func cmdVmstat(sh *Shell, _ []string) error {
 	if sh.cfg.Procs != nil {
 		totals.Add(sh.cfg.Procs.Totals())
 	}
-	for _, c := range s.MM.Vmstat(totals, cache) {
-		sh.Printf("%s %d\n", c.Name, c.Value)
-	}
-	return nil
+	return vm.WriteVmstat(sh.cfg.Out, s.MM.Vmstat(totals, cache))
 }
 
 func cmdSmaps(sh *Shell, args []string) error {
-	as, err := sh.spaceOf(args)
+	as, labels, err := sh.spaceOf(args)
 	if err != nil {
 		return err
 	}
-	for _, s := range as.Smaps() {
-		sh.Printf("%s\n", mapsLine(&s.VMA))
-		for _, f := range []struct {
-			name  string
-			bytes uint64
-		}{
-			{"Size", s.Size}, {"Rss", s.Rss}, {"Pss", s.Pss},
-			{"Shared_Clean", s.SharedClean}, {"Shared_Dirty", s.SharedDirty},
-			{"Private_Clean", s.PrivateClean}, {"Private_Dirty", s.PrivateDirty},
-			{"Referenced", s.Referenced}, {"Swap", s.Swap},
-		} {
-			sh.Printf("%s\n", MeminfoLine(f.name, f.bytes))
-		}
-	}
-	return nil
+	return as.WriteSmaps(sh.cfg.Out, labels)
 }
 
 func cmdFrames(sh *Shell, _ []string) error {

@@ -100,7 +100,9 @@
 //
 // Accounting (meminfo.go, vmstat.go): MM.Meminfo and MM.Vmstat compute
 // the figures of Linux's /proc/meminfo and /proc/vmstat from the objects
-// that own the pages, for the shell (and /proc) to format.
+// that own the pages; proctext.go formats them, and maps, smaps, swaps,
+// zoneinfo and buddyinfo, as Linux's /proc files, for both the shell's
+// commands and proc's /proc (one formatter, the same bytes).
 //
 // Locking: the MM and its AddressSpaces have no lock of their own. Every
 // call (mmap, munmap, mprotect, mremap, fork, Refill, reclaim, swapoff)
