@@ -603,6 +603,26 @@ func TestFileSmaps(t *testing.T) {
 	if s := c.Smaps()[0]; s.Pss != pg || s.SharedClean != pg || s.SharedDirty != pg {
 		t.Fatalf("two mappers: %+v", s)
 	}
+	if s := e.cur.Smaps()[0]; s.Anonymous != 0 {
+		t.Fatalf("a shared file mapping counts %d bytes anonymous", s.Anonymous)
+	}
+	smapsAt := func(va mm.VirtAddr) Smaps {
+		for _, s := range e.cur.Smaps() {
+			if s.VMA.Start == va {
+				return s
+			}
+		}
+		t.Fatalf("no mapping at %v", va)
+		return Smaps{}
+	}
+	// A private mapping: its written page is an anonymous copy, the page
+	// only read is the cache's.
+	pv := e.mmapFile(0, 2*pg, rw, MapPrivate, f, 0)
+	e.read(pv, 1)
+	e.write(pv+pg, []byte{2})
+	if s := smapsAt(pv); s.Rss != 2*pg || s.Anonymous != pg {
+		t.Fatalf("private mapping: %+v", s)
+	}
 	e.destroy(c)
 	e.destroyAll()
 }

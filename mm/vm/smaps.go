@@ -14,6 +14,10 @@ type Smaps struct {
 	SharedClean, SharedDirty, PrivateClean, PrivateDirty, Swap uint64
 	// Referenced: pages whose PTE has the hardware Accessed bit.
 	Referenced uint64
+	// Anonymous: pages that are anonymous memory, private anonymous
+	// frames and private copies of file pages, in the swap cache or not
+	// (Linux's PageAnon).
+	Anonymous uint64
 }
 
 // Smaps walks every VMA's page tables. A page is shared when more than
@@ -56,6 +60,9 @@ func (as *AddressSpace) Smaps() []Smaps {
 			}
 			if e&pt.Accessed != 0 {
 				s.Referenced += size
+			}
+			if st := as.mm.Frames.State(pfn); st == frame.Anon || st == frame.SwapCache {
+				s.Anonymous += size
 			}
 			return true
 		})
