@@ -41,24 +41,9 @@ func (t *Table) Share(owner mm.PhysAddr, start, end mm.VirtAddr) error {
 		src[level-1] = tbl
 	}
 	var fresh [levels]mm.PhysAddr
-	nfresh := 0
-	tbl = table(t.root)
-	for level := levels - 1; level > 1; level-- {
-		e := &tbl[index(start, level)]
-		switch {
-		case *e&Present == 0:
-			pa, err := t.src.AllocTable()
-			if err != nil {
-				t.rollback(start, fresh[:nfresh])
-				return ErrNoMemory
-			}
-			fresh[nfresh] = pa
-			nfresh++
-			*e = PTE(pa) | Present | Writable
-		case *e&Huge != 0:
-			return fmt.Errorf("%w: %v lies in a larger page", ErrExists, start)
-		}
-		tbl = table(e.Addr())
+	tbl, nfresh, err := t.descend(start, 1, false, &fresh)
+	if err != nil {
+		return err
 	}
 	for va := start; va < end; va += mm.VirtAddr(Size2M) {
 		if tbl[index(va, 1)] != 0 {
@@ -75,8 +60,9 @@ func (t *Table) Share(owner mm.PhysAddr, start, end mm.VirtAddr) error {
 // Unshare clears the page-directory entries of [start, end) that Share
 // set, and frees the page directory and PDPT above them if that leaves
 // them empty. The shared tables and pages are the owner's: none is
-// freed. It invalidates nothing: the caller unshares a table that no CPU
-// has loaded, or one whose entries match the owner's, which stay.
+// freed. The caller unshares a table that no CPU has loaded, or one
+// whose entries match the owner's, which stay; only freeing a table
+// invalidates (one INVLPG, for the paging-structure caches).
 //
 // Preconditions: as Share's; Share succeeded for the range.
 func (t *Table) Unshare(start, end mm.VirtAddr) error {
@@ -97,15 +83,7 @@ func (t *Table) Unshare(start, end mm.VirtAddr) error {
 	for va := start; va < end; va += mm.VirtAddr(Size2M) {
 		tbl[index(va, 1)] = 0
 	}
-	for level := 2; level < levels; level++ {
-		if !isEmpty(path[level-1]) {
-			break
-		}
-		e := &path[level][index(start, level)]
-		pa := e.Addr()
-		*e = 0
-		t.src.FreeTable(pa)
-	}
+	t.prune(&path, start, 1, false)
 	return nil
 }
 
@@ -149,27 +127,12 @@ func (t *Table) MakePTEs(va mm.VirtAddr, user bool) (*[entries]PTE, error) {
 		return nil, fmt.Errorf("%w: %v is not canonical", ErrInvalid, va)
 	}
 	var fresh [levels]mm.PhysAddr
-	nfresh := 0
-	tbl := table(t.root)
-	for level := levels - 1; level > 0; level-- {
-		e := &tbl[index(va, level)]
-		switch {
-		case *e&Present == 0:
-			pa, err := t.src.AllocTable()
-			if err != nil {
-				t.rollback(va, fresh[:nfresh])
-				return nil, ErrNoMemory
-			}
-			fresh[nfresh] = pa
-			nfresh++
-			*e = PTE(pa) | Present | Writable
-		case *e&Huge != 0:
-			return nil, fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
-		}
-		if user {
-			*e |= User
-		}
-		tbl = table(e.Addr())
+	tbl, _, err := t.descend(va, 0, user, &fresh)
+	if err != nil {
+		return nil, err
+	}
+	if user {
+		t.allowUser(va, 0)
 	}
 	return tbl, nil
 }
@@ -198,24 +161,7 @@ func (t *Table) Prune(va mm.VirtAddr) {
 		tbl = table(e.Addr())
 	}
 	path[0] = tbl
-	var empty [levels]mm.PhysAddr
-	nempty := 0
-	for level := 1; level < levels; level++ {
-		if !isEmpty(path[level-1]) {
-			break
-		}
-		pe := &path[level][index(va, level)]
-		empty[nempty] = pe.Addr()
-		nempty++
-		*pe = 0
-	}
-	if nempty == 0 {
-		return
-	}
-	invalidate(va, 1)
-	for _, tpa := range empty[:nempty] {
-		t.src.FreeTable(tpa)
-	}
+	t.prune(&path, va, 0, false)
 }
 
 // FreeBelow frees every table under PML4 entry i and clears the entry:

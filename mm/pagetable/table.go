@@ -138,25 +138,10 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 		return fmt.Errorf("%w: flags %#x", ErrInvalid, uint64(flags))
 	}
 	leaf := leafLevel(size)
-	var fresh [levels]mm.PhysAddr // tables allocated by this call
-	nfresh := 0
-	tbl := table(t.root)
-	for level := levels - 1; level > leaf; level-- {
-		e := &tbl[index(va, level)]
-		switch {
-		case *e&Present == 0:
-			pa, err := t.src.AllocTable()
-			if err != nil {
-				t.rollback(va, fresh[:nfresh])
-				return ErrNoMemory
-			}
-			fresh[nfresh] = pa
-			nfresh++
-			*e = PTE(pa) | Present | Writable | flags&User
-		case *e&Huge != 0:
-			return fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
-		}
-		tbl = table(e.Addr())
+	var fresh [levels]mm.PhysAddr
+	tbl, _, err := t.descend(va, leaf, flags&User != 0, &fresh)
+	if err != nil {
+		return err
 	}
 	e := &tbl[index(va, leaf)]
 	if *e&Present != 0 {
@@ -170,6 +155,38 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 	}
 	*e = PTE(pa) | flags | Present
 	return nil
+}
+
+// descend returns the table at level leaf that holds va's entry, making
+// the missing tables above it (entries Present and Writable, with U/S
+// when user: the leaf's entries decide). fresh receives the tables it
+// made, n of them, for a caller that backs out later (rollback). On
+// failure nothing it made is left: ErrNoMemory, or ErrExists when a
+// larger page covers va. Map, MakePTEs and Share share it.
+func (t *Table) descend(va mm.VirtAddr, leaf int, user bool, fresh *[levels]mm.PhysAddr) (tbl *[entries]PTE, n int, err error) {
+	tbl = table(t.root)
+	for level := levels - 1; level > leaf; level-- {
+		e := &tbl[index(va, level)]
+		switch {
+		case *e&Present == 0:
+			pa, err := t.src.AllocTable()
+			if err != nil {
+				t.rollback(va, fresh[:n])
+				return nil, 0, ErrNoMemory
+			}
+			fresh[n] = pa
+			n++
+			*e = PTE(pa) | Present | Writable
+			if user {
+				*e |= User
+			}
+		case *e&Huge != 0:
+			t.rollback(va, fresh[:n])
+			return nil, 0, fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
+		}
+		tbl = table(e.Addr())
+	}
+	return tbl, n, nil
 }
 
 // allowUser sets U/S in the intermediate entries above va's leaf at the
@@ -238,8 +255,16 @@ func (t *Table) Unmap(va mm.VirtAddr, size PageSize) (mm.PhysAddr, error) {
 	e := &path[leaf][index(va, leaf)]
 	pa := e.Addr()
 	*e = 0
-	// Unlink tables that became empty, then invalidate, then free them:
-	// a paging-structure cache may point at a table until the INVLPG.
+	t.prune(&path, va, leaf, true)
+	return pa, nil
+}
+
+// prune unlinks the tables on va's path, from level leaf up, that hold
+// nothing any more, then invalidates va (a paging-structure cache may
+// point at a table until the INVLPG; always when flush is set, else only
+// if a table went), then frees them. path[l] is the table read at level
+// l.
+func (t *Table) prune(path *[levels]*[entries]PTE, va mm.VirtAddr, leaf int, flush bool) {
 	var empty [levels]mm.PhysAddr
 	nempty := 0
 	for level := leaf + 1; level < levels; level++ {
@@ -251,11 +276,12 @@ func (t *Table) Unmap(va mm.VirtAddr, size PageSize) (mm.PhysAddr, error) {
 		nempty++
 		*pe = 0
 	}
-	invalidate(va, 1)
+	if flush || nempty > 0 {
+		invalidate(va, 1)
+	}
 	for _, tpa := range empty[:nempty] {
 		t.src.FreeTable(tpa)
 	}
-	return pa, nil
 }
 
 // isEmpty reports whether a table holds nothing: no present entry and no
