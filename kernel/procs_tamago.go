@@ -31,7 +31,7 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 	t.Spaces = spaces
 	kernelRoot := uint64(spaces.MM.Kernel)
 	t.Leave = func(as *vm.AddressSpace) {
-		if arch.CR3()&^0xfff == uint64(as.Root()) {
+		if arch.LoadedRoot() == uint64(as.Root()) {
 			arch.LoadCR3(kernelRoot)
 		}
 	}
@@ -42,7 +42,7 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 
 // enterUser makes as current and runs regs in ring 3 (arch.Switch).
 func enterUser(as *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
-	if root := uint64(as.Root()); arch.CR3()&^0xfff != root {
+	if root := uint64(as.Root()); arch.LoadedRoot() != root {
 		arch.LoadCR3(root)
 	}
 	// The timer is armed again only once it has fired, so that a

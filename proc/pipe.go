@@ -23,6 +23,8 @@ import (
 const (
 	// pipeSize is the buffer: PIPE_DEF_BUFFERS (16) pages.
 	pipeSize = 16 * 4096
+	// pipePage is the ring's smallest size (pipe.ring).
+	pipePage = 4096
 	// pipeBuf is PIPE_BUF: writes up to this size are atomic.
 	pipeBuf = 4096
 )
@@ -30,9 +32,13 @@ const (
 // pipe is the buffer both ends share. Guarded by the big kernel lock.
 type pipe struct {
 	t *Table
-	// buf holds the bytes written and not yet read, oldest first;
-	// len(buf) <= pipeSize.
-	buf []byte
+	// ring holds the bytes written and not yet read: n of them from
+	// head, wrapping around. Its length is a power of two, from one
+	// page up to pipeSize as the bytes held need (grow); a drained pipe
+	// keeps one page of it, so that a write and a read back allocate
+	// nothing.
+	ring    []byte
+	head, n int
 	// readers and writers count the open files of each end (0 or 1
 	// each: dup and fork share an open file, not make one).
 	readers, writers int
@@ -71,7 +77,7 @@ func (e *pipeEnd) sleep(p *Process) linux.Errno {
 		return linux.EINTR
 	}
 	p.State = Sleeping
-	t.cond.Wait()
+	t.wait()
 	p.State = Running
 	return 0
 }
@@ -83,7 +89,7 @@ func (e *pipeEnd) read(_ *Table, p *Process, buf []byte, _ int64) (int, linux.Er
 		return 0, linux.EBADF
 	}
 	pp := e.p
-	for len(pp.buf) == 0 {
+	for pp.n == 0 {
 		if pp.writers == 0 {
 			return 0, 0
 		}
@@ -94,12 +100,8 @@ func (e *pipeEnd) read(_ *Table, p *Process, buf []byte, _ int64) (int, linux.Er
 			return 0, err
 		}
 	}
-	n := copy(buf, pp.buf)
-	pp.buf = pp.buf[n:]
-	if len(pp.buf) == 0 {
-		pp.buf = nil // let the backing array go
-	}
-	pp.t.cond.Broadcast() // a writer may have room now
+	n := pp.get(buf)
+	pp.t.wake() // a writer may have room now
 	return n, 0
 }
 
@@ -119,12 +121,12 @@ func (e *pipeEnd) write(_ *Table, p *Process, buf []byte, _ int64) (int, linux.E
 			}
 			return 0, linux.EPIPE
 		}
-		room := pipeSize - len(pp.buf)
+		room := pipeSize - pp.n
 		if room > 0 && (!atomic || room >= len(buf)) {
 			n := min(room, len(buf)-done)
-			pp.buf = append(pp.buf, buf[done:done+n]...)
+			pp.put(buf[done : done+n])
 			done += n
-			pp.t.cond.Broadcast() // a reader may go on
+			pp.t.wake() // a reader may go on
 			continue
 		}
 		if e.nonblocking() {
@@ -159,11 +161,62 @@ func (e *pipeEnd) release() {
 	} else {
 		e.p.readers--
 	}
-	e.p.t.cond.Broadcast()
+	e.p.t.wake()
 }
 
 // available is FIONREAD: the bytes a read would find.
-func (e *pipeEnd) available() int { return len(e.p.buf) }
+func (e *pipeEnd) available() int { return e.p.n }
+
+// put appends b, which fits (pp.n+len(b) <= pipeSize), growing the ring
+// as needed.
+func (pp *pipe) put(b []byte) {
+	if need := pp.n + len(b); need > len(pp.ring) {
+		pp.grow(need)
+	}
+	tail := (pp.head + pp.n) & (len(pp.ring) - 1)
+	if c := copy(pp.ring[tail:], b); c < len(b) {
+		copy(pp.ring, b[c:])
+	}
+	pp.n += len(b)
+}
+
+// get moves the oldest bytes into b, as many as fit, and returns how many.
+// A pipe it drains keeps one page of ring.
+func (pp *pipe) get(b []byte) int {
+	n := min(len(b), pp.n)
+	if c := copy(b[:n], pp.ring[pp.head:]); c < n {
+		copy(b[c:n], pp.ring)
+	}
+	pp.head = (pp.head + n) & (len(pp.ring) - 1)
+	pp.n -= n
+	if pp.n == 0 {
+		pp.head = 0
+		if len(pp.ring) > pipePage {
+			pp.ring = nil // let the big array go (put makes a page again)
+		}
+	}
+	return n
+}
+
+// grow makes the ring the smallest power of two from one page that holds
+// need bytes, with the bytes held moved to its start.
+func (pp *pipe) grow(need int) {
+	size := pipePage
+	for size < need {
+		size *= 2
+	}
+	ring := make([]byte, size)
+	copy(ring, pp.contents())
+	pp.ring, pp.head = ring, 0
+}
+
+// contents are the bytes held, oldest first (a copy).
+func (pp *pipe) contents() []byte {
+	out := make([]byte, pp.n)
+	c := copy(out, pp.ring[pp.head:])
+	copy(out[c:], pp.ring)
+	return out
+}
 
 // sysPipe2Fn is pipe2(fds, flags): flags O_CLOEXEC, O_NONBLOCK, O_DIRECT
 // (packet mode, accepted as a plain pipe), EINVAL for anything else;

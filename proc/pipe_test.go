@@ -4,6 +4,7 @@ package proc
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
@@ -214,8 +215,8 @@ func TestPipeFullAndAtomic(t *testing.T) {
 	// 65536 - 4100 + 4096 bytes, the tail the writer's 4096 As in one
 	// piece.
 	pp := e.p.files.fds[w].f.ops.(*pipeEnd).p
-	if n := len(pp.buf); n != pipeSize-4 || !bytes.Equal(pp.buf[n-pipeBuf:], bytes.Repeat([]byte{'A'}, pipeBuf)) {
-		t.Errorf("pipe holds %d bytes after the atomic write", n)
+	if b := pp.contents(); len(b) != pipeSize-4 || !bytes.Equal(b[len(b)-pipeBuf:], bytes.Repeat([]byte{'A'}, pipeBuf)) {
+		t.Errorf("pipe holds %d bytes after the atomic write", pp.n)
 	}
 }
 
@@ -272,5 +273,38 @@ func TestPipeHugeRead(t *testing.T) {
 	}
 	if d := after.TotalAlloc - before.TotalAlloc; d > 4*rwChunk {
 		t.Errorf("read(pipe, 1 GiB) allocated %d bytes", d)
+	}
+}
+
+// The ring against a plain slice: random puts and gets of random sizes
+// (up to the pipe's size held, across its growth and the page it keeps
+// when drained) move the same bytes in the same order.
+func TestPipeRingModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var pp pipe
+	var model []byte
+	next := byte(0)
+	for step := 0; step < 20000; step++ {
+		if rng.IntN(2) == 0 {
+			n := rng.IntN(min(pipeSize-pp.n, 3*pipePage) + 1)
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = next
+				next++
+			}
+			pp.put(b)
+			model = append(model, b...)
+		} else {
+			b := make([]byte, rng.IntN(3*pipePage))
+			got := pp.get(b)
+			want := min(len(b), len(model))
+			if got != want || !bytes.Equal(b[:got], model[:want]) {
+				t.Fatalf("step %d: get %d bytes, want %d (the model's)", step, got, want)
+			}
+			model = model[want:]
+		}
+		if pp.n != len(model) || len(pp.ring)&(len(pp.ring)-1) != 0 || len(pp.ring) > pipeSize {
+			t.Fatalf("step %d: %d bytes in a ring of %d, model %d", step, pp.n, len(pp.ring), len(model))
+		}
 	}
 }

@@ -35,7 +35,7 @@ func (e *pipeEnd) pollReady(*Table) uint16 {
 	pp := e.p
 	if !e.writer {
 		var m uint16
-		if len(pp.buf) > 0 {
+		if pp.n > 0 {
 			m |= pollIn | pollRdnorm
 		}
 		if pp.writers == 0 {
@@ -46,7 +46,7 @@ func (e *pipeEnd) pollReady(*Table) uint16 {
 	if pp.readers == 0 {
 		return pollErr
 	}
-	if pipeSize-len(pp.buf) >= pipeBuf {
+	if pipeSize-pp.n >= pipeBuf {
 		return pollOut | pollWrnorm
 	}
 	return 0
@@ -119,7 +119,7 @@ func (t *Table) poll(p *Process, addr, nfds uint64, timeout time.Duration) (uint
 		// it at the deadline.
 		tm := time.AfterFunc(timeout, func() {
 			t.Lock.Lock()
-			t.cond.Broadcast()
+			t.wake()
 			t.Lock.Unlock()
 		})
 		defer tm.Stop()
@@ -156,7 +156,7 @@ func (t *Table) poll(p *Process, addr, nfds uint64, timeout time.Duration) (uint
 			return 0, linux.EINTR
 		}
 		p.State = Sleeping
-		t.cond.Wait()
+		t.wait()
 		p.State = Running
 	}
 }

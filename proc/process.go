@@ -70,6 +70,9 @@ type Process struct {
 	vforkDone chan struct{}
 	// args are the arguments of the system call being served.
 	args [6]uint64
+	// rwSmall is read's and write's kernel buffer for a transfer of
+	// up to its size (sys_file.go readWrite).
+	rwSmall [256]byte
 	// clearTID is set_tid_address's address.
 	clearTID uint64
 	// cwd is the working directory.
@@ -122,8 +125,10 @@ type Table struct {
 	procs   map[int]*Process
 	nextPID int
 	// cond wakes sleepers in wait4 and the shell's foreground wait; it
-	// is tied to the big kernel lock.
-	cond *sync.Cond
+	// is tied to the big kernel lock. Sleep on it with wait and wake it
+	// with wake, which counts the sleepers (guarded by the lock).
+	cond     *sync.Cond
+	sleepers int
 	// Unknown counts calls of unimplemented system calls by number.
 	Unknown map[uint64]uint64
 	// reaped keeps the last exit statuses of the shell's children (ppid
@@ -211,9 +216,13 @@ func (t *Table) run(p *Process) {
 	t.Lock.Lock()
 	defer t.Lock.Unlock()
 	for !p.exiting {
-		t.deliverSignals(p)
-		if p.exiting {
-			break
+		// The test deliverSignals would make first, here: this loop
+		// turns once per system call.
+		if p.sig.pending != 0 || p.sig.restore {
+			t.deliverSignals(p)
+			if p.exiting {
+				break
+			}
 		}
 		e := t.Enter(p.AS, p.regs)
 		switch e.Kind {
@@ -411,7 +420,7 @@ func (t *Table) finish(p *Process) {
 	if p.done != nil {
 		close(p.done)
 	}
-	t.cond.Broadcast()
+	t.wake()
 }
 
 // destroy frees an address space, first taking it out of CR3; its
@@ -450,7 +459,7 @@ func (t *Table) reap(p *Process) {
 // false).
 func (t *Table) Wait(p *Process) (status uint32) {
 	for p.State != Zombie {
-		t.cond.Wait()
+		t.wait()
 	}
 	if s, ok := t.reaped[p.PID]; ok {
 		status = s
@@ -473,7 +482,7 @@ func (t *Table) TakeInput() []byte { return t.tty.takeAll() }
 // what was typed is read.
 func (t *Table) CloseInput() {
 	t.inputClosed = true
-	t.cond.Broadcast()
+	t.wake()
 }
 
 // Done is closed when p has exited.
@@ -496,7 +505,28 @@ func (t *Table) random() uint64 {
 	return x * 0x2545f4914f6cdd1d
 }
 
+// wait sleeps on cond until a wake.
+//
+// Preconditions: the caller holds the big kernel lock.
+func (t *Table) wait() {
+	t.sleepers++
+	t.cond.Wait()
+	t.sleepers--
+}
+
+// wake wakes every sleeper in wait, if there is one: a pipe's write and
+// read call it each time, and most find nobody asleep.
+//
+// Preconditions: the caller holds the big kernel lock.
+func (t *Table) wake() {
+	if t.sleepers > 0 {
+		t.cond.Broadcast()
+	}
+}
+
 // mem is p's user memory.
-func (t *Table) mem(p *Process) userMemory { return userMemory{as: p.AS, m: t.MM} }
+func (t *Table) mem(p *Process) userMemory {
+	return userMemory{as: p.AS, m: t.MM}
+}
 
 var debugFaults = false

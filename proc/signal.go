@@ -94,7 +94,7 @@ func (t *Table) signal(p *Process, sig linux.Signal) {
 		return
 	}
 	p.sig.pending |= sigBit(sig)
-	t.cond.Broadcast() // a sleeper returns EINTR
+	t.wake() // a sleeper returns EINTR
 }
 
 // Kill sends sig to process pid from the shell (kill(2) with SI_USER).

@@ -261,7 +261,15 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	// the count so far is the result. A read stops at a short chunk,
 	// and after its first from a file without offsets (a pipe, the
 	// terminal), which returns what it has rather than wait for more.
-	kbuf := make([]byte, min(n, rwChunk))
+	// A small transfer goes through the process's own buffer: a pipe's
+	// byte or a terminal's line then allocates nothing. (One call of a
+	// process at a time uses it: a process has one thread.)
+	var kbuf []byte
+	if n <= uint64(len(p.rwSmall)) {
+		kbuf = p.rwSmall[:n]
+	} else {
+		kbuf = make([]byte, min(n, rwChunk))
+	}
 	var done uint64
 	for done < n {
 		chunk := kbuf[:min(n-done, rwChunk)]
@@ -316,13 +324,7 @@ const rwChunk = 64 << 10
 // faulting every page in for writing: a read into a bad buffer is
 // EFAULT before the file moves.
 func (t *Table) userWritable(p *Process, buf, n uint64) bool {
-	u := t.mem(p)
-	for va := buf &^ 0xfff; va < buf+n; va += 0x1000 {
-		if _, ok := u.page(mmVA(va), true); !ok {
-			return false
-		}
-	}
-	return buf+n >= buf
+	return t.mem(p).writable(buf, n)
 }
 
 // vector is readv and writev: the iovec array is read and checked

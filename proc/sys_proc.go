@@ -366,7 +366,7 @@ func sysWait4Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		if t.interrupted(p) {
 			return 0, linux.EINTR
 		}
-		t.cond.Wait()
+		t.wait()
 	}
 }
 

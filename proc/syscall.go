@@ -36,8 +36,10 @@ func (t *Table) syscall(p *Process) {
 	// The arguments live in the Process, not on this stack: a pointer
 	// to them handed to a function value would make them escape, one
 	// heap allocation per call.
-	p.args = [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
+	// (Element by element: a composite literal is built on the stack
+	// and copied.)
 	a := &p.args
+	a[0], a[1], a[2], a[3], a[4], a[5] = r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9
 	var fn sysFunc
 	if nr < maxSyscall {
 		fn = sysTable[nr]

@@ -269,7 +269,7 @@ func (t *Table) ttyInput(b []byte) {
 			}
 		}
 	}
-	t.cond.Broadcast()
+	t.wake()
 }
 
 // ttyRead is read(2) of the console: it sleeps until the line
@@ -287,7 +287,7 @@ func (t *Table) ttyRead(p *Process, buf []byte, nonblock bool) (int, linux.Errno
 			return 0, linux.EINTR
 		}
 		p.State = Sleeping
-		t.cond.Wait()
+		t.wait()
 		p.State = Running
 	}
 	return t.tty.read(buf), 0

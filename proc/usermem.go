@@ -25,11 +25,53 @@ import (
 // without a walk: the kernel's own pages are never the user's, whatever
 // the table says (they are supervisor-only, which the leaf check would
 // also catch).
+//
+// When the address space is the one in CR3 (the process's own system
+// call), copy takes the direct way instead, as Linux's copy_from_user:
+// direct (usercopy_tamago.go) moves the bytes through the user's own
+// mapping, with SMAP lifted for that one instruction, and a fault in it
+// is fixed up to a short copy (arch/amd64 usercopy_tamago.go). The fault
+// is then resolved here, in goroutine context, and the copy goes on;
+// what cannot be resolved is EFAULT, as on the walking way. The range
+// check comes first, for the whole range: the direct copy never sees an
+// address outside the user range. On the host, direct does what the CPU
+// would (usercopy_host.go): it copies up to the first page the table
+// does not let the program reach, so that the tests run this path.
 
 // userMemory copies between kernel buffers and one address space.
 type userMemory struct {
 	as *vm.AddressSpace
 	m  *vm.MM
+}
+
+// inRange reports whether [va, va+n) lies in the user range, out of the
+// kernel's hole.
+func (u userMemory) inRange(va, n uint64) bool {
+	end := va + n
+	w := u.m
+	return end >= va && va >= uint64(w.WindowStart) && end <= uint64(w.WindowEnd) &&
+		(end <= uint64(w.HoleStart) || va >= uint64(w.HoleEnd))
+}
+
+// copyRest finishes a direct copy that stopped at a fault after done
+// bytes: for each fault, resolve it as the program's own, in goroutine
+// context, and copy on. One that resolves and faults again at once is
+// EFAULT (it cannot happen, but a loop here would hang the kernel).
+func (u userMemory) copyRest(va uint64, buf []byte, done int, out bool) linux.Errno {
+	access := vm.Read
+	if out {
+		access = vm.Write
+	}
+	for done < len(buf) {
+		buf, va = buf[done:], va+uint64(done)
+		if u.as.HandleFaultRetry(mm.VirtAddr(va)&^mm.PageMask, access) != vm.Resolved {
+			return linux.EFAULT
+		}
+		if done = u.direct(va, buf, out); done <= 0 {
+			return linux.EFAULT
+		}
+	}
+	return 0
 }
 
 // page returns the frame mapping the page at va for access, faulting it
@@ -70,9 +112,23 @@ func (u userMemory) copyOut(va uint64, src []byte) linux.Errno {
 }
 
 func (u userMemory) copy(va uint64, buf []byte, out bool) linux.Errno {
-	if va+uint64(len(buf)) < va {
+	if len(buf) == 0 {
+		return 0
+	}
+	if !u.inRange(va, uint64(len(buf))) {
 		return linux.EFAULT
 	}
+	switch done := u.direct(va, buf, out); {
+	case done == len(buf):
+		return 0
+	case done >= 0:
+		return u.copyRest(va, buf, done, out)
+	}
+	return u.walk(va, buf, out)
+}
+
+// walk is copy's way for an address space not in CR3.
+func (u userMemory) walk(va uint64, buf []byte, out bool) linux.Errno {
 	for len(buf) > 0 {
 		pa, ok := u.page(mm.VirtAddr(va), out)
 		if !ok {
@@ -90,6 +146,36 @@ func (u userMemory) copy(va uint64, buf []byte, out bool) linux.Errno {
 		va += n
 	}
 	return 0
+}
+
+// writable reports whether the program could write all of [va, va+n),
+// faulting its pages in as its own writes would (read checks the buffer
+// so before the file gives up its bytes). Where the direct way works,
+// each page gets a write access that changes nothing (touch: LOCK ADD
+// of 0), and a fault is resolved as in copyRest; else each page is
+// walked.
+func (u userMemory) writable(va, n uint64) bool {
+	if !u.inRange(va, n) {
+		return false
+	}
+	for p := va; p < va+n; p = (p &^ mm.PageMask) + mm.PageSize {
+		faulted, ok := u.touch(p)
+		if !ok {
+			if _, ok := u.page(mm.VirtAddr(p), true); !ok {
+				return false
+			}
+			continue
+		}
+		if faulted {
+			if u.as.HandleFaultRetry(mm.VirtAddr(p)&^mm.PageMask, vm.Write) != vm.Resolved {
+				return false
+			}
+			if faulted, _ = u.touch(p); faulted {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // copyInString reads a NUL-terminated string of at most max bytes

@@ -112,6 +112,11 @@ func handle(c *arch.PerCPU, f *arch.TrapFrame, onG0 bool) {
 		s.probeFault.addr, s.probeFault.code, s.probeFault.reason = 0, 0, arch.ReasonNotMapped
 		return
 	}
+	if f.Vector == arch.VectorPageFault && arch.FixupCopy(f) {
+		// A user copy: its caller resolves the fault in goroutine
+		// context, for its own address space (not the window's).
+		return
+	}
 	if f.Vector == arch.VectorPageFault {
 		cr2 = arch.CR2()
 		va := mm.VirtAddr(cr2)

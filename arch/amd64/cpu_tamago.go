@@ -38,7 +38,24 @@ func FlushTLB()
 
 // LoadCR3 switches to the page tables rooted at pml4 (SDM 3A 4.5): the
 // TLB keeps only global entries.
-func LoadCR3(pml4 uint64)
+func LoadCR3(pml4 uint64) {
+	loadCR3(pml4)
+	loadedRoot = pml4 &^ 0xfff
+}
+
+func loadCR3(pml4 uint64)
+
+// loadedRoot is the PML4 LoadCR3 loaded last (0 before the first): what
+// CR3 holds from then on, since every load after boot's goes through
+// LoadCR3. A Go variable, not a read of CR3, for the paths that ask on
+// every system call and user copy (an assembly call costs its caller the
+// spill of every live register). One CPU runs Go code today; with
+// several it becomes per-CPU.
+var loadedRoot uint64
+
+// LoadedRoot is the physical address of the PML4 in CR3, as loaded by
+// LoadCR3 (0 if nothing was yet).
+func LoadedRoot() uint64 { return loadedRoot }
 
 // CR3 returns the physical address of the current PML4 and its flags.
 func CR3() uint64

@@ -78,8 +78,8 @@ TEXT ·FlushTLB(SB),NOSPLIT,$0-0
 	MOVQ	AX, CR4
 	RET
 
-// func LoadCR3(pml4 uint64)
-TEXT ·LoadCR3(SB),NOSPLIT,$0-8
+// func loadCR3(pml4 uint64)
+TEXT ·loadCR3(SB),NOSPLIT,$0-8
 	MOVQ	pml4+0(FP), AX
 	MOVQ	AX, CR3
 	RET

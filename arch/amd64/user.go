@@ -1,6 +1,9 @@
 package amd64
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // UserRegs is the state of a thread in ring 3 that Switch loads and that
 // an exit from ring 3 saves: the general registers, RIP, RSP, RFLAGS, the
@@ -86,7 +89,7 @@ func (s *FPUState) SetXMM(i int, lo, hi uint64) {
 }
 
 // MXCSR is the SSE control and status register.
-func (s *FPUState) MXCSR() uint32 { return uint32(le64(s.area[fxsaveMXCSR:])) }
+func (s *FPUState) MXCSR() uint32 { return binary.LittleEndian.Uint32(s.area[fxsaveMXCSR:]) }
 
 func (s *FPUState) setMXCSR(v uint32) {
 	b := s.area[fxsaveMXCSR:]
@@ -96,11 +99,14 @@ func (s *FPUState) setMXCSR(v uint32) {
 // sanitize makes the area safe for FXRSTOR, which raises #GP in the
 // kernel on reserved MXCSR bits (SDM 1, 10.5.1.1): ring 3's own LDMXCSR
 // cannot set them, but a kernel edit (a signal frame, later) could.
+// It runs on every entry, so the test is inlined and the repair is not.
 func (s *FPUState) sanitize() {
-	if m := s.MXCSR(); m&mxcsrReserved != 0 {
-		s.setMXCSR(m &^ mxcsrReserved)
+	if s.MXCSR()&mxcsrReserved != 0 {
+		s.clearReservedMXCSR()
 	}
 }
+
+func (s *FPUState) clearReservedMXCSR() { s.setMXCSR(s.MXCSR() &^ mxcsrReserved) }
 
 func le64(b []byte) uint64 {
 	_ = b[7]
@@ -143,7 +149,10 @@ func userRFLAGS(v uint64) uint64 { return v&rflagsUser | rflagsIF | rflagsFixed 
 
 // canonical reports whether va is a canonical 48-bit address (SDM 3A
 // 4.5): bits 63:47 all equal.
-func canonical(va uint64) bool { return uint64(int64(va<<16)>>16) == va }
+func canonical(va uint64) bool { return sext48(va) == va }
+
+// sext48 is va sign-extended from bit 47.
+func sext48(va uint64) uint64 { return uint64(int64(va<<16) >> 16) }
 
 // sysretOK reports whether SYSRETQ can return to r: it loads RIP from RCX
 // and RFLAGS from R11 (SDM 2B, SYSRET), so they must already be equal, as

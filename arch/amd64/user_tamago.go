@@ -80,8 +80,8 @@ func cr4() uint64
 func setCR4(v uint64)
 
 // enterUser runs r in ring 3 until it comes back, with SYSRETQ if sysret
-// else IRETQ; the exit stubs fill PerCPU's exit fields.
-func enterUser(r *UserRegs, sysret bool)
+// else IRETQ, and returns why; the exit stubs fill PerCPU's exit fields.
+func enterUser(r *UserRegs, sysret bool) ExitKind
 
 // initUserEntry sets up this CPU for ring 3: SYSCALL and its MSRs, and
 // SMEP and SMAP where the CPU has them.
@@ -117,6 +117,7 @@ func initUserEntry() {
 		}
 		if b&cpuidSMAP != 0 {
 			v |= cr4SMAP
+			smapOn = true
 		}
 		setCR4(v)
 	}
@@ -143,21 +144,28 @@ func UserProtection() (smep, smap bool) {
 // instead, without entering, as Linux sends SIGSEGV for a bad
 // sigreturn (arch_prctl refuses such a base with EPERM first).
 //
-// Preconditions: r comes from NewUserRegs (its FPU area); the page table
+// Preconditions: r comes from NewUserRegs (its FPU area: a nil one
+// panics with a nil dereference before entering); the page table
 // in CR3 maps ring 3's pages with U/S set at every level.
 func Switch(r *UserRegs) Exit {
-	if r.FPU.area == nil {
-		panic("amd64.Switch: UserRegs without an FPU area (use NewUserRegs)")
-	}
-	if !canonical(r.RIP) || !canonical(r.RSP) || !canonical(r.FSBase) {
+	// One test for the three addresses: an address is canonical when
+	// it equals its own sign extension from bit 47, so any bit of the
+	// XORs set means one is not.
+	if r.RIP^sext48(r.RIP)|r.RSP^sext48(r.RSP)|r.FSBase^sext48(r.FSBase) != 0 {
 		return Exit{Kind: ExitException, Vector: VectorGeneralProtection}
 	}
 	r.RFLAGS = userRFLAGS(r.RFLAGS)
-	r.FPU.sanitize()
-	enterUser(r, sysretOK(r))
+	r.FPU.sanitize() // and a nil area faults here, not in FXRSTOR64
+	// This path runs for every system call: enterUser hands back the
+	// kind, and only an exception or an interrupt reads the rest from
+	// the PerCPU.
+	k := enterUser(r, sysretOK(r))
+	if k == ExitSyscall {
+		return Exit{Kind: k}
+	}
 	c := ThisCPU()
-	e := Exit{Kind: c.exitKind, Vector: c.exitVector}
-	if e.Kind == ExitException {
+	e := Exit{Kind: k, Vector: c.exitVector}
+	if k == ExitException {
 		e.Error = c.exitError
 		if e.Vector == VectorPageFault {
 			e.CR2 = c.exitCR2

@@ -64,15 +64,18 @@ TEXT ·setCR4(SB),NOSPLIT,$0-8
 	MOVQ	AX, CR4
 	RET
 
-// func enterUser(r *UserRegs, sysret bool)
+// func enterUser(r *UserRegs, sysret bool) ExitKind
 //
 // The caller's stack, which every exit comes back to (PerCPU.kernelSP):
 //
+//	+0x28  result (ExitKind)           written by userExit
+//	+0x20  sysret
+//	+0x18  r
 //	+0x10  caller's return address     (enterUser's frame: NOFRAME)
 //	+0x08  caller's RFLAGS             PUSHFQ, before CLI
 //	+0x00  caller's BP                 <- kernelSP
 //	       IRETQ frame (SS, RSP, RFLAGS, CS, RIP) on the IRETQ path
-TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-9
+TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-17
 	MOVQ	r+0(FP), DI
 	MOVBQZX	sysret+8(FP), SI
 	PUSHFQ
@@ -277,6 +280,8 @@ TEXT ·userExit(SB),NOSPLIT|NOFRAME,$0
 
 	MOVQ	$0, PerCPU_userRegs(GS)
 	MOVQ	PerCPU_kernelSP(GS), SP
+	MOVB	PerCPU_exitKind(GS), AX
+	MOVB	AX, 0x28(SP)		// enterUser's result
 	MOVQ	0x00(SP), BP
 	MOVQ	0x08(SP), AX
 	LEAQ	0x10(SP), SP		// not POPs: the assembler checks PUSH/POP balance per TEXT
