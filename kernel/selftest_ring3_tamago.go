@@ -285,13 +285,51 @@ func (t *ring3Test) run() error {
 	}
 	fmt.Fprintf(out, "ring3: xmm0 = %#x kept across Go code, mxcsr %#x\n", r.RBX, r.FPU.MXCSR())
 
-	// 9. An interrupt: the LAPIC timer fires while ring 3 spins.
+	// 9. The entry rules enterUser enforces before entering.
+	if err := t.entryRules(); err != nil {
+		return err
+	}
+
+	// 10. An interrupt: the LAPIC timer fires while ring 3 spins.
 	if err := t.interrupt(); err != nil {
 		return err
 	}
 
-	// 10. The round trip, by each way back into ring 3.
+	// 11. The round trip, by each way back into ring 3.
 	return t.roundTrips()
+}
+
+// entryRules checks what enterUser (user_tamago.s) does to the registers
+// before entering, on every entry: a non-canonical RIP, RSP or FS base is
+// a #GP exit without entering; RFLAGS keeps only ring 3's flags, with IF
+// set and IOPL 0; MXCSR loses its reserved bits.
+func (t *ring3Test) entryRules() error {
+	out, r := t.out, t.r
+	for _, bad := range []struct {
+		name string
+		reg  *uint64
+	}{{"rip", &r.RIP}, {"rsp", &r.RSP}, {"fs base", &r.FSBase}} {
+		t.at(ring3Syscall)
+		r.RCX = 0 // the IRETQ way (RSP is IRETQ's only)
+		*bad.reg = 0x0000_8000_0000_0000
+		e := arch.Switch(r)
+		if e.Kind != arch.ExitException || e.Vector != arch.VectorGeneralProtection || e.Error != 0 || *bad.reg != 0x0000_8000_0000_0000 {
+			return fmt.Errorf("ring3: non-canonical %s: exit %v, register %#x after, want #GP at once", bad.name, e, *bad.reg)
+		}
+		*bad.reg = 0
+	}
+	t.at(ring3Syscall)
+	r.RFLAGS = 0x3000 | 1<<14 | 1<<1 // IOPL 3, NT, IF clear
+	buf := r.FPU.FXSAVE()
+	binary.LittleEndian.PutUint32(buf[24:], 0x1f80|1<<20) // a reserved MXCSR bit
+	if _, err := t.expect("entry rules", arch.Exit{Kind: arch.ExitSyscall}, ring3AfterSyscall); err != nil {
+		return err
+	}
+	if r.R11&0x3000 != 0 || r.R11&(1<<14) != 0 || r.R11&(1<<9) == 0 || r.FPU.MXCSR() != 0x1f80 {
+		return fmt.Errorf("ring3: entry rules: ring 3 ran with rflags %#x and mxcsr %#x, want IF, IOPL 0, no NT, 0x1f80", r.R11, r.FPU.MXCSR())
+	}
+	fmt.Fprintf(out, "ring3: entry rules: non-canonical rip, rsp, fs base refused (#GP); rflags %#x, mxcsr %#x in ring 3\n", r.R11, r.FPU.MXCSR())
+	return nil
 }
 
 // interrupt arms the LAPIC timer and spins in ring 3 until it fires: it

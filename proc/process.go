@@ -68,8 +68,9 @@ type Process struct {
 	// vforkDone is closed when a vfork child execs or exits (nil for
 	// any other process): its parent waits on it.
 	vforkDone chan struct{}
-	// args are the arguments of the system call being served.
-	args [6]uint64
+	// traced are the arguments of the call being served, kept for
+	// strace's line after it (the registers may be replaced by then).
+	traced [6]uint64
 	// rwSmall is read's and write's kernel buffer for a transfer of
 	// up to its size (sys_file.go readWrite).
 	rwSmall [256]byte

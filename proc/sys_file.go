@@ -233,7 +233,8 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	if write && !f.writable() || !write && !f.readable() {
 		return 0, linux.EBADF
 	}
-	if off >= 0 && !f.ops.seekable() {
+	seekable := f.ops.seekable()
+	if off >= 0 && !seekable {
 		return 0, linux.ESPIPE
 	}
 	if int64(n) < 0 {
@@ -294,11 +295,11 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 		}
 		done += uint64(got)
 		pos += int64(got)
-		if got < len(chunk) || !write && !f.ops.seekable() {
+		if got < len(chunk) || !write && !seekable {
 			break
 		}
 	}
-	if off < 0 && f.ops.seekable() {
+	if off < 0 && seekable {
 		f.off = pos
 	}
 	return done, 0

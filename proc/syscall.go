@@ -33,13 +33,13 @@ func register(nr uint64, fn sysFunc) { sysTable[nr] = fn }
 func (t *Table) syscall(p *Process) {
 	r := p.regs
 	nr := r.RAX
-	// The arguments live in the Process, not on this stack: a pointer
-	// to them handed to a function value would make them escape, one
-	// heap allocation per call.
-	// (Element by element: a composite literal is built on the stack
-	// and copied.)
-	a := &p.args
-	a[0], a[1], a[2], a[3], a[4], a[5] = r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9
+	// The arguments are read where SYSCALL left them, in the saved
+	// registers (a view, no copy); strace keeps a copy, since execve
+	// and rt_sigreturn replace the registers.
+	a := r.SyscallArgs()
+	if t.Strace {
+		p.traced = *a
+	}
 	var fn sysFunc
 	if nr < maxSyscall {
 		fn = sysTable[nr]
@@ -59,7 +59,7 @@ func (t *Table) syscall(p *Process) {
 		ret = p.regs.RAX // sigreturn restored every register
 	}
 	if t.Strace {
-		t.trace(p, nr, *a, ret)
+		t.trace(p, nr, p.traced, ret)
 	}
 	if p.exiting || nr == sysExecve && errno == 0 {
 		return // the registers are the new program's

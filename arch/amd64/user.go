@@ -10,12 +10,17 @@ import (
 // FS base (user TLS; the user GS base is always 0, see Switch) and the
 // x87/SSE state. The kernel edits it between Switches: a system call's
 // result goes in RAX.
+//
+// The six registers of a system call's arguments come first, in their
+// order (RDI, RSI, RDX, R10, R8, R9: the x86-64 syscall convention), so
+// that SyscallArgs is a view of them, not a copy.
 type UserRegs struct {
-	RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP uint64
-	R8, R9, R10, R11, R12, R13, R14, R15   uint64
-	RIP, RFLAGS                            uint64
-	FSBase                                 uint64
-	FPU                                    FPUState
+	RDI, RSI, RDX, R10, R8, R9   uint64
+	RAX, RBX, RCX, RBP, RSP, R11 uint64
+	R12, R13, R14, R15           uint64
+	RIP, RFLAGS                  uint64
+	FSBase                       uint64
+	FPU                          FPUState
 }
 
 // FPUState is the x87, MMX and SSE state as FXSAVE64 stores it (SDM 1,
@@ -43,7 +48,7 @@ const (
 // only IF set, and the FPU state Linux gives a new process (FNINIT's x87
 // control word 0x37f, MXCSR 0x1f80).
 func NewUserRegs() *UserRegs {
-	r := &UserRegs{RFLAGS: rflagsIF | rflagsFixed}
+	r := &UserRegs{RFLAGS: rflagsEntry}
 	buf := make([]byte, fxsaveSize+fxsaveAlign-1)
 	off := (fxsaveAlign - int(addrOfBytes(buf))%fxsaveAlign) % fxsaveAlign
 	r.FPU.area = (*[fxsaveSize]byte)(buf[off : off+fxsaveSize])
@@ -96,18 +101,6 @@ func (s *FPUState) setMXCSR(v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
-// sanitize makes the area safe for FXRSTOR, which raises #GP in the
-// kernel on reserved MXCSR bits (SDM 1, 10.5.1.1): ring 3's own LDMXCSR
-// cannot set them, but a kernel edit (a signal frame, later) could.
-// It runs on every entry, so the test is inlined and the repair is not.
-func (s *FPUState) sanitize() {
-	if s.MXCSR()&mxcsrReserved != 0 {
-		s.clearReservedMXCSR()
-	}
-}
-
-func (s *FPUState) clearReservedMXCSR() { s.setMXCSR(s.MXCSR() &^ mxcsrReserved) }
-
 func le64(b []byte) uint64 {
 	_ = b[7]
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
@@ -144,26 +137,18 @@ const (
 	rflagsSyscallMask = rflagsIF | rflagsDF | rflagsTF | rflagsAC | rflagsNT
 )
 
-// userRFLAGS is the RFLAGS ring 3 will run with, from what r asks for.
-func userRFLAGS(v uint64) uint64 { return v&rflagsUser | rflagsIF | rflagsFixed }
+// rflagsEntry is what enterUser (user_tamago.s) sets in every RFLAGS it
+// enters with, after keeping only rflagsUser of it: IF, and the reserved
+// bit 1.
+const rflagsEntry = rflagsIF | rflagsFixed
 
-// canonical reports whether va is a canonical 48-bit address (SDM 3A
-// 4.5): bits 63:47 all equal.
-func canonical(va uint64) bool { return sext48(va) == va }
-
-// sext48 is va sign-extended from bit 47.
-func sext48(va uint64) uint64 { return uint64(int64(va<<16) >> 16) }
-
-// sysretOK reports whether SYSRETQ can return to r: it loads RIP from RCX
-// and RFLAGS from R11 (SDM 2B, SYSRET), so they must already be equal, as
-// they are after a system call whose result only changed RAX; TF must be
-// clear (SYSRET would trap at once, where IRETQ runs one instruction
-// first). RIP must be canonical, or SYSRETQ raises #GP in ring 0 on
-// Intel CPUs (the SYSRET erratum, CVE-2012-0217); Switch has checked it.
-// As Linux's opportunistic SYSRET in do_syscall_64.
-func sysretOK(r *UserRegs) bool {
-	return r.RCX == r.RIP && r.R11 == r.RFLAGS && r.RFLAGS&rflagsTF == 0
-}
+// The SYSRETQ rule, as Linux's opportunistic SYSRET in do_syscall_64:
+// SYSRETQ loads RIP from RCX and RFLAGS from R11 (SDM 2B, SYSRET), so
+// they must already be equal, as they are after a system call whose
+// result only changed RAX; TF must be clear (SYSRET would trap at once,
+// where IRETQ runs one instruction first); and RIP must be canonical, or
+// SYSRETQ raises #GP in ring 0 on Intel CPUs (the SYSRET erratum,
+// CVE-2012-0217). enterUser checks all three, and takes IRETQ otherwise.
 
 // ExitKind is why ring 3 came back to the kernel.
 type ExitKind uint8

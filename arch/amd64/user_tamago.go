@@ -79,9 +79,11 @@ func wrmsr(msr uint32, v uint64)
 func cr4() uint64
 func setCR4(v uint64)
 
-// enterUser runs r in ring 3 until it comes back, with SYSRETQ if sysret
-// else IRETQ, and returns why; the exit stubs fill PerCPU's exit fields.
-func enterUser(r *UserRegs, sysret bool) ExitKind
+// enterUser makes r safe to enter, runs it in ring 3 until it comes back
+// (with SYSRETQ where it can, else IRETQ) and returns why; the exit stubs
+// fill PerCPU's exit fields. An r it will not enter is ExitException,
+// #GP, at once.
+func enterUser(r *UserRegs) ExitKind
 
 // initUserEntry sets up this CPU for ring 3: SYSCALL and its MSRs, and
 // SMEP and SMAP where the CPU has them.
@@ -136,8 +138,8 @@ func UserProtection() (smep, smap bool) {
 // goroutine cannot be preempted or moved: TamaGo has no asynchronous
 // preemption, and the only M runs it).
 //
-// Before entering it makes r safe for the CPU: RFLAGS gets IF set and
-// IOPL 0 (userRFLAGS), MXCSR loses its reserved bits. A non-canonical RIP
+// Before entering, enterUser makes r safe for the CPU: RFLAGS gets IF set and
+// IOPL 0 (rflagsUser, rflagsEntry), MXCSR loses its reserved bits. A non-canonical RIP
 // or RSP would make IRETQ or SYSRETQ fault in ring 0 with the user's GS
 // (SDM 2B, SYSRET), and a non-canonical FS base would make the WRMSR
 // that loads it fault in ring 0 (#GP); Switch returns a #GP exit
@@ -148,18 +150,10 @@ func UserProtection() (smep, smap bool) {
 // panics with a nil dereference before entering); the page table
 // in CR3 maps ring 3's pages with U/S set at every level.
 func Switch(r *UserRegs) Exit {
-	// One test for the three addresses: an address is canonical when
-	// it equals its own sign extension from bit 47, so any bit of the
-	// XORs set means one is not.
-	if r.RIP^sext48(r.RIP)|r.RSP^sext48(r.RSP)|r.FSBase^sext48(r.FSBase) != 0 {
-		return Exit{Kind: ExitException, Vector: VectorGeneralProtection}
-	}
-	r.RFLAGS = userRFLAGS(r.RFLAGS)
-	r.FPU.sanitize() // and a nil area faults here, not in FXRSTOR64
-	// This path runs for every system call: enterUser hands back the
-	// kind, and only an exception or an interrupt reads the rest from
-	// the PerCPU.
-	k := enterUser(r, sysretOK(r))
+	// enterUser checks and enters; this path runs for every system
+	// call, and only an exception or an interrupt reads the rest of
+	// the exit from the PerCPU.
+	k := enterUser(r)
 	if k == ExitSyscall {
 		return Exit{Kind: k}
 	}

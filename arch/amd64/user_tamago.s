@@ -64,32 +64,87 @@ TEXT ·setCR4(SB),NOSPLIT,$0-8
 	MOVQ	AX, CR4
 	RET
 
-// func enterUser(r *UserRegs, sysret bool) ExitKind
+// CANONICAL(off) jumps to bad unless the address at off(DI) equals its
+// own sign extension from bit 47.
+#define CANONICAL(off) \
+	MOVQ	off(DI), AX; \
+	MOVQ	AX, BX; \
+	SHLQ	$16, BX; \
+	SARQ	$16, BX; \
+	CMPQ	AX, BX; \
+	JNE	bad
+
+// func enterUser(r *UserRegs) ExitKind
+//
+// First it makes r safe to enter (Switch has the rules): a non-canonical
+// RIP or FS base, or RSP on the IRETQ way, returns ExitException with #GP
+// without entering (SYSRETQ does not load RSP: ring 3's first use of a
+// bad one faults in ring 3);
+// RFLAGS is cut to ring 3's flags with IF on and IOPL 0, MXCSR loses its
+// reserved bits; SYSRETQ is the way in if RCX = RIP, R11 = RFLAGS and TF
+// is clear, else IRETQ. These run on every system call, here rather
+// than in Go: no frame, no spills.
 //
 // The caller's stack, which every exit comes back to (PerCPU.kernelSP):
 //
-//	+0x28  result (ExitKind)           written by userExit
-//	+0x20  sysret
+//	+0x20  result (ExitKind)           written by userExit
 //	+0x18  r
 //	+0x10  caller's return address     (enterUser's frame: NOFRAME)
 //	+0x08  caller's RFLAGS             PUSHFQ, before CLI
 //	+0x00  caller's BP                 <- kernelSP
 //	       IRETQ frame (SS, RSP, RFLAGS, CS, RIP) on the IRETQ path
-TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-17
+TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-9
 	MOVQ	r+0(FP), DI
-	MOVBQZX	sysret+8(FP), SI
+	CANONICAL(UserRegs_RIP)
+	CANONICAL(UserRegs_FSBase)
+	MOVQ	UserRegs_RFLAGS(DI), AX
+	ANDQ	$const_rflagsUser, AX
+	ORQ	$const_rflagsEntry, AX
+	MOVQ	AX, UserRegs_RFLAGS(DI)
+	MOVQ	UserRegs_FPU(DI), BX	// FPUState.area
+	TESTL	$const_mxcsrReserved, const_fxsaveMXCSR(BX)
+	JEQ	mxcsrok
+	ANDL	$0xffff, const_fxsaveMXCSR(BX)	// ^mxcsrReserved
+mxcsrok:
+	XORL	SI, SI			// SI: 1 for SYSRETQ
+	MOVQ	UserRegs_RCX(DI), BX
+	CMPQ	BX, UserRegs_RIP(DI)
+	JNE	iretcheck
+	CMPQ	UserRegs_R11(DI), AX
+	JNE	iretcheck
+	BTQ	$8, AX			// TF
+	JCS	iretcheck
+	MOVL	$1, SI
+	JMP	enter
+iretcheck:
+	// RSP matters to IRETQ only (SYSRETQ does not load it): a
+	// non-canonical one would fault in ring 0.
+	CANONICAL(UserRegs_RSP)
+	JMP	enter
+
+bad:	// as if ring 3 had taken #GP at once
+	MOVB	$const_VectorGeneralProtection, PerCPU_exitVector(GS)
+	MOVQ	$0, PerCPU_exitError(GS)
+	MOVB	$const_ExitException, ret+8(FP)
+	RET
+
+enter:
 	PUSHFQ
 	CLI
 	PUSHQ	BP
 	MOVQ	SP, PerCPU_kernelSP(GS)
 	MOVQ	DI, PerCPU_userRegs(GS)
 
-	// FS: the runtime's base kept, ring 3's loaded. No Go code from here.
+	// FS: the runtime's base kept (read once: it is this CPU's M's TLS,
+	// which does not change), ring 3's loaded. No Go code from here.
 	MOVL	$MSR_FS_BASE, CX
+	CMPQ	PerCPU_kernelFSBase(GS), $0
+	JNE	userfs
 	RDMSR
 	SHLQ	$32, DX
 	ORQ	DX, AX
 	MOVQ	AX, PerCPU_kernelFSBase(GS)
+userfs:
 	MOVQ	UserRegs_FSBase(DI), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
@@ -101,8 +156,8 @@ TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-17
 	TESTQ	SI, SI
 	JZ	iret
 
-	// SYSRETQ: RIP from RCX, RFLAGS from R11, which sysretOK found equal
-	// to UserRegs.RIP and RFLAGS; CS 0x33 and SS 0x2b from IA32_STAR.
+	// SYSRETQ: RIP from RCX, RFLAGS from R11, found equal to
+	// UserRegs.RIP and RFLAGS above; CS 0x33 and SS 0x2b from IA32_STAR.
 	LOAD_USER_GPRS
 	MOVQ	UserRegs_RSP(DI), SP
 	MOVQ	UserRegs_RDI(DI), DI
@@ -119,6 +174,7 @@ iret:
 	MOVQ	UserRegs_RDI(DI), DI
 	SWAPGS
 	IRETQ
+
 
 // syscallEntry is IA32_LSTAR: SYSCALL from ring 3 lands here in ring 0
 // with RCX = ring 3's RIP (the next instruction), R11 = its RFLAGS, RSP
@@ -150,7 +206,6 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	AX, UserRegs_RSP(SP)
 	MOVQ	SP, DI
 	MOVB	$const_ExitSyscall, PerCPU_exitKind(GS)
-	MOVB	$0, PerCPU_exitVector(GS)
 	JMP	·userExit(SB)
 
 // userTrap is where trapCommon sends an exception whose frame has CS.RPL
@@ -198,6 +253,7 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CR2, AX
 	MOVQ	AX, PerCPU_exitCR2(GS)
 	MOVB	$const_ExitException, PerCPU_exitKind(GS)
+	CLD				// a gate keeps ring 3's DF (SYSCALL's FMASK clears it)
 	JMP	·userExit(SB)
 
 // userInterrupt is where irqEntry sends an interrupt that came from ring
@@ -255,6 +311,7 @@ TEXT ·userInterrupt(SB),NOSPLIT|NOFRAME,$0
 	ADDQ	$31, AX
 	MOVB	AX, PerCPU_exitVector(GS)
 	MOVB	$const_ExitInterrupt, PerCPU_exitKind(GS)
+	CLD
 	JMP	·userExit(SB)
 
 // userExit finishes every exit from ring 3: DI = the UserRegs, GS the
@@ -276,12 +333,11 @@ TEXT ·userExit(SB),NOSPLIT|NOFRAME,$0
 	FXSAVE64	(AX)
 	FNINIT
 	LDMXCSR	·kernelMXCSR(SB)
-	CLD
 
 	MOVQ	$0, PerCPU_userRegs(GS)
 	MOVQ	PerCPU_kernelSP(GS), SP
 	MOVB	PerCPU_exitKind(GS), AX
-	MOVB	AX, 0x28(SP)		// enterUser's result
+	MOVB	AX, 0x20(SP)		// enterUser's result
 	MOVQ	0x00(SP), BP
 	MOVQ	0x08(SP), AX
 	LEAQ	0x10(SP), SP		// not POPs: the assembler checks PUSH/POP balance per TEXT

@@ -25,7 +25,7 @@ var userAccessors = [...]struct {
 	entry  *uintptr
 	result uintptr
 }{
-	{&copyUserPC, 8 + 24},  // dst, src, n, left
+	{&copyUserPC, 8 + 24}, // dst, src, n, left
 	{&touchUserPC, 8 + 8}, // addr, left
 }
 
@@ -47,18 +47,12 @@ func TouchOut(va uintptr) bool { return touchUser(va) == 0 }
 // Preconditions: [src, src+len(dst)) lies in the user range, mapped by
 // the page table in CR3.
 func CopyIn(dst []byte, src uintptr) int {
-	if len(dst) == 0 {
-		return 0
-	}
 	return len(dst) - int(copyUser(addrOfBytes(dst), src, uintptr(len(dst))))
 }
 
 // CopyOut copies src to user address dst and returns how many bytes it
 // copied before a fault. Preconditions as CopyIn's.
 func CopyOut(dst uintptr, src []byte) int {
-	if len(src) == 0 {
-		return 0
-	}
 	return len(src) - int(copyUser(dst, addrOfBytes(src), uintptr(len(src))))
 }
 
