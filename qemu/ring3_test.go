@@ -9,7 +9,9 @@ import (
 
 // Ring 3: selftest ring3 runs a program in user mode through
 // arch.Switch and checks each way back (SYSCALL, page faults, #UD, #GP,
-// an interrupt) and the state kept across (registers, FS base, XMM0);
+// an interrupt), the state kept across (registers, FS base, XMM0) and
+// the rules of entry (a non-canonical address refused, RFLAGS and MXCSR
+// made safe);
 // SMEP and SMAP are on (QEMU's -cpu max has both), and SMAP makes a
 // kernel load from a user page fault.
 // It runs twice in one boot: the kernel goes on after user faults, and
@@ -34,6 +36,7 @@ func TestSelftestRing3(t *testing.T) {
 			`(?m)^ring3: hlt: exception 13 \(general protection\) error 0x0$`,
 			`(?m)^ring3: fs base 0x230000002000: fs:\[0\] = 0x7153715371537153$`,
 			`(?m)^ring3: xmm0 = 0x1122334455667788 kept across Go code, mxcsr 0x1f80$`,
+			`(?m)^ring3: entry rules: non-canonical rip, rsp, fs base refused \(#GP\); rflags 0x202, mxcsr 0x1f80 in ring 3$`,
 			`(?m)^ring3: interrupt in ring 3: interrupt 240, counted, rip 0x2300000000a0 kept$`,
 			`(?m)^ring3: syscall round trip \(Switch in, SYSCALL out\), 10000 each: sysretq \d+ cycles \(\d+ ns\), iretq \d+ cycles \(\d+ ns\) \(TSC\)$`,
 			`(?m)^ring3: ok$`,
@@ -42,8 +45,8 @@ func TestSelftestRing3(t *testing.T) {
 				t.Errorf("selftest ring3, round %d, lacks %s:\n%s", round, re, out)
 			}
 		}
-		if strings.Count(out, "\n") != 14 {
-			t.Errorf("selftest ring3, round %d: %d lines, want 14", round, strings.Count(out, "\n"))
+		if strings.Count(out, "\n") != 15 {
+			t.Errorf("selftest ring3, round %d: %d lines, want 15", round, strings.Count(out, "\n"))
 		}
 	}
 	// The kernel's own faults still go to the trap policy.
