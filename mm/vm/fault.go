@@ -250,18 +250,23 @@ func (as *AddressSpace) copyFrame() (mm.PFN, bool) {
 // the page: it goes straight back.)
 func (as *AddressSpace) freeFrame(pfn mm.PFN) {
 	if as.mm.Frames.DecRef(pfn) == 0 {
-		as.mm.untrack(pfn)
-		as.Stats.PagesFreed++
-		if as.mm.Frames.State(pfn) != frame.Anon {
-			as.mm.Frames.Free(pfn, 0)
-			return
-		}
-		if as.mm.anon.put(pfn) {
-			as.mm.Frames.IncRef(pfn) // a reserved frame holds its one reference
-			return
-		}
-		as.mm.Frames.Free(pfn, 0)
+		as.freeLast(pfn)
 	}
+}
+
+// freeLast frees pfn, whose last reference the caller dropped.
+func (as *AddressSpace) freeLast(pfn mm.PFN) {
+	as.mm.untrack(pfn)
+	as.Stats.PagesFreed++
+	if as.mm.Frames.State(pfn) != frame.Anon {
+		as.mm.Frames.Free(pfn, 0)
+		return
+	}
+	if as.mm.anon.put(pfn) {
+		as.mm.Frames.IncRef(pfn) // a reserved frame holds its one reference
+		return
+	}
+	as.mm.Frames.Free(pfn, 0)
 }
 
 // anonFault: a private anonymous page with no PTE. A read maps the zero

@@ -70,31 +70,31 @@ func (as *AddressSpace) forkRange(child *AddressSpace, v *VMA) error {
 			if e == 0 {
 				continue
 			}
-			l := as.mm.LeafOf(e, pt.Size4K)
-			if l.State == LeafAbsent {
-				continue
-			}
 			if dst == nil {
 				var err error
 				if dst, err = child.table.MakePTEs(va, child.User); err != nil {
 					return ErrNoMemory
 				}
 			}
-			if l.State == LeafSwap {
-				// The child names the same slot: one more reference.
-				if as.mm.Swap.Dup(l.Entry()) != nil {
-					return ErrNoMemory
+			// A present page, tested on the entry itself: this loop
+			// runs once per page of the parent (LeafOf's decoding is
+			// for the rest: swap entries and PROT_NONE pages).
+			if e&pt.Present == 0 {
+				if l := as.mm.LeafOf(e, pt.Size4K); l.State == LeafSwap {
+					// The child names the same slot: one more reference.
+					if as.mm.Swap.Dup(l.Entry()) != nil {
+						return ErrNoMemory
+					}
+					dst[i] = e
+					continue
 				}
-				dst[i] = e
-				continue
-			}
-			if private && l.State == LeafWritable {
+			} else if private && e&pt.Writable != 0 {
 				e &^= pt.Writable
 				src[i] = e
 				protected = true
 			}
 			dst[i] = e
-			if pfn := l.PFN(); pfn != as.mm.zero {
+			if pfn := e.Addr().PFN(); pfn != as.mm.zero {
 				as.mm.Frames.IncRef(pfn)
 				child.rss++
 			}

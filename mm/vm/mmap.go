@@ -324,6 +324,7 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 		hi := lo + int((next-chunk)/mm.PageSize)
 		old := &as.mm.zap // the MM's, not zeroed again on every call
 		cleared := false
+		var v *VMA // the VMA of the last dirty page (dropLeaf)
 		for i := lo; i < hi; i++ {
 			if old[i] = ptes[i]; old[i] != 0 {
 				ptes[i] = 0
@@ -333,9 +334,24 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 		if cleared {
 			pt.InvalidateRange(chunk, hi-lo)
 			for i := lo; i < hi; i++ {
-				if old[i] != 0 {
-					as.dropLeaf(chunk+mm.VirtAddr(i-lo)*mm.PageSize, as.mm.LeafOf(old[i], pt.Size4K))
+				e := old[i]
+				if e == 0 {
+					continue
 				}
+				va := chunk + mm.VirtAddr(i-lo)*mm.PageSize
+				// A present page that is clean or in a VMA without a
+				// shared file, inline: this loop runs once per page of
+				// an exiting process. dropLeaf has the rest.
+				if e&pt.Present != 0 && (e&pt.Dirty == 0 || v != nil && va >= v.Start && va < v.End && (v.file == nil || v.Flags&MapShared == 0)) {
+					if pfn := e.Addr().PFN(); pfn != as.mm.zero {
+						as.rss--
+						if as.mm.Frames.DecRef(pfn) == 0 {
+							as.freeLast(pfn)
+						}
+					}
+					continue
+				}
+				v = as.dropLeaf(va, as.mm.LeafOf(e, pt.Size4K), v)
 			}
 			if !as.dying {
 				as.table.Prune(chunk)
@@ -347,17 +363,22 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 
 // dropLeaf lets go of what a cleared leaf held: its swap slot's
 // reference, or its frame's (a dirty shared file page hands its Dirty
-// bit to the page cache first).
-func (as *AddressSpace) dropLeaf(va mm.VirtAddr, l Leaf) {
+// bit to the page cache first). v is the VMA a dirty page before it was
+// found in (or nil), which it returns for the next: the pages of a zap
+// lie in one VMA or a few, and every page a process wrote is dirty.
+func (as *AddressSpace) dropLeaf(va mm.VirtAddr, l Leaf, v *VMA) *VMA {
 	switch {
 	case l.State == LeafAbsent:
-		return
+		return v
 	case l.State == LeafSwap:
 		as.mm.putSwap(l.Entry())
-		return
+		return v
 	}
 	if l.PTE&pt.Dirty != 0 {
-		if v := as.vmaAt(va); v != nil && v.file != nil && v.Flags&MapShared != 0 {
+		if v == nil || va < v.Start || va >= v.End {
+			v = as.vmaAt(va)
+		}
+		if v != nil && v.file != nil && v.Flags&MapShared != 0 {
 			v.file.MarkDirty(v.pageIndex(va))
 		}
 	}
@@ -365,6 +386,7 @@ func (as *AddressSpace) dropLeaf(va mm.VirtAddr, l Leaf) {
 		as.rss--
 		as.freeFrame(pfn)
 	}
+	return v
 }
 
 // covered reports whether VMAs cover [start, end) without a hole.
