@@ -7,7 +7,7 @@
 // A Cache holds the counters and the list of files; a File is one file's
 // cache: its size, a dense index from page number to frame (made as the
 // file grows, so that the fault path never allocates), per-page flags
-// (dirty, under writeback), the address spaces that map it (the reverse
+// (dirty, under writeback, queued by reclaim), the address spaces that map it (the reverse
 // map, as Linux's address_space.i_mmap) and a sticky writeback error (as
 // Linux's errseq: reported once, by the next sync or msync). Where the
 // bytes come from and go to is the Backing: an ext2 inode on a virtio
@@ -51,6 +51,8 @@
 // # Missing
 //
 // Readahead is per file (one window), not per open file. The reclaimer
-// (mm/vm reclaim.go) drops clean pages through ReclaimClean and writes
-// dirty ones back first; nothing here ages pages by itself.
+// (mm/vm reclaim.go) drops clean pages through ReclaimPage and queues
+// dirty ones for writeback (reclaim.go); nothing here ages pages by
+// itself. Writes are not asynchronous below the Backing: the goroutine
+// that writes a page waits for it.
 package pagecache
