@@ -159,3 +159,40 @@ func TestFaultReclaimFilePages(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultReclaimFileAllocs: faults whose restocking reclaim meets
+// dirty file pages (it queues them) and clean ones (it drops them)
+// allocate no Go memory, under every policy.
+func TestFaultReclaimFileAllocs(t *testing.T) {
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnvSize(t, 4<<20)
+			e.enableSwap(policy, 64)
+			e.nocheck = true
+			managed := e.mem.Frames.Stats().ManagedPages
+			pages := 3 * managed
+			f, _ := e.newFile(make([]byte, pages*pg))
+			base := e.mmapFile(0, pages*pg, rw, MapShared, f, 0)
+			i := uint64(0)
+			for ; i < managed; i++ { // memory full of dirty pages and their readahead
+				e.touchNoRefill(base+mm.VirtAddr(i)*pg, stamp(i, 1), Write)
+				e.m.Throttle()
+			}
+			before, stalls := e.cache.Stats.Immediate, e.m.ReclaimStats().FaultStall
+			allocs := testing.AllocsPerRun(int(managed), func() {
+				if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Read); r != Resolved {
+					t.Fatalf("fault %d: %v", i, r)
+				}
+				i++
+			})
+			if allocs != 0 {
+				t.Fatalf("%v allocations per fault", allocs)
+			}
+			if e.cache.Stats.Immediate == before || e.m.ReclaimStats().FaultStall == stalls {
+				t.Fatalf("cache %+v, reclaim %+v: the faults' reclaim queued no dirty page", e.cache.Stats, e.m.ReclaimStats())
+			}
+			e.nocheck = false
+			e.check()
+		})
+	}
+}
