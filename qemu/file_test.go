@@ -323,6 +323,9 @@ func TestFileSharedDirtyReclaim(t *testing.T) {
 	if q, r := vmstatField(t, vm, "nr_vmscan_immediate_reclaim"), vmstatField(t, vm, "pgrotated"); q == 0 || r == 0 {
 		t.Errorf("nr_vmscan_immediate_reclaim %d pgrotated %d: reclaim queued or rotated nothing", q, r)
 	}
+	for _, n := range []string{"pgscan", "pgsteal", "pgsteal_fault", "nr_vmscan_immediate_reclaim", "nr_vmscan_write", "pgrotated", "pgpgout"} {
+		t.Logf("%s %d", n, vmstatField(t, vm, n))
+	}
 	expectOut(t, vm, "msync "+a+" 64M", "")
 	expectOut(t, vm, "munmap "+a+" 64M", "")
 	a = mmapAddr(t, vm, "mmap 64M r shared /mnt/big")
