@@ -247,15 +247,20 @@ func (m *MM) balance() {
 // Throttle is the goroutine-context half of the faults' reclaim, for a
 // loop that touches many pages (the kernel calls it between them, as
 // Linux calls balance_dirty_pages_ratelimited after a fault): when a
-// fault's reclaim had to leave dirty filesystem pages (a fault cannot
-// allocate their blocks), it refills, and the direct reclaim Refill does
-// below min writes them back. Otherwise it does nothing: the faults
-// restock themselves.
+// fault's reclaim queued dirty filesystem pages (or could not swap a
+// tmpfs page out), it writes the reclaim queue, as the flusher the fault
+// could not wake would (Linux's balance_dirty_pages has the dirtier
+// wait for writeback), so that the next faults find those pages clean
+// at the inactive tail; then it refills, reclaiming below min.
+// Otherwise it does nothing: the faults restock themselves.
 func (m *MM) Throttle() {
 	if m.rc.deferred == 0 {
 		return
 	}
 	m.rc.deferred = 0
+	if m.rc.cache != nil && m.rc.cache.ReclaimQueued() > 0 {
+		m.rc.cache.WritebackReclaim(-1)
+	}
 	m.Refill()
 }
 
