@@ -103,8 +103,8 @@ type reclaimer struct {
 	// wake asks the background reclaim to run (set by the kernel).
 	wake func()
 	// inFault: the reclaim running is a fault's (restock). deferred
-	// counts the dirty filesystem pages a fault's reclaim had to leave
-	// (their backing refused a write in a fault), for Throttle.
+	// counts the dirty pages a fault's reclaim had to leave (filesystem
+	// pages it queued, tmpfs pages whose swap-out failed), for Throttle.
 	inFault  bool
 	deferred uint64
 	// swapDelta is vm.swappiness less its default (so the zero MM has
