@@ -142,6 +142,22 @@ var procPIDFiles = []procFileDef{
 		}
 		return b.Bytes()
 	}},
+	// oom_score is proc_oom_score's 0..2000 (vm's oom.go), 0 for a
+	// zombie; oom_score_adj is read-only here (Linux lets it be written).
+	{name: "oom_score", text: func(_ *Table, q *Process) []byte {
+		var n int64
+		if q.AS != nil {
+			n = q.AS.OOMScore()
+		}
+		return []byte(strconv.FormatInt(n, 10) + "\n")
+	}},
+	{name: "oom_score_adj", text: func(_ *Table, q *Process) []byte {
+		n := 0
+		if q.AS != nil {
+			n = q.AS.OOMScoreAdj()
+		}
+		return []byte(strconv.Itoa(n) + "\n")
+	}},
 }
 
 // sysctlInt parses a sysctl write as proc_dointvec: a decimal number,
@@ -525,7 +541,7 @@ func procStatus(t *Table, q *Process) []byte {
 		kb("VmStk", m.stack)
 		kb("VmExe", m.exe)
 		kb("VmLib", 0)
-		kb("VmPTE", 0)
+		kb("VmPTE", q.AS.TablePages()*mm.PageSize)
 		kb("VmSwap", m.swap)
 	}
 	fmt.Fprintf(&b, "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\n",

@@ -4,6 +4,7 @@ package proc
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -183,7 +184,7 @@ func TestProcfs(t *testing.T) {
 		}
 	}
 	names = e.dirNames(buf, data, "/proc/self")
-	for _, n := range []string{"cmdline", "stat", "status", "maps", "smaps", "exe"} {
+	for _, n := range []string{"cmdline", "stat", "status", "maps", "smaps", "oom_score", "oom_score_adj", "exe"} {
 		if !slices.Contains(names, n) {
 			t.Errorf("/proc/self lacks %s: %q", n, names)
 		}
@@ -202,6 +203,15 @@ func TestProcfs(t *testing.T) {
 		if !strings.Contains(status, l) {
 			t.Errorf("status lacks %q:\n%s", l, status)
 		}
+	}
+	if got, want := string(e.readProc(buf, data, "/proc/self/oom_score")), fmt.Sprintf("%d\n", e.p.AS.OOMScore()); got != want || want == "0\n" {
+		t.Errorf("oom_score %q, want %q (not 0: the process maps pages)", got, want)
+	}
+	if got := string(e.readProc(buf, data, "/proc/self/oom_score_adj")); got != "0\n" {
+		t.Errorf("oom_score_adj %q", got)
+	}
+	if want := fmt.Sprintf("VmPTE:\t%8d kB\n", e.p.AS.TablePages()*4); !strings.Contains(status, want) || e.p.AS.TablePages() == 0 {
+		t.Errorf("status lacks %q:\n%s", want, status)
 	}
 	stat := strings.Fields(string(e.readProc(buf, data, "/proc/self/stat")))
 	if len(stat) != 52 || stat[0] != "1" || stat[1] != "(prog)" || stat[2] != "R" || stat[22] != "16384" {

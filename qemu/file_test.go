@@ -304,3 +304,34 @@ func TestDiskInterruptLoad(t *testing.T) {
 	halt(t, vm, 0)
 	fsck(t, img)
 }
+
+// Dirty pages of a shared file mapping twice mm.limit: reclaim never
+// writes one in its scan, it queues them for writeback and frees them
+// once written (nr_vmscan_immediate_reclaim, pgrotated); the data read
+// back after eviction is what was written, and reaches the disk.
+func TestFileSharedDirtyReclaim(t *testing.T) {
+	img := fsImage(t, 96<<20, 4096, map[string][]byte{"big": randomBytes(64<<20, 3)})
+	vm := boot(t, Options{Append: "mm.limit=32M", Disks: []string{img}})
+	run(t, vm, "mount vda /mnt")
+	a := mmapAddr(t, vm, "mmap 64M rw shared /mnt/big")
+	if got, err := vm.Run("fill "+a+" 64M 5", 10*time.Minute); err != nil || got != "" {
+		t.Fatalf("fill: %q %v", got, err)
+	}
+	if got, err := vm.Run("check "+a+" 64M 5", 10*time.Minute); err != nil || got != "ok\n" {
+		t.Fatalf("check: %q %v", got, err)
+	}
+	if q, r := vmstatField(t, vm, "nr_vmscan_immediate_reclaim"), vmstatField(t, vm, "pgrotated"); q == 0 || r == 0 {
+		t.Errorf("nr_vmscan_immediate_reclaim %d pgrotated %d: reclaim queued or rotated nothing", q, r)
+	}
+	for _, n := range []string{"pgscan", "pgsteal", "pgsteal_fault", "nr_vmscan_immediate_reclaim", "nr_vmscan_write", "pgrotated", "pgpgout"} {
+		t.Logf("%s %d", n, vmstatField(t, vm, n))
+	}
+	expectOut(t, vm, "msync "+a+" 64M", "")
+	expectOut(t, vm, "munmap "+a+" 64M", "")
+	a = mmapAddr(t, vm, "mmap 64M r shared /mnt/big")
+	if got, err := vm.Run("check "+a+" 64M 5", 10*time.Minute); err != nil || got != "ok\n" {
+		t.Fatalf("check after msync: %q %v", got, err)
+	}
+	halt(t, vm, 0)
+	fsck(t, img)
+}

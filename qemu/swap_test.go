@@ -163,7 +163,7 @@ func TestSwapOOMKill(t *testing.T) {
 	expectOut(t, vm, "as new", "2\n")
 	expectOut(t, vm, "as switch 2", "")
 	b := mmapAddr(t, vm, "mmap 24M rw private,anon,noreserve")
-	expectMatch(t, vm, "fill "+b+" 24M 2", `^Out of memory: Killed address space 1, anon-rss:\d+kB, swap:\d+kB; \d+kB freed\n$`)
+	expectMatch(t, vm, "fill "+b+" 24M 2", `^Out of memory: Killed address space 1, anon-rss:\d+kB, swap:\d+kB, pgtables:\d+kB; \d+kB freed\n$`)
 	expectOut(t, vm, "check "+b+" 24M 2", "ok\n")
 	expectMatch(t, vm, "as", `^ID +VMAs +RSS\n2 +\d+ +\d+ kB \*\n$`)
 	if n := vmstatField(t, vm, "oom_kill"); n != 1 {

@@ -11,7 +11,10 @@ import (
 // dirty_writeback_centisecs, 5 s), at once when kicked (msync MS_ASYNC),
 // and when free memory runs low. It holds the big kernel lock (lock.Kernel) while
 // it works; a failed page stays dirty and its error waits for the next
-// msync or sync of its file.
+// msync or sync of its file. It also writes the pages the reclaimer queued
+// (pagecache's WritebackReclaim, Linux's WB_REASON_VMSCAN work): the
+// reclaimer kicks it (Cache.WakeFlusher), and it looks at the queue at
+// every poll, since a fault's reclaim cannot kick.
 
 // WritebackInterval is the period of the background writeback.
 const WritebackInterval = 5 * time.Second
@@ -39,6 +42,9 @@ func (v *VFS) StartWriteback(big *lock.Kernel) (kick func()) {
 			case <-tick.C:
 			}
 			big.Lock()
+			if v.Cache.ReclaimQueued() > 0 {
+				v.Cache.WritebackReclaim(-1)
+			}
 			st := v.Cache.Frames.Stats()
 			low := st.FreePages < st.ManagedPages>>lowMemoryShift
 			if v.Cache.Stats.Dirty > 0 && (kicked || low || time.Since(last) >= WritebackInterval) {
@@ -49,10 +55,12 @@ func (v *VFS) StartWriteback(big *lock.Kernel) (kick func()) {
 			big.Unlock()
 		}
 	}()
-	return func() {
+	kick = func() {
 		select {
 		case ch <- struct{}{}:
 		default:
 		}
 	}
+	v.Cache.WakeFlusher = kick
+	return kick
 }

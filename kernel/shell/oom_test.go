@@ -27,7 +27,7 @@ func TestShellOOMKill(t *testing.T) {
 	run("as switch 2")
 	b := strings.TrimSpace(run("mmap 10M rw private,anon,noreserve"))
 	out := run("fill " + b + " 10M 2")
-	if !regexp.MustCompile(`^Out of memory: Killed address space 1, anon-rss:\d+kB, swap:0kB; \d+kB freed\n$`).MatchString(out) {
+	if !regexp.MustCompile(`^Out of memory: Killed address space 1, anon-rss:\d+kB, swap:0kB, pgtables:\d+kB; \d+kB freed\n$`).MatchString(out) {
 		t.Fatalf("fill in 2: %q", out)
 	}
 	if out := run("check " + b + " 10M 2"); out != "ok\n" {

@@ -51,8 +51,8 @@ func (sh *Shell) reapKilled() {
 		return
 	}
 	for _, r := range sh.cfg.Spaces.ReapKilled() {
-		sh.Printf("Out of memory: Killed address space %d, anon-rss:%dkB, swap:%dkB; %dkB freed\n",
-			r.ID, r.Kill.RSS*4, r.Kill.Swap*4, r.Kill.Freed*4)
+		sh.Printf("Out of memory: Killed address space %d, anon-rss:%dkB, swap:%dkB, pgtables:%dkB; %dkB freed\n",
+			r.ID, r.Kill.RSS*4, r.Kill.Swap*4, r.Kill.Tables*4, r.Kill.Freed*4)
 		if r.Current {
 			sh.Printf("address space %d was current: its mappings are gone, it stays current\n", r.ID)
 		}

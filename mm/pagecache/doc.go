@@ -7,11 +7,11 @@
 // A Cache holds the counters and the list of files; a File is one file's
 // cache: its size, a dense index from page number to frame (made as the
 // file grows, so that the fault path never allocates), per-page flags
-// (dirty, under writeback), the address spaces that map it (the reverse
-// map, as Linux's address_space.i_mmap) and a sticky writeback error (as
-// Linux's errseq: reported once, by the next sync or msync). Where the
-// bytes come from and go to is the Backing: an ext2 inode on a virtio
-// disk in the kernel, an in-memory file in tests.
+// (dirty, under writeback, queued by reclaim), the address spaces that
+// map it (the reverse map, as Linux's address_space.i_mmap) and a sticky
+// writeback error (as Linux's errseq: reported once, by the next sync or
+// msync). Where the bytes come from and go to is the Backing: an ext2
+// inode on a virtio disk in the kernel, an in-memory file in tests.
 //
 // A swap-backed file (NewSwapBackedFile: tmpfs, as Linux's shmem) has a
 // SwapBacking whose store is swap. Its pages are its data: writeback,
@@ -36,7 +36,9 @@
 // writeback clears the page's flag before it copies the page out, so a
 // write during writeback dirties it again and is written next time:
 // nothing is lost, and the device never sees a torn page because the
-// driver copies the page into its bounce buffer in one go.
+// driver copies the page into its bounce buffer in one go. The reclaimer
+// never writes a dirty page itself: it queues it, and the page's write
+// ends with it at the tail of its inactive list (reclaim.go).
 //
 // # Locking
 //
@@ -51,6 +53,8 @@
 // # Missing
 //
 // Readahead is per file (one window), not per open file. The reclaimer
-// (mm/vm reclaim.go) drops clean pages through ReclaimClean and writes
-// dirty ones back first; nothing here ages pages by itself.
+// (mm/vm reclaim.go) drops clean pages through ReclaimPage and queues
+// dirty ones for writeback (reclaim.go); nothing here ages pages by
+// itself. Writes are not asynchronous below the Backing: the goroutine
+// that writes a page waits for it.
 package pagecache

@@ -54,26 +54,38 @@ type Mapper interface {
 	UnmapFrom(f *File, idx uint64)
 }
 
-// pageFlags are a cached page's flags (Linux's PG_dirty, PG_writeback).
+// pageFlags are a cached page's flags (Linux's PG_dirty, PG_writeback,
+// PG_reclaim).
 type pageFlags uint8
 
 const (
 	pgDirty     pageFlags = 1 << 0 // newer than the backing store
 	pgWriteback pageFlags = 1 << 1 // being written out
+	// pgReclaim: the reclaimer met the page dirty and queued its
+	// writeback (reclaim.go); when the write ends, the page goes to the
+	// tail of its inactive list, to be freed by the next scan.
+	pgReclaim pageFlags = 1 << 2
 )
 
+var flagNames = [...]string{"dirty", "writeback", "reclaim"}
+
 func (f pageFlags) String() string {
-	switch f {
-	case 0:
+	if f == 0 {
 		return "-"
-	case pgDirty:
-		return "dirty"
-	case pgWriteback:
-		return "writeback"
-	case pgDirty | pgWriteback:
-		return "dirty writeback"
 	}
-	return "pageFlags(" + strconv.Itoa(int(f)) + ")"
+	if f >= 1<<len(flagNames) {
+		return "pageFlags(" + strconv.Itoa(int(f)) + ")"
+	}
+	s := ""
+	for k, name := range flagNames {
+		if f&(1<<k) != 0 {
+			if s != "" {
+				s += " "
+			}
+			s += name
+		}
+	}
+	return s
 }
 
 type page struct {
@@ -125,6 +137,10 @@ type Stats struct {
 	PgPgOut   uint64 // pages written to filesystems
 	MajFaults uint64 // faults that read a page
 	Readahead uint64 // pages read ahead of a fault
+	// The reclaimer's writeback (reclaim.go), by Linux's vmstat names.
+	Immediate   uint64 // dirty pages reclaim marked and queued (nr_vmscan_immediate_reclaim)
+	VmscanWrite uint64 // of those, writes started from the queue (nr_vmscan_write)
+	Rotated     uint64 // pages moved to the inactive tail as their write ended (pgrotated)
 }
 
 // Cache is the page cache of every file.
@@ -138,11 +154,20 @@ type Cache struct {
 	// Reclaim, if set, frees up to n frames when an allocation outside
 	// faults fails; the allocation is then tried once more.
 	Reclaim func(n int) int
+	// WakeFlusher, if set, kicks the background writeback (Linux's
+	// wakeup_flusher_threads): the reclaimer calls it, outside faults,
+	// when it has queued pages.
+	WakeFlusher func()
+	// rq is the ring of pages the reclaimer queued for writeback
+	// (reclaim.go); made at New, so that a fault's reclaim queues
+	// without allocating.
+	rq rqueue
 }
 
 // New makes an empty cache over the frame allocator.
 func New(frames *frame.Allocator) *Cache {
-	return &Cache{Frames: frames, files: map[*File]struct{}{}}
+	return &Cache{Frames: frames, files: map[*File]struct{}{},
+		rq: rqueue{ents: make([]rqEntry, reclaimQueueLen)}}
 }
 
 // File is one file's pages.

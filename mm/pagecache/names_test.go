@@ -11,7 +11,8 @@ func TestNames(t *testing.T) {
 		{Outcome(9).String(), "Outcome(9)"},
 		{pageFlags(0).String(), "-"},
 		{(pgDirty | pgWriteback).String(), "dirty writeback"},
-		{pageFlags(4).String(), "pageFlags(4)"},
+		{(pgDirty | pgReclaim).String(), "dirty reclaim"},
+		{pageFlags(8).String(), "pageFlags(8)"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%q, want %q", tt.got, tt.want)

@@ -31,6 +31,10 @@ type SwapBacking interface {
 	// major fault), rather than making it from nothing. Fault path: no
 	// allocation, no lock.
 	InSwap(idx uint64) bool
+	// Discard makes page idx a hole, freeing its swap copy: its data
+	// are no longer wanted (PunchHole). The cache holds no frame for
+	// it.
+	Discard(idx uint64)
 }
 
 // NewSwapBackedFile starts caching a swap-backed file (tmpfs) of the
@@ -94,6 +98,31 @@ func (f *File) LoadDirty(idx uint64) error {
 // mapping's PTEs are gone. tmpfs discards an unlinked file's data there,
 // as Linux does at the last reference to the inode.
 func (f *File) SetUnmapHook(fn func()) { f.unmapped = fn }
+
+// PunchHole frees the pages [first, end) of a swap-backed file, in
+// memory and in swap, leaving holes that read as zeros (as Linux's
+// fallocate FALLOC_FL_PUNCH_HOLE on shmem). No PTE may map them: a page
+// still referenced besides the cache (under writeback, or mapped
+// against that rule) is left as it is. It returns the pages freed from
+// memory. Goroutine context.
+func (f *File) PunchHole(first, end uint64) int {
+	if f.swap == nil {
+		panic("pagecache.PunchHole: not a swap-backed file")
+	}
+	n := 0
+	for idx := first; idx < min(end, uint64(len(f.pages))); idx++ {
+		if p := &f.pages[idx]; p.pfn != 0 {
+			if p.flags&pgWriteback != 0 || f.c.Frames.Refs(p.pfn) != 1 {
+				continue
+			}
+			f.drop(idx)
+			n++
+		}
+		f.pages[idx].shadow = 0
+		f.swap.Discard(idx)
+	}
+	return n
+}
 
 // Shmem counts the cached pages of swap-backed files, and of them the
 // dirty ones: meminfo's Shmem, and what its Dirty leaves out (as Linux,

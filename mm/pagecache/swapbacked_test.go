@@ -21,6 +21,14 @@ type swapFile struct {
 
 func (b *swapFile) InSwap(idx uint64) bool { return b.swapped[idx] }
 
+// Discard zeroes the page in the backing, as a hole reads.
+func (b *swapFile) Discard(idx uint64) {
+	delete(b.swapped, idx)
+	if off := int(idx) * pg; off < len(b.data) {
+		clear(b.data[off:min(off+pg, len(b.data))])
+	}
+}
+
 // swapBacked makes a swap-backed file over a backing holding data.
 func (e *env) swapBacked(data []byte) (*File, *swapFile) {
 	b := &swapFile{memFile: newMemFile(data), swapped: map[uint64]bool{}}

@@ -31,11 +31,11 @@ func (f *File) Writeback(first, end uint64) {
 // writePage writes one dirty page. The cache's flag is cleared before
 // the copy-out, so a write meanwhile re-dirties it; the page holds an
 // extra reference while under writeback, so a truncate cannot free it.
-// With fault set it runs in a page fault (the reclaimer's direct reclaim
-// there): the backing polls, or refuses; a refused or failed write is
-// not kept as the file's error, the page stays dirty for the goroutine
-// writeback to retry, and report.
-func (f *File) writePage(idx uint64, fault bool) {
+// With fault set it runs in a page fault (a swap-backed page's swap-out
+// by the fault's direct reclaim): the backing polls, or refuses; a
+// refused or failed write there is not kept as the file's error. It
+// reports whether the write succeeded.
+func (f *File) writePage(idx uint64, fault bool) bool {
 	p := &f.pages[idx]
 	pfn := p.pfn
 	p.flags = p.flags&^pgDirty | pgWriteback
@@ -47,13 +47,30 @@ func (f *File) writePage(idx uint64, fault bool) {
 	if n > 0 {
 		err = f.b.WritePage(idx, pfn.Addr(), n, fault)
 	}
+	f.endWriteback(idx, pfn, err, fault)
+	return err == nil
+}
+
+// endWriteback finishes the write of page idx from pfn (Linux's
+// folio_end_writeback): the page leaves writeback; a failed write
+// re-dirties it (nothing is dropped) and keeps the error for the next
+// sync (as Linux's mapping_set_error, AS_EIO); a page the reclaimer
+// queued that is still clean goes to the tail of its inactive list
+// (folio_rotate_reclaimable, pgrotated). Then the writeback's
+// reference goes.
+func (f *File) endWriteback(idx uint64, pfn mm.PFN, err error, fault bool) {
 	f.c.Stats.Writeback--
 	// The slot may have been emptied (truncate) while the page was out.
 	if idx < uint64(len(f.pages)) && f.pages[idx].pfn == pfn {
 		q := &f.pages[idx]
-		q.flags &^= pgWriteback
+		reclaim := q.flags&pgReclaim != 0
+		q.flags &^= pgWriteback | pgReclaim
 		if err != nil {
 			f.MarkDirty(idx)
+		}
+		if reclaim && q.flags&pgDirty == 0 && f.c.Tracker != nil {
+			f.c.Stats.Rotated++
+			f.c.Tracker.PageRotate(pfn)
 		}
 	}
 	f.put(pfn)
@@ -95,6 +112,12 @@ func (f *File) DirtyPages() int {
 		}
 	}
 	return n
+}
+
+// PageDirty reports whether page idx is cached and dirty (as the cache
+// sees it, without asking the mappers).
+func (f *File) PageDirty(idx uint64) bool {
+	return idx < uint64(len(f.pages)) && f.pages[idx].pfn != 0 && f.pages[idx].flags&pgDirty != 0
 }
 
 // CachedPages counts the file's cached pages.

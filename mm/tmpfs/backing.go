@@ -193,6 +193,14 @@ func (b *backing) Truncate(size int64) error {
 	return nil
 }
 
+// Discard forgets page idx (pagecache.SwapBacking, for PunchHole): a
+// hole from now on, its swap entry freed and its charge given back.
+func (b *backing) Discard(idx uint64) {
+	if idx < uint64(len(b.slots)) {
+		b.forget(idx)
+	}
+}
+
 // InSwap reports whether page idx is in swap (pagecache.SwapBacking: a
 // fault that fills it is a major one). No allocation.
 func (b *backing) InSwap(idx uint64) bool { return b.state(idx) == inSwap }

@@ -59,7 +59,8 @@
 //     the end of file; the file's reverse map counts each file VMA;
 //   - the MM records an object for exactly the files of shared
 //     anonymous VMAs, each mapped, of its recorded size; sharedPages
-//     adds their pages up;
+//     adds their pages up; no VMA maps an object below its dead
+//     pages (shmem.go), and none of them is kept;
 //   - RSS equals the number of PTEs mapping a frame other than the zero
 //     page;
 //   - every private VMA has an anonObject and no shared one has; each

@@ -454,7 +454,20 @@ func (e *env) invariants() error {
 		}
 		sharedPages += uint64(f.Size()) / pg
 		if !noReserve {
-			committed += uint64(f.Size()) / pg
+			committed += uint64(f.Size())/pg - o.dead
+		}
+		// Below dead no VMA maps, and nothing is kept (trimObject).
+		for _, as := range e.spaces {
+			for _, v := range as.vmas {
+				if v.file == f && v.pgoff < o.dead {
+					return fmt.Errorf("object %s: a VMA maps from page %d, below its %d dead pages", f.Name, v.pgoff, o.dead)
+				}
+			}
+		}
+		for idx := range o.dead {
+			if _, ok := f.Lookup(idx); ok {
+				return fmt.Errorf("object %s: dead page %d cached", f.Name, idx)
+			}
 		}
 	}
 	if sharedPages != e.m.sharedPages {

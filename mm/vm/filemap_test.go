@@ -31,6 +31,9 @@ type memFile struct {
 	// faultReads counts the reads made in faults (polled, fault set);
 	// reads counts every read.
 	faultReads int
+	// onWrite, if set, runs in WritePage before the copy, as a write to
+	// the page could while it is on its way out.
+	onWrite func(idx uint64)
 }
 
 var (
@@ -64,6 +67,9 @@ func (b *memFile) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error
 		b.faultWrites++
 	} else {
 		b.writes = append(b.writes, idx)
+	}
+	if b.onWrite != nil {
+		b.onWrite(idx)
 	}
 	if err := b.writeErr[idx]; err != nil {
 		return err

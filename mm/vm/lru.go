@@ -42,6 +42,20 @@ func (l lists) pushFront(q *lru, i uint32) {
 	q.n++
 }
 
+// pushBack puts i at the back of q: the next page a hand takes.
+func (l lists) pushBack(q *lru, i uint32) {
+	l.frames.SetTag(i, q.id)
+	l.frames.SetLinks(i, q.back, noFrame)
+	if q.back != noFrame {
+		prev, _ := l.frames.Links(q.back)
+		l.frames.SetLinks(q.back, prev, i)
+	} else {
+		q.front = i
+	}
+	q.back = i
+	q.n++
+}
+
 func (l lists) remove(q *lru, i uint32) {
 	prev, next := l.frames.Links(i)
 	if prev != noFrame {
@@ -81,6 +95,11 @@ type Policy interface {
 	// and clearing the hardware Accessed bits of its PTEs through
 	// referenced where the policy looks at them.
 	Victim(referenced func(i uint32) bool) (uint32, bool)
+	// Rotate moves a page on the lists to the back of its inactive
+	// list, where the next Victim takes it: its reclaim writeback has
+	// ended and it is clean (Linux's folio_rotate_reclaimable, which
+	// clears PG_active).
+	Rotate(i uint32)
 	// Lists reports each list's name and length (meminfo, zoneinfo).
 	Lists() []ListLen
 }
@@ -125,6 +144,7 @@ type clock struct {
 func (c *clock) Name() string    { return "clock" }
 func (c *clock) Add(i uint32)    { c.pushFront(&c.q, i) }
 func (c *clock) Remove(i uint32) { c.remove(&c.q, i) }
+func (c *clock) Rotate(i uint32) { c.remove(&c.q, i); c.pushBack(&c.q, i) }
 func (c *clock) Lists() []ListLen {
 	return []ListLen{{"clock", c.q.n}}
 }
@@ -155,6 +175,7 @@ type fifo struct {
 func (f *fifo) Name() string    { return "fifo" }
 func (f *fifo) Add(i uint32)    { f.pushFront(&f.q, i) }
 func (f *fifo) Remove(i uint32) { f.remove(&f.q, i) }
+func (f *fifo) Rotate(i uint32) { f.remove(&f.q, i); f.pushBack(&f.q, i) }
 func (f *fifo) Lists() []ListLen {
 	return []ListLen{{"fifo", f.q.n}}
 }
@@ -186,6 +207,10 @@ func (t *twoList) Remove(i uint32) {
 	} else {
 		t.remove(&t.inactive, i)
 	}
+}
+func (t *twoList) Rotate(i uint32) {
+	t.Remove(i)
+	t.pushBack(&t.inactive, i)
 }
 func (t *twoList) Lists() []ListLen {
 	return []ListLen{{"Active", t.active.n}, {"Inactive", t.inactive.n}}

@@ -112,6 +112,14 @@ func (p *lru2q) Add(i uint32) { p.pushFront(p.list(p.typeOf(i), lruInactive), i)
 
 func (p *lru2q) Remove(i uint32) { p.remove(&p.q[p.on(i)-1], i) }
 
+// Rotate puts a page whose reclaim writeback ended at the back of its
+// type's inactive list (lru_move_tail: off the active list if it was
+// there), the next victim.
+func (p *lru2q) Rotate(i uint32) {
+	p.Remove(i)
+	p.pushBack(p.list(p.typeOf(i), lruInactive), i)
+}
+
 // Forget clears the flags of a page leaving memory.
 func (p *lru2q) Forget(i uint32) { p.flags[i] = 0 }
 

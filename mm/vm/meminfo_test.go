@@ -254,6 +254,7 @@ func TestVmstatPgpg(t *testing.T) {
 	if got, want := strings.Join(names, " "), "pgfault pgfault_retry pgalloc pgfree zero_page_fault demand_zero_fault cow_fault cow_reuse "+
 		"shared_fault segv oom file_fault pgmajfault sigbus pgpgin pgpgout readahead pswpin pswpout swap_ra swap_ra_hit "+
 		"pgscan pgsteal pgsteal_direct allocstall allocstall_fault pgsteal_fault kswapd_wake "+
+		"nr_writeback nr_vmscan_write nr_vmscan_immediate_reclaim pgrotated "+
 		"workingset_refault_anon workingset_refault_file workingset_activate_anon workingset_activate_file "+
 		"workingset_restore_anon workingset_restore_file oom_kill"; got != want {
 		t.Errorf("vmstat counters:\n%s\nwant\n%s", got, want)

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
@@ -252,14 +253,21 @@ func (as *AddressSpace) unmapRange(start, end mm.VirtAddr) {
 	as.splitAt(end)
 	i := as.firstEndingAfter(start)
 	j := i
+	var shared []*pagecache.File // shared anonymous objects unmapped in part
 	for j < len(as.vmas) && as.vmas[j].Start < end {
 		v := &as.vmas[j]
 		as.dropPages(v.Start, v.End)
 		as.uncommitVMA(v)
 		as.unrefObject(v)
+		if v.Flags&MapAnonymous != 0 && v.file != nil && v.file.Mapped() && !slices.Contains(shared, v.file) {
+			shared = append(shared, v.file)
+		}
 		j++
 	}
 	as.vmas = append(as.vmas[:i], as.vmas[j:]...)
+	for _, f := range shared {
+		as.mm.trimObject(f)
+	}
 }
 
 // eachLeaf calls fn for every leaf in [start, end) that is not

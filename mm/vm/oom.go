@@ -23,12 +23,18 @@ import (
 //	          retries once, unless the victim was the faulting address
 //	          space itself, whose access fails.
 //
-// Badness is oom_badness without the page tables: the pages mapped
-// (RSS) plus the swap entries in the PTEs. An address space already
-// killed is not chosen again; one with a badness of 0 is never chosen.
-// Between equal badnesses the address space made first is chosen
-// (Linux's oom_evaluate_task, walking its task list, keeps the later
-// one); TestOOMKillVictimChoice pins the rule.
+// Badness is Linux's oom_badness: the pages mapped (RSS, get_mm_rss)
+// plus the swap entries in the PTEs (MM_SWAPENTS) plus the page-table
+// pages (mm_pgtables_bytes / PAGE_SIZE: the PDPTs, page directories and
+// page tables under the window's PML4 entries, not the PML4 nor the
+// kernel's shared ones), plus oom_score_adj × (managed pages + swap
+// pages) / 1000. An address space with oom_score_adj -1000
+// (OOM_SCORE_ADJ_MIN) is never chosen, nor one with no page mapped or in
+// swap (the reaper would free nothing; Linux has no such rule, but its
+// tasks always map something). An address space already killed is not
+// chosen again. Between equal badnesses the address space made first is
+// chosen (Linux's oom_evaluate_task, walking its task list, keeps the
+// later one); TestOOMKillVictimChoice pins the rule.
 // A killed address space's faults fail with OOM until it is reaped.
 //
 // All of it runs in the fault: no allocation (the walks take closures
@@ -75,7 +81,67 @@ type oomState struct {
 // chosen, in pages, and what the reaping freed.
 type Kill struct {
 	RSS, Swap uint64 // pages mapped, swap entries, when chosen
+	Tables    uint64 // page-table pages, when chosen
+	Points    int64  // the badness: RSS + Swap + Tables, adjusted
 	Freed     uint64 // frames freed by the reaping
+}
+
+// OOMScoreAdjMin and OOMScoreAdjMax bound oom_score_adj; an address
+// space at the minimum is never killed (Linux's OOM_SCORE_ADJ_MIN).
+const (
+	OOMScoreAdjMin = -1000
+	OOMScoreAdjMax = 1000
+)
+
+// SetOOMScoreAdj sets the address space's oom_score_adj (Linux's
+// /proc/PID/oom_score_adj), -1000..1000.
+func (as *AddressSpace) SetOOMScoreAdj(adj int) error {
+	if adj < OOMScoreAdjMin || adj > OOMScoreAdjMax {
+		return fmt.Errorf("%w: oom_score_adj %d (-1000..1000)", ErrInvalid, adj)
+	}
+	as.oomScoreAdj = adj
+	return nil
+}
+
+// OOMScoreAdj is the address space's oom_score_adj.
+func (as *AddressSpace) OOMScoreAdj() int { return as.oomScoreAdj }
+
+// TablePages counts the page-table pages of the address space: the
+// tables under its own PML4 entries (the window's), those of the
+// kernel's hole excepted. No allocation.
+func (as *AddressSpace) TablePages() uint64 {
+	n := uint64(0)
+	for i := range as.table.RootEntries() {
+		if as.mm.windowEntry(i) {
+			n += as.table.Tables(i, as.mm.HoleStart, as.mm.HoleEnd)
+		}
+	}
+	return n
+}
+
+// Badness is the address space's oom_badness, as the OOM killer would
+// compute it now, and whether it may be chosen at all. No allocation.
+func (as *AddressSpace) Badness() (Kill, bool) {
+	k := Kill{RSS: as.rss, Swap: as.swapEntries(), Tables: as.TablePages()}
+	k.Points = int64(k.RSS + k.Swap + k.Tables)
+	if as.oomScoreAdj != 0 {
+		total := int64(as.mm.Frames.Stats().ManagedPages + as.mm.SwapPages())
+		k.Points += int64(as.oomScoreAdj) * total / 1000
+	}
+	return k, as.oomScoreAdj != OOMScoreAdjMin && k.RSS+k.Swap > 0
+}
+
+// OOMScore is Linux's /proc/PID/oom_score: the badness scaled to
+// 0..2000 of the managed and swap pages (proc_oom_score: 1000 +
+// points × 1000 / totalpages), 0 for an address space that is never
+// chosen.
+func (as *AddressSpace) OOMScore() int64 {
+	k, ok := as.Badness()
+	total := int64(as.mm.Frames.Stats().ManagedPages + as.mm.SwapPages())
+	if !ok || total == 0 {
+		return 0
+	}
+	return min(max(1000+k.Points*1000/total, 0), 2000)
 }
 
 // Killed reports whether the OOM killer killed the address space, and
@@ -106,8 +172,7 @@ func (m *MM) oomKill() (*AddressSpace, bool) {
 		if as.killed {
 			continue
 		}
-		k := Kill{RSS: as.rss, Swap: as.swapEntries()}
-		if k.RSS+k.Swap > best.RSS+best.Swap {
+		if k, ok := as.Badness(); ok && (victim == nil || k.Points > best.Points) {
 			victim, best = as, k
 		}
 	}

@@ -253,3 +253,108 @@ func TestOOMKillVictimChoice(t *testing.T) {
 		})
 	}
 }
+
+// hogAndFault takes every free frame for the kernel (the reserves
+// drained first), makes a write fault in address space as at va, and
+// gives the frames back: the OOM killer has then run if the policy is
+// OOMKill. It returns the fault's result.
+func (e *env) hogAndFault(as *AddressSpace, va mm.VirtAddr) Result {
+	e.m.Drain()
+	var hog []mm.PFN
+	for {
+		pfn, err := e.mem.Frames.Alloc(0, frame.Kernel)
+		if err != nil {
+			break
+		}
+		hog = append(hog, pfn)
+	}
+	e.use(as)
+	r := e.fault(va, Write)
+	for _, pfn := range hog {
+		e.mem.Frames.Free(pfn, 0)
+	}
+	return r
+}
+
+// Badness counts page-table pages and swap entries with the RSS, as
+// Linux's oom_badness: a space with fewer pages mapped is chosen over
+// one with more when its page tables (one per 2 MiB it touches) or its
+// swap entries make up the difference, and only then. oom_score_adj
+// shifts the choice, and -1000 exempts a space.
+func TestOOMBadness(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		big     uint64 // pages written, contiguous, in the first space
+		small   uint64 // pages written in the second space
+		spread  bool   // the second space's pages 2 MiB apart (a page table each)
+		swapped uint64 // of the second space's pages, pushed to swap
+		adj     [2]int // oom_score_adj of the two
+		victim  int
+	}{
+		{"larger RSS", 40, 25, false, 0, [2]int{}, 0},
+		{"page tables outweigh a larger RSS", 40, 25, true, 0, [2]int{}, 1},
+		{"swap entries outweigh a larger RSS", 40, 45, false, 40, [2]int{}, 1},
+		{"swap entries that do not", 40, 36, false, 30, [2]int{}, 0},
+		{"oom_score_adj", 40, 25, false, 0, [2]int{0, 500}, 1},
+		{"oom_score_adj -1000", 40, 25, true, 0, [2]int{0, -1000}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvSize(t, 4<<20)
+			if tc.swapped > 0 { // exactly the slots the pages take
+				e.enableSwap("fifo", int(tc.swapped)+1)
+			}
+			e.m.SetOOMPolicy(OOMKill)
+			// The second space first: fifo evicts its pages first.
+			small := e.cur
+			step := uint64(1)
+			if tc.spread {
+				step = 512
+			}
+			sb := e.mmap(0, tc.small*step*pg, rw, priv|MapNoReserve)
+			for p := range tc.small {
+				e.write(sb+mm.VirtAddr(p*step)*pg, stamp(p, 2))
+			}
+			if got := e.m.Reclaim(int(tc.swapped), true); got != int(tc.swapped) {
+				t.Fatalf("%d pages to swap, want %d", got, tc.swapped)
+			}
+			big := e.newSpace()
+			bb := e.mmap(0, tc.big*pg, rw, priv)
+			for p := range tc.big {
+				e.write(bb+mm.VirtAddr(p)*pg, stamp(p, 1))
+			}
+			third := e.newSpace()
+			tb := e.mmap(0, 2*pg, rw, priv)
+			e.write(tb, stamp(0, 3))
+			must := func(err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(big.SetOOMScoreAdj(tc.adj[0]))
+			must(small.SetOOMScoreAdj(tc.adj[1]))
+			kb, _ := big.Badness()
+			ks, _ := small.Badness()
+			scores := [2]int64{big.OOMScore(), small.OOMScore()}
+			if ks.Swap != tc.swapped || ks.RSS != tc.small-tc.swapped || (tc.spread && ks.Tables < tc.small) {
+				t.Fatalf("second space's badness %+v", ks)
+			}
+			r := e.hogAndFault(third, tb+pg)
+			spaces := [2]*AddressSpace{big, small}
+			for i, as := range spaces {
+				if _, killed := as.Killed(); killed != (i == tc.victim) {
+					t.Errorf("space %d (badness %+v) killed %v; the other %+v", i, []Kill{kb, ks}[i], killed, []Kill{kb, ks}[1-i])
+				}
+			}
+			if r != Resolved || e.m.OOMKills() != 1 {
+				t.Errorf("fault %v, %d kills", r, e.m.OOMKills())
+			}
+			t.Logf("badness: first %+v, second %+v; oom_score %v", kb, ks, scores)
+			if (scores[tc.victim] <= scores[1-tc.victim]) || (tc.adj[1] == OOMScoreAdjMin) != (scores[1] == 0) {
+				t.Errorf("oom_score %v, victim %d", scores, tc.victim)
+			}
+			spaces[tc.victim].Reap()
+			e.check()
+			e.destroyAll()
+		})
+	}
+}

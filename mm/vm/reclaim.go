@@ -28,11 +28,25 @@ import (
 // background goroutine (kswapd) between min and low, which works up to
 // high; and in a page fault whose reserve runs short while memory is
 // below min (reserve.go: restock), as Linux's direct reclaim from a
-// fault's allocation. Its writes poll the device. In a fault it must not
-// allocate or block: it writes anonymous and tmpfs pages to swap as
-// anywhere, but a filesystem's dirty page only if the backing can write
-// it with polled I/O and no block allocation (else the page stays, for
-// the writeback and the next goroutine-context reclaim).
+// fault's allocation. Swap writes poll the device. In a fault it must
+// not allocate or block: it writes anonymous and tmpfs pages to swap as
+// anywhere.
+//
+// Dirty file pages are never written by the scan (Linux's
+// shrink_folio_list since 5.x): the page is marked and queued for the
+// writeback path (pagecache reclaim.go), kept on its lists, and the scan
+// goes on, so clean pages go first. Its write ends with the page at the
+// tail of its inactive list (PageRotate), the next victim. When a scan
+// falls short having queued pages (every candidate was dirty), a caller
+// that may sleep waits for writeback, as Linux's reclaim_throttle
+// (VMSCAN_THROTTLE_WRITEBACK): under the big kernel lock the flusher
+// cannot run, so the reclaimer writes queued pages itself, oldest first,
+// sleeping on each write's completion interrupt, and scans again, which
+// frees them first. A fault's reclaim cannot sleep: it leaves them
+// queued, and the fault gets its frames elsewhere or gives up as it does
+// without them (retry.go: a user fault retries in goroutine context,
+// where Refill's direct reclaim waits; a kernel fault's command calls
+// Throttle).
 
 // pageMeta is what the reclaimer knows of a frame on its lists.
 type pageMeta struct {
@@ -89,8 +103,8 @@ type reclaimer struct {
 	// wake asks the background reclaim to run (set by the kernel).
 	wake func()
 	// inFault: the reclaim running is a fault's (restock). deferred
-	// counts the dirty filesystem pages a fault's reclaim had to leave
-	// (their backing refused a write in a fault), for Throttle.
+	// counts the dirty pages a fault's reclaim had to leave (filesystem
+	// pages it queued, tmpfs pages whose swap-out failed), for Throttle.
 	inFault  bool
 	deferred uint64
 	// swapDelta is vm.swappiness less its default (so the zero MM has
@@ -100,6 +114,9 @@ type reclaimer struct {
 	// non-resident age of refault detection (workingset.go).
 	evictions uint64
 	ws        WorkingsetStats
+	// cache is the page cache whose queued writeback a reclaim that may
+	// sleep waits on (nil: none).
+	cache *pagecache.Cache
 }
 
 // EnableReclaim turns reclaim on with the named policy: from now on the
@@ -115,6 +132,7 @@ func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) e
 	m.rc.meta = make([]pageMeta, m.Frames.Span())
 	m.rc.wm = watermarksFor(m.Frames.Stats().ManagedPages)
 	m.rc.wake = wake
+	m.rc.cache = cache
 	if cache != nil {
 		cache.Tracker = m
 		cache.Reclaim = func(n int) int { return m.Reclaim(n, true) }
@@ -191,6 +209,18 @@ func (m *MM) PageAdded(f *pagecache.File, idx uint64, pfn mm.PFN, shadow uint32)
 // PageRemoved untracks a page leaving the cache (pagecache.Tracker).
 func (m *MM) PageRemoved(pfn mm.PFN) { m.untrack(pfn) }
 
+// PageRotate moves a page whose reclaim writeback ended clean to the
+// back of its inactive list (pagecache.Tracker; Linux's
+// folio_rotate_reclaimable).
+func (m *MM) PageRotate(pfn mm.PFN) {
+	if m.rc.policy == nil {
+		return
+	}
+	if i := m.Frames.Index(pfn); (lists{m.Frames}).on(i) != 0 {
+		m.rc.policy.Rotate(i)
+	}
+}
+
 // freePages is the allocator's free count.
 func (m *MM) freePages() uint64 { return m.Frames.FreePages() }
 
@@ -217,15 +247,20 @@ func (m *MM) balance() {
 // Throttle is the goroutine-context half of the faults' reclaim, for a
 // loop that touches many pages (the kernel calls it between them, as
 // Linux calls balance_dirty_pages_ratelimited after a fault): when a
-// fault's reclaim had to leave dirty filesystem pages (a fault cannot
-// allocate their blocks), it refills, and the direct reclaim Refill does
-// below min writes them back. Otherwise it does nothing: the faults
-// restock themselves.
+// fault's reclaim queued dirty filesystem pages (or could not swap a
+// tmpfs page out), it writes the reclaim queue, as the flusher the fault
+// could not wake would (Linux's balance_dirty_pages has the dirtier
+// wait for writeback), so that the next faults find those pages clean
+// at the inactive tail; then it refills, reclaiming below min.
+// Otherwise it does nothing: the faults restock themselves.
 func (m *MM) Throttle() {
 	if m.rc.deferred == 0 {
 		return
 	}
 	m.rc.deferred = 0
+	if m.rc.cache != nil && m.rc.cache.ReclaimQueued() > 0 {
+		m.rc.cache.WritebackReclaim(-1)
+	}
 	m.Refill()
 }
 
@@ -243,14 +278,49 @@ func (m *MM) Background() int {
 	return m.Reclaim(int(m.rc.wm.High+need-free), false)
 }
 
-// Reclaim frees up to n frames and returns how many it freed. It looks
-// at no more than 4n+64 pages, so that it ends when nothing can go.
+// Reclaim frees up to n frames and returns how many it freed. Each
+// scan looks at no more than 4n+64 pages, so that it ends when nothing
+// can go. Outside faults, a scan that falls short while dirty file pages
+// wait in the reclaim queue (this scan's or an earlier one's, a fault's
+// included) is followed by writeback of the queue and another scan (see
+// the top of this file), as long as writes succeed.
 func (m *MM) Reclaim(n int, direct bool) int {
 	if m.rc.policy == nil || n <= 0 {
 		return 0
 	}
+	freed := m.scan(n)
+	if !m.rc.inFault && m.rc.cache != nil {
+		// Each round writes at least one page clean (or stops), and
+		// its scan frees it; the bound is a backstop.
+		for round := 0; freed < n && m.rc.cache.ReclaimQueued() > 0 && round < n+8; round++ {
+			if m.rc.cache.WritebackReclaim(min(n-freed, writebackBatch)) == 0 {
+				break
+			}
+			freed += m.scan(n - freed)
+		}
+		if m.rc.cache.ReclaimQueued() > 0 && m.rc.cache.WakeFlusher != nil {
+			m.rc.cache.WakeFlusher()
+		}
+	}
+	m.rc.stats.Steal += uint64(freed)
+	if direct {
+		m.rc.stats.StealDirect += uint64(freed)
+	}
+	if m.rc.inFault {
+		m.rc.stats.StealFault += uint64(freed)
+	}
+	return freed
+}
+
+// writebackBatch bounds the queued pages a reclaim writes before it
+// scans again (SWAP_CLUSTER_MAX).
+const writebackBatch = 32
+
+// scan is one pass of the policy's hands: up to n pages freed, 4n+64
+// looked at. A page it cannot free goes back on the lists.
+func (m *MM) scan(n int) int {
 	freed := 0
-	for scan := 0; freed < n && scan < 4*n+64; scan++ {
+	for k := 0; freed < n && k < 4*n+64; k++ {
 		i, ok := m.rc.policy.Victim(m.rc.ref)
 		if !ok {
 			break
@@ -263,13 +333,6 @@ func (m *MM) Reclaim(n int, direct bool) int {
 		if m.rc.meta[i] != (pageMeta{}) {
 			m.rc.policy.Add(i) // kept: round again
 		}
-	}
-	m.rc.stats.Steal += uint64(freed)
-	if direct {
-		m.rc.stats.StealDirect += uint64(freed)
-	}
-	if m.rc.inFault {
-		m.rc.stats.StealFault += uint64(freed)
 	}
 	return freed
 }
@@ -400,12 +463,16 @@ func (m *MM) evictSwapCache(pfn mm.PFN, md pageMeta) bool {
 	return true
 }
 
-// evictFile unmaps a page-cache page (its Dirty bits go to the cache),
-// writes it back if dirty, and drops it. In a fault the write polls or
-// is refused by the backing (pagecache.Backing.WritePage); a refused
-// page stays cached, dirty and unmapped: its next touch is a minor
-// fault.
+// evictFile unmaps a page-cache page (its Dirty bits go to the cache)
+// and drops it if clean. A dirty page of a filesystem is queued for
+// writeback instead and stays cached, unmapped: its next touch is a
+// minor fault. A page under writeback, or queued already, is left
+// mapped (Linux's shrink_folio_list keeps it, nr_immediate). A dirty
+// tmpfs page is swapped out first.
 func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
+	if md.file.UnderWriteback(md.idx, pfn) {
+		return false
+	}
 	ok := true
 	m.filePTEs(md.file, md.idx, pfn, func(_ *AddressSpace, _ *VMA, _ mm.VirtAddr, l Leaf) {
 		ok = ok && l.State != LeafProtNone
@@ -422,17 +489,18 @@ func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 		m.Frames.DecRef(pfn)
 	})
 	ws := m.pageWorkingset(m.Frames.Index(pfn)) // the drop forgets it
-	freed, err := md.file.ReclaimPage(md.idx, pfn, m.rc.inFault)
-	if freed {
-		md.file.LeaveShadow(md.idx, m.workingsetEviction(ws))
-	}
+	res, err := md.file.ReclaimPage(md.idx, pfn, m.rc.inFault)
 	switch {
+	case res == pagecache.Freed:
+		md.file.LeaveShadow(md.idx, m.workingsetEviction(ws))
+	case res == pagecache.Queued && m.rc.inFault:
+		m.rc.deferred++
 	case err != nil && m.rc.inFault:
 		m.rc.deferred++
 	case err != nil:
 		m.rc.stats.WriteErrors++
 	}
-	return freed
+	return res == pagecache.Freed
 }
 
 // putSwap drops a PTE's reference to a slot; a frame the swap cache then

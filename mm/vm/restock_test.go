@@ -112,14 +112,16 @@ func TestFaultReclaimAllocs(t *testing.T) {
 }
 
 // TestFaultReclaimFilePages: dirty pages of a shared file mapping twice
-// the memory. A backing that can write in a fault gets them from the
-// faults' reclaim; one that refuses (as ext2 for a page with a hole)
-// leaves them dirty for Throttle, which the loop calls between pages as
-// the kernel does, and the goroutine-context reclaim it runs writes them.
-// Either way nothing is lost and no fault is out of memory.
+// the memory. The faults' reclaim writes none of them, even with a
+// backing that could write in a fault (as Linux's shrink_folio_list
+// leaves dirty file folios to the flusher): it queues them, and
+// Throttle, which the loop calls between pages as the kernel does, runs
+// the goroutine-context reclaim that writes the queue, whose pages
+// rotate to the inactive tail and are freed. Nothing is lost and no
+// fault is out of memory.
 func TestFaultReclaimFilePages(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
-		name := map[bool]string{false: "fault-writes", true: "refused"}[refuse]
+		name := map[bool]string{false: "could-write", true: "refused"}[refuse]
 		t.Run(name, func(t *testing.T) {
 			e := newEnvSize(t, 4<<20)
 			e.enableSwap("clock", 8192)
@@ -139,19 +141,58 @@ func TestFaultReclaimFilePages(t *testing.T) {
 					t.Fatalf("file page %d holds %x", i, got)
 				}
 			}
-			rs := e.m.ReclaimStats()
+			rs, pc := e.m.ReclaimStats(), e.cache.Stats
 			switch {
 			case rs.StealFault == 0:
 				t.Fatalf("reclaim %+v: the faults freed nothing", rs)
-			case !refuse && b.faultWrites == 0:
-				t.Fatal("no page written in a fault")
-			case refuse && (b.faultWrites != 0 || rs.Steal == rs.StealFault):
-				t.Fatalf("%d writes in faults, steal %d of which by faults %d: Throttle's reclaim did not write", b.faultWrites, rs.Steal, rs.StealFault)
+			case b.faultWrites != 0:
+				t.Fatalf("%d pages written in faults", b.faultWrites)
+			case rs.Steal == rs.StealFault:
+				t.Fatalf("steal %d, all by faults: Throttle's reclaim freed nothing", rs.Steal)
+			case pc.Immediate == 0 || pc.VmscanWrite == 0 || pc.Rotated == 0:
+				t.Fatalf("cache %+v: no page queued, written for reclaim and rotated", pc)
 			}
-			t.Logf("%s: %d writes in faults, %d by the goroutine, steal %d (faults %d)", name, b.faultWrites, len(b.writes), rs.Steal, rs.StealFault)
+			t.Logf("%s: %d writes, steal %d (faults %d), cache %+v", name, len(b.writes), rs.Steal, rs.StealFault, pc)
 			e.nocheck = false
 			e.check()
 			e.destroyAll()
+		})
+	}
+}
+
+// TestFaultReclaimFileAllocs: faults whose restocking reclaim meets
+// dirty file pages (it queues them) and clean ones (it drops them)
+// allocate no Go memory, under every policy.
+func TestFaultReclaimFileAllocs(t *testing.T) {
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnvSize(t, 4<<20)
+			e.enableSwap(policy, 64)
+			e.nocheck = true
+			managed := e.mem.Frames.Stats().ManagedPages
+			pages := 3 * managed
+			f, _ := e.newFile(make([]byte, pages*pg))
+			base := e.mmapFile(0, pages*pg, rw, MapShared, f, 0)
+			i := uint64(0)
+			for ; i < managed; i++ { // memory full of dirty pages and their readahead
+				e.touchNoRefill(base+mm.VirtAddr(i)*pg, stamp(i, 1), Write)
+				e.m.Throttle()
+			}
+			before, stalls := e.cache.Stats.Immediate, e.m.ReclaimStats().FaultStall
+			allocs := testing.AllocsPerRun(int(managed), func() {
+				if r := e.cur.HandleFault(base+mm.VirtAddr(i)*pg, Read); r != Resolved {
+					t.Fatalf("fault %d: %v", i, r)
+				}
+				i++
+			})
+			if allocs != 0 {
+				t.Fatalf("%v allocations per fault", allocs)
+			}
+			if e.cache.Stats.Immediate == before || e.m.ReclaimStats().FaultStall == stalls {
+				t.Fatalf("cache %+v, reclaim %+v: the faults' reclaim queued no dirty page", e.cache.Stats, e.m.ReclaimStats())
+			}
+			e.nocheck = false
+			e.check()
 		})
 	}
 }

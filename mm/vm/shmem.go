@@ -31,10 +31,30 @@ import (
 // (unrefObject), which is also when tmpfs discards the file's data, as
 // Linux gives the charge back when the inode goes (shmem_evict_inode).
 
+// Partial unmaps (trimObject). Linux keeps every page of a shared
+// anonymous object while any mapping of it is left (shmem_zero_setup's
+// file lives as long as a VMA holds it), even pages no VMA maps any
+// more: they can be reached again, since mremap may grow a VMA over
+// them (up to the object's size; Linux raises SIGBUS only past i_size),
+// and /proc/PID/map_files may map the file anew. Pagoda has no
+// map_files and no other way to map the object (it has no name), so a
+// page of it can be reached again only by a VMA that maps it, or one
+// that maps a lower offset and grows up to it: a split, a fork or a
+// move keeps the offsets, and mremap grows a VMA only at its end. The
+// pages below the lowest offset any VMA of the object maps are thus
+// lost for good, and Pagoda frees them when an unmap raises that offset
+// (their memory, their swap, and their share of the charge), where
+// Linux waits for the last unmap. Pages above it stay, as in Linux,
+// mapped or not: some VMA may still grow over them.
+
 // shmemObject is what the MM keeps of a live shared anonymous object.
 type shmemObject struct {
 	pages   uint64 // the object's size in pages
 	account bool   // pages are in Committed_AS until the object goes
+	// dead is how many pages at its start no VMA can reach any more:
+	// freed and uncharged (trimObject); they stay in sharedPages, which
+	// bounds the objects' page indexes, made at mmap for the whole size.
+	dead uint64
 }
 
 // canMapShared reports why a shared anonymous mapping of size bytes
@@ -81,6 +101,38 @@ func (m *MM) objectGone(f *pagecache.File) {
 	delete(m.objects, f)
 	m.sharedPages -= o.pages
 	if o.account {
-		m.Uncommit(o.pages)
+		m.Uncommit(o.pages - o.dead)
 	}
+}
+
+// trimObject frees the pages of shared anonymous object f below the
+// lowest offset any of its VMAs maps, which no mapping can reach again
+// (see Partial unmaps above): an unmap that left the object mapped
+// calls it. Goroutine context.
+func (m *MM) trimObject(f *pagecache.File) {
+	o, ok := m.objects[f]
+	if !ok {
+		return
+	}
+	low := o.pages
+	f.EachMapper(func(mp pagecache.Mapper) {
+		as, ok := mp.(*AddressSpace)
+		if !ok {
+			return
+		}
+		for k := range as.vmas {
+			if v := &as.vmas[k]; v.file == f {
+				low = min(low, v.pgoff)
+			}
+		}
+	})
+	if low <= o.dead {
+		return
+	}
+	f.PunchHole(o.dead, low)
+	if o.account {
+		m.Uncommit(low - o.dead)
+	}
+	o.dead = low
+	m.objects[f] = o
 }

@@ -93,7 +93,8 @@ func (e *env) objectsAlive(n int, committed, cached uint64) {
 
 // The object of a shared anonymous mapping, its pages (in memory and in
 // swap) and its charge live as long as any VMA maps it, across fork,
-// split and partial munmap, and go with the last: munmap of the last
+// split and partial munmap (but for the pages below every VMA's
+// offset), and go with the last: munmap of the last
 // part, or Destroy of the last address space. A MAP_NORESERVE object
 // is never charged.
 func TestShmemObjectLifetime(t *testing.T) {
@@ -135,14 +136,19 @@ func TestShmemObjectLifetime(t *testing.T) {
 			if n := len(child.VMAs()); n != 3 {
 				t.Fatalf("%d VMAs after mprotect of the middle page", n)
 			}
+			// Pages 0-2 are below every VMA left: they go, with
+			// their charge (shmem.go, Partial unmaps).
 			e.must(child.Munmap(va, 3*pg))
-			e.objectsAlive(1, charge(8), 0)
+			e.objectsAlive(1, charge(5), 0)
+			if st := e.shm.Statfs(); st.Swapped != 5 {
+				t.Fatalf("after the unmap of the first part: %+v", st)
+			}
 			for i := uint64(3); i < 8; i++ {
 				if got := e.read(va+mm.VirtAddr(i)*pg, 16); string(got) != string(stamp(i, 1)) {
 					t.Fatalf("page %d: %x", i, got)
 				}
 			}
-			e.objectsAlive(1, charge(8), 5)
+			e.objectsAlive(1, charge(5), 5)
 			// The last parts go: so do the object, its pages in memory
 			// and in swap, and its charge.
 			e.must(child.Munmap(va+3*pg, 5*pg))
@@ -197,5 +203,80 @@ func TestShmemErrors(t *testing.T) {
 	if _, err := e.cur.Mmap(0, 64*pg, ProtRead, MapShared|MapAnonymous|MapNoReserve); err == nil || !strings.HasSuffix(err.Error(), "would outgrow memory and swap") {
 		t.Fatalf("objects larger than memory and swap: %v", err)
 	}
+	e.destroyAll()
+}
+
+// TestShmemPartialUnmap: a shared anonymous mapping of 16 pages, shared
+// with a fork, unmapped piece by piece on both sides. A page goes (from
+// memory, swap, Shmem and Committed_AS) only when it lies below every
+// offset a VMA of the object still maps: Linux keeps it until the last
+// unmap, but only such a page can never be mapped again (shmem.go,
+// Partial unmaps). A page some VMA may still grow over stays, mapped or
+// not, as in Linux, and a growth by mremap finds its data; AnonPages
+// never counts any of them.
+func TestShmemPartialUnmap(t *testing.T) {
+	e := newEnv(t)
+	e.enableSwap("clock", 64)
+	const pages = 16
+	at := func(base mm.VirtAddr, i uint64) mm.VirtAddr { return base + mm.VirtAddr(i)*pg }
+	base := e.mmap(0, pages*pg, rw, MapShared|MapAnonymous)
+	for i := range uint64(pages) {
+		e.write(at(base, i), stamp(i, 6))
+	}
+	// Two pages to swap: a trim must free swap slots too.
+	if n := e.m.Reclaim(2, true); n != 2 {
+		t.Fatalf("reclaim freed %d", n)
+	}
+	parent, child := e.cur, e.fork()
+	committed := e.m.Committed()
+	step := func(what string, wantPages uint64) {
+		t.Helper()
+		e.check()
+		inMem, _ := e.cache.Shmem()
+		_, slots := e.m.Swap.Totals()
+		st := e.shm.Statfs()
+		if st.Used != wantPages || inMem+slots != wantPages {
+			t.Fatalf("%s: object holds %d pages (%d in memory, %d slots), want %d", what, st.Used, inMem, slots, wantPages)
+		}
+		if got := committed - e.m.Committed(); got != pages-wantPages {
+			t.Fatalf("%s: %d pages uncommitted, want %d", what, got, pages-wantPages)
+		}
+		if mi := e.m.Meminfo(0, e.cache); mi.AnonPages != 0 || mi.Shmem != inMem*pg {
+			t.Fatalf("%s: AnonPages %d, Shmem %d bytes, want 0 and %d pages", what, mi.AnonPages, mi.Shmem, inMem)
+		}
+	}
+	step("after the fork", pages)
+	e.use(child)
+	e.must(child.Munmap(base, 8*pg))
+	step("the child unmaps [0, 8): the parent maps them", pages)
+	e.use(parent)
+	e.must(parent.Munmap(base, 4*pg))
+	step("the parent unmaps [0, 4): no VMA at or below them", pages-4)
+	e.use(child)
+	e.must(child.Munmap(at(base, 12), 4*pg))
+	step("the child unmaps [12, 16): the parent maps them", pages-4)
+	e.use(parent)
+	e.must(parent.Munmap(at(base, 4), 4*pg))
+	step("the parent unmaps [4, 8)", pages-8)
+	e.must(parent.Munmap(at(base, 8), 8*pg))
+	step("the parent unmaps the rest: the child's [8, 12) can grow over [12, 16)", pages-8)
+	// The child grows its VMA back over [12, 16), and finds the data.
+	e.use(child)
+	if got, err := child.Mremap(at(base, 8), 4*pg, 8*pg, 0, 0); err != nil || got != at(base, 8) {
+		t.Fatalf("mremap: %v, %v", got, err)
+	}
+	for i := uint64(8); i < pages; i++ {
+		if got := e.read(at(base, i), 16); string(got) != string(stamp(i, 6)) {
+			t.Fatalf("page %d after the growth reads %x", i, got)
+		}
+	}
+	e.must(child.Munmap(at(base, 8), 2*pg))
+	step("the child unmaps [8, 10)", pages-10)
+	e.must(child.Munmap(at(base, 10), 6*pg))
+	if st := e.shm.Statfs(); st.Used != 0 || e.m.Committed() != committed-pages {
+		t.Fatalf("after the last unmap: %+v, committed %d", st, e.m.Committed())
+	}
+	e.use(parent)
+	e.destroy(child)
 	e.destroyAll()
 }

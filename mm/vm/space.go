@@ -152,6 +152,9 @@ type AddressSpace struct {
 	// private memory; kill says what it found and freed (oom.go).
 	killed bool
 	kill   Kill
+	// oomScoreAdj is Linux's oom_score_adj, -1000..1000 (oom.go); 0
+	// unless set.
+	oomScoreAdj int
 }
 
 // NewAddressSpace makes an empty address space whose PML4 shares the

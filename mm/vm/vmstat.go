@@ -50,6 +50,14 @@ const kibPerPage = mm.PageSize / 1024
 // the reserves in goroutine context (retry.go); Linux counts retries
 // only in perf's events.
 //
+// nr_writeback is the file pages being written now, nr_vmscan_immediate_reclaim
+// the dirty file pages reclaim met, marked and queued for writeback
+// (Linux counts them where shrink_folio_list sets PG_reclaim),
+// nr_vmscan_write the queued pages whose write reclaim's queue started
+// (Linux counts pageout's writes), pgrotated the pages moved to the tail
+// of the inactive list as their write ended (folio_rotate_reclaimable),
+// whatever writeback wrote them.
+//
 // Filesystem metadata (inodes, bitmaps, directories) is not counted,
 // where Linux counts its buffer heads' bios. pswpin and pswpout count
 // pages, as Linux's.
@@ -92,6 +100,10 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 		{"allocstall_fault", rs.FaultStall},
 		{"pgsteal_fault", rs.StealFault},
 		{"kswapd_wake", rs.KswapdWakes},
+		{"nr_writeback", pc.Writeback},
+		{"nr_vmscan_write", pc.VmscanWrite},
+		{"nr_vmscan_immediate_reclaim", pc.Immediate},
+		{"pgrotated", pc.Rotated},
 		{"workingset_refault_anon", ws.RefaultAnon},
 		{"workingset_refault_file", ws.RefaultFile},
 		{"workingset_activate_anon", ws.ActivateAnon},
