@@ -150,4 +150,5 @@ var sentinels = [...]struct {
 	{workload.ErrTooLarge, ENOMEM}, // the order's tables would not fit
 	{ext2.ErrInvalid, EINVAL},
 	{ext2.ErrBusy, EBUSY},
+	{ext2.ErrLoop, ELOOP},
 }

@@ -96,6 +96,7 @@ var errnoCases = []struct {
 	{"mm/workload.ErrTooLarge", workload.ErrTooLarge, ENOMEM},
 	{"fs/ext2.ErrInvalid", ext2.ErrInvalid, EINVAL},
 	{"fs/ext2.ErrBusy", ext2.ErrBusy, EBUSY},
+	{"fs/ext2.ErrLoop", ext2.ErrLoop, ELOOP},
 }
 
 // TestErrnoOf: each sentinel alone, wrapped as the packages wrap them,
