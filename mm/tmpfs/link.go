@@ -152,3 +152,15 @@ func (fsys *FS) SetTimes(path string, atime, mtime *int64) error {
 	in.ctime = fsys.Now()
 	return nil
 }
+
+// SetTimes is FS.SetTimes of an open file (futimens).
+func (f *File) SetTimes(atime, mtime *int64) error {
+	if atime != nil {
+		f.in.atime = *atime
+	}
+	if mtime != nil {
+		f.in.mtime = *mtime
+	}
+	f.in.ctime = f.fsys.Now()
+	return nil
+}
