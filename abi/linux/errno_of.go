@@ -145,6 +145,8 @@ var sentinels = [...]struct {
 	{vfs.ErrNoDevice, ENODEV},
 	{vfs.ErrBadPath, ENOENT}, // the empty path (getname: ENOENT)
 	{vfs.ErrNameTooLong, ENAMETOOLONG},
+	{vfs.ErrCrossDevice, EXDEV},
+	{vfs.ErrLoop, ELOOP},
 	{mm.ErrBadNumber, EINVAL},
 	{workload.ErrInvalid, EINVAL},
 	{workload.ErrTooLarge, ENOMEM}, // the order's tables would not fit

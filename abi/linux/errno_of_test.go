@@ -91,6 +91,8 @@ var errnoCases = []struct {
 	{"fs/vfs.ErrNoDevice", vfs.ErrNoDevice, ENODEV},
 	{"fs/vfs.ErrBadPath", vfs.ErrBadPath, ENOENT},
 	{"fs/vfs.ErrNameTooLong", vfs.ErrNameTooLong, ENAMETOOLONG},
+	{"fs/vfs.ErrCrossDevice", vfs.ErrCrossDevice, EXDEV},
+	{"fs/vfs.ErrLoop", vfs.ErrLoop, ELOOP},
 	{"mm.ErrBadNumber", mm.ErrBadNumber, EINVAL},
 	{"mm/workload.ErrInvalid", workload.ErrInvalid, EINVAL},
 	{"mm/workload.ErrTooLarge", workload.ErrTooLarge, ENOMEM},

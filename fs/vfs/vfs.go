@@ -442,14 +442,18 @@ func (v *VFS) resolve(p string) (*Mount, string, error) {
 	return nil, "", fmt.Errorf("%w: %s", ErrNotMounted, p)
 }
 
-// Open returns the regular file at p, with its page cache, and a
-// reference that Close drops.
+// Open returns the regular file at p, following symlinks, with its
+// page cache, and a reference that Close drops.
 func (v *VFS) Open(p string) (*File, error) {
+	p, err := v.Resolve(p, true)
+	if err != nil {
+		return nil, err
+	}
 	m, rel, err := v.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	return m.fs.open(rel, path.Clean(p))
+	return m.fs.open(rel, p)
 }
 
 // OpenCreate opens the file at p, making it empty first if it does not
@@ -544,7 +548,9 @@ func (v *VFS) Readlink(p string) (string, error) {
 // name before it even if that name is a link (Linux would leave the
 // link's target). A missing last component
 // is no error (the caller may create it); a missing directory on the
-// way is. More than MaxSymlinks links is ErrLoop.
+// way is not either: Resolve stops there and returns the path unresolved
+// from there on, for the call that takes it to fail on it with its
+// own error. More than MaxSymlinks links is ErrLoop.
 //
 // The filesystems never follow a symlink themselves: every VFS call
 // below takes a path Resolve made (the system calls resolve first).
@@ -569,16 +575,16 @@ func (v *VFS) Resolve(p string, follow bool) (string, error) {
 			return next, nil
 		}
 		m, rel, err := v.resolve(next)
-		if err != nil {
-			return "", err
+		var st Stat
+		if err == nil {
+			st, err = m.fs.lstat(rel)
 		}
-		st, err := m.fs.lstat(rel)
-		switch {
-		case err != nil && rest == "" && isNotExist(err):
-			return next, nil
-		case err != nil:
-			return "", err
-		case st.Mode&fs.ModeSymlink == 0:
+		if err != nil {
+			// Missing or not a directory: the call on this path
+			// fails the same way, naming the whole path.
+			return path.Join(next, rest), nil
+		}
+		if st.Mode&fs.ModeSymlink == 0 {
 			done = next
 			continue
 		}
