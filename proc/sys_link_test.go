@@ -135,6 +135,32 @@ func TestSyscallRenameLink(t *testing.T) {
 	if got := e.call(sysUtimensat, atFDCWD, nothing, 0, 0); got != errno(linux.ENOENT) {
 		t.Errorf("utimensat of a missing file = %d", got)
 	}
+
+	// chmod keeps the bits; chown only to root.
+	if got := e.call(sysChmod, g, 0o4751); got != 0 {
+		t.Fatalf("chmod = %d", got)
+	}
+	if st := stat(sysStat, g); st.Mode != linux.S_IFREG|0o4751 {
+		t.Errorf("mode after chmod %#o", st.Mode)
+	}
+	if got := e.call(sysFchmod, uint64(fd), 0o600); got != 0 || stat(sysStat, g).Mode != linux.S_IFREG|0o600 {
+		t.Errorf("fchmod = %d, mode %#o", got, stat(sysStat, g).Mode)
+	}
+	for _, c := range []struct {
+		name string
+		got  int64
+		want linux.Errno
+	}{
+		{"chown to root", e.call(sysChown, g, 0, 0), 0},
+		{"fchown unchanged", e.call(sysFchown, uint64(fd), ^uint64(0), ^uint64(0)), 0},
+		{"lchown to a user", e.call(sysLchown, l, 1000, 0), linux.EPERM},
+		{"chown a missing file", e.call(sysChown, nothing, 0, 0), linux.ENOENT},
+		{"chmod a missing file", e.call(sysChmod, nothing, 0o644), linux.ENOENT},
+	} {
+		if c.got != errno(c.want) {
+			t.Errorf("%s = %d, want %v", c.name, c.got, c.want)
+		}
+	}
 }
 
 // select: readiness of a pipe's ends, EBADF, EINVAL, the timeout

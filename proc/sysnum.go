@@ -57,6 +57,11 @@ const (
 	sysUnlink         = 87
 	sysSymlink        = 88
 	sysReadlink       = 89
+	sysChmod          = 90
+	sysFchmod         = 91
+	sysChown          = 92
+	sysFchown         = 93
+	sysLchown         = 94
 	sysUmask          = 95
 	sysGettimeofday   = 96
 	sysSysinfo        = 99
@@ -87,12 +92,14 @@ const (
 	sysTgkill         = 234
 	sysOpenat         = 257
 	sysMkdirat        = 258
+	sysFchownat       = 260
 	sysNewfstatat     = 262
 	sysUnlinkat       = 263
 	sysRenameat       = 264
 	sysLinkat         = 265
 	sysSymlinkat      = 266
 	sysReadlinkat     = 267
+	sysFchmodat       = 268
 	sysFaccessat      = 269
 	sysPselect6       = 270
 	sysPpoll          = 271

@@ -295,3 +295,36 @@ func (fs *FS) setTimes(ino *Inode, atime, mtime *uint32) error {
 	ino.ctime = fs.Now()
 	return fs.writeInode(ino)
 }
+
+// Chmod sets the permission, set-id and sticky bits (perm & 07777) of
+// what path names, without following a final symlink, and stamps its
+// ctime, as Linux's chmod through ext2_setattr.
+func (fs *FS) Chmod(path string, perm uint16) error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	ino, err := fs.resolve(path, false)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fs.chmod(ino, perm), fs.iput(ino))
+}
+
+// Chmod is FS.Chmod of an open inode (fchmod).
+func (ino *Inode) Chmod(perm uint16) error {
+	fs := ino.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	return fs.chmod(ino, perm)
+}
+
+func (fs *FS) chmod(ino *Inode, perm uint16) error {
+	ino.mode = ino.mode&modeFmt | perm&modePerm
+	ino.ctime = fs.Now()
+	return fs.writeInode(ino)
+}

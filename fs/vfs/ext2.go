@@ -49,6 +49,22 @@ func (e *ext2File) setTimes(atime, mtime *int64) error {
 	return e.ino.SetTimes(ext2Seconds(atime), ext2Seconds(mtime))
 }
 
+func (e *ext2File) chmod(perm fs.FileMode) error { return e.ino.Chmod(ext2Perm(perm)) }
+
+// ext2Perm is io/fs permission, set-id and sticky bits as i_mode's.
+func ext2Perm(perm fs.FileMode) uint16 {
+	p := uint16(perm.Perm())
+	for _, b := range []struct {
+		bit  uint16
+		mode fs.FileMode
+	}{{0o4000, fs.ModeSetuid}, {0o2000, fs.ModeSetgid}, {0o1000, fs.ModeSticky}} {
+		if perm&b.mode != 0 {
+			p |= b.bit
+		}
+	}
+	return p
+}
+
 // ext2Seconds is a time in nanoseconds as ext2 keeps it, whole seconds
 // (nil stays nil).
 func ext2Seconds(ns *int64) *uint32 {
@@ -249,4 +265,8 @@ func (m *ext2Mount) unmount() error {
 		first = err
 	}
 	return first
+}
+
+func (m *ext2Mount) chmod(rel string, perm fs.FileMode) error {
+	return m.fs.Chmod(rel, ext2Perm(perm))
 }

@@ -38,8 +38,8 @@ func TestResolveSymlinks(t *testing.T) {
 		{"/a/rel/lf", true, "/tmp/d/f", nil},
 		{"/a/rel/lf", false, "/tmp/d/lf", nil},
 		{"/a/rel", false, "/a/rel", nil},
-		{"/a/abs/../d/f", false, "/a/d/f", nil}, // ".." is lexical; /a/d is missing: left for the call
-		{"/a/dangling", true, "/a/missing", nil},        // a missing last name may be made
+		{"/a/abs/../d/f", false, "/a/d/f", nil},  // ".." is lexical; /a/d is missing: left for the call
+		{"/a/dangling", true, "/a/missing", nil}, // a missing last name may be made
 		{"/a/loop", true, "", ErrLoop},
 		{"/a/loop/x", false, "", ErrLoop},
 		{"/a/dangling/x", false, "/a/missing/x", nil},

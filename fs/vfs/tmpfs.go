@@ -25,6 +25,7 @@ func (t tmpfsFile) writable() bool                           { return true }
 func (t tmpfsFile) close()                                   { t.f.Close() }
 func (t tmpfsFile) stat() Stat                               { return tmpfsStat(t.f.Stat()) }
 func (t tmpfsFile) setTimes(atime, mtime *int64) error       { return t.f.SetTimes(atime, mtime) }
+func (t tmpfsFile) chmod(perm fs.FileMode) error             { return t.f.Chmod(perm) }
 
 func tmpfsStat(st tmpfs.Stat) Stat {
 	return Stat{Ino: st.Ino, Mode: st.Mode, Links: st.Links, Size: st.Size, Blocks: st.Blocks,
@@ -87,3 +88,5 @@ func (m *tmpfsMount) sync() error { return nil }
 func (m *tmpfsMount) busy() error { return m.fs.Busy() }
 
 func (m *tmpfsMount) unmount() error { return m.fs.Unmount() }
+
+func (m *tmpfsMount) chmod(rel string, perm fs.FileMode) error { return m.fs.Chmod(rel, perm) }

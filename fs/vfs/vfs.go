@@ -102,6 +102,8 @@ type filesystem interface {
 	link(oldRel, newRel string) error
 	symlink(target, rel string) error
 	setTimes(rel string, atime, mtime *int64) error
+	// chmod sets the permission, set-id and sticky bits.
+	chmod(rel string, perm fs.FileMode) error
 	usage() Usage
 	// sync writes dirty pages and metadata back, where there is a back.
 	sync() error
@@ -187,6 +189,7 @@ type fileOps interface {
 	close()
 	stat() Stat
 	setTimes(atime, mtime *int64) error
+	chmod(perm fs.FileMode) error
 }
 
 // ReadAt reads the file (through the page cache): the bytes below the
@@ -213,6 +216,9 @@ func (f *File) Stat() Stat {
 // SetTimes sets the file's atime and mtime (nanoseconds since 1970;
 // nil: unchanged) and stamps its ctime (futimens).
 func (f *File) SetTimes(atime, mtime *int64) error { return f.ops.setTimes(atime, mtime) }
+
+// Chmod sets the file's permission, set-id and sticky bits (fchmod).
+func (f *File) Chmod(perm fs.FileMode) error { return f.ops.chmod(perm) }
 
 // Close drops the reference Open took. A mapping made meanwhile keeps
 // the file.
@@ -686,4 +692,14 @@ func (v *VFS) SetTimes(p string, atime, mtime *int64) error {
 		return err
 	}
 	return m.fs.setTimes(rel, atime, mtime)
+}
+
+// Chmod sets p's permission, set-id and sticky bits (io/fs bits),
+// without following a final symlink, and stamps its ctime.
+func (v *VFS) Chmod(p string, perm fs.FileMode) error {
+	m, rel, err := v.resolve(p)
+	if err != nil {
+		return err
+	}
+	return m.fs.chmod(rel, perm)
 }

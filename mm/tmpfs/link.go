@@ -164,3 +164,26 @@ func (f *File) SetTimes(atime, mtime *int64) error {
 	f.in.ctime = f.fsys.Now()
 	return nil
 }
+
+// Chmod sets the permission, set-id and sticky bits of what path names
+// and stamps its ctime.
+func (fsys *FS) Chmod(path string, perm fs.FileMode) error {
+	in, err := fsys.walk(path)
+	if err != nil {
+		return err
+	}
+	fsys.chmod(in, perm)
+	return nil
+}
+
+// Chmod is FS.Chmod of an open file (fchmod).
+func (f *File) Chmod(perm fs.FileMode) error {
+	f.fsys.chmod(f.in, perm)
+	return nil
+}
+
+func (fsys *FS) chmod(in *inode, perm fs.FileMode) {
+	const bits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+	in.mode = in.mode&^bits | perm&bits
+	in.ctime = fsys.Now()
+}
