@@ -1,6 +1,10 @@
 package proc
 
-import "github.com/pagoda-os/pagoda/abi/linux"
+import (
+	"strings"
+
+	"github.com/pagoda-os/pagoda/abi/linux"
+)
 
 // Names: rename, link and symlink over the VFS, with fs/namei.c's
 // argument checks and errno values. Both names of a rename or a link
@@ -82,6 +86,14 @@ func (t *Table) renameat2(p *Process, olddirfd, oldaddr, newdirfd, newaddr, flag
 	oldName, newName, e := t.vfsPair(p, olddirfd, oldaddr, newdirfd, newaddr, false)
 	if e != 0 {
 		return 0, e
+	}
+	for _, addr := range []uint64{oldaddr, newaddr} {
+		// "." or ".." last is EBUSY, before path cleaning takes it away.
+		raw, _ := t.mem(p).copyInString(addr, pathMax-1)
+		raw = strings.TrimRight(raw, "/")
+		if last := raw[strings.LastIndexByte(raw, '/')+1:]; last == "." || last == ".." {
+			return 0, linux.EBUSY
+		}
 	}
 	if flags&(renameExchange|renameWhiteout) != 0 {
 		return 0, linux.EINVAL

@@ -98,7 +98,10 @@ func TestRename(t *testing.T) {
 				t.Fatalf("/a's mtime %d, not the rename's", st.Mtime)
 			}
 			// Over an existing file: the target loses a link (/g and
-			// /a/h were one inode with two).
+			// /a/h were one inode with two). The lookups before each
+			// rename fill the name cache, which the rename must not
+			// leave stale.
+			ino("/a/h")
 			if err := fs.Rename("/b/f2", "/a/h", false); err != nil {
 				t.Fatal(err)
 			}
@@ -121,6 +124,7 @@ func TestRename(t *testing.T) {
 			ino("/g")
 			ino("/g2")
 			// A directory to another parent: ".." and the link counts.
+			ino("/a/sub/..")
 			if err := fs.Rename("/a/sub", "/b/sub", false); err != nil {
 				t.Fatal(err)
 			}
