@@ -596,7 +596,7 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 				if t.VFS == nil {
 					return 0, linux.ENOENT
 				}
-				vst, err := t.VFS.Lstat(n.follow)
+				vst, err := t.VFS.Stat(n.follow)
 				if err != nil {
 					return 0, linux.ErrnoOf(err)
 				}
