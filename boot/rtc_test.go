@@ -66,3 +66,26 @@ func TestReadRTC(t *testing.T) {
 		t.Fatalf("an RTC always updating: %v", err)
 	}
 }
+
+// Whatever the registers say, decoding gives a time in the RTC's range
+// or errRTC, never a panic.
+func FuzzRTCDecode(f *testing.F) {
+	f.Add([]byte{0x56, 0x34, 0x12, 0x05, 0x12, 0x26, 0x20, rtc24Hour})
+	f.Add([]byte{59, 59, 11 | rtcPM, 31, 12, 30, 0, rtcBinary})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 8 {
+			return
+		}
+		r := rtcRegs{b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]}
+		got, err := r.time()
+		if err != nil {
+			if !errors.Is(err, errRTC) {
+				t.Fatalf("%+v: %v", r, err)
+			}
+			return
+		}
+		if got.Year() < 1900 || got.Year() > 9999 {
+			t.Fatalf("%+v: %v", r, got)
+		}
+	})
+}
