@@ -466,6 +466,13 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 	if e != 0 {
 		return 0, e
 	}
+	// O_NOFOLLOW and O_CREAT|O_EXCL do not follow a final symlink (the
+	// first says ELOOP for one, the second EEXIST), as Linux's
+	// open_last_lookups. Links are followed first: one may lead to /dev.
+	excl := flags&linux.O_CREAT != 0 && flags&linux.O_EXCL != 0
+	if name, e = t.vfsPath(name, flags&linux.O_NOFOLLOW == 0 && !excl); e != 0 {
+		return 0, e
+	}
 	if d := lookupDevice(name); d != nil {
 		return t.openDevice(p, d, name, flags)
 	}
@@ -481,13 +488,6 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 		if t.VFS == nil {
 			return 0, linux.ENOENT
 		}
-	}
-	// O_NOFOLLOW and O_CREAT|O_EXCL do not follow a final symlink (the
-	// first says ELOOP for one, the second EEXIST), as Linux's open_last_lookups.
-	excl := flags&linux.O_CREAT != 0 && flags&linux.O_EXCL != 0
-	name, e = t.vfsPath(name, flags&linux.O_NOFOLLOW == 0 && !excl)
-	if e != 0 {
-		return 0, e
 	}
 	st, err := t.VFS.Lstat(name)
 	exists := err == nil
@@ -579,6 +579,9 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 		if e != 0 {
 			return 0, e
 		}
+		if name, e = t.vfsPath(name, flags&atSymlinkNofollow == 0); e != 0 {
+			return 0, e
+		}
 		if d := lookupDevice(name); d != nil {
 			st = d.stat()
 		} else if isProcPath(name) {
@@ -603,10 +606,6 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 				st = statOf(vst)
 			}
 		} else {
-			name, e = t.vfsPath(name, flags&atSymlinkNofollow == 0)
-			if e != 0 {
-				return 0, e
-			}
 			vst, err := t.VFS.Lstat(name)
 			if err != nil {
 				return 0, linux.ErrnoOf(err)

@@ -105,6 +105,21 @@ func TestSyscallRenameLink(t *testing.T) {
 	if _, err := e.tab.VFS.Lstat("/d/sub"); err == nil {
 		t.Errorf("rmdir through a link left /d/sub")
 	}
+	// A link to /dev/null leads to the device, not to a file of that
+	// name on the disk.
+	n := e.strs("/n")[0]
+	if got := e.call(sysSymlink, devnull, n); got != 0 {
+		t.Fatalf("symlink /dev/null /n = %d", got)
+	}
+	if fd := e.call(sysOpen, n, linux.O_WRONLY|linux.O_CREAT, 0o644); fd < 0 || e.call(sysWrite, uint64(fd), n, 2) != 2 {
+		t.Errorf("open and write through /n: fd %d", fd)
+	}
+	if st := stat(sysStat, n); st.Mode&linux.S_IFMT != linux.S_IFCHR {
+		t.Errorf("stat through /n: mode %#o", st.Mode)
+	}
+	if _, err := e.tab.VFS.Lstat("/dev/null"); err == nil {
+		t.Errorf("open through a link to /dev/null made a file")
+	}
 
 	// utimensat: a time given, UTIME_OMIT, UTIME_NOW, and futimens.
 	ts := e.mmap(mm.PageSize, protRW, privateAnon)
