@@ -63,6 +63,7 @@ func init() {
 	// errors are formatted with fmt, which may not run in hwinit1 on the
 	// system stack (it defers). Nothing has touched low memory yet.
 	readFirmware()
+	readWallClock()
 	// CPU exceptions (vectors 0-31) print their vector and the faulting
 	// Go source line, then panic. The paging issue replaces the #PF and
 	// #DF entries with Pagoda's own resumable handlers.

@@ -27,5 +27,9 @@
 // Interrupts are arch/amd64's and the kernel's: the board only maps the
 // virtio-mmio transports to their GSIs (irqmap.go).
 //
-// Missing: the RTC as a wall clock, ACPI, SMP.
+// The wall clock (rtc.go, rtc_tamago.go): the CMOS RTC is read once, in
+// init, and Board.Realtime is that time plus the uptime; the decoding of
+// its registers (BCD or binary, 12- or 24-hour) is host-tested.
+//
+// Missing: setting the RTC, ACPI, SMP.
 package boot

@@ -45,6 +45,7 @@ func StartFiles(frames *frame.Allocator, big *lock.Kernel, out io.Writer) (*vfs.
 		fmt.Fprintf(out, "virtio-blk: %v, %s\n", d, mode)
 	}
 	v := vfs.NewVFS(pagecache.New(frames), disks)
+	v.Clock = boot.Board{}.Realtime // the files' times: CLOCK_REALTIME
 	for _, d := range disks {
 		if label, err := ext2.Label(d); err == nil && label == ext2.RootLabel {
 			if _, err := v.Mount(d.Name(), "/", false); err != nil {

@@ -41,7 +41,7 @@ var zeros [mm.PageSize]byte
 // stack written. Nothing of the caller's changes; on failure the new
 // space is destroyed.
 func (t *Table) load(file string, argv, envp []string) (*vm.AddressSpace, *arch.UserRegs, mm.VirtAddr, linux.Errno) {
-	st, err := t.VFS.Lstat(file)
+	st, err := t.VFS.Stat(file)
 	if err != nil {
 		return nil, nil, 0, linux.ErrnoOf(err)
 	}

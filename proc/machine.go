@@ -7,6 +7,9 @@ import "time"
 type Machine interface {
 	// Uptime is the time since the kernel was entered.
 	Uptime() time.Duration
+	// Realtime is the wall clock, CLOCK_REALTIME: nanoseconds since
+	// 1970, UTC (the time of day read at boot, plus the uptime since).
+	Realtime() int64
 	// Cycles reads the CPU's cycle counter (the TSC).
 	Cycles() uint64
 	// Halt stops the machine with status (0..127). On bare metal it

@@ -112,6 +112,48 @@ func (t *Table) poll(p *Process, addr, nfds uint64, timeout time.Duration) (uint
 	if e := u.copyIn(addr, raw); e != 0 {
 		return 0, e
 	}
+	ready, e := t.waitReady(p, timeout, func() uint64 {
+		ready := uint64(0)
+		for i := range nfds {
+			rec := raw[8*i:]
+			fd := int32(uint32(rec[0]) | uint32(rec[1])<<8 | uint32(rec[2])<<16 | uint32(rec[3])<<24)
+			events := uint16(rec[4]) | uint16(rec[5])<<8
+			var rev uint16
+			if fd >= 0 {
+				f, e := p.files.get(uint64(fd))
+				switch {
+				case e != 0:
+					rev = pollNval
+				default:
+					rev = t.pollMask(f) & (events | pollErr | pollHup)
+				}
+			}
+			rec[6], rec[7] = byte(rev), byte(rev>>8)
+			if rev != 0 {
+				ready++
+			}
+		}
+		return ready
+	})
+	if e != 0 {
+		return 0, e
+	}
+	return ready, u.copyOut(addr, raw)
+}
+
+// pollMask is what f is ready for now.
+func (t *Table) pollMask(f *openFile) uint16 {
+	if pf, ok := f.ops.(poller); ok {
+		return pf.pollReady(t)
+	}
+	return defaultPollMask
+}
+
+// waitReady calls check until it finds something ready (its count),
+// the timeout passes (0: check once; negative: no timeout) or a signal
+// comes (EINTR), sleeping on the Table's condition variable between
+// checks, as do_poll and do_select loop.
+func (t *Table) waitReady(p *Process, timeout time.Duration, check func() uint64) (uint64, linux.Errno) {
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
@@ -125,32 +167,9 @@ func (t *Table) poll(p *Process, addr, nfds uint64, timeout time.Duration) (uint
 		defer tm.Stop()
 	}
 	for {
-		ready := uint64(0)
-		for i := range nfds {
-			rec := raw[8*i:]
-			fd := int32(uint32(rec[0]) | uint32(rec[1])<<8 | uint32(rec[2])<<16 | uint32(rec[3])<<24)
-			events := uint16(rec[4]) | uint16(rec[5])<<8
-			var rev uint16
-			if fd >= 0 {
-				f, e := p.files.get(uint64(fd))
-				switch {
-				case e != 0:
-					rev = pollNval
-				default:
-					m := uint16(defaultPollMask)
-					if pf, ok := f.ops.(poller); ok {
-						m = pf.pollReady(t)
-					}
-					rev = m & (events | pollErr | pollHup)
-				}
-			}
-			rec[6], rec[7] = byte(rev), byte(rev>>8)
-			if rev != 0 {
-				ready++
-			}
-		}
+		ready := check()
 		if ready > 0 || timeout == 0 || timeout > 0 && !time.Now().Before(deadline) {
-			return ready, u.copyOut(addr, raw)
+			return ready, 0
 		}
 		if t.interrupted(p) {
 			return 0, linux.EINTR

@@ -453,8 +453,8 @@ func procLoadavg(t *Table, _ *Process) []byte {
 }
 
 // procStat is show_stat's, with zeros where Pagoda counts nothing: the
-// CPU times (one CPU), interrupts and context switches; btime 0 (there
-// is no wall clock).
+// CPU times (one CPU), interrupts and context switches. btime is the
+// boot's wall-clock second: CLOCK_REALTIME less the uptime.
 func procStat(t *Table, _ *Process) []byte {
 	running := 0
 	for _, q := range t.procs {
@@ -462,8 +462,9 @@ func procStat(t *Table, _ *Process) []byte {
 			running++
 		}
 	}
-	return fmt.Appendf(nil, "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\n"+
-		"processes %d\nprocs_running %d\nprocs_blocked 0\n", t.nextPID-1, running)
+	btime := (t.realtime() - int64(t.now())) / 1e9
+	return fmt.Appendf(nil, "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime %d\n"+
+		"processes %d\nprocs_running %d\nprocs_blocked 0\n", btime, t.nextPID-1, running)
 }
 
 // procCmdline is the arguments execve was given, each ended by a NUL.

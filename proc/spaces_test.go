@@ -18,6 +18,7 @@ type clock struct{ cycles uint64 }
 
 func (c *clock) Uptime() time.Duration { return time.Duration(c.cycles) }
 func (c *clock) Cycles() uint64        { c.cycles += 10; return c.cycles }
+func (c *clock) Realtime() int64       { return 1_800_000_000e9 + int64(c.Uptime()) }
 func (c *clock) Halt(uint8)            {}
 
 // newSpaces is the address-space table over 16 MiB of simulated memory

@@ -188,6 +188,9 @@ func init() {
 			p.cwd = n.dir
 			return 0, 0
 		}
+		if name, e = t.vfsPath(name, true); e != 0 {
+			return 0, e
+		}
 		st, err := t.VFS.Lstat(name)
 		if err != nil {
 			return 0, linux.ErrnoOf(err)
@@ -466,6 +469,13 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 	if e != 0 {
 		return 0, e
 	}
+	// O_NOFOLLOW and O_CREAT|O_EXCL do not follow a final symlink (the
+	// first says ELOOP for one, the second EEXIST), as Linux's
+	// open_last_lookups. Links are followed first: one may lead to /dev.
+	excl := flags&linux.O_CREAT != 0 && flags&linux.O_EXCL != 0
+	if name, e = t.vfsPath(name, flags&linux.O_NOFOLLOW == 0 && !excl); e != 0 {
+		return 0, e
+	}
 	if d := lookupDevice(name); d != nil {
 		return t.openDevice(p, d, name, flags)
 	}
@@ -484,6 +494,9 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 	}
 	st, err := t.VFS.Lstat(name)
 	exists := err == nil
+	if exists && st.Mode&fs.ModeSymlink != 0 && !excl {
+		return 0, linux.ELOOP
+	}
 	switch {
 	case err != nil && !isNotExist(err):
 		return 0, linux.ErrnoOf(err)
@@ -551,9 +564,12 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 		switch o := f.ops.(type) {
 		case statter:
 			st = o.stat()
+		case *regularFile:
+			st = statOf(o.f.Stat())
 		case *memFile:
 			s := o.f.Stat()
-			st = statOf(vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks})
+			st = statOf(vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks,
+				Atime: s.Atime, Mtime: s.Mtime, Ctime: s.Ctime})
 		default:
 			vst, err := t.VFS.Lstat(f.path)
 			if err != nil {
@@ -564,6 +580,9 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 	} else {
 		name, e := t.path(p, dirfd, addr, false)
 		if e != 0 {
+			return 0, e
+		}
+		if name, e = t.vfsPath(name, flags&atSymlinkNofollow == 0); e != 0 {
 			return 0, e
 		}
 		if d := lookupDevice(name); d != nil {
@@ -583,7 +602,7 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 				if t.VFS == nil {
 					return 0, linux.ENOENT
 				}
-				vst, err := t.VFS.Lstat(n.follow)
+				vst, err := t.VFS.Stat(n.follow)
 				if err != nil {
 					return 0, linux.ErrnoOf(err)
 				}
@@ -631,7 +650,9 @@ func statOf(st vfs.Stat) linux.Stat {
 		mode |= linux.S_IFREG
 	}
 	return linux.Stat{Dev: 0x800, Ino: st.Ino, Nlink: uint64(st.Links), Mode: mode,
-		Size: st.Size, Blksize: 4096, Blocks: int64(st.Blocks)}
+		Size: st.Size, Blksize: 4096, Blocks: int64(st.Blocks),
+		Atime: linux.NsecToTimespec(st.Atime), Mtime: linux.NsecToTimespec(st.Mtime),
+		Ctime: linux.NsecToTimespec(st.Ctime)}
 }
 
 func put32(b []byte, v uint32) { binary.LittleEndian.PutUint32(b, v) }
@@ -646,6 +667,9 @@ func (t *Table) unlinkat(p *Process, dirfd, addr, flags uint64) (uint64, linux.E
 	}
 	if isProcPath(name) {
 		return 0, linux.EPERM // proc's inodes have no unlink (vfs_unlink)
+	}
+	if name, e = t.vfsPath(name, false); e != 0 {
+		return 0, e
 	}
 	st, err := t.VFS.Lstat(name)
 	if err != nil {
@@ -671,6 +695,9 @@ func (t *Table) mkdirat(p *Process, dirfd, addr uint64) (uint64, linux.Errno) {
 	if isProcPath(name) {
 		return 0, linux.EPERM // nor mkdir (vfs_mkdir)
 	}
+	if name, e = t.vfsPath(name, false); e != 0 {
+		return 0, e
+	}
 	if _, err := t.VFS.Lstat(name); err == nil {
 		return 0, linux.EEXIST
 	}
@@ -692,7 +719,7 @@ func (t *Table) faccessat(p *Process, dirfd, addr, mode uint64) (uint64, linux.E
 		_, e := t.lookupProcFollow(p, name)
 		return 0, e
 	}
-	_, err := t.VFS.Lstat(name)
+	_, err := t.VFS.Stat(name)
 	return 0, linux.ErrnoOf(err)
 }
 
@@ -720,6 +747,9 @@ func (t *Table) readlinkat(p *Process, dirfd, addr, buf, size uint64) (uint64, l
 			b = b[:size]
 		}
 		return uint64(len(b)), t.mem(p).copyOut(buf, b)
+	}
+	if name, e = t.vfsPath(name, false); e != 0 {
+		return 0, e
 	}
 	target, err := t.VFS.Readlink(name)
 	if err != nil {
@@ -988,29 +1018,56 @@ func sysSendfileFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	return done, 0
 }
 
-// sysUtimensatFn is utimensat(dirfd, path, times, flags): the file must
-// exist (ENOENT, as touch expects before it creates one). Pagoda keeps
-// no file times (stat says 0 for all three), so there is nothing to set.
-// A NULL path with a descriptor is futimens.
+// sysUtimensatFn is utimensat(dirfd, path, times, flags): times NULL
+// sets both to now; a timespec's tv_nsec UTIME_NOW is now, UTIME_OMIT
+// leaves that time; ctime is stamped either way (Linux's
+// vfs_utimes, which returns early only when both are omitted). A NULL
+// path is futimens on dirfd; /dev and /proc files keep no times.
 func sysUtimensatFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if a[3]&^atSymlinkNofollow != 0 {
 		return 0, linux.EINVAL
 	}
+	now := t.realtime()
+	atime, mtime := &now, &now
 	if a[2] != 0 {
 		b := make([]byte, 32)
 		if e := t.mem(p).copyIn(a[2], b); e != 0 {
 			return 0, e
 		}
-		for _, ns := range []uint64{le64(b[8:]), le64(b[24:])} {
-			const utimeNow, utimeOmit = 1<<30 - 1, 1<<30 - 2
-			if ns >= 1e9 && ns != utimeNow && ns != utimeOmit {
-				return 0, linux.EINVAL
+		const utimeNow, utimeOmit = 1<<30 - 1, 1<<30 - 2
+		set := func(b []byte) (*int64, linux.Errno) {
+			switch ns := le64(b[8:]); {
+			case ns == utimeNow:
+				return &now, 0
+			case ns == utimeOmit:
+				return nil, 0
+			case ns >= 1e9:
+				return nil, linux.EINVAL
+			default:
+				v := linux.Timespec{Sec: int64(le64(b)), Nsec: int64(ns)}.Nanoseconds()
+				return &v, 0
 			}
+		}
+		var e linux.Errno
+		if atime, e = set(b[:16]); e != 0 {
+			return 0, e
+		}
+		if mtime, e = set(b[16:]); e != 0 {
+			return 0, e
 		}
 	}
 	if a[1] == 0 {
-		_, e := p.files.get(uint64(int32(a[0])))
-		return 0, e
+		f, e := p.files.get(uint64(int32(a[0])))
+		if e != 0 || atime == nil && mtime == nil {
+			return 0, e
+		}
+		switch o := f.ops.(type) {
+		case *regularFile:
+			return 0, linux.ErrnoOf(o.f.SetTimes(atime, mtime))
+		case dirFile:
+			return 0, linux.ErrnoOf(t.VFS.SetTimes(f.path, atime, mtime))
+		}
+		return 0, 0
 	}
 	name, e := t.path(p, a[0], a[1], false)
 	if e != 0 {
@@ -1023,6 +1080,25 @@ func sysUtimensatFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		_, e := t.lookupProcFollow(p, name)
 		return 0, e
 	}
-	_, err := t.VFS.Lstat(name)
-	return 0, linux.ErrnoOf(err)
+	if name, e = t.vfsPath(name, a[3]&atSymlinkNofollow == 0); e != 0 {
+		return 0, e
+	}
+	if _, err := t.VFS.Lstat(name); err != nil || atime == nil && mtime == nil {
+		return 0, linux.ErrnoOf(err)
+	}
+	return 0, linux.ErrnoOf(t.VFS.SetTimes(name, atime, mtime))
+}
+
+// vfsPath resolves the symlinks of a cleaned path bound for the VFS
+// (vfs.Resolve), following a final one if follow is set; the kernel's
+// /dev and /proc names pass unchanged.
+func (t *Table) vfsPath(name string, follow bool) (string, linux.Errno) {
+	if t.VFS == nil || lookupDevice(name) != nil || isProcPath(name) {
+		return name, 0
+	}
+	r, err := t.VFS.Resolve(name, follow)
+	if err != nil {
+		return "", linux.ErrnoOf(err)
+	}
+	return r, 0
 }

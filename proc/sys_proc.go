@@ -97,7 +97,11 @@ func init() {
 		return 0, t.mem(p).copyOut(a[0], b)
 	})
 	register(sysClockGettime, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		if a[0] > 11 { // CLOCK_REALTIME .. CLOCK_BOOTTIME_ALARM
+		switch a[0] {
+		case linux.CLOCK_REALTIME, linux.CLOCK_REALTIME_COARSE, linux.CLOCK_REALTIME_ALARM, linux.CLOCK_TAI:
+			return 0, t.mem(p).copyOut(a[1], timespec(time.Duration(t.realtime())))
+		}
+		if a[0] > 11 { // CLOCK_REALTIME .. CLOCK_TAI
 			return 0, linux.EINVAL
 		}
 		return 0, t.mem(p).copyOut(a[1], timespec(t.now()))
@@ -106,12 +110,12 @@ func init() {
 		if a[0] == 0 {
 			return 0, 0
 		}
-		ts := timespec(t.now())
+		ts := timespec(time.Duration(t.realtime()))
 		put64(ts[8:], le64(ts[8:])/1000)
 		return 0, t.mem(p).copyOut(a[0], ts)
 	})
 	register(sysTime, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		sec := uint64(t.now() / time.Second) // the clock CLOCK_REALTIME reads
+		sec := uint64(t.realtime() / 1e9) // the clock CLOCK_REALTIME reads
 		if a[0] != 0 {
 			if e := t.mem(p).store64(a[0], sec); e != 0 {
 				return 0, e
@@ -143,6 +147,16 @@ func init() {
 	register(sysRtSigreturn, sysRtSigreturnFn)
 }
 
+// realtime is CLOCK_REALTIME, in nanoseconds since 1970 (0 without a
+// machine).
+func (t *Table) realtime() int64 {
+	if t.Machine == nil {
+		return 0
+	}
+	return t.Machine.Realtime()
+}
+
+// now is CLOCK_MONOTONIC: the uptime.
 func (t *Table) now() time.Duration {
 	if t.Machine == nil {
 		return 0

@@ -25,6 +25,7 @@ const (
 	sysWritev         = 20
 	sysAccess         = 21
 	sysPipe           = 22
+	sysSelect         = 23
 	sysSchedYield     = 24
 	sysMremap         = 25
 	sysMsync          = 26
@@ -49,10 +50,18 @@ const (
 	sysFtruncate      = 77
 	sysGetcwd         = 79
 	sysChdir          = 80
+	sysRename         = 82
 	sysMkdir          = 83
 	sysRmdir          = 84
+	sysLink           = 86
 	sysUnlink         = 87
+	sysSymlink        = 88
 	sysReadlink       = 89
+	sysChmod          = 90
+	sysFchmod         = 91
+	sysChown          = 92
+	sysFchown         = 93
+	sysLchown         = 94
 	sysUmask          = 95
 	sysGettimeofday   = 96
 	sysSysinfo        = 99
@@ -83,10 +92,16 @@ const (
 	sysTgkill         = 234
 	sysOpenat         = 257
 	sysMkdirat        = 258
+	sysFchownat       = 260
 	sysNewfstatat     = 262
 	sysUnlinkat       = 263
+	sysRenameat       = 264
+	sysLinkat         = 265
+	sysSymlinkat      = 266
 	sysReadlinkat     = 267
+	sysFchmodat       = 268
 	sysFaccessat      = 269
+	sysPselect6       = 270
 	sysPpoll          = 271
 	sysSetRobustList  = 273
 	sysUtimensat      = 280
@@ -94,6 +109,7 @@ const (
 	sysPipe2          = 293
 	sysPrlimit64      = 302
 	sysSyncfs         = 306
+	sysRenameat2      = 316
 	sysGetrandom      = 318
 	sysMemfdCreate    = 319
 )

@@ -5,6 +5,7 @@ package qemu
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,5 +170,73 @@ func TestBusyboxSync(t *testing.T) {
 	out, err := exec.Command(Tool("debugfs"), "-R", "cat /etc/note", disk).Output()
 	if err != nil || string(out) != "persisted\n" {
 		t.Errorf("debugfs cat /etc/note after sync and a kill: %v %q", err, out)
+	}
+}
+
+// busyboxFilesScript moves, links and touches files in the working
+// directory: mv (a file, over a name, a directory, into itself), ln and
+// ln -s, stat's link counts, touch -d and the times stat shows.
+const busyboxFilesScript = `export TZ=UTC0; echo one > a; mv a b; cat b; ls -1; ln b c; stat -c '%n %h %s' b c
+ln -s b s; readlink s; cat s; test -L s && echo link; mkdir -p d/sub; mv c d/; mv d e; ls -1 e e/sub
+stat -c '%n %h' e; mv e/sub .; stat -c '%n %h' e sub; mv b e/c; ls -1 e; cat e/c; mv sub e; stat -c '%n %h' e
+ln e x; mv e e/sub/y; mv -n s e/c; readlink s; touch -d '2001-02-03 04:05:06' e/c; stat -c '%Y %X' e/c
+touch new; test -f new && echo created; rm -r e s new; ls -1; echo end`
+
+// oneLine makes a script one shell command line: the kernel shell
+// reads one line.
+func oneLine(script string) string { return strings.ReplaceAll(script, "\n", "; ") }
+
+// busybox mv, ln, touch, stat, ls -l and date on the root disk (ext2)
+// and on /tmp (tmpfs) give the transcript they give on the host, in a
+// directory of its own; mv across the two copies; date says this year
+// (the RTC); ls -l shows the times touch set and a new file's now; the
+// disk is e2fsck-clean afterwards.
+func TestBusyboxFiles(t *testing.T) {
+	root := buildUser(t)
+	disk := rootCopy(t, root)
+	vm := boot(t, Options{Disks: []string{disk}})
+
+	native := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/busybox", "sh", "-c", busyboxFilesScript)
+	cmd.Dir = native
+	cmd.Env = []string{"PATH=/bin", "HOME=/", "TERM=dumb"}
+	wantBytes, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the script on the host: %v\n%s", err, wantBytes)
+	}
+	want := string(wantBytes)
+	for _, dir := range []string{"/w", "/tmp/w"} {
+		got := run(t, vm, "run /bin/sh -c "+shQuote("mkdir "+dir+" && cd "+dir+" && "+oneLine(busyboxFilesScript)))
+		if got != want {
+			t.Errorf("in %s: Pagoda differs from Linux:\n%s", dir, lineDiff("linux", "pagoda", want, got))
+		}
+	}
+
+	year := time.Now().UTC().Year()
+	if out := run(t, vm, "run /bin/date -u +%Y"); out != fmt.Sprintf("%d\n", year) && out != fmt.Sprintf("%d\n", year+1) {
+		t.Errorf("date +%%Y: %q, want %d (the host's)", out, year)
+	}
+	cross := `echo across > /w/f && mv /w/f /tmp/f && cat /tmp/f && test ! -e /w/f && mv /tmp/f /w/g && cat /w/g
+touch -d '2001-02-03 04:05:06' /w/g; ln /w/g /w/h; ln -s g /w/l; ls -l /w/g /w/h /w/l; touch /w/new; ls -l /w/new
+date -u '+now %b %e %H:%M'; ln /w/g /tmp/x; echo $?`
+	out := run(t, vm, "run /bin/sh -c "+shQuote(oneLine(cross)))
+	m := regexp.MustCompile(`^across\nacross\n` +
+		`-rw-r--r-- +2 root +root +7 Feb  3  2001 /w/g\n` +
+		`-rw-r--r-- +2 root +root +7 Feb  3  2001 /w/h\n` +
+		`lrwxrwxrwx +1 root +root +1 (\w{3} [ \d]\d \d\d:\d\d) /w/l -> g\n` +
+		`-rw-r--r-- +1 root +root +0 (\w{3} [ \d]\d \d\d:\d\d) /w/new\n` +
+		`now (\w{3} [ \d]\d \d\d:\d\d)\n` +
+		`ln: /tmp/x: Invalid cross-device link\n1\n$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("mv across mounts, ln, touch, ls -l:\n%s", out)
+	}
+	if m[1] != m[3] && m[2] != m[3] {
+		t.Errorf("ls -l of new files says %s and %s; date says %s", m[1], m[2], m[3])
+	}
+	halt(t, vm, 0)
+	if report, err := Fsck(disk); err != nil {
+		t.Errorf("%v\n%s", err, report)
 	}
 }

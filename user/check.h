@@ -75,6 +75,7 @@ HELPER const char *errname(int e)
 	case EFAULT: return "EFAULT";
 	case EBUSY: return "EBUSY";
 	case EEXIST: return "EEXIST";
+	case EXDEV: return "EXDEV";
 	case ENOTDIR: return "ENOTDIR";
 	case EISDIR: return "EISDIR";
 	case EINVAL: return "EINVAL";
@@ -87,6 +88,7 @@ HELPER const char *errname(int e)
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case ENOSYS: return "ENOSYS";
 	case ENOTEMPTY: return "ENOTEMPTY";
+	case ELOOP: return "ELOOP";
 	case EOVERFLOW: return "EOVERFLOW";
 	}
 	static char buf[16];

@@ -145,9 +145,12 @@ var sentinels = [...]struct {
 	{vfs.ErrNoDevice, ENODEV},
 	{vfs.ErrBadPath, ENOENT}, // the empty path (getname: ENOENT)
 	{vfs.ErrNameTooLong, ENAMETOOLONG},
+	{vfs.ErrCrossDevice, EXDEV},
+	{vfs.ErrLoop, ELOOP},
 	{mm.ErrBadNumber, EINVAL},
 	{workload.ErrInvalid, EINVAL},
 	{workload.ErrTooLarge, ENOMEM}, // the order's tables would not fit
 	{ext2.ErrInvalid, EINVAL},
 	{ext2.ErrBusy, EBUSY},
+	{ext2.ErrLoop, ELOOP},
 }

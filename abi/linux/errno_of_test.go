@@ -91,11 +91,14 @@ var errnoCases = []struct {
 	{"fs/vfs.ErrNoDevice", vfs.ErrNoDevice, ENODEV},
 	{"fs/vfs.ErrBadPath", vfs.ErrBadPath, ENOENT},
 	{"fs/vfs.ErrNameTooLong", vfs.ErrNameTooLong, ENAMETOOLONG},
+	{"fs/vfs.ErrCrossDevice", vfs.ErrCrossDevice, EXDEV},
+	{"fs/vfs.ErrLoop", vfs.ErrLoop, ELOOP},
 	{"mm.ErrBadNumber", mm.ErrBadNumber, EINVAL},
 	{"mm/workload.ErrInvalid", workload.ErrInvalid, EINVAL},
 	{"mm/workload.ErrTooLarge", workload.ErrTooLarge, ENOMEM},
 	{"fs/ext2.ErrInvalid", ext2.ErrInvalid, EINVAL},
 	{"fs/ext2.ErrBusy", ext2.ErrBusy, EBUSY},
+	{"fs/ext2.ErrLoop", ext2.ErrLoop, ELOOP},
 }
 
 // TestErrnoOf: each sentinel alone, wrapped as the packages wrap them,

@@ -118,7 +118,7 @@ var errFaultWrite = errors.New("ext2: page needs blocks or is the last one: no w
 // must not reach the disk), which the writeback will write.
 func (b *Backing) WritePage(idx uint64, pa mm.PhysAddr, n int, fault bool) error {
 	if !fault {
-		_, err := b.ino.WriteAt(mm.PhysBytes(pa, n), int64(idx)*mm.PageSize)
+		_, err := b.ino.write(mm.PhysBytes(pa, n), int64(idx)*mm.PageSize, false)
 		return err
 	}
 	if n != mm.PageSize {

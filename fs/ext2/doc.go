@@ -13,7 +13,7 @@
 // open inodes: opening an inode twice yields the same *Inode, so every
 // user shares one size and one block map. Paths are resolved one
 // ext2_dir_entry_2 record at a time (htree directories are read as linear
-// ones), following symlinks. Files are the classic tree of 12 direct, one
+// ones), following symlinks (at most 40 per walk, as Linux, then ErrLoop). Files are the classic tree of 12 direct, one
 // single, one double and one triple indirect pointer; LoadBlockMap copies
 // the whole tree into memory for BlockAt, which the page-fault path calls
 // without allocating, locking or doing I/O.
@@ -31,6 +31,7 @@
 //	dir.go      ext2_dir_entry_2 records: lookup, list, add, delete
 //	path.go     path resolution, symlinks, Open, Lstat, ReadDir, Readlink
 //	namei.go    Create, Mkdir, Symlink, Link, Unlink, Rmdir
+//	rename.go   Rename: replacing a target, moving a directory
 //	file.go     ReadAt, WriteAt, Truncate
 //	fs.go       FS, Mount, Sync, Unmount, Statfs
 //
@@ -81,7 +82,7 @@
 // faults on a file against writes to it (one CPU, faults run to
 // completion).
 //
-// Missing: rename; device nodes, FIFOs and sockets cannot be created
+// Missing: device nodes, FIFOs and sockets cannot be created
 // (they are read and listed); atime is never updated (noatime); the
 // reserved-blocks limit (s_r_blocks_count) is not enforced, as for root;
 // backup superblocks and descriptor tables are not updated (as Linux

@@ -17,4 +17,5 @@ var (
 	ErrNameTooLong = errors.New("ext2: file name too long")
 	ErrInvalid     = errors.New("ext2: invalid argument")
 	ErrBusy        = errors.New("ext2: busy")
+	ErrLoop        = errors.New("ext2: too many levels of symbolic links")
 )

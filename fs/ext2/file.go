@@ -1,6 +1,7 @@
 package ext2
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -112,7 +113,13 @@ func (fs *FS) scratchBlock() []byte {
 // WriteAt writes p at off, allocating blocks for holes and for growth
 // (indirect blocks too) and growing the size. On ErrNoSpace it returns
 // the bytes written before the failure, with the size covering them.
-func (ino *Inode) WriteAt(p []byte, off int64) (int, error) {
+// A write stamps mtime and ctime.
+func (ino *Inode) WriteAt(p []byte, off int64) (int, error) { return ino.write(p, off, true) }
+
+// write is WriteAt; stamp false is the page cache's writeback (Backing),
+// whose write is the data of an earlier write(2), already stamped: a
+// later utimensat must not be undone by it.
+func (ino *Inode) write(p []byte, off int64, stamp bool) (int, error) {
 	fs := ino.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -150,7 +157,7 @@ func (ino *Inode) WriteAt(p []byte, off int64) (int, error) {
 	if end := off + int64(done); end > ino.size {
 		fs.setSize(ino, end)
 	}
-	if done > 0 {
+	if done > 0 && stamp {
 		ino.mtime, ino.ctime = fs.Now(), fs.Now()
 	}
 	if werr := fs.writeInode(ino); err == nil {
@@ -233,5 +240,91 @@ func (ino *Inode) Truncate(size int64) error {
 	}
 	fs.setSize(ino, size)
 	ino.mtime, ino.ctime = fs.Now(), fs.Now()
+	return fs.writeInode(ino)
+}
+
+// Touch stamps mtime and ctime with now, as a write(2) through the page
+// cache does (file_update_time): the data reach the inode later, at
+// writeback, which stamps nothing.
+func (ino *Inode) Touch() error {
+	fs := ino.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	ino.mtime, ino.ctime = fs.Now(), fs.Now()
+	return fs.writeInode(ino)
+}
+
+// SetTimes sets the access and modification times (seconds since 1970;
+// nil leaves one as it is) of what path names, without following a
+// final symlink, and stamps its ctime, as Linux's utimensat through
+// ext2_setattr.
+func (fs *FS) SetTimes(path string, atime, mtime *uint32) error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	ino, err := fs.resolve(path, false)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fs.setTimes(ino, atime, mtime), fs.iput(ino))
+}
+
+// SetTimes is FS.SetTimes of an open inode (futimens).
+func (ino *Inode) SetTimes(atime, mtime *uint32) error {
+	fs := ino.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	return fs.setTimes(ino, atime, mtime)
+}
+
+func (fs *FS) setTimes(ino *Inode, atime, mtime *uint32) error {
+	if atime != nil {
+		ino.atime = *atime
+	}
+	if mtime != nil {
+		ino.mtime = *mtime
+	}
+	ino.ctime = fs.Now()
+	return fs.writeInode(ino)
+}
+
+// Chmod sets the permission, set-id and sticky bits (perm & 07777) of
+// what path names, without following a final symlink, and stamps its
+// ctime, as Linux's chmod through ext2_setattr.
+func (fs *FS) Chmod(path string, perm uint16) error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	ino, err := fs.resolve(path, false)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fs.chmod(ino, perm), fs.iput(ino))
+}
+
+// Chmod is FS.Chmod of an open inode (fchmod).
+func (ino *Inode) Chmod(perm uint16) error {
+	fs := ino.fs
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.writable(); err != nil {
+		return err
+	}
+	return fs.chmod(ino, perm)
+}
+
+func (fs *FS) chmod(ino *Inode, perm uint16) error {
+	ino.mode = ino.mode&modeFmt | perm&modePerm
+	ino.ctime = fs.Now()
 	return fs.writeInode(ino)
 }

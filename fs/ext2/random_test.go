@@ -43,7 +43,7 @@ func randomOps(t *testing.T, bs int, seed int64, steps int) {
 		return dir + "/" + name
 	}
 	for step := range steps {
-		switch op := rng.Intn(100); {
+		switch op := rng.Intn(110); {
 		case op < 15:
 			p := join(dirs[rng.Intn(len(dirs))], fmt.Sprintf("f%d", step))
 			m.create(p)
@@ -138,11 +138,59 @@ func randomOps(t *testing.T, bs int, seed int64, steps int) {
 			if got := readAll(t, fs, p); string(got) != string(m.files[p]) {
 				t.Fatalf("step %d: %s differs at %d", step, p, firstDiff(got, m.files[p]))
 			}
-		default:
+		case op < 100:
 			if err := fs.Sync(); err != nil {
 				t.Fatal(err)
 			}
 			checkCounts(t, fs)
+		case op < 105:
+			// A file to a new name, or over another file.
+			p, ok := pickFile()
+			if !ok {
+				continue
+			}
+			q := join(dirs[rng.Intn(len(dirs))], fmt.Sprintf("m%d", step))
+			if rng.Intn(2) == 0 {
+				q, _ = pickFile()
+			}
+			if q == p {
+				continue
+			}
+			if err := fs.Rename(p, q, false); err != nil {
+				t.Fatalf("Rename %s %s: %v", p, q, err)
+			}
+			m.files[q] = m.files[p]
+			delete(m.files, p)
+		default:
+			// A directory, with everything under it, to another parent
+			// (never into itself: that is ErrInvalid).
+			if len(dirs) == 1 {
+				continue
+			}
+			d := dirs[1+rng.Intn(len(dirs)-1)]
+			under := func(p string) bool { return p == d || len(p) > len(d) && p[:len(d)+1] == d+"/" }
+			parent := dirs[rng.Intn(len(dirs))]
+			q := join(parent, fmt.Sprintf("r%d", step))
+			if under(parent) {
+				if err := fs.Rename(d, q, false); !errors.Is(err, ErrInvalid) {
+					t.Fatalf("Rename %s into itself at %s: %v", d, q, err)
+				}
+				continue
+			}
+			if err := fs.Rename(d, q, false); err != nil {
+				t.Fatalf("Rename %s %s: %v", d, q, err)
+			}
+			for i, o := range dirs {
+				if under(o) {
+					dirs[i] = q + o[len(d):]
+				}
+			}
+			for p, b := range m.files {
+				if under(p) {
+					delete(m.files, p)
+					m.files[q+p[len(d):]] = b
+				}
+			}
 		}
 	}
 	for _, o := range orphans {

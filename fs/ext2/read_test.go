@@ -24,7 +24,7 @@ func TestReadImages(t *testing.T) {
 				compareTree(t, fs, src)
 				checkCounts(t, fs)
 				_, err := fs.Open("/loop1")
-				wantErr(t, err, ErrInvalid, "symlink loop")
+				wantErr(t, err, ErrLoop, "symlink loop")
 				_, err = fs.Open("/dangling")
 				wantErr(t, err, ErrNotExist, "dangling")
 				st, err := fs.Lstat("/dirlink/c/d/deep.txt")

@@ -9,6 +9,15 @@
 // longest path first, so that /mnt/tmp is found before /mnt and / last.
 // The rest of the path is the filesystem's to walk.
 //
+// Symlinks are the VFS's to follow, not the filesystems': Resolve walks
+// a path one name at a time across mounts, replacing each link by its
+// target (40 at most, ErrLoop), and gives the callers a path with no
+// link before its last name (none at all when the last is followed).
+// Open and Stat follow; the other path operations take the path as
+// given, so the system calls resolve first. Rename and Link stay inside
+// one mount (ErrCrossDevice, EXDEV). The files' times come from Clock,
+// the kernel's wall clock.
+//
 // Every regular file has one pagecache.File, shared by the shell's reads
 // and writes and by every mapping: an ext2 file gets it on first use,
 // for as long as its filesystem is mounted (or until it is removed),
@@ -24,7 +33,8 @@
 // which the shell holds for each command and the flusher for each pass.
 // The package has no lock of its own.
 //
-// Missing: symbolic links are not followed (readlink reads them),
-// permissions are not checked, there are no file descriptors yet (the
+// Missing: a ".." of a path is taken lexically, before its links are
+// followed (a link's own target is walked name by name); permissions
+// are not checked, there are no file descriptors yet (the
 // ext2 mount's table of open files stands in for them).
 package vfs

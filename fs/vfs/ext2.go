@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -31,11 +32,48 @@ type ext2File struct {
 	ino *ext2.Inode
 }
 
-func (e *ext2File) readAt(p []byte, off int64) (int, error)  { return e.f.PC.ReadAt(p, off) }
-func (e *ext2File) writeAt(p []byte, off int64) (int, error) { return e.f.PC.WriteAt(p, off) }
-func (e *ext2File) truncate(size int64) error                { return e.f.PC.Truncate(size) }
-func (e *ext2File) writable() bool                           { return !e.m.fs.ReadOnly() }
-func (e *ext2File) close()                                   {} // the table keeps it
+func (e *ext2File) readAt(p []byte, off int64) (int, error) { return e.f.PC.ReadAt(p, off) }
+func (e *ext2File) writeAt(p []byte, off int64) (int, error) {
+	n, err := e.f.PC.WriteAt(p, off)
+	if n > 0 {
+		// The inode sees the data at writeback; the times are now's.
+		err = errors.Join(err, e.ino.Touch())
+	}
+	return n, err
+}
+func (e *ext2File) truncate(size int64) error { return e.f.PC.Truncate(size) }
+func (e *ext2File) writable() bool            { return !e.m.fs.ReadOnly() }
+func (e *ext2File) close()                    {} // the table keeps it
+func (e *ext2File) stat() Stat                { return ext2Stat(e.ino.Stat()) }
+func (e *ext2File) setTimes(atime, mtime *int64) error {
+	return e.ino.SetTimes(ext2Seconds(atime), ext2Seconds(mtime))
+}
+
+func (e *ext2File) chmod(perm fs.FileMode) error { return e.ino.Chmod(ext2Perm(perm)) }
+
+// ext2Perm is io/fs permission, set-id and sticky bits as i_mode's.
+func ext2Perm(perm fs.FileMode) uint16 {
+	p := uint16(perm.Perm())
+	for _, b := range []struct {
+		bit  uint16
+		mode fs.FileMode
+	}{{0o4000, fs.ModeSetuid}, {0o2000, fs.ModeSetgid}, {0o1000, fs.ModeSticky}} {
+		if perm&b.mode != 0 {
+			p |= b.bit
+		}
+	}
+	return p
+}
+
+// ext2Seconds is a time in nanoseconds as ext2 keeps it, whole seconds
+// (nil stays nil).
+func ext2Seconds(ns *int64) *uint32 {
+	if ns == nil {
+		return nil
+	}
+	s := uint32(*ns / 1e9)
+	return &s
+}
 
 func (m *ext2Mount) source() string { return m.dev.Name() }
 
@@ -80,16 +118,23 @@ func (m *ext2Mount) remove(rel string) error {
 	if err := m.fs.Unlink(rel); err != nil {
 		return err
 	}
-	f, ok := m.files[st.Ino]
-	if !ok || st.Links > 1 {
+	return m.forget(st.Ino)
+}
+
+// forget lets go of the table's File of inode ino once the inode has
+// lost its last name: a mapped one is kept until the unmount, the
+// others are dropped at once.
+func (m *ext2Mount) forget(ino uint32) error {
+	f, ok := m.files[ino]
+	if !ok || f.ops.(*ext2File).ino.Stat().Links > 0 {
 		return nil
 	}
 	if f.PC.Mapped() {
-		m.files[^st.Ino] = f // kept (released at unmount), off the lookup key
-		delete(m.files, st.Ino)
+		m.files[^ino] = f // kept (released at unmount), off the lookup key
+		delete(m.files, ino)
 		return nil
 	}
-	delete(m.files, st.Ino)
+	delete(m.files, ino)
 	// Its pages are not worth writing: the file is gone.
 	f.PC.Truncate(0)
 	f.PC.Release()
@@ -113,6 +158,15 @@ func (m *ext2Mount) lstat(rel string) (Stat, error) {
 	if err != nil {
 		return Stat{}, err
 	}
+	s := ext2Stat(st)
+	if f, ok := m.files[st.Ino]; ok {
+		s.Size = f.PC.Size() // ahead of the inode's until writeback
+	}
+	return s, nil
+}
+
+// ext2Stat is an ext2 Stat as the VFS's.
+func ext2Stat(st ext2.Stat) Stat {
 	mode := ext2Type(st.Type) | fs.FileMode(st.Mode)&fs.ModePerm
 	for _, b := range []struct {
 		bit  uint16
@@ -122,7 +176,8 @@ func (m *ext2Mount) lstat(rel string) (Stat, error) {
 			mode |= b.mode
 		}
 	}
-	return Stat{Ino: uint64(st.Ino), Mode: mode, Links: uint32(st.Links), Size: st.Size, Blocks: st.Blocks}, nil
+	return Stat{Ino: uint64(st.Ino), Mode: mode, Links: uint32(st.Links), Size: st.Size, Blocks: st.Blocks,
+		Atime: int64(st.Atime) * 1e9, Mtime: int64(st.Mtime) * 1e9, Ctime: int64(st.Ctime) * 1e9}
 }
 
 // ext2Type is an ext2 file type as io/fs type bits.
@@ -147,6 +202,25 @@ func ext2Type(t ext2.FileType) fs.FileMode {
 }
 
 func (m *ext2Mount) readlink(rel string) (string, error) { return m.fs.Readlink(rel) }
+
+func (m *ext2Mount) rename(oldRel, newRel string, noReplace bool) error {
+	target, err := m.fs.Lstat(newRel)
+	if err := m.fs.Rename(oldRel, newRel, noReplace); err != nil {
+		return err
+	}
+	if err == nil {
+		return m.forget(target.Ino) // replaced: it may have lost its last name
+	}
+	return nil
+}
+
+func (m *ext2Mount) link(oldRel, newRel string) error { return m.fs.Link(oldRel, newRel) }
+
+func (m *ext2Mount) symlink(target, rel string) error { return m.fs.Symlink(target, rel) }
+
+func (m *ext2Mount) setTimes(rel string, atime, mtime *int64) error {
+	return m.fs.SetTimes(rel, ext2Seconds(atime), ext2Seconds(mtime))
+}
 
 func (m *ext2Mount) usage() Usage {
 	st := m.fs.Statfs()
@@ -191,4 +265,8 @@ func (m *ext2Mount) unmount() error {
 		first = err
 	}
 	return first
+}
+
+func (m *ext2Mount) chmod(rel string, perm fs.FileMode) error {
+	return m.fs.Chmod(rel, ext2Perm(perm))
 }

@@ -1,7 +1,6 @@
 package vfs
 
 import (
-	"fmt"
 	"io/fs"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -24,6 +23,14 @@ func (t tmpfsFile) writeAt(p []byte, off int64) (int, error) { return t.f.WriteA
 func (t tmpfsFile) truncate(size int64) error                { return t.f.Truncate(size) }
 func (t tmpfsFile) writable() bool                           { return true }
 func (t tmpfsFile) close()                                   { t.f.Close() }
+func (t tmpfsFile) stat() Stat                               { return tmpfsStat(t.f.Stat()) }
+func (t tmpfsFile) setTimes(atime, mtime *int64) error       { return t.f.SetTimes(atime, mtime) }
+func (t tmpfsFile) chmod(perm fs.FileMode) error             { return t.f.Chmod(perm) }
+
+func tmpfsStat(st tmpfs.Stat) Stat {
+	return Stat{Ino: st.Ino, Mode: st.Mode, Links: st.Links, Size: st.Size, Blocks: st.Blocks,
+		Atime: st.Atime, Mtime: st.Mtime, Ctime: st.Ctime}
+}
 
 func (m *tmpfsMount) source() string { return "tmpfs" }
 
@@ -53,14 +60,18 @@ func (m *tmpfsMount) readDir(rel string) ([]DirEntry, error) {
 
 func (m *tmpfsMount) lstat(rel string) (Stat, error) {
 	st, err := m.fs.Lstat(rel)
-	return Stat{Ino: st.Ino, Mode: st.Mode, Links: st.Links, Size: st.Size, Blocks: st.Blocks}, err
+	return tmpfsStat(st), err
 }
 
-func (m *tmpfsMount) readlink(rel string) (string, error) {
-	if _, err := m.fs.Lstat(rel); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("%w: %q is not a symlink", tmpfs.ErrInvalid, rel)
+func (m *tmpfsMount) readlink(rel string) (string, error) { return m.fs.Readlink(rel) }
+
+func (m *tmpfsMount) rename(oldRel, newRel string, noReplace bool) error {
+	return m.fs.Rename(oldRel, newRel, noReplace)
+}
+func (m *tmpfsMount) link(oldRel, newRel string) error { return m.fs.Link(oldRel, newRel) }
+func (m *tmpfsMount) symlink(target, rel string) error { return m.fs.Symlink(target, rel) }
+func (m *tmpfsMount) setTimes(rel string, atime, mtime *int64) error {
+	return m.fs.SetTimes(rel, atime, mtime)
 }
 
 func (m *tmpfsMount) usage() Usage {
@@ -77,3 +88,5 @@ func (m *tmpfsMount) sync() error { return nil }
 func (m *tmpfsMount) busy() error { return m.fs.Busy() }
 
 func (m *tmpfsMount) unmount() error { return m.fs.Unmount() }
+
+func (m *tmpfsMount) chmod(rel string, perm fs.FileMode) error { return m.fs.Chmod(rel, perm) }

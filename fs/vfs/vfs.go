@@ -31,7 +31,15 @@ var (
 	ErrNoDevice    = errors.New("no such device")
 	ErrBadPath     = errors.New("path must be absolute")
 	ErrNameTooLong = errors.New("file name too long")
+	// ErrCrossDevice: a rename or link between two mounts (EXDEV).
+	ErrCrossDevice = errors.New("invalid cross-device link")
+	// ErrLoop: more than MaxSymlinks symlinks in one path (ELOOP).
+	ErrLoop = errors.New("too many levels of symbolic links")
 )
+
+// MaxSymlinks bounds the symlinks one path resolution follows: Linux's
+// MAXSYMLINKS.
+const MaxSymlinks = 40
 
 // PathMax is the longest path the VFS takes, in bytes: Linux's PATH_MAX
 // (4096) less its terminating NUL. A longer one is ErrNameTooLong, as
@@ -55,6 +63,18 @@ type VFS struct {
 	// (the overcommit policy bounds it, as it does Linux's), but
 	// swapped and unswapped with the mounted instances.
 	shm *tmpfs.FS
+	// Clock is the wall clock of the files' times, in nanoseconds since
+	// 1970 (the kernel's CLOCK_REALTIME); nil until the kernel sets it:
+	// ext2 then stamps its superblock's last write time, tmpfs 0.
+	Clock func() int64
+}
+
+// now is Clock's time, or 0 without one.
+func (v *VFS) now() int64 {
+	if v.Clock == nil {
+		return 0
+	}
+	return v.Clock()
 }
 
 // filesystem is a mounted filesystem as the VFS drives it. Paths are
@@ -73,6 +93,17 @@ type filesystem interface {
 	readDir(rel string) ([]DirEntry, error)
 	lstat(rel string) (Stat, error)
 	readlink(rel string) (string, error)
+	// rename moves a name within the filesystem (RENAME_NOREPLACE:
+	// noReplace); link makes a second name of a non-directory; symlink
+	// makes a symlink; setTimes sets atime and mtime (nanoseconds since
+	// 1970; nil: unchanged) and stamps ctime. None follows a final
+	// symlink.
+	rename(oldRel, newRel string, noReplace bool) error
+	link(oldRel, newRel string) error
+	symlink(target, rel string) error
+	setTimes(rel string, atime, mtime *int64) error
+	// chmod sets the permission, set-id and sticky bits.
+	chmod(rel string, perm fs.FileMode) error
 	usage() Usage
 	// sync writes dirty pages and metadata back, where there is a back.
 	sync() error
@@ -127,6 +158,9 @@ type Stat struct {
 	Links  uint32
 	Size   int64
 	Blocks uint64 // 512-byte blocks
+	// Atime, Mtime, Ctime are in nanoseconds since 1970 (ext2 keeps
+	// whole seconds).
+	Atime, Mtime, Ctime int64
 }
 
 // DirEntry is a name in a directory.
@@ -153,6 +187,9 @@ type fileOps interface {
 	truncate(size int64) error
 	writable() bool
 	close()
+	stat() Stat
+	setTimes(atime, mtime *int64) error
+	chmod(perm fs.FileMode) error
 }
 
 // ReadAt reads the file (through the page cache): the bytes below the
@@ -167,6 +204,21 @@ func (f *File) Truncate(size int64) error { return f.ops.truncate(size) }
 
 // Writable reports whether the file's filesystem takes writes.
 func (f *File) Writable() bool { return f.ops.writable() }
+
+// Stat describes the file's inode, whatever names it has now (fstat):
+// its size is the page cache's, ahead of the inode's until writeback.
+func (f *File) Stat() Stat {
+	st := f.ops.stat()
+	st.Size = f.PC.Size()
+	return st
+}
+
+// SetTimes sets the file's atime and mtime (nanoseconds since 1970;
+// nil: unchanged) and stamps its ctime (futimens).
+func (f *File) SetTimes(atime, mtime *int64) error { return f.ops.setTimes(atime, mtime) }
+
+// Chmod sets the file's permission, set-id and sticky bits (fchmod).
+func (f *File) Chmod(perm fs.FileMode) error { return f.ops.chmod(perm) }
 
 // Close drops the reference Open took. A mapping made meanwhile keeps
 // the file.
@@ -250,6 +302,13 @@ func (v *VFS) Mount(dev string, dir string, readOnly bool) (*Mount, error) {
 	if err != nil {
 		return nil, err
 	}
+	wtime := fsys.Now
+	fsys.Now = func() uint32 {
+		if v.Clock == nil {
+			return wtime()
+		}
+		return uint32(v.now() / 1e9)
+	}
 	return v.add(&Mount{Path: dir, Dev: d, fs: newExt2Mount(v, dir, d, fsys)}), nil
 }
 
@@ -261,6 +320,7 @@ func (v *VFS) MountTmpfs(dir string, pages uint64) (*Mount, error) {
 		return nil, err
 	}
 	t := tmpfs.New(v.Cache, tmpfs.Options{Pages: pages, Mountpoint: dir})
+	t.Now = v.now
 	if err := t.SetSwap(v.tmpfsSwap); err != nil {
 		return nil, err
 	}
@@ -388,14 +448,18 @@ func (v *VFS) resolve(p string) (*Mount, string, error) {
 	return nil, "", fmt.Errorf("%w: %s", ErrNotMounted, p)
 }
 
-// Open returns the regular file at p, with its page cache, and a
-// reference that Close drops.
+// Open returns the regular file at p, following symlinks, with its
+// page cache, and a reference that Close drops.
 func (v *VFS) Open(p string) (*File, error) {
+	p, err := v.Resolve(p, true)
+	if err != nil {
+		return nil, err
+	}
 	m, rel, err := v.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	return m.fs.open(rel, path.Clean(p))
+	return m.fs.open(rel, p)
 }
 
 // OpenCreate opens the file at p, making it empty first if it does not
@@ -478,4 +542,164 @@ func (v *VFS) Readlink(p string) (string, error) {
 		return "", err
 	}
 	return m.fs.readlink(rel)
+}
+
+// Resolve follows the symlinks of p, in every component but the last,
+// and in the last too if follow is set, across mounts, and returns the
+// path they lead to: absolute, clean, with no symlink before its last
+// component (none at all with follow), as Linux's link_path_walk. A
+// target is read relative to the directory holding the link, and its
+// ".." components leave the directory the link led to; but p is cleaned
+// lexically first (cleanPath), so a ".." of p itself takes back the
+// name before it even if that name is a link (Linux would leave the
+// link's target). A missing last component
+// is no error (the caller may create it); a missing directory on the
+// way is not either: Resolve stops there and returns the path unresolved
+// from there on, for the call that takes it to fail on it with its
+// own error. More than MaxSymlinks links is ErrLoop.
+//
+// The filesystems never follow a symlink themselves: every VFS call
+// below takes a path Resolve made (the system calls resolve first).
+func (v *VFS) Resolve(p string, follow bool) (string, error) {
+	p, err := cleanPath(p)
+	if err != nil {
+		return "", err
+	}
+	done, rest, links := "/", p[1:], 0
+	for rest != "" {
+		var name string
+		name, rest, _ = strings.Cut(rest, "/")
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			done = path.Dir(done)
+			continue
+		}
+		next := path.Join(done, name)
+		if rest == "" && !follow {
+			return next, nil
+		}
+		m, rel, err := v.resolve(next)
+		var st Stat
+		if err == nil {
+			st, err = m.fs.lstat(rel)
+		}
+		if err != nil {
+			// Missing or not a directory: the call on this path
+			// fails the same way, naming the whole path.
+			return path.Join(next, rest), nil
+		}
+		if st.Mode&fs.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		if links++; links > MaxSymlinks {
+			return "", fmt.Errorf("%w: %s", ErrLoop, p)
+		}
+		target, err := m.fs.readlink(rel)
+		if err != nil {
+			return "", err
+		}
+		if target == "" {
+			return "", fmt.Errorf("%w: empty symlink %s", ext2.ErrNotExist, next)
+		}
+		if strings.HasPrefix(target, "/") {
+			done = "/"
+		}
+		if len(target)+len(rest)+1 > PathMax {
+			return "", fmt.Errorf("%w: %s", ErrNameTooLong, p)
+		}
+		rest = strings.TrimPrefix(target, "/") + "/" + rest
+	}
+	return done, nil
+}
+
+// Stat describes what p names, following symlinks.
+func (v *VFS) Stat(p string) (Stat, error) {
+	p, err := v.Resolve(p, true)
+	if err != nil {
+		return Stat{}, err
+	}
+	return v.Lstat(p)
+}
+
+// resolvePair finds the one mount holding both a and b
+// (ErrCrossDevice if they are on two).
+func (v *VFS) resolvePair(a, b string) (*Mount, string, string, error) {
+	ma, ra, err := v.resolve(a)
+	if err != nil {
+		return nil, "", "", err
+	}
+	mb, rb, err := v.resolve(b)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if ma != mb {
+		return nil, "", "", fmt.Errorf("%w: %s and %s", ErrCrossDevice, a, b)
+	}
+	return ma, ra, rb, nil
+}
+
+// Rename moves the name oldPath to newPath (noReplace:
+// RENAME_NOREPLACE), inside one mount (ErrCrossDevice otherwise, as
+// Linux's EXDEV between two mounts). A mount point cannot move
+// (ErrBusy). Replacing a file still open or mapped leaves it alive,
+// nameless, as Remove does.
+func (v *VFS) Rename(oldPath, newPath string, noReplace bool) error {
+	for _, p := range []string{oldPath, newPath} {
+		c, err := cleanPath(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range v.mounts {
+			if m.Path == c {
+				return fmt.Errorf("%w: %s is a mount point", ErrBusy, c)
+			}
+		}
+	}
+	m, oldRel, newRel, err := v.resolvePair(oldPath, newPath)
+	if err != nil {
+		return err
+	}
+	return m.fs.rename(oldRel, newRel, noReplace)
+}
+
+// Link makes newPath a second name of the non-directory oldPath, inside
+// one mount (ErrCrossDevice otherwise).
+func (v *VFS) Link(oldPath, newPath string) error {
+	m, oldRel, newRel, err := v.resolvePair(oldPath, newPath)
+	if err != nil {
+		return err
+	}
+	return m.fs.link(oldRel, newRel)
+}
+
+// Symlink makes a symlink at p whose target is target.
+func (v *VFS) Symlink(target, p string) error {
+	m, rel, err := v.resolve(p)
+	if err != nil {
+		return err
+	}
+	return m.fs.symlink(target, rel)
+}
+
+// SetTimes sets p's atime and mtime (nanoseconds since 1970; nil:
+// unchanged) and stamps its ctime, without following a final symlink.
+func (v *VFS) SetTimes(p string, atime, mtime *int64) error {
+	m, rel, err := v.resolve(p)
+	if err != nil {
+		return err
+	}
+	return m.fs.setTimes(rel, atime, mtime)
+}
+
+// Chmod sets p's permission, set-id and sticky bits (io/fs bits),
+// without following a final symlink, and stamps its ctime.
+func (v *VFS) Chmod(p string, perm fs.FileMode) error {
+	m, rel, err := v.resolve(p)
+	if err != nil {
+		return err
+	}
+	return m.fs.chmod(rel, perm)
 }

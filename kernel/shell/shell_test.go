@@ -23,6 +23,7 @@ type fakeMachine struct {
 
 func (m *fakeMachine) Uptime() time.Duration { return m.uptime }
 func (m *fakeMachine) Cycles() uint64        { return uint64(m.uptime) }
+func (m *fakeMachine) Realtime() int64       { return int64(m.uptime) }
 func (m *fakeMachine) Halt(s uint8)          { m.halts = append(m.halts, s) }
 
 // runShell feeds input to a shell until it halts or the input ends, and

@@ -75,8 +75,18 @@
 // per-page table, which only goroutine-context size changes (Truncate,
 // through the page cache) resize, and the limit counters.
 //
+// # Names and times
+//
+// Hard links (Link), symlinks (Symlink, Readlink; a walk never follows
+// one: the VFS resolves symlinks before it calls), and Rename with
+// Linux's rules (link.go). Each inode keeps atime, mtime and ctime in
+// nanoseconds from FS.Now: creation sets all three; a write or a
+// truncate, and a change of a directory's entries, stamp mtime and
+// ctime; a change of links or of the times stamps ctime. atime is never
+// updated by a read (noatime), only by SetTimes.
+//
 // # Missing
 //
-// Symlinks, hard links, rename, timestamps, ownership, an inode limit
+// Ownership, an inode limit
 // (nr_inodes=), huge pages, and the mount options besides size=.
 package tmpfs

@@ -137,6 +137,9 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 		f.b.charge(idx)
 	}
 	n, err := f.pc.WriteAt(p, off)
+	if n > 0 {
+		f.fsys.changed(f.in) // as file_update_time
+	}
 	if err != nil {
 		// The charged pages the cache did not make are holes again.
 		for _, idx := range holes {
@@ -162,7 +165,11 @@ func (f *File) Truncate(size int64) error {
 	if size < 0 {
 		return fmt.Errorf("%w: size %d", ErrInvalid, size)
 	}
-	return f.pc.Truncate(size)
+	if err := f.pc.Truncate(size); err != nil {
+		return err
+	}
+	f.fsys.changed(f.in) // do_truncate's ATTR_MTIME|ATTR_CTIME
+	return nil
 }
 
 // SwappedPages counts the file's pages in swap.

@@ -44,6 +44,11 @@ type Options struct {
 
 // FS is one tmpfs instance.
 type FS struct {
+	// Now is the clock of the inodes' times, in nanoseconds since 1970.
+	// New sets one that always says 0; the VFS replaces it with the
+	// kernel's wall clock before the first change.
+	Now func() int64
+
 	cache *pagecache.Cache
 	// swap is where pages go under pressure; nil: nowhere. Changed only
 	// while no page is in swap (SetSwap).
@@ -64,7 +69,7 @@ type FS struct {
 
 // New makes an empty tmpfs whose files are cached in cache.
 func New(cache *pagecache.Cache, o Options) *FS {
-	fsys := &FS{cache: cache, limit: o.Pages, mountpoint: strings.TrimSuffix(o.Mountpoint, "/"), nextIno: 1, files: map[*File]struct{}{}}
+	fsys := &FS{Now: func() int64 { return 0 }, cache: cache, limit: o.Pages, mountpoint: strings.TrimSuffix(o.Mountpoint, "/"), nextIno: 1, files: map[*File]struct{}{}}
 	fsys.root = fsys.newInode(fs.ModeDir | fs.ModeSticky | 0o777) // as /tmp
 	fsys.root.parent = fsys.root
 	return fsys

@@ -12,20 +12,28 @@ import (
 // absolute within the filesystem (a missing leading "/" means the
 // same); "." and ".." are understood, and ".." of the root is the root.
 
-// inode is a directory or a regular file.
+// inode is a directory, a regular file or a symlink.
 type inode struct {
 	ino   uint64
 	mode  fs.FileMode // type bits and permissions
 	links uint32      // names (a directory: 2 + its subdirectories)
+	// The times, in nanoseconds since 1970 (FS.Now): atime is set at
+	// creation and by SetTimes only (noatime); mtime changes with the
+	// data or the entries; ctime with the data, the entries, the links
+	// or the times.
+	atime, mtime, ctime int64
 	// Directories: the parent (the root's is itself) and the entries.
 	parent  *inode
 	entries map[string]*inode
 	// Regular files: the data.
 	file *File
+	// Symlinks: the target.
+	target string
 }
 
 func (fsys *FS) newInode(mode fs.FileMode) *inode {
-	in := &inode{ino: fsys.nextIno, mode: mode}
+	now := fsys.Now()
+	in := &inode{ino: fsys.nextIno, mode: mode, atime: now, mtime: now, ctime: now}
 	fsys.nextIno++
 	if mode.IsDir() {
 		in.links = 2
@@ -47,14 +55,19 @@ type Stat struct {
 	Links  uint32
 	Size   int64
 	Blocks uint64 // 512-byte blocks: the pages held, in memory or in swap
+	// Atime, Mtime, Ctime are in nanoseconds since 1970.
+	Atime, Mtime, Ctime int64
 }
 
 func (in *inode) stat() Stat {
-	st := Stat{Ino: in.ino, Mode: in.mode, Links: in.links}
-	if in.file != nil {
+	st := Stat{Ino: in.ino, Mode: in.mode, Links: in.links, Atime: in.atime, Mtime: in.mtime, Ctime: in.ctime}
+	switch {
+	case in.file != nil:
 		st.Size = in.file.pc.Size()
 		st.Blocks = in.file.b.pages * (pageBytes / 512)
-	} else {
+	case in.mode&fs.ModeSymlink != 0:
+		st.Size = int64(len(in.target))
+	default:
 		st.Size = int64(len(in.entries)+2) * direntSize
 	}
 	return st
@@ -128,7 +141,15 @@ func (fsys *FS) link(path string, mode fs.FileMode) (dir, in *inode, err error) 
 	}
 	in = fsys.newInode(mode)
 	dir.entries[name] = in
+	fsys.changed(dir)
 	return dir, in, nil
+}
+
+// changed stamps an inode whose data or entries changed: mtime and
+// ctime, as Linux's inode_set_mtime_to_ts(inode_set_ctime_current()).
+func (fsys *FS) changed(in *inode) {
+	in.mtime = fsys.Now()
+	in.ctime = in.mtime
 }
 
 // Create makes an empty regular file (as creat with O_EXCL).
@@ -202,10 +223,12 @@ func (fsys *FS) Rmdir(path string) error {
 	delete(dir.entries, name)
 	dir.links--
 	in.links = 0
+	fsys.changed(dir)
+	in.ctime = dir.ctime
 	return nil
 }
 
-// Unlink removes a name of a regular file. Its data go with the name,
+// Unlink removes a name of a regular file or a symlink. Its data go with the name,
 // or, while the file is open or mapped, with the last Close or unmap.
 func (fsys *FS) Unlink(path string) error {
 	dir, name, err := fsys.walkParent(path)
@@ -221,7 +244,11 @@ func (fsys *FS) Unlink(path string) error {
 	}
 	delete(dir.entries, name)
 	in.links--
-	in.file.discardIfUnused()
+	fsys.changed(dir)
+	in.ctime = dir.ctime
+	if in.file != nil {
+		in.file.discardIfUnused()
+	}
 	return nil
 }
 
@@ -259,6 +286,9 @@ func (fsys *FS) Open(path string) (*File, error) {
 		return nil, err
 	}
 	if in.file == nil {
+		if in.mode&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%w: %q is a symlink", ErrInvalid, path)
+		}
 		return nil, fmt.Errorf("%w: %q", ErrIsDir, path)
 	}
 	in.file.opens++

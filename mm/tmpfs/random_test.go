@@ -14,8 +14,8 @@ import (
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 )
 
-// Random sequences of writes, truncates, faults, swap-outs, swapoffs and
-// unlinks, against a model: each file's bytes and the set of its pages
+// Random sequences of writes, truncates, faults, swap-outs, swapoffs,
+// unlinks and renames, against a model: each file's bytes and the set of its pages
 // charged to the limit. After every step the instance's invariants hold
 // (check), and every file reads back as the model says.
 func TestRandomOps(t *testing.T) {
@@ -58,7 +58,7 @@ func randomOps(t *testing.T, seed uint64, steps int) {
 	}
 	for step := range steps {
 		name, m := pick()
-		op := r.IntN(10)
+		op := r.IntN(11)
 		if m == nil || op == 0 && len(files) < 5 {
 			name = fmt.Sprintf("/f%d", step)
 			files[name] = &modelFile{f: e.file(name), charged: map[uint64]bool{}}
@@ -162,6 +162,20 @@ func randomOps(t *testing.T, seed uint64, steps int) {
 		case 8: // unlink
 			m.f.Close()
 			e.must(e.fs.Unlink(name))
+			delete(files, name)
+		case 10: // rename, to a new name or over another file, whose data go
+			to, old := pick()
+			if r.IntN(2) == 0 {
+				to, old = fmt.Sprintf("/r%d", step), nil
+			}
+			if to == name {
+				break
+			}
+			e.must(e.fs.Rename(name, to, false))
+			if old != nil {
+				old.f.Close() // the last reference: discarded, uncharged
+			}
+			files[to] = m
 			delete(files, name)
 		case 9: // read through the page cache's own read (caches holes)
 			if used() < limit && len(m.data) > 0 {
