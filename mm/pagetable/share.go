@@ -41,7 +41,7 @@ func (t *Table) Share(owner mm.PhysAddr, start, end mm.VirtAddr) error {
 		src[level-1] = tbl
 	}
 	var fresh [levels]mm.PhysAddr
-	tbl, nfresh, err := t.descend(start, 1, false, &fresh)
+	tbl, nfresh, _, err := t.descend(start, 1, false, &fresh)
 	if err != nil {
 		return err
 	}
@@ -127,13 +127,11 @@ func (t *Table) MakePTEs(va mm.VirtAddr, user bool) (*[entries]PTE, error) {
 		return nil, fmt.Errorf("%w: %v is not canonical", ErrInvalid, va)
 	}
 	var fresh [levels]mm.PhysAddr
-	tbl, _, err := t.descend(va, 0, user, &fresh)
+	tbl, _, up, err := t.descend(va, 0, user, &fresh)
 	if err != nil {
 		return nil, err
 	}
-	if user {
-		t.allowUser(va, 0)
-	}
+	up.apply()
 	return tbl, nil
 }
 

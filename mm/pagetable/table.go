@@ -71,7 +71,9 @@ func table(pa mm.PhysAddr) *[entries]PTE {
 
 // index is va's entry index in a table of the given level.
 func index(va mm.VirtAddr, level int) int {
-	return int(va>>(mm.PageShift+9*level)) & (entries - 1)
+	// (& 63: the shift is below 64 for every level, and saying so spares
+	// the compiler's check of it in every walk.)
+	return int(va>>((mm.PageShift+9*uint(level))&63)) & (entries - 1)
 }
 
 // Canonical reports whether va is a canonical 48-bit address: bits 63:47
@@ -139,7 +141,7 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 	}
 	leaf := leafLevel(size)
 	var fresh [levels]mm.PhysAddr
-	tbl, _, err := t.descend(va, leaf, flags&User != 0, &fresh)
+	tbl, _, up, err := t.descend(va, leaf, flags&User != 0, &fresh)
 	if err != nil {
 		return err
 	}
@@ -147,9 +149,7 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 	if *e&Present != 0 {
 		return fmt.Errorf("%w: %v", ErrExists, va)
 	}
-	if flags&User != 0 {
-		t.allowUser(va, leaf)
-	}
+	up.apply()
 	if leaf == 1 {
 		flags |= Huge
 	}
@@ -160,10 +160,14 @@ func (t *Table) Map(va mm.VirtAddr, pa mm.PhysAddr, size PageSize, flags PTE) er
 // descend returns the table at level leaf that holds va's entry, making
 // the missing tables above it (entries Present and Writable, with U/S
 // when user: the leaf's entries decide). fresh receives the tables it
-// made, n of them, for a caller that backs out later (rollback). On
+// made, n of them, for a caller that backs out later (rollback), and up
+// the entries above that lack U/S, which a user caller sets (apply) once
+// it cannot fail any more. On
 // failure nothing it made is left: ErrNoMemory, or ErrExists when a
 // larger page covers va. Map, MakePTEs and Share share it.
-func (t *Table) descend(va mm.VirtAddr, leaf int, user bool, fresh *[levels]mm.PhysAddr) (tbl *[entries]PTE, n int, err error) {
+func (t *Table) descend(va mm.VirtAddr, leaf int, user bool, fresh *[levels]mm.PhysAddr) (tbl *[entries]PTE, n int, up userUpgrade, err error) {
+	var lacking [levels]*PTE // existing entries above without U/S
+	nl := 0
 	tbl = table(t.root)
 	for level := levels - 1; level > leaf; level-- {
 		e := &tbl[index(va, level)]
@@ -172,7 +176,7 @@ func (t *Table) descend(va mm.VirtAddr, leaf int, user bool, fresh *[levels]mm.P
 			pa, err := t.src.AllocTable()
 			if err != nil {
 				t.rollback(va, fresh[:n])
-				return nil, 0, ErrNoMemory
+				return nil, 0, up, ErrNoMemory
 			}
 			fresh[n] = pa
 			n++
@@ -182,11 +186,31 @@ func (t *Table) descend(va mm.VirtAddr, leaf int, user bool, fresh *[levels]mm.P
 			}
 		case *e&Huge != 0:
 			t.rollback(va, fresh[:n])
-			return nil, 0, fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
+			return nil, 0, up, fmt.Errorf("%w: %v lies in a larger page", ErrExists, va)
+		case user && *e&User == 0:
+			lacking[nl] = e
+			nl++
 		}
 		tbl = table(e.Addr())
 	}
-	return tbl, n, nil
+	up = userUpgrade{lacking, nl}
+	return tbl, n, up, nil
+}
+
+// userUpgrade is the existing entries above a leaf that lack U/S, which
+// descend found for a user mapping; apply sets it, once the caller's own
+// checks passed, so that a failed call changes nothing. A user access
+// needs U/S at every level (SDM 3A 4.6.1); raising a right needs no
+// invalidation (SDM 3A 4.10.4.3), and the leaf's own U/S still decides.
+type userUpgrade struct {
+	e [levels]*PTE
+	n int
+}
+
+func (u *userUpgrade) apply() {
+	for _, e := range u.e[:u.n] {
+		*e |= User
+	}
 }
 
 // allowUser sets U/S in the intermediate entries above va's leaf at the
@@ -459,22 +483,23 @@ func (t *Table) leafSlot(va mm.VirtAddr) (*PTE, PageSize) {
 	if !Canonical(va) {
 		return nil, 0
 	}
-	tbl := table(t.root)
-	for level := levels - 1; level >= 0; level-- {
-		e := &tbl[index(va, level)]
-		switch {
-		case level == 0:
-			return e, Size4K
-		case *e&Present == 0:
-			return nil, 0
-		case level == 1 && *e&Huge != 0:
-			return e, Size2M
-		case *e&Huge != 0:
-			return nil, 0
-		}
-		tbl = table(e.Addr())
+	// Unrolled: every fault and every user copy by the walk asks.
+	e := &table(t.root)[va>>39&(entries-1)] // PML4E
+	if *e&Present == 0 || *e&Huge != 0 {
+		return nil, 0
 	}
-	return nil, 0
+	e = &table(e.Addr())[va>>30&(entries-1)] // PDPTE (no 1 GiB pages)
+	if *e&Present == 0 || *e&Huge != 0 {
+		return nil, 0
+	}
+	e = &table(e.Addr())[va>>21&(entries-1)] // PDE
+	switch {
+	case *e&Present == 0:
+		return nil, 0
+	case *e&Huge != 0:
+		return e, Size2M
+	}
+	return &table(e.Addr())[va>>12&(entries-1)], Size4K // PTE
 }
 
 // Set replaces the 4 KiB leaf for va with e, which may be non-present

@@ -67,6 +67,20 @@ func TestMap(t *testing.T) {
 			if got := e.src.Live(); got != tc.tables {
 				t.Fatalf("%d tables, want %d", got, tc.tables)
 			}
+			// A user page is reachable from ring 3: U/S at every level
+			// above it too, though the tables were made for a
+			// supervisor page (SDM 3A 4.6.1).
+			for _, p := range tc.pages {
+				if p.flags&u == 0 {
+					continue
+				}
+				w := e.pt.Walk(p.va)
+				for i, l := range w.Levels[:w.N] {
+					if l.Entry&u == 0 {
+						t.Errorf("%v: level %d entry %#x lacks U/S", p.va, i, uint64(l.Entry))
+					}
+				}
+			}
 		})
 	}
 }
