@@ -109,15 +109,20 @@ func (t *Table) PTEs(va mm.VirtAddr) *[entries]PTE {
 	if !Canonical(va) {
 		return nil
 	}
-	tbl := table(t.root)
-	for level := levels - 1; level > 0; level-- {
-		e := tbl[index(va, level)]
-		if e&Present == 0 || e&Huge != 0 {
-			return nil
-		}
-		tbl = table(e.Addr())
+	// Unrolled, as leafSlot: a fault asks it first.
+	e := table(t.root)[va>>39&(entries-1)]
+	if e&Present == 0 || e&Huge != 0 {
+		return nil
 	}
-	return tbl
+	e = table(e.Addr())[va>>30&(entries-1)]
+	if e&Present == 0 || e&Huge != 0 {
+		return nil
+	}
+	e = table(e.Addr())[va>>21&(entries-1)]
+	if e&Present == 0 || e&Huge != 0 {
+		return nil
+	}
+	return table(e.Addr())
 }
 
 // MakePTEs returns the page table covering va, making it and the tables

@@ -203,10 +203,16 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	}
 	page := va &^ mm.PageMask
 	// leafAt, spelled out so that LeafOf inlines: a first touch decodes
-	// nothing.
-	e, size, ok := as.table.Leaf(page)
-	if !ok {
-		size = pt.Size4K
+	// nothing. The page table, when one covers page, is kept for an
+	// anonymous page's first touch, which then maps with one store
+	// (as Linux's do_anonymous_page under pte_offset_map_lock).
+	var e pt.PTE
+	size := pt.Size4K
+	ptes := as.table.PTEs(page)
+	if ptes != nil {
+		e = ptes[pt.PTEIndex(page)]
+	} else if le, ls, ok := as.table.Leaf(page); ok {
+		e, size = le, ls
 	}
 	l := as.mm.LeafOf(e, size)
 	switch {
@@ -215,7 +221,7 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	case v.file != nil: // a file, or shared anonymous memory's object
 		return as.fileFault(v, page, l, access)
 	case l.State == LeafAbsent:
-		return as.anonFault(v, page, access)
+		return as.anonFault(v, page, access, ptes)
 	case access == Write && l.State != LeafWritable:
 		return as.cowFault(v, page, l)
 	}
@@ -269,12 +275,32 @@ func (as *AddressSpace) freeLast(pfn mm.PFN) {
 	as.mm.Frames.Free(pfn, 0)
 }
 
+// mapEmpty maps the 4 KiB page at page, whose leaf is empty, to pa: with
+// one store into ptes, the page table covering page, when the caller has
+// it (a present entry did not need invalidating, and the tables above
+// already carry U/S in a user space: the invariant), else through Map,
+// which makes the tables.
+//
+// Preconditions: ptes is nil or the page table covering page, read with
+// nothing since that could have freed it (no sleep, no reclaim).
+func (as *AddressSpace) mapEmpty(ptes *[512]pt.PTE, page mm.VirtAddr, pa mm.PhysAddr, flags pt.PTE) error {
+	if ptes == nil {
+		return as.table.Map(page, pa, pt.Size4K, flags)
+	}
+	e := &ptes[pt.PTEIndex(page)]
+	if *e != 0 {
+		return pt.ErrExists
+	}
+	*e = pt.PTE(pa) | flags | pt.Present
+	return nil
+}
+
 // anonFault: a private anonymous page with no PTE. A read maps the zero
 // page read-only; a write maps a fresh zeroed frame (as Linux
 // do_anonymous_page).
-func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Result {
+func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access, ptes *[512]pt.PTE) Result {
 	if access != Write {
-		if as.table.Map(page, as.mm.zero.Addr(), pt.Size4K, as.pteFlags(v.Prot, false)) != nil {
+		if as.mapEmpty(ptes, page, as.mm.zero.Addr(), as.pteFlags(v.Prot, false)) != nil {
 			return OOM
 		}
 		as.LastKind = KindZero
@@ -285,7 +311,7 @@ func (as *AddressSpace) anonFault(v *VMA, page mm.VirtAddr, access Access) Resul
 	if !ok {
 		return OOM
 	}
-	if as.table.Map(page, pfn.Addr(), pt.Size4K, as.pteFlags(v.Prot, true)) != nil {
+	if as.mapEmpty(ptes, page, pfn.Addr(), as.pteFlags(v.Prot, true)) != nil {
 		as.freeFrame(pfn)
 		return OOM
 	}
