@@ -125,6 +125,18 @@ func (t *Table) PTEs(va mm.VirtAddr) *[entries]PTE {
 	return table(e.Addr())
 }
 
+// SetPTE replaces the entry for va in ptes, the page table covering va
+// (from PTEs or MakePTEs), as Set does without its walk: it invalidates
+// the TLB entry when the old one was present.
+func SetPTE(ptes *[entries]PTE, va mm.VirtAddr, e PTE) {
+	p := &ptes[PTEIndex(va)]
+	old := *p
+	*p = e
+	if old&Present != 0 {
+		invalidate(va, 1)
+	}
+}
+
 // MakePTEs returns the page table covering va, making it and the tables
 // above it as Map would; user sets U/S at every level above it.
 func (t *Table) MakePTEs(va mm.VirtAddr, user bool) (*[entries]PTE, error) {

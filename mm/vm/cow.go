@@ -11,12 +11,14 @@ import (
 // same frame made writable in place. The new frame belongs to the
 // writer's anonymous object, as does a frame reused in place (Linux
 // page_move_anon_rmap): the rest of the fork family maps it no more.
-func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
+//
+// ptes is the page table covering page, or nil (mapEmpty's rule).
+func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf, ptes *[512]pt.PTE) Result {
 	e, old := l.PTE, l.PFN()
 	flags := pt.Present | as.pteFlags(v.Prot, true)
 	as.LastKind = KindCOW
 	if as.ownsPrivately(old) {
-		as.table.Set(page, e|pt.Writable)
+		as.setLeaf(ptes, page, e|pt.Writable)
 		as.mm.moveAnon(old, v, page)
 		as.Stats.COWReused++
 		return Resolved
@@ -37,7 +39,7 @@ func (as *AddressSpace) cowFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		copyFrame(pfn, old)
 		as.mm.Frames.DecRef(old) // others still hold it: refs was > 1
 	}
-	as.table.Set(page, pt.PTE(pfn.Addr())|flags)
+	as.setLeaf(ptes, page, pt.PTE(pfn.Addr())|flags)
 	as.mm.trackAnon(pfn, v.anon, v.pageIndex(page))
 	as.Stats.COWFaults++
 	return Resolved

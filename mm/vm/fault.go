@@ -219,11 +219,11 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	case l.State == LeafSwap:
 		return as.swapFault(v, page, l)
 	case v.file != nil: // a file, or shared anonymous memory's object
-		return as.fileFault(v, page, l, access)
+		return as.fileFault(v, page, l, access, ptes)
 	case l.State == LeafAbsent:
 		return as.anonFault(v, page, access, ptes)
 	case access == Write && l.State != LeafWritable:
-		return as.cowFault(v, page, l)
+		return as.cowFault(v, page, l, ptes)
 	}
 	as.LastKind = KindSpurious // already resolved (a fault that raced a fix, or spurious)
 	return Resolved
@@ -293,6 +293,17 @@ func (as *AddressSpace) mapEmpty(ptes *[512]pt.PTE, page mm.VirtAddr, pa mm.Phys
 	}
 	*e = pt.PTE(pa) | flags | pt.Present
 	return nil
+}
+
+// setLeaf replaces page's leaf with e: in ptes when the caller has the
+// page table (one store, and the invalidation if the old entry was
+// present), else through Set's walk. Preconditions as mapEmpty's.
+func (as *AddressSpace) setLeaf(ptes *[512]pt.PTE, page mm.VirtAddr, e pt.PTE) {
+	if ptes == nil {
+		as.table.Set(page, e)
+		return
+	}
+	pt.SetPTE(ptes, page, e)
 }
 
 // anonFault: a private anonymous page with no PTE. A read maps the zero

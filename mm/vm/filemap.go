@@ -52,7 +52,7 @@ func (m *MM) PutFrame(pfn mm.PFN) {
 // do_read_fault, do_cow_fault or do_shared_fault), or of a shared
 // anonymous one, whose object is a tmpfs file (shmem_fault: a hole is
 // a minor fault, file-hit in the trace).
-func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Access) Result {
+func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Access, ptes *[512]pt.PTE) Result {
 	shared := v.Flags&MapShared != 0
 	idx := v.pageIndex(page)
 	if l.State == LeafAbsent && as.retry.noIO && v.file.NeedsRead(idx) {
@@ -69,13 +69,18 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 			return Resolved
 		}
 		if shared {
-			as.table.Set(page, e|pt.Writable)
+			as.setLeaf(ptes, page, e|pt.Writable)
 			as.LastKind = KindSpurious
 			return Resolved
 		}
-		return as.cowFault(v, page, l) // a private write: copy the cache page
+		return as.cowFault(v, page, l, ptes) // a private write: copy the cache page
 	}
 	as.Stats.FileFaults++
+	if !as.retry.noIO {
+		// The page cache may sleep on the disk below: whatever ran
+		// meanwhile may have freed the page table.
+		ptes = nil
+	}
 	pfn, out := v.file.FaultPage(idx, as.mm)
 	switch out {
 	case pagecache.Beyond:
@@ -105,7 +110,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 			return OOM
 		}
 		copyFrame(cp, pfn)
-		if as.table.Map(page, cp.Addr(), pt.Size4K, as.pteFlags(v.Prot, true)) != nil {
+		if as.mapEmpty(ptes, page, cp.Addr(), as.pteFlags(v.Prot, true)) != nil {
 			as.freeFrame(cp)
 			return OOM
 		}
@@ -115,7 +120,7 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		return Resolved
 	}
 	as.mm.Frames.IncRef(pfn)
-	if as.table.Map(page, pfn.Addr(), pt.Size4K, as.pteFlags(v.Prot, shared)) != nil {
+	if as.mapEmpty(ptes, page, pfn.Addr(), as.pteFlags(v.Prot, shared)) != nil {
 		as.mm.Frames.DecRef(pfn)
 		return OOM
 	}
