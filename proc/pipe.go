@@ -85,6 +85,47 @@ func (e *pipeEnd) sleep(p *Process) linux.Errno {
 // read is pipe_read: whatever is there, up to len(buf); 0 with no
 // writer left; else sleep (or EAGAIN).
 func (e *pipeEnd) read(_ *Table, p *Process, buf []byte, _ int64) (int, linux.Errno) {
+	return e.readTo(p, pipeIO{k: buf}, len(buf))
+}
+
+// write is pipe_write.
+func (e *pipeEnd) write(_ *Table, p *Process, buf []byte, _ int64) (int, linux.Errno) {
+	return e.writeFrom(p, pipeIO{k: buf}, len(buf))
+}
+
+// pipeIO is the other side of a pipe's read or write: a kernel buffer k,
+// or n bytes of user memory u at va (read(2) and write(2) move the bytes
+// straight between the ring and the program, as Linux's pipe_read and
+// pipe_write copy to and from the iov_iter: a buffer that faults moves
+// nothing of what it could not take, and loses nothing).
+type pipeIO struct {
+	k  []byte
+	u  userMemory
+	va uint64
+}
+
+// in fills dst with the bytes at offset off of the source.
+func (x *pipeIO) in(off int, dst []byte) linux.Errno {
+	if x.k != nil {
+		copy(dst, x.k[off:])
+		return 0
+	}
+	return x.u.copyIn(x.va+uint64(off), dst)
+}
+
+// out stores src at offset off of the sink.
+func (x *pipeIO) out(off int, src []byte) linux.Errno {
+	if x.k != nil {
+		copy(x.k[off:], src)
+		return 0
+	}
+	return x.u.copyOut(x.va+uint64(off), src)
+}
+
+// readTo is pipe_read into x, up to n bytes: what is there; 0 with no
+// writer left; else sleep (or EAGAIN). The bytes leave the ring only
+// once they reached x: EFAULT leaves them for the next read.
+func (e *pipeEnd) readTo(p *Process, x pipeIO, n int) (int, linux.Errno) {
 	if e.writer {
 		return 0, linux.EBADF
 	}
@@ -100,20 +141,31 @@ func (e *pipeEnd) read(_ *Table, p *Process, buf []byte, _ int64) (int, linux.Er
 			return 0, err
 		}
 	}
-	n := pp.get(buf)
+	a, b := pp.held(min(n, pp.n))
+	if err := x.out(0, a); err != 0 {
+		return 0, err
+	}
+	done := len(a)
+	if len(b) > 0 && x.out(done, b) == 0 {
+		done += len(b)
+	}
+	pp.consume(done)
 	pp.t.wake() // a writer may have room now
-	return n, 0
+	return done, 0
 }
 
-// write is pipe_write.
-func (e *pipeEnd) write(_ *Table, p *Process, buf []byte, _ int64) (int, linux.Errno) {
+// writeFrom is pipe_write from x, n bytes: up to PIPE_BUF at once or not
+// at all, more in pieces, sleeping while the ring is full (or EAGAIN);
+// SIGPIPE and EPIPE with no reader. A source that faults ends the write
+// with what went in before (EFAULT if nothing).
+func (e *pipeEnd) writeFrom(p *Process, x pipeIO, n int) (int, linux.Errno) {
 	if !e.writer {
 		return 0, linux.EBADF
 	}
 	pp := e.p
-	atomic := len(buf) <= pipeBuf
+	atomic := n <= pipeBuf
 	done := 0
-	for done < len(buf) {
+	for done < n {
 		if pp.readers == 0 {
 			pp.t.signal(p, linux.SIGPIPE)
 			if done > 0 {
@@ -122,27 +174,40 @@ func (e *pipeEnd) write(_ *Table, p *Process, buf []byte, _ int64) (int, linux.E
 			return 0, linux.EPIPE
 		}
 		room := pipeSize - pp.n
-		if room > 0 && (!atomic || room >= len(buf)) {
-			n := min(room, len(buf)-done)
-			pp.put(buf[done : done+n])
-			done += n
+		if room > 0 && (!atomic || room >= n) {
+			k := min(room, n-done)
+			a, b := pp.free(k)
+			if err := x.in(done, a); err != 0 {
+				return done, errIfNone(done, err)
+			}
+			if len(b) > 0 {
+				if err := x.in(done+len(a), b); err != 0 {
+					pp.n += len(a)
+					pp.t.wake()
+					return done + len(a), 0
+				}
+			}
+			pp.n += k
+			done += k
 			pp.t.wake() // a reader may go on
 			continue
 		}
 		if e.nonblocking() {
-			if done > 0 {
-				return done, 0
-			}
-			return 0, linux.EAGAIN
+			return done, errIfNone(done, linux.EAGAIN)
 		}
 		if err := e.sleep(p); err != 0 {
-			if done > 0 {
-				return done, 0
-			}
-			return 0, err
+			return done, errIfNone(done, err)
 		}
 	}
 	return done, 0
+}
+
+// errIfNone is a transfer's errno: none once some bytes moved.
+func errIfNone(done int, err linux.Errno) linux.Errno {
+	if done > 0 {
+		return 0
+	}
+	return err
 }
 
 // stat is pipefs's: S_IFIFO, mode 0600, the pipe's number.
@@ -167,34 +232,55 @@ func (e *pipeEnd) release() {
 // available is FIONREAD: the bytes a read would find.
 func (e *pipeEnd) available() int { return e.p.n }
 
-// put appends b, which fits (pp.n+len(b) <= pipeSize), growing the ring
-// as needed.
-func (pp *pipe) put(b []byte) {
-	if need := pp.n + len(b); need > len(pp.ring) {
+// free returns the ring's space for the next k bytes after those held
+// (pp.n+k <= pipeSize), growing the ring as needed: one slice, or two
+// where it wraps. The caller fills them and adds what it filled to pp.n.
+func (pp *pipe) free(k int) (a, b []byte) {
+	if need := pp.n + k; need > len(pp.ring) {
 		pp.grow(need)
 	}
 	tail := (pp.head + pp.n) & (len(pp.ring) - 1)
-	if c := copy(pp.ring[tail:], b); c < len(b) {
-		copy(pp.ring, b[c:])
-	}
-	pp.n += len(b)
+	a = pp.ring[tail:min(tail+k, len(pp.ring))]
+	return a, pp.ring[:k-len(a)]
 }
 
-// get moves the oldest bytes into b, as many as fit, and returns how many.
-// A pipe it drains keeps one page of ring.
-func (pp *pipe) get(b []byte) int {
-	n := min(len(b), pp.n)
-	if c := copy(b[:n], pp.ring[pp.head:]); c < n {
-		copy(b[c:n], pp.ring)
+// held returns the oldest k bytes held (k <= pp.n): one slice, or two
+// where the ring wraps.
+func (pp *pipe) held(k int) (a, b []byte) {
+	a = pp.ring[pp.head:min(pp.head+k, len(pp.ring))]
+	return a, pp.ring[:k-len(a)]
+}
+
+// consume drops the oldest k bytes. A pipe it drains keeps one page of
+// ring.
+func (pp *pipe) consume(k int) {
+	if k == 0 {
+		return
 	}
-	pp.head = (pp.head + n) & (len(pp.ring) - 1)
-	pp.n -= n
+	pp.head = (pp.head + k) & (len(pp.ring) - 1)
+	pp.n -= k
 	if pp.n == 0 {
 		pp.head = 0
 		if len(pp.ring) > pipePage {
-			pp.ring = nil // let the big array go (put makes a page again)
+			pp.ring = nil // let the big array go (free makes a page again)
 		}
 	}
+}
+
+// put appends b, which fits (tests).
+func (pp *pipe) put(b []byte) {
+	x, y := pp.free(len(b))
+	copy(y, b[copy(x, b):])
+	pp.n += len(b)
+}
+
+// get moves the oldest bytes into b, as many as fit, and returns how
+// many (tests).
+func (pp *pipe) get(b []byte) int {
+	x, y := pp.held(min(len(b), pp.n))
+	n := copy(b, x)
+	n += copy(b[n:], y)
+	pp.consume(n)
 	return n
 }
 

@@ -308,3 +308,33 @@ func TestPipeRingModel(t *testing.T) {
 		}
 	}
 }
+
+// read(2) and write(2) move a pipe's bytes straight between the ring and
+// the program: a buffer that faults is EFAULT and the bytes stay in the
+// pipe for the next read (Linux's pipe_read leaves what it could not
+// copy); a write from a buffer that faults puts nothing in.
+func TestPipeBadBuffer(t *testing.T) {
+	e := newProcEnv(t, 0x94_0000_0000)
+	buf := e.mmap(4*mm.PageSize, protRW, privateAnon)
+	u := e.tab.mem(e.p)
+	r, w := e.pipe(linux.O_NONBLOCK) // a lost byte is EAGAIN, not a hang
+	bad := uint64(0x94_0000_0000 - 16*mm.PageSize) // nothing mapped there
+	u.copyOut(buf, []byte("kept"))
+	if got := e.call(sysWrite, w, bad, 4); got != errno(linux.EFAULT) {
+		t.Fatalf("write from a bad buffer = %d, want EFAULT", got)
+	}
+	if got := e.call(sysWrite, w, buf, 4); got != 4 {
+		t.Fatalf("write = %d", got)
+	}
+	if got := e.call(sysRead, r, bad, 4); got != errno(linux.EFAULT) {
+		t.Fatalf("read into a bad buffer = %d, want EFAULT", got)
+	}
+	if got := e.call(sysRead, r, buf+100, 4); got != 4 {
+		t.Fatalf("read after the EFAULT = %d, want the 4 bytes still there", got)
+	}
+	got := make([]byte, 4)
+	u.copyIn(buf+100, got)
+	if string(got) != "kept" {
+		t.Errorf("read %q after the EFAULT, want %q", got, "kept")
+	}
+}

@@ -257,6 +257,17 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 			pos = f.ops.size()
 		}
 	}
+	// A pipe moves the bytes between its ring and the program itself.
+	if pe, ok := f.ops.(*pipeEnd); ok {
+		x := pipeIO{u: t.mem(p), va: buf}
+		var got int
+		if write {
+			got, e = pe.writeFrom(p, x, int(n))
+		} else {
+			got, e = pe.readTo(p, x, int(n))
+		}
+		return uint64(got), e
+	}
 	// The bytes go through a kernel buffer of at most rwChunk, one
 	// chunk at a time, so that a huge count costs no huge allocation.
 	// Each chunk's user buffer is checked before the file is touched:
