@@ -317,7 +317,7 @@ func TestPipeBadBuffer(t *testing.T) {
 	e := newProcEnv(t, 0x94_0000_0000)
 	buf := e.mmap(4*mm.PageSize, protRW, privateAnon)
 	u := e.tab.mem(e.p)
-	r, w := e.pipe(linux.O_NONBLOCK) // a lost byte is EAGAIN, not a hang
+	r, w := e.pipe(linux.O_NONBLOCK)               // a lost byte is EAGAIN, not a hang
 	bad := uint64(0x94_0000_0000 - 16*mm.PageSize) // nothing mapped there
 	u.copyOut(buf, []byte("kept"))
 	if got := e.call(sysWrite, w, bad, 4); got != errno(linux.EFAULT) {
