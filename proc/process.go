@@ -140,6 +140,9 @@ type Table struct {
 	fgPgrp int
 	// inputClosed: the console's input ended.
 	inputClosed bool
+	// init is the process SpawnInit started as PID 1 (init.go), nil
+	// if none did; it stays set once init is a zombie.
+	init *Process
 }
 
 // NewTable makes an empty process table.
@@ -184,7 +187,12 @@ func (t *Table) newPID() int {
 // shell (PPID 0), its standard streams on the console; it returns the
 // process, already running. Errors are execve's, with its errno.
 func (t *Table) Spawn(file string, argv, envp []string) (*Process, error) {
-	p := &Process{PID: t.newPID(), State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{})}
+	return t.spawnAs(t.newPID(), file, argv, envp)
+}
+
+// spawnAs is Spawn with the PID chosen (free).
+func (t *Table) spawnAs(pid int, file string, argv, envp []string) (*Process, error) {
+	p := &Process{PID: pid, State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{})}
 	p.pgid, p.sid = p.PID, p.PID
 	con := &consoleFile{t: t}
 	for fd := 0; fd < 3; fd++ {
@@ -383,7 +391,8 @@ func (t *Table) exitWith(p *Process, code int) {
 
 // finish releases everything p owns and makes it a zombie for its
 // parent, or reaps it when the shell is the parent. Its children go to
-// the shell (PPID 0), which reaps them as they exit.
+// init, or without one to the shell (PPID 0), which reaps them as they
+// exit (init.go).
 func (t *Table) finish(p *Process) {
 	p.files.closeAll()
 	if p.AS != nil {
@@ -394,14 +403,7 @@ func (t *Table) finish(p *Process) {
 		close(p.vforkDone)
 		p.vforkDone = nil
 	}
-	for _, c := range t.procs {
-		if c.PPID == p.PID {
-			c.PPID = 0
-			if c.State == Zombie {
-				t.reap(c)
-			}
-		}
-	}
+	t.reparent(p)
 	p.State = Zombie
 	if parent := t.procs[p.PPID]; parent != nil {
 		t.signal(parent, linux.SIGCHLD)

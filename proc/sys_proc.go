@@ -370,8 +370,9 @@ func sysWait4Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	}
 }
 
-// kill sends sig to pid (> 0), to every process but the caller (-1),
-// to the caller's process group (0) or to group -pid (< -1): ESRCH if
+// kill sends sig to pid (> 0), to every process but the caller and init
+// (-1, as Linux's kill_something_info), to the caller's process group (0)
+// or to group -pid (< -1): ESRCH if
 // nobody is there. Signal 0 checks only.
 func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 	if sig > nsig {
@@ -390,7 +391,7 @@ func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 			group = int(-pid)
 		}
 		for _, q := range t.List() {
-			if q.State != Zombie && (pid == -1 && q != p || pid != -1 && q.pgid == group) {
+			if q.State != Zombie && (pid == -1 && q != p && q != t.init || pid != -1 && q.pgid == group) {
 				targets = append(targets, q)
 			}
 		}
