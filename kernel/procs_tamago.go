@@ -37,6 +37,7 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 	}
 	_, _, _, edx := arch.CPUID(1, 0)
 	t.HWCap = uint64(edx)
+	t.CPUID, t.TSCHz = arch.CPUID, boot.TSCHz()
 	return t
 }
 

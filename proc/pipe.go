@@ -71,7 +71,7 @@ func (e *pipeEnd) sleep(p *Process) linux.Errno {
 		return linux.EINTR
 	}
 	p.State = Sleeping
-	t.cond.Wait()
+	t.wait(p)
 	p.State = Running
 	return 0
 }

@@ -156,7 +156,7 @@ func (t *Table) poll(p *Process, addr, nfds uint64, timeout time.Duration) (uint
 			return 0, linux.EINTR
 		}
 		p.State = Sleeping
-		t.cond.Wait()
+		t.wait(p)
 		p.State = Running
 	}
 }

@@ -74,14 +74,18 @@ type Process struct {
 	clearTID uint64
 	// cwd is the working directory.
 	cwd string
-	// argv and exe are what execve was given, the arguments and the
-	// program's path (/proc/PID/cmdline and exe); a child of fork
-	// inherits them.
-	argv []string
-	exe  string
+	// argv, env and exe are what execve was given, the arguments, the
+	// environment and the program's path (/proc/PID/cmdline, environ
+	// and exe); a child of fork inherits them.
+	argv, env []string
+	exe       string
 	// Foreground: the shell waits for this process; done is closed at
 	// its exit.
 	done chan struct{}
+	// cpu is the CPU time it used (cputime.go); start is when it was
+	// made, in clock ticks since boot.
+	cpu   cpuTime
+	start uint64
 }
 
 // Table is the process table: every process, by PID, and what the
@@ -109,6 +113,10 @@ type Table struct {
 	Leave func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
+	// CPUID executes CPUID, for /proc/cpuinfo (nil: no such file), and
+	// TSCHz is the TSC's frequency, its cpu MHz.
+	CPUID CPUIDFunc
+	TSCHz uint64
 	// MemTotal is all RAM in the firmware's map, in bytes: /proc/meminfo's
 	// MemTotal (the shell's meminfo has the same).
 	MemTotal uint64
@@ -140,6 +148,8 @@ type Table struct {
 	fgPgrp int
 	// inputClosed: the console's input ended.
 	inputClosed bool
+	// exitedCPU is the CPU time of the processes that exited.
+	exitedCPU cpuTime
 	// init is the process SpawnInit started as PID 1 (init.go), nil
 	// if none did; it stays set once init is a zombie.
 	init *Process
@@ -192,7 +202,7 @@ func (t *Table) Spawn(file string, argv, envp []string) (*Process, error) {
 
 // spawnAs is Spawn with the PID chosen (free).
 func (t *Table) spawnAs(pid int, file string, argv, envp []string) (*Process, error) {
-	p := &Process{PID: pid, State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{})}
+	p := &Process{PID: pid, State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{}), start: ticks(t.now())}
 	p.pgid, p.sid = p.PID, p.PID
 	con := &consoleFile{t: t}
 	for fd := 0; fd < 3; fd++ {
@@ -223,12 +233,17 @@ func (t *Table) run(p *Process) {
 		if p.exiting {
 			break
 		}
+		t0 := t.now()
 		e := t.Enter(p.AS, p.regs)
+		t1 := t.now()
+		p.cpu.user += t1 - t0
 		switch e.Kind {
 		case arch.ExitSyscall:
 			t.syscall(p)
+			t.chargeSystem(p, t1)
 		case arch.ExitException:
 			t.exception(p, e)
+			t.chargeSystem(p, t1)
 		case arch.ExitInterrupt:
 			t.Lock.Unlock()
 			runtime.Gosched()
@@ -313,7 +328,7 @@ func (t *Table) exec(p *Process, file string, argv, envp []string) linux.Errno {
 		name = name[:15]
 	}
 	p.Name = name
-	p.argv, p.exe = slices.Clone(argv), file
+	p.argv, p.env, p.exe = slices.Clone(argv), slices.Clone(envp), file
 	p.sig.exec()
 	p.files.closeOnExec()
 	if p.vforkDone != nil {
@@ -341,7 +356,7 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 	}
 	c := &Process{PID: t.newPID(), PPID: p.PID, pgid: p.pgid, sid: p.sid, Name: p.Name, State: Running, AS: as,
 		regs: p.regs.Clone(), files: p.files.dup(), brkStart: p.brkStart, brk: p.brk, cwd: p.cwd,
-		argv: p.argv, exe: p.exe}
+		argv: p.argv, env: p.env, exe: p.exe, start: ticks(t.now())}
 	c.sig = p.sig.fork()
 	c.regs.RAX = 0
 	if setup != nil {
@@ -358,17 +373,18 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 		c.vforkDone = done
 	}
 	go t.run(c)
-	t.Lock.Unlock()
-	if done != nil {
-		<-done
-	} else {
-		// The child runs first (Linux's sched_child_runs_first): a child
-		// that execs at once drops its references to the parent's pages
-		// before the parent writes them, so the parent's next writes
-		// reuse its frames in place instead of copying them.
-		runtime.Gosched()
-	}
-	t.Lock.Lock()
+	t.unlocked(p, func() {
+		if done != nil {
+			<-done
+		} else {
+			// The child runs first (Linux's sched_child_runs_first): a
+			// child that execs at once drops its references to the
+			// parent's pages before the parent writes them, so the
+			// parent's next writes reuse its frames in place instead
+			// of copying them.
+			runtime.Gosched()
+		}
+	})
 	return c.PID, 0
 }
 
@@ -404,6 +420,8 @@ func (t *Table) finish(p *Process) {
 		p.vforkDone = nil
 	}
 	t.reparent(p)
+	t.exitedCPU.user += p.cpu.user
+	t.exitedCPU.system += p.cpu.system
 	p.State = Zombie
 	if parent := t.procs[p.PPID]; parent != nil {
 		t.signal(parent, linux.SIGCHLD)

@@ -22,14 +22,17 @@ import (
 //	meminfo vmstat swaps      the shell's meminfo, vmstat, swaps,
 //	zoneinfo buddyinfo        zoneinfo and buddyinfo (one formatter
 //	                          each, mm/vm/proctext.go)
-//	uptime loadavg stat       the clock and the process table
+//	uptime loadavg stat       the clock, the CPU times and the process table
+//	cpuinfo                   CPUID's (cpuinfo.go)
+//	mounts                    the mount table (procinfo.go)
 //	sys/vm/overcommit_memory  commit accounting's policy and ratio, and
 //	sys/vm/overcommit_ratio   the reclaim's swappiness: read and written
 //	sys/vm/swappiness         as Linux's proc_dointvec;
 //	sys/vm/drop_caches        writing 1 or 3 drops the clean page cache
 //	self                      a symbolic link to the caller's PID
-//	PID/                      cmdline stat status maps smaps, and exe
-//	                          (a link to the path execve was given)
+//	PID/                      cmdline environ stat status maps smaps
+//	                          mounts; exe (a link to the path execve was
+//	                          given), cwd, and fd/ (procfd.go)
 //
 // A file's text is made when it is opened, into a snapshot that read,
 // pread and lseek walk: the same bytes however the reader splits its
@@ -72,6 +75,8 @@ var procFiles = []procFileDef{
 	{name: "uptime", text: procUptime},
 	{name: "loadavg", text: procLoadavg},
 	{name: "stat", text: procStat},
+	{name: "cpuinfo", text: procCpuinfo},
+	{name: "mounts", text: procMounts},
 }
 
 // procSysVM are /proc/sys/vm's files.
@@ -126,6 +131,8 @@ var procSysVM = []procFileDef{
 // procPIDFiles are the files of /proc/PID (exe, a link, is apart).
 var procPIDFiles = []procFileDef{
 	{name: "cmdline", text: procCmdline},
+	{name: "environ", text: procEnviron},
+	{name: "mounts", text: procMounts},
 	{name: "stat", text: procPIDStat},
 	{name: "status", text: procStatus},
 	{name: "maps", text: func(_ *Table, q *Process) []byte {
@@ -173,8 +180,10 @@ type procNode struct {
 	// dir is a directory's path, for its listing.
 	dir string
 	// link is what readlink says of a link, follow the absolute path
-	// it leads to.
+	// it leads to ("" for a descriptor's link to no path).
 	link, follow string
+	// fd is the open file of a /proc/PID/fd link.
+	fd *openFile
 }
 
 // isProcPath reports whether the absolute, cleaned path name is
@@ -235,8 +244,12 @@ func (t *Table) lookupProc(p *Process, name string) (procNode, linux.Errno) {
 	switch {
 	case len(parts) == 1:
 		return procNode{kind: procIsDir, ino: ino, q: q, dir: procRoot + "/" + parts[0]}, 0
+	case parts[1] == "fd":
+		return t.lookupFD(q, ino, procRoot+"/"+parts[0]+"/fd", parts[2:])
 	case len(parts) > 2:
 		return procNode{}, linux.ENOTDIR
+	case parts[1] == "cwd":
+		return procNode{kind: procIsLink, ino: ino + procCwdIno, q: q, link: q.cwd, follow: q.cwd}, 0
 	case parts[1] == "exe":
 		if q.exe == "" {
 			return procNode{}, linux.ENOENT
@@ -301,8 +314,12 @@ func (t *Table) procEntries(n *procNode) []vfs.DirEntry {
 		out = append(out, vfs.DirEntry{Name: "vm", Ino: 4, Type: fs.ModeDir})
 	case n.dir == procRoot+"/sys/vm":
 		file(0x100, procSysVM)
+	case n.q != nil && strings.HasSuffix(n.dir, "/fd"):
+		out = fdEntries(n.q, out)
 	case n.q != nil:
-		out = append(out, vfs.DirEntry{Name: "exe", Ino: n.ino + 1, Type: fs.ModeSymlink})
+		out = append(out, vfs.DirEntry{Name: "exe", Ino: n.ino + 1, Type: fs.ModeSymlink},
+			vfs.DirEntry{Name: "cwd", Ino: n.ino + procCwdIno, Type: fs.ModeSymlink},
+			vfs.DirEntry{Name: "fd", Ino: n.ino + procFDIno, Type: fs.ModeDir})
 		file(n.ino+2, procPIDFiles)
 	}
 	return out
@@ -410,10 +427,10 @@ func procSwaps(t *Table, _ *Process) []byte {
 }
 
 // procUptime is uptime_proc_show's: the time since boot and the CPU's
-// idle time, in seconds with two decimals. Pagoda keeps no idle time: 0.
+// idle time (cputime.go), in seconds with two decimals.
 func procUptime(t *Table, _ *Process) []byte {
-	up := t.uptime()
-	return fmt.Appendf(nil, "%d.%02d 0.00\n", up/100, up%100)
+	up, idle := t.uptime(), ticks(t.idle())
+	return fmt.Appendf(nil, "%d.%02d %d.%02d\n", up/100, up%100, idle/100, idle%100)
 }
 
 // uptime is the time since boot in clock ticks (USER_HZ, 100 a second).
@@ -436,9 +453,10 @@ func procLoadavg(t *Table, _ *Process) []byte {
 	return fmt.Appendf(nil, "0.00 0.00 0.00 %d/%d %d\n", running, len(t.procs), t.nextPID-1)
 }
 
-// procStat is show_stat's, with zeros where Pagoda counts nothing: the
-// CPU times (one CPU), interrupts and context switches; btime 0 (there
-// is no wall clock).
+// procStat is show_stat's: the CPU times of the one CPU in clock ticks
+// (user, nice, system, idle, then iowait, irq, softirq, steal, guest
+// and guest_nice, which Pagoda does not count: 0), with zeros for the
+// interrupts and context switches; btime 0 (there is no wall clock).
 func procStat(t *Table, _ *Process) []byte {
 	running := 0
 	for _, q := range t.procs {
@@ -446,8 +464,10 @@ func procStat(t *Table, _ *Process) []byte {
 			running++
 		}
 	}
-	return fmt.Appendf(nil, "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\n"+
-		"processes %d\nprocs_running %d\nprocs_blocked 0\n", t.nextPID-1, running)
+	user, system := t.cpuTotal()
+	cpu := fmt.Sprintf("%d 0 %d %d 0 0 0 0 0 0", ticks(user), ticks(system), ticks(t.idle()))
+	return fmt.Appendf(nil, "cpu  %s\ncpu0 %s\nintr 0\nctxt 0\nbtime 0\n"+
+		"processes %d\nprocs_running %d\nprocs_blocked 0\n", cpu, cpu, t.nextPID-1, running)
 }
 
 // procCmdline is the arguments execve was given, each ended by a NUL.
@@ -534,8 +554,9 @@ func procStatus(t *Table, q *Process) []byte {
 }
 
 // procPIDStat is do_task_stat's one line of 52 fields, with zeros where
-// Pagoda keeps nothing (CPU times, start time, the addresses Linux
-// hides from other users): pid (comm) state ppid pgrp session tty_nr
+// Pagoda keeps nothing (the children's CPU times, the addresses Linux
+// hides from other users); the CPU times and the start time are in
+// clock ticks (cputime.go): pid (comm) state ppid pgrp session tty_nr
 // tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
 // priority nice num_threads itrealvalue starttime vsize (bytes) rss
 // (pages) rsslim, then startcode...exit_code.
@@ -550,8 +571,9 @@ func procPIDStat(t *Table, q *Process) []byte {
 		tpgid = t.fgPgrp
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%d (%s) %s %d %d %d 0 %d 4194304 %d 0 %d 0 0 0 0 0 20 0 1 0 0 %d %d 18446744073709551615",
-		q.PID, q.Name, q.State, q.PPID, q.pgid, q.sid, tpgid, minflt, majflt, m.size, m.rss/mm.PageSize)
+	fmt.Fprintf(&b, "%d (%s) %s %d %d %d 0 %d 4194304 %d 0 %d 0 %d %d 0 0 20 0 1 0 %d %d %d 18446744073709551615",
+		q.PID, q.Name, q.State, q.PPID, q.pgid, q.sid, tpgid, minflt, majflt, ticks(q.cpu.user), ticks(q.cpu.system),
+		q.start, m.size, m.rss/mm.PageSize)
 	// startcode endcode startstack kstkesp kstkeip signal blocked
 	// sigignore sigcatch wchan nswap cnswap exit_signal processor
 	// rt_priority policy delayacct_blkio_ticks guest_time cguest_time

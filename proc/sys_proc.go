@@ -132,9 +132,7 @@ func init() {
 		return t.nanosleep(p, a[2])
 	})
 	register(sysSchedYield, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		t.Lock.Unlock()
-		runtime.Gosched()
-		t.Lock.Lock()
+		t.unlocked(p, runtime.Gosched)
 		return 0, 0
 	})
 	register(sysRtSigaction, sysRtSigactionFn)
@@ -183,9 +181,7 @@ func (t *Table) nanosleep(p *Process, req uint64) (uint64, linux.Errno) {
 		if t.interrupted(p) {
 			return 0, linux.EINTR
 		}
-		t.Lock.Unlock()
-		time.Sleep(min(left, 10*time.Millisecond))
-		t.Lock.Lock()
+		t.unlocked(p, func() { time.Sleep(min(left, 10*time.Millisecond)) })
 	}
 }
 
@@ -366,7 +362,7 @@ func sysWait4Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		if t.interrupted(p) {
 			return 0, linux.EINTR
 		}
-		t.cond.Wait()
+		t.wait(p)
 	}
 }
 
