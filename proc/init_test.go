@@ -3,6 +3,7 @@
 package proc
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/abi/linux"
@@ -99,5 +100,17 @@ func TestInitUnkillable(t *testing.T) {
 	e.callAs(other, sysKill, 1, uint64(linux.SIGTERM))
 	if e.p.sig.pending != sigBit(linux.SIGTERM) {
 		t.Errorf("SIGTERM to PID 1 that is not init: pending %#x", e.p.sig.pending)
+	}
+}
+
+// A second init cannot start while PID 1 lives (the shell's exec says
+// EBUSY), and before any init there is none.
+func TestSpawnInitPIDBusy(t *testing.T) {
+	e := newProcEnv(t, 0xa8_0000_0000) // e.p is PID 1, not init
+	if e.tab.Init() != nil {
+		t.Errorf("an init before SpawnInit")
+	}
+	if _, err := e.tab.SpawnInit("/bin/sh", []string{"/bin/sh"}, nil); !errors.Is(err, linux.EBUSY) {
+		t.Errorf("SpawnInit with PID 1 alive: %v, want EBUSY", err)
 	}
 }

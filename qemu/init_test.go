@@ -5,6 +5,7 @@ package qemu
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +53,18 @@ func TestShellExec(t *testing.T) {
 	if got := string(debugfsCat(t, disk, "/etc/exec")); got != "written\n" {
 		t.Errorf("/etc/exec on the disk after exec's program ended: %q", got)
 	}
+}
+
+// init= naming a program that cannot start: the kernel says why, and
+// the shell's prompt comes instead, as usable as ever.
+func TestInitMissing(t *testing.T) {
+	root := buildUser(t)
+	vm := bootTo(t, Options{Disks: []string{rootCopy(t, root)}, Append: "init=/bin/nope -- -x"}, regexp.QuoteMeta(Prompt))
+	if !strings.Contains(vm.Log(), "error: init=/bin/nope: /bin/nope: no such file or directory (ENOENT) (starting the shell)\n") {
+		t.Errorf("no error for the missing init")
+	}
+	expectOut(t, vm, "run /bin/sh -c 'echo $$'", "1\n")
+	halt(t, vm, 0)
 }
 
 // bootTo starts the kernel with o and waits for the regular expression
