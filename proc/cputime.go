@@ -1,22 +1,34 @@
 package proc
 
-import "time"
+import (
+	"runtime"
+	"time"
+)
 
-// CPU time, as Linux's task accounting with precise timestamps
-// (CONFIG_VIRT_CPU_ACCOUNTING_GEN): a process's user time is the time
-// its goroutine spent in Enter (ring 3, with the interrupts taken
-// there), its system time the time it spent serving its system calls
-// and exceptions, less the time it slept in them (wait, unlocked).
-// /proc/PID/stat shows both, and its start time, in clock ticks
-// (USER_HZ, 100 a second); /proc/stat and /proc/uptime the totals and
-// the idle time (one CPU: whatever no process used).
+// CPU time, as Linux's tick-based accounting (account_process_tick): a
+// timer tick that finds a process in ring 3 is a tick of its user time,
+// one that finds it in the kernel serving it (a system call, a fault, a
+// signal) a tick of its system time. The tick is the preemption timer,
+// which runs while programs do: Table.Ticks counts its interrupts and
+// TickVector is its vector. A tick in ring 3 brings the process back
+// with that vector (ExitInterrupt): a user tick. A process's ticks on
+// the CPU are those between its taking the big kernel lock and its
+// letting go (a sleep, a yield, its exit); its system time is those
+// less its user ticks. Nothing is read per system call: a TSC read
+// costs one a third of its time under QEMU's TCG, a tick count a
+// sixth. /proc/PID/stat shows the times and the start time in clock
+// ticks (USER_HZ, 100 a second); /proc/stat and /proc/uptime the totals
+// and the idle time (one CPU: the time no process was charged). Like
+// Linux's ticks, they are samples: a process that runs less than a
+// tick may get none.
 
-// cpuTime is a process's CPU time.
+// cpuTime is a process's CPU time, in timer ticks.
 type cpuTime struct {
-	user, system time.Duration
-	// off is the time the current system call slept, to take out of
-	// its system time.
-	off time.Duration
+	// user counts the ticks that found it in ring 3, onCPU those while
+	// it held the CPU, user ones included.
+	user, onCPU uint64
+	// resumed is the tick count when it last took the CPU.
+	resumed uint64
 }
 
 // userHZ is the clock tick of the times /proc shows (USER_HZ).
@@ -25,48 +37,65 @@ const userHZ = 100
 // ticks is d in clock ticks.
 func ticks(d time.Duration) uint64 { return uint64(d / (time.Second / userHZ)) }
 
-// wait sleeps on the table's condition variable as p, whose system
-// time it does not count.
-func (t *Table) wait(p *Process) {
-	t0 := t.now()
-	t.cond.Wait()
-	p.cpu.off += t.now() - t0
+// timerTicks reads the timer's tick count (0 without a timer).
+func (t *Table) timerTicks() uint64 {
+	if t.Ticks == nil {
+		return 0
+	}
+	return t.Ticks()
 }
 
-// unlocked runs f without the big kernel lock, its time not p's system
-// time: a sleep or a yield in a system call.
+// duration is n timer ticks.
+func (t *Table) duration(n uint64) time.Duration { return time.Duration(n) * t.TickLen }
+
+// resume and release mark p's taking and letting go of the CPU (the big
+// kernel lock).
+func (t *Table) resume(p *Process)  { p.cpu.resumed = t.timerTicks() }
+func (t *Table) release(p *Process) { p.cpu.onCPU += t.timerTicks() - p.cpu.resumed }
+
+// wait sleeps on the table's condition variable as p.
+func (t *Table) wait(p *Process) {
+	t.release(p)
+	t.cond.Wait()
+	t.resume(p)
+}
+
+// unlocked runs f without the big kernel lock: a sleep or a yield.
 func (t *Table) unlocked(p *Process, f func()) {
-	t0 := t.now()
+	t.release(p)
 	t.Lock.Unlock()
 	f()
 	t.Lock.Lock()
-	p.cpu.off += t.now() - t0
+	t.resume(p)
 }
 
-// chargeSystem adds the time since t0, less what p slept, to p's system
-// time.
-func (t *Table) chargeSystem(p *Process, t0 time.Duration) {
-	if d := t.now() - t0 - p.cpu.off; d > 0 {
-		p.cpu.system += d
-	}
-	p.cpu.off = 0
+// yield lets the goroutines an interrupt woke run (preemption).
+func (t *Table) yield(p *Process) { t.unlocked(p, runtime.Gosched) }
+
+// times are q's user and system ticks, up to its last letting go of
+// the CPU (a process that computes lets go at each of its user ticks:
+// its ticks since are at most one).
+func (t *Table) times(q *Process) (user, system uint64) {
+	return q.cpu.user, q.cpu.onCPU - min(q.cpu.onCPU, q.cpu.user)
 }
 
 // cpuTotal is the CPU time of every process, those that exited
 // included: /proc/stat's user and system.
 func (t *Table) cpuTotal() (user, system time.Duration) {
-	user, system = t.exitedCPU.user, t.exitedCPU.system
+	u, s := t.exitedCPU.user, t.exitedCPU.system
 	for _, q := range t.procs {
 		if q.State != Zombie {
-			user += q.cpu.user
-			system += q.cpu.system
+			qu, qs := t.times(q)
+			u += qu
+			s += qs
 		}
 	}
-	return user, system
+	return t.duration(u), t.duration(s)
 }
 
-// idle is the time no process used: the uptime less every process's
-// CPU time (one CPU; the kernel shell's own work counts as idle).
+// idle is the time no process was charged: the uptime less every
+// process's CPU time (one CPU; the kernel shell's own work counts as
+// idle).
 func (t *Table) idle() time.Duration {
 	user, system := t.cpuTotal()
 	return max(0, t.now()-user-system)

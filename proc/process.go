@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pagoda-os/pagoda/abi/linux"
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
@@ -113,10 +114,16 @@ type Table struct {
 	Leave func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
-	// CPUID executes CPUID, for /proc/cpuinfo (nil: no such file), and
+	// CPUID executes CPUID, for /proc/cpuinfo (nil: no text), and
 	// TSCHz is the TSC's frequency, its cpu MHz.
 	CPUID CPUIDFunc
 	TSCHz uint64
+	// Ticks counts the ticks of the timer that preempts programs,
+	// TickVector is its vector and TickLen its period: the CPU times'
+	// samples (cputime.go); nil: none, every CPU time is 0.
+	Ticks      func() uint64
+	TickVector uint8
+	TickLen    time.Duration
 	// MemTotal is all RAM in the firmware's map, in bytes: /proc/meminfo's
 	// MemTotal (the shell's meminfo has the same).
 	MemTotal uint64
@@ -149,7 +156,7 @@ type Table struct {
 	// inputClosed: the console's input ended.
 	inputClosed bool
 	// exitedCPU is the CPU time of the processes that exited.
-	exitedCPU cpuTime
+	exitedCPU struct{ user, system uint64 }
 	// init is the process SpawnInit started as PID 1 (init.go), nil
 	// if none did; it stays set once init is a zombie.
 	init *Process
@@ -228,28 +235,26 @@ func (t *Table) spawnAs(pid int, file string, argv, envp []string) (*Process, er
 func (t *Table) run(p *Process) {
 	t.Lock.Lock()
 	defer t.Lock.Unlock()
+	t.resume(p)
 	for !p.exiting {
 		t.deliverSignals(p)
 		if p.exiting {
 			break
 		}
-		t0 := t.now()
 		e := t.Enter(p.AS, p.regs)
-		t1 := t.now()
-		p.cpu.user += t1 - t0
 		switch e.Kind {
 		case arch.ExitSyscall:
 			t.syscall(p)
-			t.chargeSystem(p, t1)
 		case arch.ExitException:
 			t.exception(p, e)
-			t.chargeSystem(p, t1)
 		case arch.ExitInterrupt:
-			t.Lock.Unlock()
-			runtime.Gosched()
-			t.Lock.Lock()
+			if e.Vector == t.TickVector && t.Ticks != nil {
+				p.cpu.user++ // the timer found it in ring 3 (cputime.go)
+			}
+			t.yield(p)
 		}
 	}
+	t.release(p)
 	t.finish(p)
 }
 
@@ -420,8 +425,9 @@ func (t *Table) finish(p *Process) {
 		p.vforkDone = nil
 	}
 	t.reparent(p)
-	t.exitedCPU.user += p.cpu.user
-	t.exitedCPU.system += p.cpu.system
+	user, system := t.times(p)
+	t.exitedCPU.user += user
+	t.exitedCPU.system += system
 	p.State = Zombie
 	if parent := t.procs[p.PPID]; parent != nil {
 		t.signal(parent, linux.SIGCHLD)

@@ -566,13 +566,14 @@ func procPIDStat(t *Table, q *Process) []byte {
 	if q.AS != nil {
 		minflt, majflt = q.AS.Stats.Faults-q.AS.Stats.MajFaults, q.AS.Stats.MajFaults
 	}
+	user, system := t.times(q)
 	tpgid := -1
 	if t.fgPgrp != 0 {
 		tpgid = t.fgPgrp
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%d (%s) %s %d %d %d 0 %d 4194304 %d 0 %d 0 %d %d 0 0 20 0 1 0 %d %d %d 18446744073709551615",
-		q.PID, q.Name, q.State, q.PPID, q.pgid, q.sid, tpgid, minflt, majflt, ticks(q.cpu.user), ticks(q.cpu.system),
+		q.PID, q.Name, q.State, q.PPID, q.pgid, q.sid, tpgid, minflt, majflt, ticks(t.duration(user)), ticks(t.duration(system)),
 		q.start, m.size, m.rss/mm.PageSize)
 	// startcode endcode startstack kstkesp kstkeip signal blocked
 	// sigignore sigcatch wchan nswap cnswap exit_signal processor

@@ -171,55 +171,60 @@ func TestCpuinfo(t *testing.T) {
 	}
 }
 
-// realClock is the host's clock since the test started.
-type realClock struct{ start time.Time }
-
-func (c realClock) Uptime() time.Duration { return time.Since(c.start) }
-func (c realClock) Cycles() uint64        { return uint64(time.Since(c.start)) }
-func (c realClock) Halt(uint8)            {}
-
-// A process's user time is its time in ring 3 (Enter), its system time
-// its time in system calls less their sleeps: a program that computes
-// for 60 ms and sleeps 100 ms in nanosleep has about 60 ms of user time
-// and little system time; /proc/PID/stat shows them and its start time
-// in clock ticks, and /proc/stat adds them up after its exit.
+// A timer tick that finds a process in ring 3 is user time (it comes
+// back with the timer's vector), one that finds it holding the CPU
+// otherwise system time, and the ticks while it sleeps or yields are
+// not its: a program whose tick counts are scripted gets 1 user and 5
+// system ticks, not the 5 of its sched_yield; /proc/PID/stat shows them
+// and the start time in clock ticks, and /proc/stat adds them up after
+// its exit.
 func TestCPUTime(t *testing.T) {
 	e := newProcEnv(t, 0xa4_0000_0000)
-	clk := realClock{time.Now()}
-	e.tab.Machine = clk
-	ts := e.mmap(mm.PageSize, protRW, privateAnon)
-	e.tab.mem(e.p).copyOut(ts, linux.Timespec{Nsec: int64(100 * time.Millisecond)}.Append(nil))
-	step := 0
-	e.tab.Enter = func(_ *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
-		step++
-		switch step {
-		case 1:
-			for start := time.Now(); time.Since(start) < 60*time.Millisecond; {
-			}
-			regs.RAX, regs.RDI, regs.RSI = sysNanosleep, ts, 0
-		default:
-			regs.RAX, regs.RDI = sysExitGroup, 0
-		}
-		return arch.Exit{Kind: arch.ExitSyscall}
-	}
+	e.tab.TickLen, e.tab.TickVector = 10*time.Millisecond, 0xf1
 	other := e.sibling(2)
-	other.start, other.cpu.user, other.cpu.system = 42, 1500*time.Millisecond, 250*time.Millisecond
+	other.start, other.cpu.user, other.cpu.onCPU = 42, 150, 175
 	buf := e.mmap(4*mm.PageSize, protRW, privateAnon)
 	stat := strings.Fields(string(e.readProc(buf, buf+mm.PageSize, "/proc/2/stat")))
 	if stat[13] != "150" || stat[14] != "25" || stat[21] != "42" {
 		t.Errorf("utime %s stime %s starttime %s, want 150 25 42", stat[13], stat[14], stat[21])
 	}
-	other.AS = nil // e.p's, which its exit destroys
+	other.AS, other.cpu = nil, cpuTime{} // e.p's, which its exit destroys
+
+	// The tick count at each read: when the process takes the CPU and
+	// when it lets go.
+	script := []uint64{0, 1, 1, 4, 9, 9, 9, 11}
+	reads := 0
+	e.tab.Ticks = func() uint64 {
+		n := script[min(reads, len(script)-1)]
+		reads++
+		return n
+	}
+	step := 0
+	e.tab.Enter = func(_ *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
+		step++
+		switch step {
+		case 1:
+			return arch.Exit{Kind: arch.ExitInterrupt, Vector: 0xf1} // the tick, in ring 3
+		case 2:
+			regs.RAX = sysGetpid
+		case 3:
+			regs.RAX = sysSchedYield
+		case 4:
+			return arch.Exit{Kind: arch.ExitInterrupt, Vector: 0x30} // a disk's
+		default:
+			regs.RAX, regs.RDI = sysExitGroup, 0
+		}
+		return arch.Exit{Kind: arch.ExitSyscall}
+	}
 	e.p.done = make(chan struct{})
 	e.tab.Lock.Unlock()
 	go e.tab.run(e.p)
 	<-e.p.done
 	e.tab.Lock.Lock()
-	user, system := e.p.cpu.user, e.p.cpu.system
-	if user < 60*time.Millisecond || user > 90*time.Millisecond || system > 20*time.Millisecond {
-		t.Errorf("user %v (want 60 ms), system %v (want little: the sleep is not system time)", user, system)
+	if user, system := e.tab.times(e.p); user != 1 || system != 5 || reads != len(script) {
+		t.Errorf("user %d system %d ticks after %d reads, want 1 and 5 after %d", user, system, reads, len(script))
 	}
-	if total, _ := e.tab.cpuTotal(); total != user+other.cpu.user {
-		t.Errorf("cpuTotal after the exit: user %v, the processes' %v", total, user+other.cpu.user)
+	if user, system := e.tab.cpuTotal(); user != 10*time.Millisecond || system != 50*time.Millisecond {
+		t.Errorf("cpuTotal after the exit: %v %v, want 10ms 50ms", user, system)
 	}
 }
