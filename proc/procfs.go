@@ -277,13 +277,24 @@ func (t *Table) lookupProcFollow(p *Process, name string) (procNode, linux.Errno
 
 // stat is the node's struct stat, as proc_fill_super's inodes: dr-xr-xr-x
 // directories, -r--r--r-- files (-rw-r--r-- the writable sysctls),
-// lrwxrwxrwx links, all of size 0 and owned by root.
+// lrwxrwxrwx links (a descriptor's apart), all of size 0 and owned by
+// root.
 func (n *procNode) stat() linux.Stat {
 	st := linux.Stat{Dev: procDev, Ino: n.ino, Nlink: 1, Blksize: 1024}
-	switch n.kind {
-	case procIsDir:
+	switch {
+	case n.kind == procIsDir:
 		st.Mode, st.Nlink = linux.S_IFDIR|0o555, 2
-	case procIsLink:
+	case n.kind == procIsLink && n.fd != nil:
+		// A descriptor's link: its access in the owner's bits, size 64,
+		// as Linux's tid_fd_update_inode.
+		st.Mode, st.Size = linux.S_IFLNK, 64
+		if n.fd.readable() {
+			st.Mode |= 0o500
+		}
+		if n.fd.writable() {
+			st.Mode |= 0o300
+		}
+	case n.kind == procIsLink:
 		st.Mode = linux.S_IFLNK | 0o777
 	default:
 		st.Mode = linux.S_IFREG | 0o444

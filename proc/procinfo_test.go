@@ -76,6 +76,19 @@ func TestProcFDLinks(t *testing.T) {
 			t.Errorf("stat %s: %#o, want %#o", name, got, want)
 		}
 	}
+	// lstat of a descriptor's link: its access mode, as Linux's.
+	u := e.tab.mem(e.p)
+	for fd, want := range map[int]uint32{0: linux.S_IFLNK | 0o700, 3: linux.S_IFLNK | 0o300, 4: linux.S_IFLNK | 0o500} {
+		u.copyOut(buf, fmt.Appendf(nil, "/proc/self/fd/%d\x00", fd))
+		st := make([]byte, linux.SizeofStat)
+		if r := e.call(sysLstat, buf, data); r != 0 {
+			t.Fatalf("lstat of fd %d's link = %d", fd, r)
+		}
+		u.copyIn(data, st)
+		if mode, size := uint32(le64(st[24:])), le64(st[48:]); mode != want || size != 64 {
+			t.Errorf("lstat of fd %d's link: mode %#o size %d, want %#o 64", fd, mode, size, want)
+		}
+	}
 	if fd := e.open(buf, "/proc/self/fd/3", linux.O_WRONLY); fd < 0 {
 		t.Errorf("open /proc/self/fd/3 (/dev/null) = %d", fd)
 	} else if got := e.readlink(buf, data, fmt.Sprintf("/proc/self/fd/%d", fd)); got != "/dev/null" {
