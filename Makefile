@@ -90,8 +90,9 @@ qemu-gdb: kernel build/run $(if $(ROOT),user)
 # disk holding them: ext2 with 4 KiB blocks, labelled pagoda-root, made
 # by mke2fs -d from build/rootfs (/bin/NAME the glibc build,
 # /bin/musl/NAME the musl one, an empty /tmp of mode 1777, /etc with
-# root's passwd and group lines, an empty /dev where the kernel lists
-# its special files, and busybox).
+# root's passwd and group lines, a /dev where the kernel lists its
+# special files, with an empty /dev/shm of mode 1777 (a tmpfs's mount
+# point), and busybox).
 USER_PROGS  := $(patsubst user/%.c,%,$(wildcard user/*.c))
 USER_GCC    := $(USER_PROGS:%=build/user/gcc/%)
 USER_MUSL   := $(USER_PROGS:%=build/user/musl/%)
@@ -108,7 +109,8 @@ user: $(USER_GCC) $(USER_MUSL) build/root.img
 BUSYBOX         := /bin/busybox
 BUSYBOX_APPLETS := sh ls cat echo true false ps free dd wc yes head tail grep sleep \
 	mkdir rm rmdir cp mv ln touch env test [ expr seq sort uniq tr cut printf pwd \
-	uname id kill date sync stat readlink basename dirname od hexdump md5sum top
+	uname id kill date sync stat readlink basename dirname od hexdump md5sum top \
+	mount df uptime
 
 # Missing compilers fail here, naming the Debian package, rather than
 # in the middle of a build.
@@ -130,8 +132,8 @@ build/user/musl/%: user/%.c $(wildcard user/*.h) | user-tools
 # Made under another name and renamed, so that a boot never sees half
 # an image.
 build/root.img: $(USER_GCC) $(USER_MUSL) $(BUSYBOX) Makefile | user-tools
-	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc build/rootfs/dev
-	@chmod 1777 build/rootfs/tmp
+	@rm -rf build/rootfs && mkdir -p build/rootfs/bin/musl build/rootfs/tmp build/rootfs/etc build/rootfs/dev/shm
+	@chmod 1777 build/rootfs/tmp build/rootfs/dev/shm
 	@cp $(USER_GCC) build/rootfs/bin/ && cp $(USER_MUSL) build/rootfs/bin/musl/
 	@cp $(BUSYBOX) build/rootfs/bin/busybox
 	@echo 'root:x:0:0:root:/:/bin/sh' > build/rootfs/etc/passwd && echo 'root:x:0:' > build/rootfs/etc/group

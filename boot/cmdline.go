@@ -8,10 +8,13 @@ import (
 // Cmdline is the kernel command line (QEMU -append), split into options as
 // Linux's parse_args does: words separated by spaces, each "key" or
 // "key=value", with double quotes grouping spaces into one word. A key that
-// appears twice keeps its last value.
+// appears twice keeps its last value. A word "--" ends the options: the
+// words after it are init's arguments (init=), as Linux's argv_init.
 type Cmdline struct {
 	Raw     string
 	Options []Option
+	// InitArgs are the words after "--".
+	InitArgs []string
 }
 
 // Option is one word of the command line.
@@ -25,16 +28,25 @@ type Option struct {
 func ParseCmdline(s string) (Cmdline, error) {
 	c := Cmdline{Raw: s}
 	var word strings.Builder
-	inWord, quoted := false, false
+	inWord, quoted, dashes := false, false, false
 	flush := func() {
 		if !inWord {
 			return
 		}
 		w := word.String()
-		k, v, ok := strings.Cut(w, "=")
-		c.Options = append(c.Options, Option{Key: k, Value: v, HasValue: ok})
 		word.Reset()
 		inWord = false
+		switch {
+		case dashes:
+			c.InitArgs = append(c.InitArgs, w)
+			return
+		case w == "--":
+			dashes = true
+			c.InitArgs = []string{}
+			return
+		}
+		k, v, ok := strings.Cut(w, "=")
+		c.Options = append(c.Options, Option{Key: k, Value: v, HasValue: ok})
 	}
 	for i := 0; i < len(s); i++ {
 		ch := s[i]

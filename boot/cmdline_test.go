@@ -9,9 +9,10 @@ import (
 func TestParseCmdline(t *testing.T) {
 	type o = Option
 	for _, tc := range []struct {
-		in      string
-		want    []Option
-		wantErr bool
+		in       string
+		want     []Option
+		initArgs []string
+		wantErr  bool
 	}{
 		{in: "", want: nil},
 		{in: "   ", want: nil},
@@ -34,6 +35,9 @@ func TestParseCmdline(t *testing.T) {
 		{in: "a\tb\nc", want: []o{{"a", "", false}, {"b", "", false}, {"c", "", false}}},
 		{in: "a=1\n\tb=2\n", want: []o{{"a", "1", true}, {"b", "2", true}}},
 		{in: "p=1 p=2 p", want: []o{{"p", "1", true}, {"p", "2", true}, {"p", "", false}}},
+		{in: "init=/bin/sh -- -c \"echo hi\" x=y --", want: []o{{"init", "/bin/sh", true}}, initArgs: []string{"-c", "echo hi", "x=y", "--"}},
+		{in: "a --", want: []o{{"a", "", false}}, initArgs: []string{}},
+		{in: "a --b", want: []o{{"a", "", false}, {"--b", "", false}}},
 		{in: `x="a b`, wantErr: true},
 		{in: `"`, wantErr: true},
 		{in: `a "b" "c`, wantErr: true},
@@ -52,6 +56,9 @@ func TestParseCmdline(t *testing.T) {
 		if err != nil {
 			t.Errorf("ParseCmdline(%q): %v", tc.in, err)
 			continue
+		}
+		if !reflect.DeepEqual(c.InitArgs, tc.initArgs) {
+			t.Errorf("ParseCmdline(%q): InitArgs %q, want %q", tc.in, c.InitArgs, tc.initArgs)
 		}
 		if !reflect.DeepEqual(c.Options, tc.want) {
 			t.Errorf("ParseCmdline(%q) = %+v, want %+v", tc.in, c.Options, tc.want)

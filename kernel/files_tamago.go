@@ -19,10 +19,10 @@ import (
 
 // StartFiles finds the virtio-blk disks, makes the page cache and the
 // file layer, mounts the first disk labelled ext2.RootLabel at /, a
-// tmpfs at /tmp (half of memory, as Linux's
+// tmpfs at /tmp and one at /dev/shm (each half of memory, as Linux's
 // default), and starts the background writeback under the big kernel
-// lock. It reports each disk,
-// each device that failed, and /tmp on out.
+// lock. It reports each disk, each device that failed, and the tmpfs
+// mounts on out.
 func StartFiles(frames *frame.Allocator, big *lock.Kernel, out io.Writer) (*vfs.VFS, func(), error) {
 	if err := virtio.InitDMA(mm.PhysAddr(boot.DMAStart), boot.DMASize); err != nil {
 		return nil, nil, err
@@ -56,10 +56,14 @@ func StartFiles(frames *frame.Allocator, big *lock.Kernel, out io.Writer) (*vfs.
 			break
 		}
 	}
-	if m, err := v.MountTmpfs("/tmp", v.DefaultTmpfsPages()); err != nil {
-		fmt.Fprintf(out, "tmpfs: /tmp: %v\n", err)
-	} else {
-		fmt.Fprintf(out, "tmpfs: on %s, %d MiB\n", m.Path, m.Usage().Size>>20)
+	// /dev/shm is where glibc's and musl's shm_open make their files,
+	// a tmpfs as on Linux (systemd and initramfs-tools mount it).
+	for _, dir := range []string{"/tmp", "/dev/shm"} {
+		if m, err := v.MountTmpfs(dir, v.DefaultTmpfsPages()); err != nil {
+			fmt.Fprintf(out, "tmpfs: %s: %v\n", dir, err)
+		} else {
+			fmt.Fprintf(out, "tmpfs: on %s, %d MiB\n", m.Path, m.Usage().Size>>20)
+		}
 	}
 	return v, v.StartWriteback(big), nil
 }

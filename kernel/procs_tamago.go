@@ -37,6 +37,11 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 	}
 	_, _, _, edx := arch.CPUID(1, 0)
 	t.HWCap = uint64(edx)
+	t.CPUID, t.TSCHz = arch.CPUID, boot.TSCHz()
+	// The preemption timer is the CPU times' tick: it runs while
+	// programs do (enterUser arms it).
+	t.Ticks = func() uint64 { return arch.IRQCount(VectorPreempt) }
+	t.TickVector, t.TickLen = VectorPreempt, TimeSlice
 	return t
 }
 

@@ -15,6 +15,10 @@
 // hardware: a clock, and real loads and stores in the window (the kernel
 // gives the machine's, host tests the simulator's).
 //
+// User processes (process.go) run as goroutines that enter ring 3;
+// init.go makes one of them PID 1, init, as Linux's kernel_init, and
+// cputime.go measures their CPU time at each crossing.
+//
 // User processes see two synthetic filesystems, found by name before the
 // VFS is asked: /dev's special files (dev.go) and /proc (procfs.go),
 // whose files are the shell's texts (mm/vm proctext.go) and the process

@@ -81,7 +81,7 @@ func sysSetpgidFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if int(pgid) != q.PID {
 		ok := false
 		for _, r := range t.procs {
-			if r.pgid == int(pgid) && r.sid == p.sid && r.State != Zombie {
+			if r.pgid == int(pgid) && r.sid == p.sid {
 				ok = true
 				break
 			}
@@ -94,10 +94,14 @@ func sysSetpgidFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	return 0, 0
 }
 
-// groupExists reports whether a live process is in group pgrp.
+// groupExists reports whether a process of the table is in group pgrp:
+// a zombie not yet reaped still holds its group, as in Linux, where its
+// struct pid keeps the number until release_task (a pipeline's first
+// command may have exited before the last one makes the group the
+// terminal's foreground).
 func (t *Table) groupExists(pgrp int) bool {
 	for _, q := range t.procs {
-		if q.pgid == pgrp && q.State != Zombie {
+		if q.pgid == pgrp {
 			return true
 		}
 	}

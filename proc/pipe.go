@@ -77,7 +77,7 @@ func (e *pipeEnd) sleep(p *Process) linux.Errno {
 		return linux.EINTR
 	}
 	p.State = Sleeping
-	t.wait()
+	t.wait(p)
 	p.State = Running
 	return 0
 }

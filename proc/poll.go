@@ -175,7 +175,7 @@ func (t *Table) waitReady(p *Process, timeout time.Duration, check func() uint64
 			return 0, linux.EINTR
 		}
 		p.State = Sleeping
-		t.wait()
+		t.wait(p)
 		p.State = Running
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pagoda-os/pagoda/abi/linux"
 	arch "github.com/pagoda-os/pagoda/arch/amd64"
@@ -78,14 +79,18 @@ type Process struct {
 	clearTID uint64
 	// cwd is the working directory.
 	cwd string
-	// argv and exe are what execve was given, the arguments and the
-	// program's path (/proc/PID/cmdline and exe); a child of fork
-	// inherits them.
-	argv []string
-	exe  string
+	// argv, env and exe are what execve was given, the arguments, the
+	// environment and the program's path (/proc/PID/cmdline, environ
+	// and exe); a child of fork inherits them.
+	argv, env []string
+	exe       string
 	// Foreground: the shell waits for this process; done is closed at
 	// its exit.
 	done chan struct{}
+	// cpu is the CPU time it used (cputime.go); start is when it was
+	// made, in clock ticks since boot.
+	cpu   cpuTime
+	start uint64
 }
 
 // Table is the process table: every process, by PID, and what the
@@ -113,6 +118,16 @@ type Table struct {
 	Leave func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
+	// CPUID executes CPUID, for /proc/cpuinfo (nil: no text), and
+	// TSCHz is the TSC's frequency, its cpu MHz.
+	CPUID CPUIDFunc
+	TSCHz uint64
+	// Ticks counts the ticks of the timer that preempts programs,
+	// TickVector is its vector and TickLen its period: the CPU times'
+	// samples (cputime.go); nil: none, every CPU time is 0.
+	Ticks      func() uint64
+	TickVector uint8
+	TickLen    time.Duration
 	// MemTotal is all RAM in the firmware's map, in bytes: /proc/meminfo's
 	// MemTotal (the shell's meminfo has the same).
 	MemTotal uint64
@@ -146,6 +161,11 @@ type Table struct {
 	fgPgrp int
 	// inputClosed: the console's input ended.
 	inputClosed bool
+	// exitedCPU is the CPU time of the processes that exited.
+	exitedCPU struct{ user, system uint64 }
+	// init is the process SpawnInit started as PID 1 (init.go), nil
+	// if none did; it stays set once init is a zombie.
+	init *Process
 }
 
 // NewTable makes an empty process table.
@@ -190,7 +210,12 @@ func (t *Table) newPID() int {
 // shell (PPID 0), its standard streams on the console; it returns the
 // process, already running. Errors are execve's, with its errno.
 func (t *Table) Spawn(file string, argv, envp []string) (*Process, error) {
-	p := &Process{PID: t.newPID(), State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{})}
+	return t.spawnAs(t.newPID(), file, argv, envp)
+}
+
+// spawnAs is Spawn with the PID chosen (free).
+func (t *Table) spawnAs(pid int, file string, argv, envp []string) (*Process, error) {
+	p := &Process{PID: pid, State: Running, files: newFDTable(), cwd: "/", done: make(chan struct{}), start: ticks(t.now())}
 	p.pgid, p.sid = p.PID, p.PID
 	con := &consoleFile{t: t}
 	for fd := 0; fd < 3; fd++ {
@@ -216,6 +241,7 @@ func (t *Table) Spawn(file string, argv, envp []string) (*Process, error) {
 func (t *Table) run(p *Process) {
 	t.Lock.Lock()
 	defer t.Lock.Unlock()
+	t.resume(p)
 	for !p.exiting {
 		// The test deliverSignals would make first, here: this loop
 		// turns once per system call.
@@ -232,11 +258,13 @@ func (t *Table) run(p *Process) {
 		case arch.ExitException:
 			t.exception(p, e)
 		case arch.ExitInterrupt:
-			t.Lock.Unlock()
-			runtime.Gosched()
-			t.Lock.Lock()
+			if e.Vector == t.TickVector && t.Ticks != nil {
+				p.cpu.user++ // the timer found it in ring 3 (cputime.go)
+			}
+			t.yield(p)
 		}
 	}
+	t.release(p)
 	t.finish(p)
 }
 
@@ -315,7 +343,7 @@ func (t *Table) exec(p *Process, file string, argv, envp []string) linux.Errno {
 		name = name[:15]
 	}
 	p.Name = name
-	p.argv, p.exe = slices.Clone(argv), file
+	p.argv, p.env, p.exe = slices.Clone(argv), slices.Clone(envp), file
 	p.sig.exec()
 	p.files.closeOnExec()
 	if p.vforkDone != nil {
@@ -343,7 +371,7 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 	}
 	c := &Process{PID: t.newPID(), PPID: p.PID, pgid: p.pgid, sid: p.sid, Name: p.Name, State: Running, AS: as,
 		regs: p.regs.Clone(), files: p.files.dup(), brkStart: p.brkStart, brk: p.brk, cwd: p.cwd,
-		argv: p.argv, exe: p.exe}
+		argv: p.argv, env: p.env, exe: p.exe, start: ticks(t.now())}
 	c.sig = p.sig.fork()
 	c.regs.RAX = 0
 	if setup != nil {
@@ -360,17 +388,18 @@ func (t *Table) forkWith(p *Process, vfork bool, setup func(c *Process) linux.Er
 		c.vforkDone = done
 	}
 	go t.run(c)
-	t.Lock.Unlock()
-	if done != nil {
-		<-done
-	} else {
-		// The child runs first (Linux's sched_child_runs_first): a child
-		// that execs at once drops its references to the parent's pages
-		// before the parent writes them, so the parent's next writes
-		// reuse its frames in place instead of copying them.
-		runtime.Gosched()
-	}
-	t.Lock.Lock()
+	t.unlocked(p, func() {
+		if done != nil {
+			<-done
+		} else {
+			// The child runs first (Linux's sched_child_runs_first): a
+			// child that execs at once drops its references to the
+			// parent's pages before the parent writes them, so the
+			// parent's next writes reuse its frames in place instead
+			// of copying them.
+			runtime.Gosched()
+		}
+	})
 	return c.PID, 0
 }
 
@@ -393,7 +422,8 @@ func (t *Table) exitWith(p *Process, code int) {
 
 // finish releases everything p owns and makes it a zombie for its
 // parent, or reaps it when the shell is the parent. Its children go to
-// the shell (PPID 0), which reaps them as they exit.
+// init, or without one to the shell (PPID 0), which reaps them as they
+// exit (init.go).
 func (t *Table) finish(p *Process) {
 	p.files.closeAll()
 	if p.AS != nil {
@@ -404,14 +434,10 @@ func (t *Table) finish(p *Process) {
 		close(p.vforkDone)
 		p.vforkDone = nil
 	}
-	for _, c := range t.procs {
-		if c.PPID == p.PID {
-			c.PPID = 0
-			if c.State == Zombie {
-				t.reap(c)
-			}
-		}
-	}
+	t.reparent(p)
+	user, system := t.times(p)
+	t.exitedCPU.user += user
+	t.exitedCPU.system += system
 	p.State = Zombie
 	if parent := t.procs[p.PPID]; parent != nil {
 		t.signal(parent, linux.SIGCHLD)
@@ -460,7 +486,7 @@ func (t *Table) reap(p *Process) {
 // false).
 func (t *Table) Wait(p *Process) (status uint32) {
 	for p.State != Zombie {
-		t.wait()
+		t.condWait()
 	}
 	if s, ok := t.reaped[p.PID]; ok {
 		status = s
@@ -504,15 +530,6 @@ func (t *Table) random() uint64 {
 	x ^= x >> 27
 	t.rand = x
 	return x * 0x2545f4914f6cdd1d
-}
-
-// wait sleeps on cond until a wake.
-//
-// Preconditions: the caller holds the big kernel lock.
-func (t *Table) wait() {
-	t.sleepers++
-	t.cond.Wait()
-	t.sleepers--
 }
 
 // wake wakes every sleeper in wait, if there is one: a pipe's write and

@@ -22,14 +22,17 @@ import (
 //	meminfo vmstat swaps      the shell's meminfo, vmstat, swaps,
 //	zoneinfo buddyinfo        zoneinfo and buddyinfo (one formatter
 //	                          each, mm/vm/proctext.go)
-//	uptime loadavg stat       the clock and the process table
+//	uptime loadavg stat       the clock, the CPU times and the process table
+//	cpuinfo                   CPUID's (cpuinfo.go)
+//	mounts                    the mount table (procinfo.go)
 //	sys/vm/overcommit_memory  commit accounting's policy and ratio, and
 //	sys/vm/overcommit_ratio   the reclaim's swappiness: read and written
 //	sys/vm/swappiness         as Linux's proc_dointvec;
 //	sys/vm/drop_caches        writing 1 or 3 drops the clean page cache
 //	self                      a symbolic link to the caller's PID
-//	PID/                      cmdline stat status maps smaps, and exe
-//	                          (a link to the path execve was given)
+//	PID/                      cmdline environ stat status maps smaps
+//	                          mounts; exe (a link to the path execve was
+//	                          given), cwd, and fd/ (procfd.go)
 //
 // A file's text is made when it is opened, into a snapshot that read,
 // pread and lseek walk: the same bytes however the reader splits its
@@ -72,6 +75,8 @@ var procFiles = []procFileDef{
 	{name: "uptime", text: procUptime},
 	{name: "loadavg", text: procLoadavg},
 	{name: "stat", text: procStat},
+	{name: "cpuinfo", text: procCpuinfo},
+	{name: "mounts", text: procMounts},
 }
 
 // procSysVM are /proc/sys/vm's files.
@@ -126,6 +131,8 @@ var procSysVM = []procFileDef{
 // procPIDFiles are the files of /proc/PID (exe, a link, is apart).
 var procPIDFiles = []procFileDef{
 	{name: "cmdline", text: procCmdline},
+	{name: "environ", text: procEnviron},
+	{name: "mounts", text: procMounts},
 	{name: "stat", text: procPIDStat},
 	{name: "status", text: procStatus},
 	{name: "maps", text: func(_ *Table, q *Process) []byte {
@@ -189,8 +196,10 @@ type procNode struct {
 	// dir is a directory's path, for its listing.
 	dir string
 	// link is what readlink says of a link, follow the absolute path
-	// it leads to.
+	// it leads to ("" for a descriptor's link to no path).
 	link, follow string
+	// fd is the open file of a /proc/PID/fd link.
+	fd *openFile
 }
 
 // isProcPath reports whether the absolute, cleaned path name is
@@ -251,8 +260,12 @@ func (t *Table) lookupProc(p *Process, name string) (procNode, linux.Errno) {
 	switch {
 	case len(parts) == 1:
 		return procNode{kind: procIsDir, ino: ino, q: q, dir: procRoot + "/" + parts[0]}, 0
+	case parts[1] == "fd":
+		return t.lookupFD(q, ino, procRoot+"/"+parts[0]+"/fd", parts[2:])
 	case len(parts) > 2:
 		return procNode{}, linux.ENOTDIR
+	case parts[1] == "cwd":
+		return procNode{kind: procIsLink, ino: ino + procCwdIno, q: q, link: q.cwd, follow: q.cwd}, 0
 	case parts[1] == "exe":
 		if q.exe == "" {
 			return procNode{}, linux.ENOENT
@@ -280,13 +293,24 @@ func (t *Table) lookupProcFollow(p *Process, name string) (procNode, linux.Errno
 
 // stat is the node's struct stat, as proc_fill_super's inodes: dr-xr-xr-x
 // directories, -r--r--r-- files (-rw-r--r-- the writable sysctls),
-// lrwxrwxrwx links, all of size 0 and owned by root.
+// lrwxrwxrwx links (a descriptor's apart), all of size 0 and owned by
+// root.
 func (n *procNode) stat() linux.Stat {
 	st := linux.Stat{Dev: procDev, Ino: n.ino, Nlink: 1, Blksize: 1024}
-	switch n.kind {
-	case procIsDir:
+	switch {
+	case n.kind == procIsDir:
 		st.Mode, st.Nlink = linux.S_IFDIR|0o555, 2
-	case procIsLink:
+	case n.kind == procIsLink && n.fd != nil:
+		// A descriptor's link: its access in the owner's bits, size 64,
+		// as Linux's tid_fd_update_inode.
+		st.Mode, st.Size = linux.S_IFLNK, 64
+		if n.fd.readable() {
+			st.Mode |= 0o500
+		}
+		if n.fd.writable() {
+			st.Mode |= 0o300
+		}
+	case n.kind == procIsLink:
 		st.Mode = linux.S_IFLNK | 0o777
 	default:
 		st.Mode = linux.S_IFREG | 0o444
@@ -317,8 +341,12 @@ func (t *Table) procEntries(n *procNode) []vfs.DirEntry {
 		out = append(out, vfs.DirEntry{Name: "vm", Ino: 4, Type: fs.ModeDir})
 	case n.dir == procRoot+"/sys/vm":
 		file(0x100, procSysVM)
+	case n.q != nil && strings.HasSuffix(n.dir, "/fd"):
+		out = fdEntries(n.q, out)
 	case n.q != nil:
-		out = append(out, vfs.DirEntry{Name: "exe", Ino: n.ino + 1, Type: fs.ModeSymlink})
+		out = append(out, vfs.DirEntry{Name: "exe", Ino: n.ino + 1, Type: fs.ModeSymlink},
+			vfs.DirEntry{Name: "cwd", Ino: n.ino + procCwdIno, Type: fs.ModeSymlink},
+			vfs.DirEntry{Name: "fd", Ino: n.ino + procFDIno, Type: fs.ModeDir})
 		file(n.ino+2, procPIDFiles)
 	}
 	return out
@@ -426,10 +454,10 @@ func procSwaps(t *Table, _ *Process) []byte {
 }
 
 // procUptime is uptime_proc_show's: the time since boot and the CPU's
-// idle time, in seconds with two decimals. Pagoda keeps no idle time: 0.
+// idle time (cputime.go), in seconds with two decimals.
 func procUptime(t *Table, _ *Process) []byte {
-	up := t.uptime()
-	return fmt.Appendf(nil, "%d.%02d 0.00\n", up/100, up%100)
+	up, idle := t.uptime(), ticks(t.idle())
+	return fmt.Appendf(nil, "%d.%02d %d.%02d\n", up/100, up%100, idle/100, idle%100)
 }
 
 // uptime is the time since boot in clock ticks (USER_HZ, 100 a second).
@@ -452,9 +480,11 @@ func procLoadavg(t *Table, _ *Process) []byte {
 	return fmt.Appendf(nil, "0.00 0.00 0.00 %d/%d %d\n", running, len(t.procs), t.nextPID-1)
 }
 
-// procStat is show_stat's, with zeros where Pagoda counts nothing: the
-// CPU times (one CPU), interrupts and context switches. btime is the
-// boot's wall-clock second: CLOCK_REALTIME less the uptime.
+// procStat is show_stat's: the CPU times of the one CPU in clock ticks
+// (user, nice, system, idle, then iowait, irq, softirq, steal, guest
+// and guest_nice, which Pagoda does not count: 0), with zeros for the
+// interrupts and context switches. btime is the boot's wall-clock
+// second: CLOCK_REALTIME less the uptime.
 func procStat(t *Table, _ *Process) []byte {
 	running := 0
 	for _, q := range t.procs {
@@ -463,8 +493,10 @@ func procStat(t *Table, _ *Process) []byte {
 		}
 	}
 	btime := (t.realtime() - int64(t.now())) / 1e9
-	return fmt.Appendf(nil, "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime %d\n"+
-		"processes %d\nprocs_running %d\nprocs_blocked 0\n", btime, t.nextPID-1, running)
+	user, system := t.cpuTotal()
+	cpu := fmt.Sprintf("%d 0 %d %d 0 0 0 0 0 0", ticks(user), ticks(system), ticks(t.idle()))
+	return fmt.Appendf(nil, "cpu  %s\ncpu0 %s\nintr 0\nctxt 0\nbtime %d\n"+
+		"processes %d\nprocs_running %d\nprocs_blocked 0\n", cpu, cpu, btime, t.nextPID-1, running)
 }
 
 // procCmdline is the arguments execve was given, each ended by a NUL.
@@ -551,8 +583,9 @@ func procStatus(t *Table, q *Process) []byte {
 }
 
 // procPIDStat is do_task_stat's one line of 52 fields, with zeros where
-// Pagoda keeps nothing (CPU times, start time, the addresses Linux
-// hides from other users): pid (comm) state ppid pgrp session tty_nr
+// Pagoda keeps nothing (the children's CPU times, the addresses Linux
+// hides from other users); the CPU times and the start time are in
+// clock ticks (cputime.go): pid (comm) state ppid pgrp session tty_nr
 // tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
 // priority nice num_threads itrealvalue starttime vsize (bytes) rss
 // (pages) rsslim, then startcode...exit_code.
@@ -562,13 +595,15 @@ func procPIDStat(t *Table, q *Process) []byte {
 	if q.AS != nil {
 		minflt, majflt = q.AS.Stats.Faults-q.AS.Stats.MajFaults, q.AS.Stats.MajFaults
 	}
+	user, system := t.times(q)
 	tpgid := -1
 	if t.fgPgrp != 0 {
 		tpgid = t.fgPgrp
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%d (%s) %s %d %d %d 0 %d 4194304 %d 0 %d 0 0 0 0 0 20 0 1 0 0 %d %d 18446744073709551615",
-		q.PID, q.Name, q.State, q.PPID, q.pgid, q.sid, tpgid, minflt, majflt, m.size, m.rss/mm.PageSize)
+	fmt.Fprintf(&b, "%d (%s) %s %d %d %d 0 %d 4194304 %d 0 %d 0 %d %d 0 0 20 0 1 0 %d %d %d 18446744073709551615",
+		q.PID, q.Name, q.State, q.PPID, q.pgid, q.sid, tpgid, minflt, majflt, ticks(t.duration(user)), ticks(t.duration(system)),
+		q.start, m.size, m.rss/mm.PageSize)
 	// startcode endcode startstack kstkesp kstkeip signal blocked
 	// sigignore sigcatch wchan nswap cnswap exit_signal processor
 	// rt_priority policy delayacct_blkio_ticks guest_time cguest_time

@@ -84,13 +84,14 @@ func (s *sigState) fork() sigState {
 }
 
 // signal makes sig pending for p (send_signal); a signal whose action is
-// to ignore it is dropped at once, as Linux's sig_ignored.
+// to ignore it is dropped at once, as Linux's sig_ignored, and so is one
+// init has no handler for (init.go).
 func (t *Table) signal(p *Process, sig linux.Signal) {
 	if p.State == Zombie || sig == 0 || int(sig) > nsig {
 		return
 	}
 	a := p.sig.actions[sig]
-	if sig != linux.SIGKILL && (a.Handler == sigIGN || a.Handler == sigDFL && ignoredByDefault(sig)) {
+	if sig != linux.SIGKILL && (a.Handler == sigIGN || a.Handler == sigDFL && ignoredByDefault(sig)) || t.unkillable(p, sig) {
 		return
 	}
 	p.sig.pending |= sigBit(sig)

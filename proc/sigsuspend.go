@@ -20,7 +20,7 @@ func init() {
 		p.sig.blocked = mask &^ unblockable
 		p.State = Sleeping
 		for !t.interrupted(p) {
-			t.wait()
+			t.wait(p)
 		}
 		p.State = Running
 		return 0, linux.EINTR

@@ -179,14 +179,17 @@ func init() {
 		}
 		if isProcPath(name) {
 			n, e := t.lookupProcFollow(p, name)
-			if e != 0 {
+			switch {
+			case e != 0:
 				return 0, e
-			}
-			if n.kind != procIsDir {
+			case n.kind == procIsLink && n.follow != "" && lookupDevice(n.follow) == nil && t.VFS != nil:
+				name = n.follow // cwd, or a descriptor's directory
+			case n.kind != procIsDir:
 				return 0, linux.ENOTDIR
+			default:
+				p.cwd = n.dir
+				return 0, 0
 			}
-			p.cwd = n.dir
-			return 0, 0
 		}
 		if name, e = t.vfsPath(name, true); e != 0 {
 			return 0, e
@@ -498,7 +501,13 @@ func (t *Table) openat(p *Process, dirfd, addr, flags, mode uint64) (uint64, lin
 		if n.kind != procIsLink {
 			return t.openProc(p, n, name, flags)
 		}
-		name = n.follow // exe: the program's file
+		name = n.follow // exe: the program's file; cwd, fd/N: their paths
+		if name == "" {
+			return 0, linux.ENXIO // a descriptor's link to a pipe or a memfd
+		}
+		if d := lookupDevice(name); d != nil {
+			return t.openDevice(p, d, name, flags)
+		}
 		if t.VFS == nil {
 			return 0, linux.ENOENT
 		}
@@ -572,21 +581,8 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 		if e != 0 {
 			return 0, e
 		}
-		switch o := f.ops.(type) {
-		case statter:
-			st = o.stat()
-		case *regularFile:
-			st = statOf(o.f.Stat())
-		case *memFile:
-			s := o.f.Stat()
-			st = statOf(vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks,
-				Atime: s.Atime, Mtime: s.Mtime, Ctime: s.Ctime})
-		default:
-			vst, err := t.VFS.Lstat(f.path)
-			if err != nil {
-				return 0, linux.ErrnoOf(err)
-			}
-			st = statOf(vst)
+		if st, e = t.fstatFile(f); e != 0 {
+			return 0, e
 		}
 	} else {
 		name, e := t.path(p, dirfd, addr, false)
@@ -608,11 +604,20 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 				return 0, e
 			}
 			st = n.stat()
-			if n.kind == procIsLink && flags&atSymlinkNofollow == 0 {
-				// exe, followed out of /proc.
-				if t.VFS == nil {
-					return 0, linux.ENOENT
+			switch {
+			case n.kind != procIsLink || flags&atSymlinkNofollow != 0:
+			case n.fd != nil:
+				// fd/N: the open file's own stat, as fstat of it.
+				if st, e = t.fstatFile(n.fd); e != 0 {
+					return 0, e
 				}
+			case lookupDevice(n.follow) != nil:
+				st = lookupDevice(n.follow).stat()
+			case t.VFS == nil:
+				return 0, linux.ENOENT
+			default:
+				// exe or cwd, followed out of /proc (and on through
+				// symlinks, as stat does).
 				vst, err := t.VFS.Stat(n.follow)
 				if err != nil {
 					return 0, linux.ErrnoOf(err)
@@ -628,6 +633,25 @@ func (t *Table) fstatat(p *Process, dirfd, addr, buf, flags uint64) (uint64, lin
 		}
 	}
 	return 0, t.mem(p).copyOut(buf, st.Append(nil))
+}
+
+// fstatFile is fstat of f.
+func (t *Table) fstatFile(f *openFile) (linux.Stat, linux.Errno) {
+	switch o := f.ops.(type) {
+	case statter:
+		return o.stat(), 0
+	case *regularFile:
+		return statOf(o.f.Stat()), 0
+	case *memFile:
+		s := o.f.Stat()
+		return statOf(vfs.Stat{Ino: s.Ino, Mode: s.Mode, Links: s.Links, Size: o.f.Size(), Blocks: s.Blocks,
+			Atime: s.Atime, Mtime: s.Mtime, Ctime: s.Ctime}), 0
+	}
+	vst, err := t.VFS.Lstat(f.path)
+	if err != nil {
+		return linux.Stat{}, linux.ErrnoOf(err)
+	}
+	return statOf(vst), 0
 }
 
 func (t *Table) emptyString(p *Process, addr uint64) bool {

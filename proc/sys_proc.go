@@ -136,9 +136,7 @@ func init() {
 		return t.nanosleep(p, a[2])
 	})
 	register(sysSchedYield, func(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
-		t.Lock.Unlock()
-		runtime.Gosched()
-		t.Lock.Lock()
+		t.unlocked(p, runtime.Gosched)
 		return 0, 0
 	})
 	register(sysRtSigaction, sysRtSigactionFn)
@@ -197,9 +195,7 @@ func (t *Table) nanosleep(p *Process, req uint64) (uint64, linux.Errno) {
 		if t.interrupted(p) {
 			return 0, linux.EINTR
 		}
-		t.Lock.Unlock()
-		time.Sleep(min(left, 10*time.Millisecond))
-		t.Lock.Lock()
+		t.unlocked(p, func() { time.Sleep(min(left, 10*time.Millisecond)) })
 	}
 }
 
@@ -380,12 +376,13 @@ func sysWait4Fn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 		if t.interrupted(p) {
 			return 0, linux.EINTR
 		}
-		t.wait()
+		t.wait(p)
 	}
 }
 
-// kill sends sig to pid (> 0), to every process but the caller (-1),
-// to the caller's process group (0) or to group -pid (< -1): ESRCH if
+// kill sends sig to pid (> 0), to every process but the caller and init
+// (-1, as Linux's kill_something_info), to the caller's process group (0)
+// or to group -pid (< -1): ESRCH if
 // nobody is there. Signal 0 checks only.
 func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 	if sig > nsig {
@@ -404,7 +401,7 @@ func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 			group = int(-pid)
 		}
 		for _, q := range t.List() {
-			if q.State != Zombie && (pid == -1 && q != p || pid != -1 && q.pgid == group) {
+			if q.State != Zombie && (pid == -1 && q != p && q != t.init || pid != -1 && q.pgid == group) {
 				targets = append(targets, q)
 			}
 		}

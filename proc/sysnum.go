@@ -77,6 +77,8 @@ const (
 	sysGetpgid        = 121
 	sysGetsid         = 124
 	sysRtSigsuspend   = 130
+	sysStatfs         = 137
+	sysFstatfs        = 138
 	sysSigaltstack    = 131
 	sysPrctl          = 157
 	sysArchPrctl      = 158

@@ -287,7 +287,7 @@ func (t *Table) ttyRead(p *Process, buf []byte, nonblock bool) (int, linux.Errno
 			return 0, linux.EINTR
 		}
 		p.State = Sleeping
-		t.wait()
+		t.wait(p)
 		p.State = Running
 	}
 	return t.tty.read(buf), 0

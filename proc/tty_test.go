@@ -159,6 +159,14 @@ func TestTTYIoctl(t *testing.T) {
 	if got := e.call(sysKill, ^uint64(1), uint64(linux.SIGUSR2)); got != 0 || other.sig.pending != sigBit(linux.SIGUSR2) {
 		t.Errorf("kill(-2) = %d, group 2 pending %#x", got, other.sig.pending)
 	}
+	// A zombie not yet reaped holds its group: a pipeline's shell makes
+	// the group of its first command, which may have exited, the
+	// terminal's foreground.
+	other.State = Zombie
+	u.store32(buf, 2)
+	if got := e.call(sysIoctl, 0, linux.TIOCSPGRP, buf); got != 0 {
+		t.Errorf("TIOCSPGRP of a zombie's group = %d, want 0", got)
+	}
 }
 
 // The line discipline takes any bytes in any settings: its queue

@@ -37,7 +37,7 @@ func TestTmpfsCommands(t *testing.T) {
 	}
 	expectMatch(t, vm, "cat /tmp/old", `^error: cat: tmpfs: no such file or directory`)
 	expectMatch(t, vm, "rmdir /tmp/sub", `^error: rmdir: tmpfs: directory not empty`)
-	expectMatch(t, vm, "df", `(?m)^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\ntmpfs +\d+ +8 +\d+ +1% /tmp\n$`)
+	expectMatch(t, vm, "df", `(?m)^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\ntmpfs +\d+ +0 +\d+ +0% /dev/shm\ntmpfs +\d+ +8 +\d+ +1% /tmp\n$`)
 	expectMatch(t, vm, "meminfo", `(?m)^Shmem: +8 kB$`)
 	expectOut(t, vm, "drop_caches", "dropped 0 pages\n")
 	expectOut(t, vm, "sync", "")

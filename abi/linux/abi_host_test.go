@@ -61,7 +61,8 @@ int main(void) { for (int i = 1; i <= 133; i++) printf("%d %s\n", i, strerror(i)
 // TestCStructsHost compares every offset the package writes with the
 // uapi headers' structs, through offsetof in a C program.
 func TestCStructsHost(t *testing.T) {
-	out := runC(t, `#include <stdio.h>
+	out := runC(t, `#define _GNU_SOURCE
+#include <stdio.h>
 #include <stddef.h>
 #include <asm/signal.h>
 #include <asm/sigcontext.h>
@@ -72,11 +73,14 @@ func TestCStructsHost(t *testing.T) {
 #include <linux/time_types.h>
 #include <linux/utsname.h>
 #include <linux/resource.h>
+#include <asm/statfs.h>
+#include <linux/magic.h>
+#include <sys/statvfs.h>
 #define P(s, f) printf("%s.%s %zu\n", #s, #f, offsetof(struct s, f))
 #define T(t, f) printf("%s.%s %zu\n", #t, #f, offsetof(t, f))
 #define S(s) printf("sizeof %s %zu\n", #s, sizeof(struct s))
 int main(void) {
-	S(sigcontext); S(ucontext); S(stat); S(_fpstate_64); S(iovec); S(__kernel_timespec); S(new_utsname); S(rlimit64);
+	S(sigcontext); S(ucontext); S(stat); S(_fpstate_64); S(iovec); S(__kernel_timespec); S(new_utsname); S(rlimit64); S(statfs);
 	printf("sizeof siginfo_t %zu\nsizeof stack_t %zu\n", sizeof(siginfo_t), sizeof(stack_t));
 	P(sigcontext, r8); P(sigcontext, r15); P(sigcontext, rdi); P(sigcontext, rsi); P(sigcontext, rbp); P(sigcontext, rbx);
 	P(sigcontext, rdx); P(sigcontext, rax); P(sigcontext, rcx); P(sigcontext, rsp); P(sigcontext, rip); P(sigcontext, eflags);
@@ -92,13 +96,24 @@ int main(void) {
 	P(stat, st_size); P(stat, st_blksize); P(stat, st_blocks); P(stat, st_atime); P(stat, st_atime_nsec); P(stat, st_mtime);
 	P(stat, st_mtime_nsec); P(stat, st_ctime); P(stat, st_ctime_nsec);
 	P(_fpstate_64, mxcsr); P(_fpstate_64, sw_reserved); P(iovec, iov_len); P(new_utsname, machine); P(rlimit64, rlim_max);
+	P(statfs, f_type); P(statfs, f_bsize); P(statfs, f_blocks); P(statfs, f_bfree); P(statfs, f_bavail); P(statfs, f_files);
+	P(statfs, f_ffree); P(statfs, f_fsid); P(statfs, f_namelen); P(statfs, f_frsize); P(statfs, f_flags);
+	printf("EXT2_SUPER_MAGIC %d\nTMPFS_MAGIC %d\nPROC_SUPER_MAGIC %d\n", EXT2_SUPER_MAGIC, TMPFS_MAGIC, PROC_SUPER_MAGIC);
+	printf("ST_RDONLY %d\nST_NOSUID %d\nST_NODEV %d\nST_NOEXEC %d\nST_RELATIME %d\n", ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_RELATIME);
 	return 0;
 }`)
 	want := map[string]int{
 		"sizeof sigcontext": SizeofSigcontext, "sizeof ucontext": SizeofUcontext, "sizeof stat": SizeofStat,
 		"sizeof _fpstate_64": SizeofFXSave, "sizeof siginfo_t": SizeofSiginfo, "sizeof stack_t": SizeofStack,
 		"sizeof iovec": SizeofIovec, "sizeof __kernel_timespec": SizeofTimespec, "sizeof new_utsname": SizeofUtsname,
-		"sizeof rlimit64": SizeofRlimit,
+		"sizeof rlimit64": SizeofRlimit, "sizeof statfs": SizeofStatfs,
+		// Statfs.Append, and its constants.
+		"statfs.f_type": 0, "statfs.f_bsize": 8, "statfs.f_blocks": 16, "statfs.f_bfree": 24, "statfs.f_bavail": 32,
+		"statfs.f_files": 40, "statfs.f_ffree": 48, "statfs.f_fsid": 56, "statfs.f_namelen": 64, "statfs.f_frsize": 72,
+		"statfs.f_flags": 80, "EXT2_SUPER_MAGIC": EXT2_SUPER_MAGIC, "TMPFS_MAGIC": TMPFS_MAGIC,
+		"PROC_SUPER_MAGIC": PROC_SUPER_MAGIC, "ST_RDONLY": ST_RDONLY, "ST_NOSUID": ST_NOSUID, "ST_NODEV": ST_NODEV,
+		"ST_NOEXEC": ST_NOEXEC, "ST_RELATIME": ST_RELATIME, // ST_VALID is the kernel's own
+
 		// putSigcontext and ParseSigreturn: eighteen registers of 8 bytes in this order.
 		"sigcontext.r8": 0, "sigcontext.r15": 56, "sigcontext.rdi": 64, "sigcontext.rsi": 72, "sigcontext.rbp": 80,
 		"sigcontext.rbx": 88, "sigcontext.rdx": 96, "sigcontext.rax": 104, "sigcontext.rcx": 112, "sigcontext.rsp": 120,

@@ -132,6 +132,8 @@ var signatures = map[uint64]Signature{
 	SYS_GETEGID:         sig("getegid", RetInt),
 	SYS_GETPPID:         sig("getppid", RetInt),
 	SYS_SIGALTSTACK:     sig("sigaltstack", RetInt, ArgPtr, ArgPtr),
+	SYS_STATFS:          sig("statfs", RetInt, ArgPath, ArgPtr),
+	SYS_FSTATFS:         sig("fstatfs", RetInt, ArgFd, ArgPtr),
 	SYS_ARCH_PRCTL:      sig("arch_prctl", RetInt, ArgArchPrctl, ArgPtr),
 	SYS_GETTID:          sig("gettid", RetInt),
 	SYS_TKILL:           sig("tkill", RetInt, ArgInt, ArgSignal),

@@ -448,6 +448,10 @@ func (v *VFS) resolve(p string) (*Mount, string, error) {
 	return nil, "", fmt.Errorf("%w: %s", ErrNotMounted, p)
 }
 
+// MountFor is the mount holding p (the innermost one) and p's path
+// inside it: statfs(2)'s filesystem.
+func (v *VFS) MountFor(p string) (*Mount, string, error) { return v.resolve(p) }
+
 // Open returns the regular file at p, following symlinks, with its
 // page cache, and a reference that Close drops.
 func (v *VFS) Open(p string) (*File, error) {

@@ -124,5 +124,13 @@ func main() {
 		Interrupts: kernel.Interrupts,
 		Procs:      procs,
 	})
+	if path, ok := m.Cmdline.Get("init"); ok {
+		// As Linux's kernel_init: the program runs as PID 1 on the
+		// console; its exit halts the machine. One that cannot start
+		// leaves the shell (Linux would panic).
+		if err := sh.StartInit(append([]string{path}, m.Cmdline.InitArgs...)); err != nil {
+			fmt.Fprintf(out, "error: init=%s: %v (starting the shell)\n", path, err)
+		}
+	}
 	sh.Run()
 }

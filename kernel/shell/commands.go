@@ -138,6 +138,9 @@ func cmdCmdline(sh *Shell, _ []string) error {
 			sh.Printf("  %s\n", o.Key)
 		}
 	}
+	if c.InitArgs != nil {
+		sh.Printf("  -- %s\n", strings.Join(c.InitArgs, " "))
+	}
 	return nil
 }
 

@@ -5,7 +5,9 @@
 // The shell is a line editor (lineedit.go) over the console's byte
 // stream, a dispatcher (shell.go) and one table of commands
 // (commands.go, with the address-space commands in vmcmds.go, the file
-// commands in fscmds.go, swap in swap.go). A command is a name, a usage
+// commands in fscmds.go, swap in swap.go, the process commands in
+// proccmds.go, and init.go's exec, which the kernel's init= also
+// uses: the console goes to a program as PID 1 for good). A command is a name, a usage
 // line, a one-line help text and a handler; the dispatcher checks the
 // argument count against the usage, runs the handler and prints its
 // error as a single "error: " line. Numeric arguments all go through

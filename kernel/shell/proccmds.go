@@ -18,6 +18,7 @@ import (
 func procCommands() []Command {
 	return []Command{
 		{Name: "run", Usage: "[-b] PATH [ARG...]", Help: "run the static Linux program at PATH with ARGs in the foreground, on the terminal (Ctrl-C sends SIGINT, Ctrl-D ends input), or in the background with -b", MinArgs: 1, MaxArgs: -1, Run: cmdRun, Unlocked: true},
+		{Name: "exec", Usage: "PATH [ARG...]", Help: "replace the shell with the static Linux program at PATH as init (PID 1) on the terminal; when it exits, sync the filesystems and halt with its exit status", MinArgs: 1, MaxArgs: -1, Run: cmdExec, Unlocked: true},
 		{Name: "ps", Help: "list the processes: PID, PPID, state, VSZ and RSS in KiB, name", MaxArgs: 0, Run: cmdPs},
 		{Name: "kill", Usage: "PID [SIG]", Help: "send signal SIG (a number or a name such as TERM; default TERM) to process PID", MinArgs: 1, MaxArgs: 2, Run: cmdKill},
 		{Name: "status", Help: "print how the last foreground program ended: exit N, or signal N (NAME)", MaxArgs: 0, Run: cmdStatus},
@@ -65,6 +66,21 @@ func cmdRun(sh *Shell, args []string) error {
 		return nil
 	}
 	t.Foreground(p)
+	sh.lastStatus, sh.ranOne = sh.waitForeground(t, p), true
+	if sh.lastStatus&0x7f == uint32(linux.SIGINT) {
+		sh.Printf("\n") // after the terminal's ^C echo, as a Unix shell does
+	}
+	sh.typeahead = append(sh.typeahead, t.TakeInput()...)
+	return nil
+}
+
+// waitForeground waits for p, the terminal's foreground program, and
+// returns its wait status. It is called and returns with the big kernel
+// lock held, which it lets go of while it waits, forwarding every
+// console byte to the terminal (proc's tty.go: line editing, echo,
+// Ctrl-C as SIGINT to the program's process group); the end of the
+// console's input is the terminal's.
+func (sh *Shell) waitForeground(t *proc.Table, p *proc.Process) uint32 {
 	sh.cfg.Lock.Unlock()
 	for done := false; !done; {
 		select {
@@ -88,12 +104,7 @@ func cmdRun(sh *Shell, args []string) error {
 	if sh.cfg.Spaces != nil {
 		sh.cfg.Spaces.Activate()
 	}
-	sh.lastStatus, sh.ranOne = t.Wait(p), true
-	if sh.lastStatus&0x7f == uint32(linux.SIGINT) {
-		sh.Printf("\n") // after the terminal's ^C echo, as a Unix shell does
-	}
-	sh.typeahead = append(sh.typeahead, t.TakeInput()...)
-	return nil
+	return t.Wait(p)
 }
 
 func cmdPs(sh *Shell, _ []string) error {
