@@ -8,11 +8,16 @@
  * access_ok and the copy_*_user fixups). None of these is mapped for a
  * process on Linux either, so the host's answers are the oracle; Linux's
  * vsyscall page (0xffffffffff600000) is left out because Linux maps it.
+ * Then the process's own pages it may not use so: a range it unmapped,
+ * a PROT_NONE page and a read-only one (read(2) into it is EFAULT,
+ * write(2) from it works). These pass the kernel's range check and
+ * fault inside its copy, which must end in EFAULT, not a kernel fault.
  */
 #include "check.h"
 #include <fcntl.h>
+#include <sys/mman.h>
 
-static const struct {
+static struct {
 	unsigned long addr;
 	const char *what;
 } probes[] = {
@@ -22,11 +27,23 @@ static const struct {
 	{0xfee00000UL, "LAPIC MMIO"},
 	{0x7ffffffff000UL, "top of user half"},
 	{0xffffffff81000000UL, "kernel text"},
+	{0, "unmapped range"},
+	{0, "PROT_NONE page"},
+	{0, "read-only page"},
 };
 
 int main(void)
 {
 	catch();
+	char *none = mmap(0, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *ro = mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(none != MAP_FAILED && ro != MAP_FAILED);
+	/* Last, so that no later mmap takes the range back. */
+	char *gone = mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(gone != MAP_FAILED && munmap(gone, 2 * 4096) == 0);
+	probes[6].addr = (unsigned long)gone + 4096 - 8; /* 16 bytes from 8 before its second page */
+	probes[7].addr = (unsigned long)none;
+	probes[8].addr = (unsigned long)ro;
 	const char *path = tmpname("isolate");
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd >= 0);

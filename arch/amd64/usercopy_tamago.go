@@ -16,7 +16,7 @@ package amd64
 // userAccessSpan bounds the bytes from an entry to past its access.
 var copyUserPC, touchUserPC uintptr
 
-const userAccessSpan = 48
+const userAccessSpan = 80
 
 // userAccessors is their exception table: where each keeps its result,
 // as an offset from SP at the fault (both are NOFRAME: the return
@@ -57,13 +57,15 @@ func CopyOut(dst uintptr, src []byte) int {
 }
 
 // FixupCopy handles a fault inside a user accessor (copyUser,
-// touchUser): it returns with the RCX of the fault as its result (the
-// bytes copyUser had left), with AC clear, and FixupCopy reports true.
+// touchUser): it returns with RCX*R8+R9 of the fault as its result (the
+// bytes copyUser had left: the REP count times the iteration's size,
+// plus the tail still to come), with AC clear, and FixupCopy reports
+// true.
 // Any other fault: false.
 func FixupCopy(f *TrapFrame) bool {
 	for _, a := range userAccessors {
 		if f.RIP >= uint64(*a.entry) && f.RIP < uint64(*a.entry)+userAccessSpan {
-			*(*uint64)(at(uintptr(f.RSP) + a.result)) = f.RCX
+			*(*uint64)(at(uintptr(f.RSP) + a.result)) = f.RCX*f.R8 + f.R9
 			f.RIP = *(*uint64)(at(uintptr(f.RSP))) // RET
 			f.RSP += 8
 			f.RFLAGS &^= rflagsAC // CLAC
