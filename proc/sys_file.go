@@ -274,9 +274,12 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 	// The bytes go through a kernel buffer of at most rwChunk, one
 	// chunk at a time, so that a huge count costs no huge allocation.
 	// Each chunk's user buffer is checked before the file is touched:
-	// a bad one is EFAULT and nothing of it moves (Linux's access_ok,
-	// and here the chunk copied in for a write); after a chunk moved,
-	// the count so far is the result. A read stops at a short chunk,
+	// one bad from its start is EFAULT and nothing of it moves; for a
+	// file with offsets, one that goes bad part-way moves what lies
+	// before the bad page and ends the call with that count, as Linux's
+	// filemap_read and generic_perform_write (a terminal or a device
+	// takes all or nothing: EFAULT); after a chunk moved, the count so
+	// far is the result. A read stops at a short chunk,
 	// and after its first from a file without offsets (a pipe, the
 	// terminal), which returns what it has rather than wait for more.
 	// A small transfer goes through the process's own buffer: a pipe's
@@ -293,15 +296,26 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 		chunk := kbuf[:min(n-done, rwChunk)]
 		ubuf := buf + done
 		var got int
+		short := false // the user buffer goes bad inside this chunk
 		if write {
-			if e = t.mem(p).copyIn(ubuf, chunk); e == 0 {
-				got, e = f.ops.write(t, p, chunk, pos)
+			// What comes in before a bad page is written, as Linux's
+			// generic_perform_write stops there.
+			var in int
+			in, e = t.mem(p).copyN(ubuf, chunk, false)
+			if in > 0 && (seekable || e == 0) {
+				short = in < len(chunk)
+				got, e = f.ops.write(t, p, chunk[:in], pos)
 			}
 		} else {
-			if !t.userWritable(p, ubuf, uint64(len(chunk))) {
+			// No more is read than the buffer can take up to its
+			// first bad page, as Linux's read stops there.
+			if ok := t.mem(p).writable(ubuf, uint64(len(chunk))); ok == 0 || !seekable && ok < uint64(len(chunk)) {
 				e = linux.EFAULT
-			} else if got, e = f.ops.read(t, p, chunk, pos); e == 0 && got > 0 {
-				e = t.mem(p).copyOut(ubuf, chunk[:got])
+			} else {
+				short = ok < uint64(len(chunk))
+				if got, e = f.ops.read(t, p, chunk[:ok], pos); e == 0 && got > 0 {
+					e = t.mem(p).copyOut(ubuf, chunk[:got])
+				}
 			}
 		}
 		if e != 0 {
@@ -312,7 +326,7 @@ func (t *Table) readWrite(p *Process, fd, buf, n uint64, off int64, write bool) 
 		}
 		done += uint64(got)
 		pos += int64(got)
-		if got < len(chunk) || !write && !seekable {
+		if short || got < len(chunk) || !write && !seekable {
 			break
 		}
 	}
@@ -337,13 +351,6 @@ func readWouldBlock(t *Table, f *openFile) bool {
 
 // rwChunk is the most a read or write moves through the kernel at once.
 const rwChunk = 64 << 10
-
-// userWritable checks that [buf, buf+n) is the program's to write, by
-// faulting every page in for writing: a read into a bad buffer is
-// EFAULT before the file moves.
-func (t *Table) userWritable(p *Process, buf, n uint64) bool {
-	return t.mem(p).writable(buf, n)
-}
 
 // vector is readv and writev: the iovec array is read and checked
 // first (UIO_MAXIOV, the total clamped to MAX_RW_COUNT), then each

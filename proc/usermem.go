@@ -55,23 +55,26 @@ func (u userMemory) inRange(va, n uint64) bool {
 
 // copyRest finishes a direct copy that stopped at a fault after done
 // bytes: for each fault, resolve it as the program's own, in goroutine
-// context, and copy on. One that resolves and faults again at once is
-// EFAULT (it cannot happen, but a loop here would hang the kernel).
-func (u userMemory) copyRest(va uint64, buf []byte, done int, out bool) linux.Errno {
+// context, and copy on. It returns the bytes moved in all. One that
+// resolves and faults again at once is EFAULT (it cannot happen, but a
+// loop here would hang the kernel).
+func (u userMemory) copyRest(va uint64, buf []byte, done int, out bool) (int, linux.Errno) {
 	access := vm.Read
 	if out {
 		access = vm.Write
 	}
+	total := done
 	for done < len(buf) {
 		buf, va = buf[done:], va+uint64(done)
 		if u.as.HandleFaultRetry(mm.VirtAddr(va)&^mm.PageMask, access) != vm.Resolved {
-			return linux.EFAULT
+			return total, linux.EFAULT
 		}
 		if done = u.direct(va, buf, out); done <= 0 {
-			return linux.EFAULT
+			return total, linux.EFAULT
 		}
+		total += done
 	}
-	return 0
+	return total, 0
 }
 
 // page returns the frame mapping the page at va for access, faulting it
@@ -112,15 +115,24 @@ func (u userMemory) copyOut(va uint64, src []byte) linux.Errno {
 }
 
 func (u userMemory) copy(va uint64, buf []byte, out bool) linux.Errno {
+	_, e := u.copyN(va, buf, out)
+	return e
+}
+
+// copyN is copy, and the bytes it moved: all of them, or those before
+// the first page the program could not reach (with EFAULT), which
+// read(2) and write(2) return as Linux does for a buffer that goes bad
+// part-way. A range out of the user range moves nothing.
+func (u userMemory) copyN(va uint64, buf []byte, out bool) (int, linux.Errno) {
 	if len(buf) == 0 {
-		return 0
+		return 0, 0
 	}
 	if !u.inRange(va, uint64(len(buf))) {
-		return linux.EFAULT
+		return 0, linux.EFAULT
 	}
 	switch done := u.direct(va, buf, out); {
 	case done == len(buf):
-		return 0
+		return done, 0
 	case done >= 0:
 		return u.copyRest(va, buf, done, out)
 	}
@@ -128,11 +140,12 @@ func (u userMemory) copy(va uint64, buf []byte, out bool) linux.Errno {
 }
 
 // walk is copy's way for an address space not in CR3.
-func (u userMemory) walk(va uint64, buf []byte, out bool) linux.Errno {
+func (u userMemory) walk(va uint64, buf []byte, out bool) (int, linux.Errno) {
+	total := 0
 	for len(buf) > 0 {
 		pa, ok := u.page(mm.VirtAddr(va), out)
 		if !ok {
-			return linux.EFAULT
+			return total, linux.EFAULT
 		}
 		off := va & mm.PageMask
 		n := min(uint64(len(buf)), mm.PageSize-off)
@@ -144,38 +157,48 @@ func (u userMemory) walk(va uint64, buf []byte, out bool) linux.Errno {
 		}
 		buf = buf[n:]
 		va += n
+		total += int(n)
 	}
-	return 0
+	return total, 0
 }
 
-// writable reports whether the program could write all of [va, va+n),
-// faulting its pages in as its own writes would (read checks the buffer
-// so before the file gives up its bytes). Where the direct way works,
-// each page gets a write access that changes nothing (touch: LOCK ADD
-// of 0), and a fault is resolved as in copyRest; else each page is
-// walked.
-func (u userMemory) writable(va, n uint64) bool {
+// writable returns how much of [va, va+n) from its start the program
+// could write: n, or up to the first page it could not (0: EFAULT),
+// faulting the pages in as its own writes would (read checks its buffer
+// so before the file gives up its bytes, and reads no more than that, as
+// Linux's read stops at the first page it cannot copy to). Where the
+// direct way works, each page gets a write access that changes nothing
+// (touch: LOCK ADD of 0), and a fault is resolved as in copyRest; else
+// each page is walked.
+func (u userMemory) writable(va, n uint64) uint64 {
 	if !u.inRange(va, n) {
-		return false
+		// The part in range, if the range runs out of it.
+		if va+n < va || !u.inRange(va, 1) {
+			return 0
+		}
+		n = min(n, uint64(u.m.WindowEnd)-va)
+		if va < uint64(u.m.HoleStart) {
+			n = min(n, uint64(u.m.HoleStart)-va)
+		}
 	}
 	for p := va; p < va+n; p = (p &^ mm.PageMask) + mm.PageSize {
 		faulted, ok := u.touch(p)
 		if !ok {
 			if _, ok := u.page(mm.VirtAddr(p), true); !ok {
-				return false
+				return p - va
 			}
 			continue
 		}
 		if faulted {
 			if u.as.HandleFaultRetry(mm.VirtAddr(p)&^mm.PageMask, vm.Write) != vm.Resolved {
-				return false
+				return p - va
 			}
 			if faulted, _ = u.touch(p); faulted {
-				return false
+				return p - va
 			}
 		}
 	}
-	return true
+	return n
 }
 
 // copyInString reads a NUL-terminated string of at most max bytes

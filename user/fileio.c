@@ -8,7 +8,8 @@
  * Last, write(2) from pages the process has not touched yet (a file
  * mapping, and fresh anonymous memory, both read by the kernel's copy,
  * which faults them in part-way) and read(2) into untouched pages: the
- * bytes arrive whole.
+ * bytes arrive whole; then a buffer that runs off its mapping: the
+ * bytes before the bad page move, and the call returns their count.
  */
 #include "check.h"
 #include <dirent.h>
@@ -162,7 +163,16 @@ int main(void)
 	long rn = read(d, anon + 3, N - 3);
 	say("write from an untouched mapping %ld, read into untouched pages %ld, bytes %s\n",
 	    wn, rn, memcmp(anon + 3, pat + 3, N - 3) == 0 ? "equal" : "differ");
-	CHECK(munmap(m, N) == 0 && munmap(anon, N) == 0);
+	/* A buffer that runs off its mapping part-way (the file mapping
+	 * above it gone first): read(2) and write(2) of a file move what
+	 * lies before the bad page. */
+	CHECK(munmap(m, N) == 0);
+	CHECK(lseek(d, 0, SEEK_SET) == 0);
+	long rs = read(d, anon + 5, N - 3);
+	CHECK(lseek(d, 0, SEEK_SET) == 0);
+	long ws = write(d, anon + N - 100, 8192);
+	say("read past the end of a mapping %ld, write from past it %ld, size %ld\n", rs, ws, fsize(d));
+	CHECK(munmap(anon, N) == 0);
 	CHECK(close(s) == 0 && close(d) == 0 && unlink(src) == 0 && unlink(dst) == 0);
 	return 0;
 }
