@@ -505,9 +505,9 @@ func plotThrash(path string, rows []thrashRow, limit string) error {
 // major fault, and the writes' faults are not counted.
 func pressureReference(pages, frames int) (minFaults, lruFaults int) {
 	trace := slices.Concat(workload.Permutation(uint64(pages), 1), workload.Permutation(uint64(pages), 2))
-	r := newRefString(trace)
-	r.from = pages
-	return r.faultsMIN(frames), r.faultsLRU(frames)
+	r := workload.NewRefString(trace)
+	r.From = pages
+	return r.FaultsMIN(frames), r.FaultsLRU(frames)
 }
 
 // addPressureReference draws on the major-faults panel what MIN and exact
