@@ -77,7 +77,7 @@ type lruEnv interface {
 }
 
 const (
-	pgReferenced uint8 = 1 << 0 // the inactive hand saw a file page referenced once (PG_referenced)
+	pgReferenced uint8 = 1 << 0 // the inactive hand saw the page referenced once (PG_referenced)
 	pgWorkingset uint8 = 1 << 1 // the page was active once (PG_workingset)
 )
 
