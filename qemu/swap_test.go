@@ -34,7 +34,7 @@ func vmstatField(t *testing.T, vm *VM, name string) uint64 {
 // sides read them right); then swapoff brings every page back.
 func TestSwapAnon(t *testing.T) {
 	vm := boot(t, Options{Append: "mm.limit=32M", Drives: []Drive{swapDrive(t, 192<<20)}})
-	if !strings.Contains(vm.Log(), "reclaim: policy clock, watermarks min 181 low 226 high 271 pages") {
+	if !strings.Contains(vm.Log(), "reclaim: policy lru2q, watermarks min 181 low 226 high 271 pages") {
 		t.Errorf("no reclaim line at boot")
 	}
 	expectMatch(t, vm, "swapon vda", `^Adding 196604k swap on vda\.  Priority:-2 extents:1 across:196608k\n$`)
@@ -54,7 +54,7 @@ func TestSwapAnon(t *testing.T) {
 		t.Errorf("allocstall_fault %d pgsteal_fault %d: the faults did not reclaim", st, steal)
 	}
 	expectMatch(t, vm, "meminfo", `(?m)^SwapTotal: +196604 kB$`)
-	expectMatch(t, vm, "zoneinfo", `(?m)^  policy +clock$`)
+	expectMatch(t, vm, "zoneinfo", `(?m)^  policy +lru2q$`)
 
 	// Fork with most pages on swap: each slot is named twice, and both
 	// sides read the same data; the child's writes stay its own.

@@ -26,11 +26,15 @@ import "math"
 //     on the active one.
 //   - The inactive hand (shrink_inactive_list, folio_check_references)
 //     takes the back of the inactive list: a page whose Accessed bit is
-//     clear is the victim; an anonymous page found referenced is
-//     activated; a file page is activated on its second reference seen
-//     by the hand (PG_referenced), and rotated to the inactive front on
-//     its first, so that a file read once in passing never pushes the
-//     working set off the active list.
+//     clear is the victim; a page found referenced is activated on the
+//     second reference seen by the hand (PG_referenced), and rotated to
+//     the inactive front on its first: every mapped page starts with the
+//     reference of the fault that made it, so the hand looks twice
+//     (anonymous pages as file pages since Linux 5.9, "mm/vmscan: protect
+//     the workingset on anonymous LRU"; before, an anonymous page was
+//     activated on its first). A page used once in passing, a file read
+//     or a page of a loop larger than memory, never pushes the working
+//     set off the active list.
 //
 // The balance (get_scan_count), simplified: no anon is scanned without a
 // free swap slot (SCAN_FILE) or, with swappiness 0, while file pages
@@ -73,7 +77,7 @@ type lruEnv interface {
 }
 
 const (
-	pgReferenced uint8 = 1 << 0 // the inactive hand saw a file page referenced once (PG_referenced)
+	pgReferenced uint8 = 1 << 0 // the inactive hand saw the page referenced once (PG_referenced)
 	pgWorkingset uint8 = 1 << 1 // the page was active once (PG_workingset)
 )
 
@@ -232,7 +236,7 @@ func (p *lru2q) shrink(typ int, referenced func(uint32) bool) (uint32, bool) {
 			p.flags[i] &^= pgReferenced
 			return i, true
 		}
-		if typ == lruAnon || p.flags[i]&pgReferenced != 0 {
+		if p.flags[i]&pgReferenced != 0 {
 			p.flags[i] &^= pgReferenced
 			p.pushFront(act, i)
 			p.activations++

@@ -148,6 +148,48 @@ func TestNoSwapFileOnly(t *testing.T) {
 	e.destroyAll()
 }
 
+// TestLookTwice: the inactive hand spares a page whose Accessed bit it
+// finds set the first time, anonymous as well as file (Linux's
+// folio_check_references since 5.9, "look twice": every mapped page
+// starts with the reference of the fault that made it), and activates
+// it only when it finds it referenced again. Three pages written once:
+// a reclaim of one marks all three and evicts the oldest on its second
+// look; none is activated. The middle one, used again, is activated by
+// the next reclaim, which evicts the other.
+func TestLookTwice(t *testing.T) {
+	e := newEnv(t)
+	e.enableSwap("lru2q", 1024)
+	base := e.mmap(0, 3*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	a, b, c := base, base+pg, base+2*pg
+	for k, va := range []mm.VirtAddr{a, b, c} {
+		e.write(va, stamp(uint64(k), 3))
+	}
+	if n := e.m.Reclaim(1, true); n != 1 {
+		t.Fatalf("reclaimed %d, want 1", n)
+	}
+	e.check()
+	if l := leaf(e.cur, a); l.HasFrame() {
+		t.Errorf("the oldest page, written once, is still mapped (%v)", l.State)
+	}
+	for _, va := range []mm.VirtAddr{b, c} {
+		if got := e.listOf(va); got != "Inactive(anon)" {
+			t.Errorf("page %v, written once, is on %s after one look, want Inactive(anon)", va, got)
+		}
+	}
+	e.write(b, stamp(1, 4))
+	if n := e.m.Reclaim(1, true); n != 1 {
+		t.Fatalf("reclaimed %d, want 1", n)
+	}
+	e.check()
+	if got := e.listOf(b); got != "Active(anon)" {
+		t.Errorf("page b, used again, is on %s, want Active(anon)", got)
+	}
+	if l := leaf(e.cur, c); l.HasFrame() {
+		t.Errorf("page c, written once, is still mapped (%v)", l.State)
+	}
+	e.destroyAll()
+}
+
 // TestRefaultAnon: a page evicted and faulted back within the working
 // set (its refault distance no more than the active lists it could
 // have had) goes straight to the active list; one faulted back after

@@ -131,6 +131,7 @@ func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) e
 	m.rc.ref = m.referenced
 	m.rc.meta = make([]pageMeta, m.Frames.Span())
 	m.rc.wm = watermarksFor(m.Frames.Stats().ManagedPages)
+	m.setReserveTarget(m.rc.wm)
 	m.rc.wake = wake
 	m.rc.cache = cache
 	if cache != nil {
@@ -226,7 +227,7 @@ func (m *MM) freePages() uint64 { return m.Frames.FreePages() }
 
 // deficit is how many frames the reserves lack.
 func (m *MM) deficit() uint64 {
-	return uint64(len(m.anon.stock)-m.anon.n) + uint64(len(m.tables.stock)-m.tables.n)
+	return uint64(max(m.anon.target-m.anon.n, 0)) + uint64(max(m.tables.target-m.tables.n, 0))
 }
 
 // balance runs before Refill takes frames: direct reclaim below min (the

@@ -24,6 +24,14 @@ import (
 // from inside the allocator, the page cache or a filesystem (none of
 // them touches the window): nothing they hold is half changed
 // underneath. A fault that still finds nothing is out of memory.
+//
+// The anonymous stock holds up to anonReserve frames; with reclaim on,
+// Refill fills it only up to the low watermark (at least two faults'
+// worth), as Linux sizes its per-CPU lists from the zone's low watermark
+// (zone_highsize): a frame in the stock is a frame no page has, so a
+// stock as large on a small machine as on a large one keeps a good part
+// of a small machine's memory from the working set (a fifth of a 5 MiB
+// one: BenchmarkReplay).
 const (
 	anonReserve  = 256 // a fault takes one, a file fault up to 33 (its page, 31 read ahead, a private copy)
 	tableReserve = 64  // a 4 KiB fault takes at most three (PDPT, PD, PT)
@@ -38,6 +46,9 @@ const (
 type reserve struct {
 	stock []mm.PFN
 	n     int
+	// target is what Refill fills the stock to: len(stock), or less
+	// (setReserveTarget). n ≤ target only outside faults' restock.
+	target int
 }
 
 func (r *reserve) take() (mm.PFN, bool) {
@@ -63,21 +74,32 @@ func (r *reserve) put(pfn mm.PFN) bool {
 // partly empty, and faults find out.
 func (m *MM) Refill() {
 	m.balance()
-	m.topUp(len(m.anon.stock), len(m.tables.stock))
+	m.topUp(m.anon.target, m.tables.target)
+}
+
+// setReserveTarget sizes the anonymous stock's fill from the
+// watermarks (see Reserves above): the low mark, within
+// [2 × faultNeed, anonReserve]. A stock above it gives back its excess.
+func (m *MM) setReserveTarget(w Watermarks) {
+	m.anon.target = int(min(max(w.Low, 2*faultNeed), anonReserve))
+	for m.anon.n > m.anon.target {
+		pfn, _ := m.anon.take()
+		m.Frames.Free(pfn, 0)
+	}
 }
 
 // topUp fills the stocks from the allocator and the table source up to
 // anon frames and tables (at most their sizes), or until those run out.
 // No Go allocation: restock calls it in faults.
 func (m *MM) topUp(anon, tables int) {
-	for m.anon.n < min(anon, len(m.anon.stock)) {
+	for m.anon.n < min(anon, m.anon.target) {
 		pfn, err := m.Frames.Alloc(0, frame.Anon)
 		if err != nil {
 			break
 		}
 		m.anon.put(pfn)
 	}
-	for m.tables.n < min(tables, len(m.tables.stock)) {
+	for m.tables.n < min(tables, m.tables.target) {
 		pa, err := m.Tables.AllocTable()
 		if err != nil {
 			break

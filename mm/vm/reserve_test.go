@@ -79,3 +79,40 @@ func TestFaultsRestock(t *testing.T) {
 	e.nocheck = false
 	e.check()
 }
+
+// With reclaim on, the anonymous stock is filled to the low watermark,
+// within [2 × faultNeed, anonReserve] (Linux's zone_highsize): on a
+// small machine a full stock of anonReserve frames would be memory no
+// page may use. EnableReclaim gives the excess back at once.
+func TestReserveTarget(t *testing.T) {
+	for _, tc := range []struct {
+		size uint64
+		want func(Watermarks) int
+	}{
+		{2 << 20, func(Watermarks) int { return 2 * faultNeed }}, // low 55
+		{5 << 20, func(w Watermarks) int { return int(w.Low) }},  // low 88
+		{64 << 20, func(Watermarks) int { return anonReserve }},  // low 320
+	} {
+		e := newEnvSize(t, tc.size)
+		if anon, _ := e.m.Reserved(); anon != anonReserve {
+			t.Fatalf("%d MiB without reclaim: anon reserve %d, want %d", tc.size>>20, anon, anonReserve)
+		}
+		free := e.m.Frames.FreePages()
+		e.enableSwap("clock", 64)
+		want := tc.want(e.m.Watermarks())
+		anon, _ := e.m.Reserved()
+		if anon != want || e.m.Frames.FreePages() != free+uint64(anonReserve-want) {
+			t.Errorf("%d MiB (%v): anon reserve %d, %d frames given back; want %d, %d",
+				tc.size>>20, e.m.Watermarks(), anon, e.m.Frames.FreePages()-free, want, anonReserve-want)
+		}
+		base := e.mmap(0, 4*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+		for k := range 4 {
+			e.write(base+mm.VirtAddr(k)*pg, stamp(uint64(k), 1))
+		}
+		e.m.Refill()
+		if anon, _ := e.m.Reserved(); anon != want {
+			t.Errorf("%d MiB: anon reserve %d after faults and a refill, want %d", tc.size>>20, anon, want)
+		}
+		e.destroyAll()
+	}
+}

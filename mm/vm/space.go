@@ -89,8 +89,8 @@ func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEn
 	}
 	mm.ZeroFrames(z.Addr(), mm.PageSize)
 	m := &MM{Frames: frames, Tables: tables, WindowStart: windowStart, WindowEnd: windowEnd, Kernel: kernel, zero: z, nextID: 1,
-		anon:        reserve{stock: make([]mm.PFN, anonReserve)},
-		tables:      reserve{stock: make([]mm.PFN, tableReserve)},
+		anon:        reserve{stock: make([]mm.PFN, anonReserve), target: anonReserve},
+		tables:      reserve{stock: make([]mm.PFN, tableReserve), target: tableReserve},
 		commit:      commitState{ratio: DefaultOvercommitRatio},
 		FaultAround: DefaultFaultAround,
 		objects:     map[*pagecache.File]shmemObject{},

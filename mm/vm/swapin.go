@@ -130,7 +130,7 @@ func (as *AddressSpace) swapReadahead(ent swap.Entry, wait bool) {
 	}
 	n := m.Swap.Window(ent, min(span, uint64(len(m.rc.raBuf))), m.rc.raBuf[:])
 	for _, ra := range m.rc.raBuf[:n] {
-		if m.anon.n < len(m.anon.stock)/2 {
+		if m.anon.n < m.anon.target/2 {
 			return
 		}
 		pfn, ok := m.anon.take()

@@ -1,9 +1,11 @@
 // Package workload makes the page-access orders of Pagoda's experiments:
 // for a run over a range of P pages, a seeded, reproducible sequence of
-// page indices 0..P-1, the same on the host (qemu/cmd/lab, which computes
-// the optimal and LRU fault counts of a run) and in the kernel (the
-// shell's fill, check and touch, which make the run with real loads and
-// stores).
+// page indices 0..P-1, the same on the host (qemu/cmd/lab, which prints
+// the optimal and LRU fault counts of a run, and mm/vm's tests, which
+// hold the kernel's policies to them) and in the kernel (the shell's
+// fill, check and touch, which make the run with real loads and stores).
+// RefString (optimum.go) counts a run's faults in F frames under
+// Belady's MIN, exact LRU, FIFO and CLOCK.
 //
 // The object model: an Order says what kind of sequence (ParseOrder reads
 // the shell's words for it), and a Generator, made by New for a number of

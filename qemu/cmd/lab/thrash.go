@@ -95,7 +95,7 @@ const thrashUsage = "usage: lab thrash [-limit SIZE] [-policies P,...] [-ratios 
 func thrash(args []string) {
 	fs := flag.NewFlagSet("thrash", flag.ExitOnError)
 	limit := fs.String("limit", "32M", "mm.limit: the memory the kernel manages (K, M, G suffixes as in the kernel)")
-	policies := fs.String("policies", "clock,fifo,lru", "reclaim policies (mm.policy), comma-separated")
+	policies := fs.String("policies", "clock,fifo,lru,lru2q", "reclaim policies (mm.policy), comma-separated")
 	ratios := fs.String("ratios", "0.5,1,1.5,2,4", "working-set sizes as multiples of -limit, comma-separated")
 	runs := fs.Int("runs", 1, "boots per policy and ratio")
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit of one boot, from QEMU's start to the BENCH line")
@@ -505,9 +505,9 @@ func plotThrash(path string, rows []thrashRow, limit string) error {
 // major fault, and the writes' faults are not counted.
 func pressureReference(pages, frames int) (minFaults, lruFaults int) {
 	trace := slices.Concat(workload.Permutation(uint64(pages), 1), workload.Permutation(uint64(pages), 2))
-	r := newRefString(trace)
-	r.from = pages
-	return r.faultsMIN(frames), r.faultsLRU(frames)
+	r := workload.NewRefString(trace)
+	r.From = pages
+	return r.FaultsMIN(frames), r.FaultsLRU(frames)
 }
 
 // addPressureReference draws on the major-faults panel what MIN and exact
