@@ -55,15 +55,12 @@ func (t *Table) syscall(p *Process) {
 	if errno != 0 {
 		ret = uint64(-int64(errno))
 	}
-	if nr == sysRtSigreturn && errno == 0 {
-		ret = p.regs.RAX // sigreturn restored every register
-	}
 	if t.Strace {
 		t.trace(p, nr, p.traced, ret)
 	}
-	if p.exiting || nr == sysExecve && errno == 0 {
-		return // the registers are the new program's
-	}
+	// Into the registers the call leaves: rt_sigreturn's restored ones
+	// (its result is their RAX), execve's new program's (0, as Linux's
+	// start_thread leaves it), an exiting process's (unused).
 	p.regs.RAX = ret
 }
 
