@@ -5,6 +5,8 @@ package vfs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm/tmpfs"
@@ -118,4 +120,52 @@ func TestRenameLinkTimes(t *testing.T) {
 	if got := fmt.Sprint(st.Size, st.Atime, st.Mtime, st.Ctime); got != "3 1000000000 9000000000 9000000000" {
 		t.Fatalf("size and times after a write and futimens: %s", got)
 	}
+}
+
+// Resolution through symlinks, fuzzed: links up and across mounts,
+// relative and absolute, chains, loops and long targets. Whatever the
+// path, Resolve ends (a loop is ErrLoop, a path grown too long
+// ErrNameTooLong) and gives a clean absolute path; one that names
+// something names no symlink when asked to follow (a last link
+// followed), and resolves to itself again.
+func FuzzResolveLinks(f *testing.F) {
+	for _, s := range []string{"/a/up/a/abs/f", "/a/rel/../d", "/a/loop", "/a/ping/x", "/tmp/d/back/abs", "/a/long/../../a", "a/../../tmp//d/./lf", "/a/abs/" + string(make([]byte, 300))} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	v := newTestVFS(f, 0x62_0000_0000, "/", "/tmp")
+	for _, err := range []error{
+		v.Mkdir("/a"), v.Mkdir("/tmp/d"), v.Create("/tmp/d/f"),
+		v.Symlink("..", "/a/up"), v.Symlink("/tmp/d", "/a/abs"), v.Symlink("../a/abs", "/a/rel"),
+		v.Symlink("f", "/tmp/d/lf"), v.Symlink("../../a", "/tmp/d/back"), v.Symlink("loop", "/a/loop"),
+		v.Symlink("pong", "/a/ping"), v.Symlink("ping", "/a/pong"),
+		v.Symlink(strings.Repeat("up/", 60)+"a", "/a/long"),
+	} {
+		if err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, p string, follow bool) {
+		got, err := v.Resolve(p, follow)
+		if err != nil {
+			if !errors.Is(err, ErrLoop) && !errors.Is(err, ErrNameTooLong) && !errors.Is(err, ErrBadPath) {
+				t.Fatalf("Resolve(%q, %v): %v", p, follow, err)
+			}
+			return
+		}
+		if !strings.HasPrefix(got, "/") || strings.Contains(got, "//") || strings.Contains(got, "/./") ||
+			strings.Contains(got, "/../") || strings.HasSuffix(got, "/..") || len(got) > 1 && strings.HasSuffix(got, "/") {
+			t.Fatalf("Resolve(%q, %v) = %q, not clean", p, follow, got)
+		}
+		st, err := v.Lstat(got)
+		if err != nil {
+			return // missing on the way: the call on it fails there
+		}
+		if follow && st.Mode&fs.ModeSymlink != 0 {
+			t.Fatalf("Resolve(%q, true) = %q, a symlink", p, got)
+		}
+		if again, err := v.Resolve(got, follow); err != nil || again != got {
+			t.Fatalf("Resolve(%q) = %q, but that resolves to %q, %v", p, got, again, err)
+		}
+	})
 }
