@@ -12,28 +12,27 @@ package amd64
 // is on, so a kernel write to a read-only user page (copy-on-write)
 // faults as the program's own write would.
 
-// copyUserPC and touchUserPC are the entries of the user accessors;
-// userAccessSpan bounds the bytes from an entry to past its access.
-var copyUserPC, touchUserPC uintptr
+// copyUserPC, copyUserBytesPC and touchUserPC are the entries of the
+// user accessors; userAccessSpan bounds the bytes from an entry to past
+// its access.
+var copyUserPC, copyUserBytesPC, touchUserPC uintptr
 
-const userAccessSpan = 80
+const userAccessSpan = 64
 
-// userAccessors is their exception table: where each keeps its result,
-// as an offset from SP at the fault (both are NOFRAME: the return
-// address, then the arguments).
-var userAccessors = [...]struct {
-	entry  *uintptr
-	result uintptr
-}{
-	{&copyUserPC, 8 + 24}, // dst, src, n, left
-	{&touchUserPC, 8 + 8}, // addr, left
-}
+// The accessors' results, as offsets from SP at a fault (they are
+// NOFRAME: the return address, then the arguments): copyUser's left
+// after dst, src and n; touchUser's after addr.
+const (
+	copyUserResult  = 8 + 24
+	touchUserResult = 8 + 8
+)
 
 // smapOn is whether CR4.SMAP is on on this CPU (copyUser's STAC and CLAC
 // are #UD without it).
 var smapOn bool
 
 func copyUser(dst, src, n uintptr) (left uintptr)
+func copyUserBytes()
 func touchUser(addr uintptr) (left uintptr)
 
 // TouchOut makes a write access to the byte at user address va that
@@ -56,21 +55,40 @@ func CopyOut(dst uintptr, src []byte) int {
 	return len(src) - int(copyUser(dst, addrOfBytes(src), uintptr(len(src))))
 }
 
-// FixupCopy handles a fault inside a user accessor (copyUser,
-// touchUser): it returns with RCX*R8+R9 of the fault as its result (the
-// bytes copyUser had left: the REP count times the iteration's size,
-// plus the tail still to come), with AC clear, and FixupCopy reports
-// true.
-// Any other fault: false.
+// FixupCopy handles a fault inside a user accessor and reports true; any
+// other fault: false. A fault in copyUser's quadwords goes on in its
+// byte phase from the faulting quadword, with RCX the bytes left (RCX*8
+// plus the tail in R9), so that the copy ends at the first bad byte; a
+// fault in the byte phase, or in touchUser, returns from the accessor
+// with RCX as its result (the bytes left; touchUser's 1), with AC clear.
 func FixupCopy(f *TrapFrame) bool {
-	for _, a := range userAccessors {
-		if f.RIP >= uint64(*a.entry) && f.RIP < uint64(*a.entry)+userAccessSpan {
-			*(*uint64)(at(uintptr(f.RSP) + a.result)) = f.RCX*f.R8 + f.R9
-			f.RIP = *(*uint64)(at(uintptr(f.RSP))) // RET
-			f.RSP += 8
-			f.RFLAGS &^= rflagsAC // CLAC
-			return true
+	// An accessor's code runs from its entry to the next's (or a span):
+	// the linker may put them back to back.
+	in := func(pc uintptr) bool {
+		end := pc + userAccessSpan
+		for _, next := range [...]uintptr{copyUserPC, copyUserBytesPC, touchUserPC} {
+			if next > pc && next < end {
+				end = next
+			}
 		}
+		return f.RIP >= uint64(pc) && f.RIP < uint64(end)
 	}
-	return false
+	result := uintptr(0)
+	switch {
+	case in(copyUserPC):
+		f.RCX = f.RCX*8 + f.R9
+		f.RIP = uint64(copyUserBytesPC)
+		return true
+	case in(copyUserBytesPC):
+		result = copyUserResult
+	case in(touchUserPC):
+		result = touchUserResult
+	default:
+		return false
+	}
+	*(*uint64)(at(uintptr(f.RSP) + result)) = f.RCX
+	f.RIP = *(*uint64)(at(uintptr(f.RSP))) // RET
+	f.RSP += 8
+	f.RFLAGS &^= rflagsAC // CLAC
+	return true
 }

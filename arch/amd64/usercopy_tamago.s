@@ -11,15 +11,16 @@
 // func copyUser(dst, src, n uintptr) (left uintptr)
 //
 // One of dst and src is a user address, checked by the caller to lie in
-// the user range. The bulk moves by REP MOVSQ, the last n%8 bytes by REP
-// MOVSB (Linux's copy_user_generic without ERMS: under QEMU's icount
-// each iteration of a REP string instruction counts, so eight bytes a
-// count rather than one). Either may fault on a user page: FixupCopy
-// then makes this return with left = RCX*R8 + R9, the bytes the copy had
-// still to move (SDM 2B, REP: a faulting iteration leaves RCX, RSI and
-// RDI at it), where R8 is the size of the current iteration and R9 the
-// bytes after it. NOFRAME: at the fault SP is the entry SP (FixupCopy's
-// layout).
+// the user range. The bulk moves by REP MOVSQ, the rest by REP MOVSB in
+// copyUserBytes (Linux's copy_user_generic without ERMS: under QEMU's
+// icount each iteration of a REP string instruction counts, so eight
+// bytes a count rather than one). A fault in the quadwords is fixed up
+// to go on byte by byte from the faulting quadword (FixupCopy: RCX
+// becomes the bytes left, RCX*8 + R9), as Linux's copy_user_handle_tail,
+// so that the copy stops at the exact first bad byte; a fault there makes
+// copyUser return with left = RCX (SDM 2B, REP: a faulting iteration
+// leaves RCX, RSI and RDI at it). NOFRAME: at the fault SP is the entry
+// SP (FixupCopy's layout).
 TEXT ·copyUser(SB),NOSPLIT|NOFRAME,$0-32
 	MOVQ	dst+0(FP), DI
 	MOVQ	src+8(FP), SI
@@ -27,15 +28,18 @@ TEXT ·copyUser(SB),NOSPLIT|NOFRAME,$0-32
 	MOVQ	CX, R9
 	ANDQ	$7, R9			// the tail, after the quadwords
 	SHRQ	$3, CX
-	MOVQ	$8, R8
 	CMPB	·smapOn(SB), $0
 	JEQ	copy
 	STAC
 copy:
 	REP; MOVSQ		// may fault: see FixupCopy
 	MOVQ	R9, CX
-	MOVQ	$1, R8
-	XORL	R9, R9
+	JMP	·copyUserBytes(SB)
+
+// copyUserBytes is copyUser's byte phase: RCX bytes from RSI to RDI, AC
+// set where SMAP is on. Reached by a jump from copyUser (or by
+// FixupCopy), never called: it shares copyUser's frame.
+TEXT ·copyUserBytes(SB),NOSPLIT|NOFRAME,$0-32
 	REP; MOVSB		// may fault: see FixupCopy
 	CMPB	·smapOn(SB), $0
 	JEQ	done
@@ -49,12 +53,10 @@ done:
 // Adds 0 to the byte at user address addr with LOCK: a write access that
 // changes nothing, even against another writer (read's check that its
 // buffer is writable, faulting it in). left is 0, or 1 if it faulted
-// (FixupCopy hands back RCX*R8+R9: 1 here).
+// (FixupCopy hands back RCX: 1 here).
 TEXT ·touchUser(SB),NOSPLIT|NOFRAME,$0-16
 	MOVQ	addr+0(FP), DI
 	MOVQ	$1, CX
-	MOVQ	$1, R8
-	XORL	R9, R9
 	CMPB	·smapOn(SB), $0
 	JEQ	touch
 	STAC
@@ -69,6 +71,9 @@ done:
 
 DATA	·touchUserPC+0(SB)/8, $·touchUser(SB)
 GLOBL	·touchUserPC(SB), RODATA, $8
+
+DATA	·copyUserBytesPC+0(SB)/8, $·copyUserBytes(SB)
+GLOBL	·copyUserBytesPC(SB), RODATA, $8
 
 DATA	·copyUserPC+0(SB)/8, $·copyUser(SB)
 GLOBL	·copyUserPC(SB), RODATA, $8
