@@ -32,7 +32,7 @@ const (
 var smapOn bool
 
 func copyUser(dst, src, n uintptr) (left uintptr)
-func copyUserBytes()
+func copyUserBytes(dst, src, n uintptr) (left uintptr) // copyUser's frame: jumped to, never called
 func touchUser(addr uintptr) (left uintptr)
 
 // TouchOut makes a write access to the byte at user address va that
