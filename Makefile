@@ -25,6 +25,12 @@ LINUX_PKG ?= linux-image-cloud-amd64
 BUSYBOX   ?= /bin/busybox
 # make bench-user: bench's options, the same for both kernels.
 BENCH_ARGS ?= -i 10000 -p 4096 -m 64 -f 10
+# make bench-user's swap-in row: bench -S BENCH_SWAP (MiB written, then
+# read back) in boots capped at BENCH_LIMIT (Pagoda's mm.limit, a memory
+# cgroup's memory.max in Linux) with a swap disk; BENCH_SWAP=0 leaves
+# the row (and its boots) out.
+BENCH_SWAP  ?= 64
+BENCH_LIMIT ?= 32M
 # The root disk make qemu attaches last, after DISKS: the ext2 image of
 # make user, which the kernel mounts at / by its label. ROOT= attaches
 # none (and then make qemu builds no user programs).
@@ -234,9 +240,11 @@ $(LINUX_DIR)/initramfs.gz: $(USER_GCC) $(USER_MUSL) qemu/linux-guest/init $(LINU
 
 # User-mode costs on both kernels, one table (qemu/cmd/benchuser): bench
 # with BENCH_ARGS in Pagoda (from a copy of the root disk, its disk rows
-# on /) and in the Linux guest, each booted once, under the same ICOUNT.
+# on /) and in the Linux guest (the copy mounted at /mnt/vda), twice
+# (4 KiB pages, THP), then the swap-in row in boots of its own,
+# all under the same ICOUNT.
 bench-user: kernel build/run user linux-files
-	go run ./qemu/cmd/benchuser $(if $(ICOUNT),-icount) -args "$(BENCH_ARGS)" $(KERNEL)
+	go run ./qemu/cmd/benchuser $(if $(ICOUNT),-icount) -args "$(BENCH_ARGS)" -swap $(BENCH_SWAP) -limit $(BENCH_LIMIT) $(KERNEL)
 
 # Experiments with plots (qemu/cmd/lab), into build/lab: the fault-cost
 # breakdown (under ICOUNT=1 in instructions), then the thrashing sweep:
