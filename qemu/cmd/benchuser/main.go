@@ -23,7 +23,7 @@
 // even with -icount, so their figure is host ns: a guest waiting for
 // its disk under -icount shift=0,sleep=off counts in no useful unit
 // (Linux idles, and the virtual clock leaps to its next timer: 25,000
-// to 5,700,000 per page in three runs; Pagoda polls, counting
+// to 5,700,000 per page in seven runs; Pagoda polls, counting
 // instructions for as long as the host takes). The other boots take
 // the same QEMU machine, memory and -icount setting. Under -icount
 // their figures are instructions per operation; the goal column is
