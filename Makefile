@@ -25,6 +25,12 @@ LINUX_PKG ?= linux-image-cloud-amd64
 BUSYBOX   ?= /bin/busybox
 # make bench-user: bench's options, the same for both kernels.
 BENCH_ARGS ?= -i 10000 -p 4096 -m 64 -f 10
+# make bench-user's swap-in row: bench -S BENCH_SWAP (MiB written, then
+# read back) in boots capped at BENCH_LIMIT (Pagoda's mm.limit, a memory
+# cgroup's memory.max in Linux) with a swap disk; BENCH_SWAP=0 leaves
+# the row (and its boots) out.
+BENCH_SWAP  ?= 64
+BENCH_LIMIT ?= 32M
 # The root disk make qemu attaches last, after DISKS: the ext2 image of
 # make user, which the kernel mounts at / by its label. ROOT= attaches
 # none (and then make qemu builds no user programs).
@@ -181,7 +187,18 @@ bench: kernel build/run
 # qemu/linux-guest/init. APPEND is added to Linux's command line:
 # APPEND="-- /bin/bench -t" runs bench and powers off; without "--"
 # the guest gives a shell on the console.
+#
+# The disks: DISKS are attached as for Pagoda, on virtio-mmio, which
+# microvm describes in its ACPI DSDT (LNRO0005). Debian's cloud kernel
+# builds ext4 (which mounts ext2), jbd2, crc32c and swap in, but virtio,
+# its MMIO transport and virtio-blk as modules: LINUX_MODULES go into
+# the initramfs's /lib/modules, in the order init loads them with
+# busybox insmod (each after what its modinfo "depends=" names, which
+# the recipe checks), and init mounts each disk at /mnt/NAME (vda...)
+# or, if it has a swap signature, swapon's it.
 LINUX_DIR := build/linux
+LINUX_MODULES := drivers/virtio/virtio_ring drivers/virtio/virtio \
+	drivers/virtio/virtio_mmio drivers/block/virtio_blk
 
 linux-guest: linux-files build/run
 	@$(RUN) $(if $(ICOUNT),-icount) -initrd $(LINUX_DIR)/initramfs.gz $(LINUX_DIR)/vmlinuz
@@ -203,21 +220,31 @@ $(LINUX_DIR)/vmlinuz:
 	@set -- $(LINUX_DIR)/pkg/boot/vmlinuz-*; [ -f "$$1" ] || { echo "make linux-guest: no boot/vmlinuz-* in the package" >&2; exit 1; }; \
 	echo "linux-guest: $${1##*/}"; cp "$$1" $@.tmp && mv $@.tmp $@
 
-$(LINUX_DIR)/initramfs.gz: $(USER_GCC) $(USER_MUSL) qemu/linux-guest/init | user-tools
+$(LINUX_DIR)/initramfs.gz: $(USER_GCC) $(USER_MUSL) qemu/linux-guest/init $(LINUX_DIR)/vmlinuz Makefile | user-tools
 	@[ -x $(BUSYBOX) ] || { echo "make linux-guest: no $(BUSYBOX): apt-get install busybox-static" >&2; exit 1; }
 	@rm -rf $(LINUX_DIR)/initramfs && mkdir -p $(LINUX_DIR)/initramfs/bin/musl $(LINUX_DIR)/initramfs/usr/bin
 	@cd $(LINUX_DIR)/initramfs && mkdir proc sys dev tmp && chmod 1777 tmp
 	@cp $(BUSYBOX) $(LINUX_DIR)/initramfs/bin/busybox && ln -s busybox $(LINUX_DIR)/initramfs/bin/sh
 	@cp $(USER_GCC) $(LINUX_DIR)/initramfs/bin/ && cp $(USER_MUSL) $(LINUX_DIR)/initramfs/bin/musl/
 	@cp qemu/linux-guest/init $(LINUX_DIR)/initramfs/init
+	@mkdir -p $(LINUX_DIR)/initramfs/lib/modules && set -- $(LINUX_DIR)/pkg/lib/modules/*/kernel; \
+	loaded=" "; for m in $(LINUX_MODULES); do \
+		ko="$$1/$$m.ko"; name=$${m##*/}; \
+		[ -f "$$ko" ] || { echo "make linux-guest: no $$m.ko in $(LINUX_DIR)/pkg (rm $(LINUX_DIR)/vmlinuz to fetch the kernel again)" >&2; exit 1; }; \
+		for d in $$(tr '\0' '\n' < "$$ko" | sed -n 's/^depends=//p' | tr ',' ' '); do \
+			case "$$loaded" in *" $$d "*) ;; *) echo "make linux-guest: $$name needs $$d loaded before it (LINUX_MODULES)" >&2; exit 1;; esac; done; \
+		cp "$$ko" $(LINUX_DIR)/initramfs/lib/modules/ && echo $$name >> $(LINUX_DIR)/initramfs/lib/modules/order; \
+		loaded="$$loaded$$name "; done
 	cd $(LINUX_DIR)/initramfs && find . | $(BUSYBOX) cpio -o -H newc 2>/dev/null | gzip -9 > ../initramfs.gz.tmp
 	@mv $@.tmp $@
 
 # User-mode costs on both kernels, one table (qemu/cmd/benchuser): bench
 # with BENCH_ARGS in Pagoda (from a copy of the root disk, its disk rows
-# on /) and in the Linux guest, each booted once, under the same ICOUNT.
+# on /) and in the Linux guest (the copy mounted at /mnt/vda), twice
+# (4 KiB pages, THP), then the swap-in row in boots of its own,
+# all under the same ICOUNT.
 bench-user: kernel build/run user linux-files
-	go run ./qemu/cmd/benchuser $(if $(ICOUNT),-icount) -args "$(BENCH_ARGS)" $(KERNEL)
+	go run ./qemu/cmd/benchuser $(if $(ICOUNT),-icount) -args "$(BENCH_ARGS)" -swap $(BENCH_SWAP) -limit $(BENCH_LIMIT) $(KERNEL)
 
 # Experiments with plots (qemu/cmd/lab), into build/lab: the fault-cost
 # breakdown (under ICOUNT=1 in instructions), then the thrashing sweep:

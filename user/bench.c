@@ -3,6 +3,7 @@
  * Linux and on Pagoda (make bench-user puts the two side by side).
  *
  *	bench [-t] [-H] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]
+ *	bench [-t] [-H] -S MIB
  *
  * Each row times a loop with clock_gettime(CLOCK_MONOTONIC). Under QEMU's
  * -icount shift=0,sleep=off one virtual nanosecond is one instruction, so
@@ -26,6 +27,15 @@
  * rows for a file in DIR (disk-read-hit, disk-write-hit); pipe, a one-byte
  * write and read back through a pipe2 pipe, per round trip.
  *
+ * With -S, the swap-in row alone (it needs a boot whose memory is capped
+ * below MIB: Pagoda's mm.limit, or a memory cgroup's memory.max on Linux,
+ * and a swap area): MIB of anonymous memory written, a distinct byte in
+ * each page so that no kernel can drop them as zero-filled, then read
+ * back in order and checked, timed per page read from swap, as
+ * /proc/vmstat's pswpin counts them (swap readahead's pages included),
+ * or per page of the region if there is no such counter. It prints
+ * "unsupported (ENOSPC)" when /proc/swaps lists no swap area.
+ *
  * Anonymous regions are madvise(MADV_NOHUGEPAGE)d (its failure ignored),
  * so that Linux with transparent huge pages "always" (Debian's default)
  * faults 4 KiB pages as Pagoda does; -H leaves them to the kernel's
@@ -44,6 +54,7 @@ static long iters = 10;    /* -i: getpid and pipe loops */
 static long pages = 16;    /* -p: fault rows */
 static long mib = 1;       /* -m: the region of the fork rows */
 static long forks = 2;     /* -f: fork rows */
+static long swapmib;       /* -S: the swap-in row's region, alone */
 
 static long long now(void)
 {
@@ -257,6 +268,66 @@ static void bench_pipe(void)
 	CHECK(close(fds[0]) == 0 && close(fds[1]) == 0);
 }
 
+/* vmstat is /proc/vmstat's counter name, or -1 if it cannot be read. */
+static long vmstat(const char *name)
+{
+	char buf[8192];
+	int fd = open("/proc/vmstat", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = 0, r;
+	while (n < (ssize_t)sizeof buf - 1 &&
+	       (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = '\0';
+	size_t len = strlen(name);
+	for (char *l = buf;;) {
+		if (strncmp(l, name, len) == 0 && l[len] == ' ')
+			return strtol(l + len + 1, NULL, 10);
+		char *nl = strchr(l, '\n');
+		if (nl == NULL)
+			return -1;
+		l = nl + 1;
+	}
+}
+
+/* swapping says whether /proc/swaps lists a swap area. */
+static int swapping(void)
+{
+	char buf[512];
+	int fd = open("/proc/swaps", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *nl = strchr(buf, '\n');
+	return nl && nl[1] != '\0';
+}
+
+static void bench_swap(void)
+{
+	if (!swapping()) {
+		unsupported("swap-in", ENOSPC);
+		return;
+	}
+	long len = swapmib << 20, n = len / PAGE;
+	volatile char *p = anon(len);
+	for (long i = 0; i < n; i++)
+		p[i * PAGE] = (char)(i % 251 + 1);
+	long in0 = vmstat("pswpin");
+	long long t0 = now();
+	for (long i = 0; i < n; i++)
+		CHECK(p[i * PAGE] == (char)(i % 251 + 1));
+	long long ns = now() - t0;
+	long in = vmstat("pswpin") - in0;
+	report("swap-in", in0 >= 0 && in > 0 ? in : n, "page", ns);
+	CHECK(munmap((void *)p, len) == 0);
+}
+
 static long number(const char *s)
 {
 	char *end;
@@ -291,16 +362,23 @@ int main(int argc, char **argv)
 			mib = number(argv[++i]);
 		else if (strcmp(argv[i], "-f") == 0)
 			forks = number(argv[++i]);
+		else if (strcmp(argv[i], "-S") == 0)
+			swapmib = number(argv[++i]);
 		else
 			break;
 	}
 	if (i < argc)
 		dir = argv[i++];
-	if (i < argc) {
-		say("usage: bench [-t] [-H] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]\n");
+	if (i < argc || (swapmib && dir)) {
+		say("usage: bench [-t] [-H] [-i ITERS] [-p PAGES] [-m MIB] [-f FORKS] [DIR]\n"
+		    "       bench [-t] [-H] -S MIB\n");
 		return 2;
 	}
 
+	if (swapmib) {
+		bench_swap();
+		return 0;
+	}
 	bench_getpid();
 	bench_anon();
 	bench_fork();

@@ -2,18 +2,33 @@
 // and on the Linux guest of make linux-guest, one boot each in turn, and
 // prints one table of both; make bench-user calls it.
 //
-//	go run ./qemu/cmd/benchuser [-icount] [-args "-i 10000 ..."] [-mem 1G] [-root build/root.img] KERNEL
+//	go run ./qemu/cmd/benchuser [-icount] [-args "-i 10000 ..."] [-mem 1G] [-root build/root.img] [-swap 64] [-limit 32M] KERNEL
 //
-// Pagoda boots with a copy of the root disk and runs "run /bin/bench -t
-// ARGS /" in its shell, so its disk rows are on the ext2 root; Linux runs
-// "/bin/bench -t ARGS" from its initramfs, which has no disk, so those
-// rows are Pagoda's only. Linux boots twice: with bench's 4 KiB pages
-// (MADV_NOHUGEPAGE, like for like with Pagoda, which has no huge pages),
-// and with -H, transparent huge pages as Debian ships them ("always"),
-// the configuration of the issues' reference figures. All boots take the
-// same QEMU machine, memory and -icount setting. Under -icount the
-// figures are instructions per operation; the goal column is half of the
-// smaller Linux figure (issues 16 and 17: half of Linux's).
+// Both kernels get a copy of the root disk (make user's ext2 image) for
+// bench's disk rows: Pagoda boots from it and runs "run /bin/bench -t
+// ARGS /" in its shell, so the rows are on its ext2 root; Linux mounts it
+// at /mnt/vda (qemu/linux-guest/init) and runs "/bin/bench -t ARGS
+// /mnt/vda" from its initramfs. Linux boots twice: with bench's 4 KiB
+// pages (MADV_NOHUGEPAGE, like for like with Pagoda, which has no huge
+// pages), and with -H, transparent huge pages as Debian ships them
+// ("always"), the configuration of the issues' reference figures.
+//
+// The swap-in row (bench -S SWAP) runs in boots of its own, whose memory
+// is capped at LIMIT, with a fresh swap disk of twice SWAP: Pagoda's
+// mm.limit=LIMIT (all the memory its frame allocator manages, page
+// tables and the frame table included) and, in the Linux guest, a memory
+// cgroup of memory.max=LIMIT around bench (linux-guest.memory.max: its
+// anonymous and page-cache pages and the kernel memory charged to it;
+// the kernel's own memory is outside). These boots run under plain TCG
+// even with -icount, so their figure is host ns: a guest waiting for
+// its disk under -icount shift=0,sleep=off counts in no useful unit
+// (Linux idles, and the virtual clock leaps to its next timer: 25,000
+// to 5,700,000 per page in seven runs; Pagoda polls, counting
+// instructions for as long as the host takes). The other boots take
+// the same QEMU machine, memory and -icount setting. Under -icount
+// their figures are instructions per operation; the goal column is
+// half of the smaller Linux figure (issues 16 and 17: half of
+// Linux's).
 package main
 
 import (
@@ -36,11 +51,14 @@ const timeout = 15 * time.Minute
 
 func main() {
 	var o qemu.Options
-	var args, root string
+	var args, root, limit string
+	var swapMiB int
 	flag.BoolVar(&o.ICount, "icount", false, "count instructions: -icount shift=0,sleep=off (both kernels)")
 	flag.StringVar(&o.Mem, "mem", "1G", "guest RAM of both boots (QEMU -m)")
 	flag.StringVar(&args, "args", "", "bench's options, the same on both kernels")
 	flag.StringVar(&root, "root", "build/root.img", "Pagoda's root disk (make user); a copy is booted")
+	flag.IntVar(&swapMiB, "swap", 64, "the swap-in row's region in MiB (bench -S); 0 leaves the row out")
+	flag.StringVar(&limit, "limit", "32M", "the memory cap of the swap-in boots (Pagoda's mm.limit, Linux's memory.max)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: benchuser [flags] KERNEL\n")
 		flag.PrintDefaults()
@@ -52,15 +70,21 @@ func main() {
 	}
 	benchArgs := strings.Fields(args)
 
-	pagoda, err := runPagoda(o, flag.Arg(0), root, benchArgs)
+	dir, err := os.MkdirTemp("", "benchuser")
+	if err != nil {
+		fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	b := boots{o: o, dir: dir, kernel: flag.Arg(0), root: root, limit: limit, swapMiB: swapMiB}
+	pagoda, err := b.pagoda(benchArgs)
 	if err != nil {
 		fatal(fmt.Errorf("pagoda: %w", err))
 	}
-	linux, err := runLinux(o, benchArgs)
+	linux, err := b.linux(benchArgs)
 	if err != nil {
 		fatal(fmt.Errorf("linux: %w", err))
 	}
-	linuxTHP, err := runLinux(o, append([]string{"-H"}, benchArgs...))
+	linuxTHP, err := b.linux(append([]string{"-H"}, benchArgs...))
 	if err != nil {
 		fatal(fmt.Errorf("linux -H: %w", err))
 	}
@@ -68,8 +92,13 @@ func main() {
 	if o.ICount {
 		clock = "instructions (-icount shift=0,sleep=off: one per virtual ns)"
 	}
-	fmt.Printf("bench -t %s, %s, per operation in %s\n\n", strings.Join(benchArgs, " "), time.Now().Format("2006-01-02"), clock)
+	fmt.Printf("bench -t %s, %s, per operation in %s\n", strings.Join(benchArgs, " "), time.Now().Format("2006-01-02"), clock)
+	if swapMiB > 0 {
+		fmt.Printf("swap-in: bench -S %d under %s (Pagoda's mm.limit, Linux's memory.max), in host ns under plain TCG\n", swapMiB, limit)
+	}
+	fmt.Println()
 	printTable(os.Stdout, linux, linuxTHP, pagoda)
+	printRates(os.Stdout, linux, linuxTHP, pagoda)
 }
 
 // row is one BENCH line: a figure, or why the kernel could not run it.
@@ -114,18 +143,59 @@ func parse(out string) []row {
 	return rs
 }
 
-// runPagoda boots Pagoda with a copy of the root disk and runs bench.
-func runPagoda(o qemu.Options, kernel, root string, benchArgs []string) ([]row, error) {
-	dir, err := os.MkdirTemp("", "benchuser")
+// boots are the boots of one table.
+type boots struct {
+	o       qemu.Options
+	dir     string // scratch: the disk copies
+	kernel  string
+	root    string // make user's ext2 image
+	limit   string // the memory cap of the swap-in boots
+	swapMiB int    // bench -S; 0: no swap-in boots
+	n       int    // disks made so far
+}
+
+// disk makes a fresh disk in b.dir: a copy of the root disk, or with
+// swap > 0 a swap area of that many bytes (mkswap's).
+func (b *boots) disk(swap int64) (string, error) {
+	b.n++
+	name := fmt.Sprintf("disk%d.img", b.n)
+	if swap > 0 {
+		return qemu.SwapImage(b.dir, name, swap)
+	}
+	p := filepath.Join(b.dir, name)
+	return p, copyFile(p, b.root)
+}
+
+// pagoda boots Pagoda with a copy of the root disk and runs bench, and
+// then, for the swap-in row, again under mm.limit with a swap disk.
+func (b *boots) pagoda(benchArgs []string) ([]row, error) {
+	root, err := b.disk(0)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	disk := filepath.Join(dir, "root.img")
-	if err := copyFile(disk, root); err != nil {
+	rows, err := b.runPagoda(b.o.ICount, "", []string{root}, append(benchArgs, "/"))
+	if err != nil || b.swapMiB == 0 {
+		return rows, err
+	}
+	root, err = b.disk(0)
+	if err != nil {
 		return nil, err
 	}
-	o.Kernel, o.Disks = kernel, []string{disk}
+	swap, err := b.disk(2 * int64(b.swapMiB) << 20)
+	if err != nil {
+		return nil, err
+	}
+	more, err := b.runPagoda(false, "mm.limit="+b.limit, []string{root, swap}, []string{"-S", strconv.Itoa(b.swapMiB)})
+	return append(rows, more...), err
+}
+
+// runPagoda boots Pagoda with disks (the root first, a swap area
+// second, which it swapon's) and runs bench with benchArgs, under
+// -icount if icount is set.
+func (b *boots) runPagoda(icount bool, appendLine string, disks []string, benchArgs []string) ([]row, error) {
+	o := b.o
+	o.ICount = icount
+	o.Kernel, o.Disks, o.Append = b.kernel, disks, appendLine
 	vm, err := qemu.Start(o)
 	if err != nil {
 		return nil, err
@@ -134,7 +204,12 @@ func runPagoda(o qemu.Options, kernel, root string, benchArgs []string) ([]row, 
 	if _, err := vm.Expect(regexp.QuoteMeta(qemu.Prompt), time.Minute); err != nil {
 		return nil, fmt.Errorf("boot: %w\n%s", err, vm.Log())
 	}
-	line := "run " + strings.Join(append(append([]string{"/bin/bench", "-t"}, benchArgs...), "/"), " ")
+	if len(disks) > 1 {
+		if out, err := vm.Run("swapon vdb", time.Minute); err != nil || !strings.HasPrefix(out, "Adding") {
+			return nil, fmt.Errorf("swapon vdb: %q (%v)", out, err)
+		}
+	}
+	line := "run " + strings.Join(append([]string{"/bin/bench", "-t"}, benchArgs...), " ")
 	out, err := vm.Run(line, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", line, err, out)
@@ -147,19 +222,48 @@ func runPagoda(o qemu.Options, kernel, root string, benchArgs []string) ([]row, 
 	return parse(out), nil
 }
 
-// runLinux boots the Linux guest with bench as the command of its init.
-func runLinux(o qemu.Options, benchArgs []string) ([]row, error) {
+// linux boots the Linux guest with a copy of the root disk (its
+// /mnt/vda) and runs bench on it, and then, for the swap-in row, again
+// with a swap disk and bench in a memory cgroup of memory.max LIMIT.
+// -H in benchArgs is kept for the swap-in boot.
+func (b *boots) linux(benchArgs []string) ([]row, error) {
+	root, err := b.disk(0)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := b.runLinux(b.o.ICount, "", []string{root}, append(benchArgs, "/mnt/vda"))
+	if err != nil || b.swapMiB == 0 {
+		return rows, err
+	}
+	swap, err := b.disk(2 * int64(b.swapMiB) << 20)
+	if err != nil {
+		return nil, err
+	}
+	var args []string
+	if len(benchArgs) > 0 && benchArgs[0] == "-H" {
+		args = append(args, "-H")
+	}
+	more, err := b.runLinux(false, "linux-guest.memory.max="+b.limit, []string{swap}, append(args, "-S", strconv.Itoa(b.swapMiB)))
+	return append(rows, more...), err
+}
+
+// runLinux boots the Linux guest with disks and bench as the command of
+// its init, under -icount if icount is set; params go on the kernel
+// command line before it.
+func (b *boots) runLinux(icount bool, params string, disks []string, benchArgs []string) ([]row, error) {
 	for _, f := range []string{qemu.LinuxKernel, qemu.LinuxInitrd} {
 		if _, err := os.Stat(f); err != nil {
 			return nil, fmt.Errorf("%w (make linux-files)", err)
 		}
 	}
-	base, err := qemu.LinuxAppend(o.ICount)
+	base, err := qemu.LinuxAppend(icount)
 	if err != nil {
 		return nil, err
 	}
-	o.Kernel, o.Initrd = qemu.LinuxKernel, qemu.LinuxInitrd
-	o.Append = strings.Join(append([]string{base, "--", "/bin/bench", "-t"}, benchArgs...), " ")
+	o := b.o
+	o.ICount = icount
+	o.Kernel, o.Initrd, o.Disks = qemu.LinuxKernel, qemu.LinuxInitrd, disks
+	o.Append = strings.Join(append(strings.Fields(base+" "+params+" -- /bin/bench -t"), benchArgs...), " ")
 	vm, err := qemu.Start(o)
 	if err != nil {
 		return nil, err
@@ -169,13 +273,32 @@ func runLinux(o qemu.Options, benchArgs []string) ([]row, error) {
 		return nil, fmt.Errorf("%w\n%s", err, vm.Log())
 	}
 	out := vm.Log()
-	if !strings.Contains(out, "linux-guest: exit 0") {
+	if !strings.Contains(out, "linux-guest: exit 0") || strings.Contains(out, "linux-guest: insmod") || strings.Contains(out, "linux-guest: mount") || strings.Contains(out, "linux-guest: swapon") {
 		return nil, fmt.Errorf("bench failed:\n%s", out)
 	}
 	if status, err := vm.Wait(time.Minute); err != nil || status != qemu.LinuxPoweroff {
 		return nil, fmt.Errorf("power-off: status %d (%v)", status, err)
 	}
 	return parse(out), nil
+}
+
+// printRates prints the swap-in row's pages per time as MB/s (10^6
+// bytes per second of host time): issue 18's figure.
+func printRates(w io.Writer, linux, linuxTHP, pagoda []row) {
+	var cells []string
+	for _, k := range []struct {
+		name string
+		rows []row
+	}{{"Linux 4K", linux}, {"Linux THP", linuxTHP}, {"Pagoda", pagoda}} {
+		for _, r := range k.rows {
+			if r.name == "swap-in" && r.missing == "" && r.ns > 0 {
+				cells = append(cells, fmt.Sprintf("%s %.1f MB/s (%d pages)", k.name, 4096e3/r.ns, r.n))
+			}
+		}
+	}
+	if len(cells) > 0 {
+		fmt.Fprintf(w, "\nswap-in: %s\n", strings.Join(cells, ", "))
+	}
 }
 
 // printTable prints the rows of the kernels side by side: Pagoda's

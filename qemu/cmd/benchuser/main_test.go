@@ -55,3 +55,19 @@ func TestTable(t *testing.T) {
 
 // squeeze collapses runs of spaces.
 func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func TestRates(t *testing.T) {
+	linux := []row{{name: "getpid", unit: "call", ns: 322}, {name: "swap-in", unit: "page", n: 16395, ns: 40960}}
+	pagoda := []row{{name: "swap-in", unit: "page", n: 16401, ns: 20480}}
+	var b bytes.Buffer
+	printRates(&b, linux, []row{{name: "swap-in", missing: "unsupported (ENOSPC)"}}, pagoda)
+	want := "\nswap-in: Linux 4K 100.0 MB/s (16395 pages), Pagoda 200.0 MB/s (16401 pages)\n"
+	if b.String() != want {
+		t.Errorf("printRates = %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	printRates(&b, linux[:1], nil, nil)
+	if b.Len() != 0 {
+		t.Errorf("printRates without a swap-in row = %q, want nothing", b.String())
+	}
+}
