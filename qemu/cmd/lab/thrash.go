@@ -118,12 +118,19 @@ const thrashUsage = "usage: lab thrash [-limit SIZE] [-orders O,...] [-policies 
 // page once) and the skewed ones of lab optimum's table.
 const defaultOrders = "random,zipf:0.8,zipf:1,zipf:1.2,hotcold:10:90,loop"
 
+// The other defaults of make lab's sweep.
+const (
+	defaultLimit    = "32M"
+	defaultPolicies = "clock,fifo,lru,lru2q"
+	defaultRatios   = "0.5,1,1.5,2,4"
+)
+
 func thrash(args []string) {
 	fs := flag.NewFlagSet("thrash", flag.ExitOnError)
-	limit := fs.String("limit", "32M", "mm.limit: the memory the kernel manages (K, M, G suffixes as in the kernel)")
+	limit := fs.String("limit", defaultLimit, "mm.limit: the memory the kernel manages (K, M, G suffixes as in the kernel)")
 	orders := fs.String("orders", defaultOrders, "orders of the read pass (as touch's order=), comma-separated")
-	policies := fs.String("policies", "clock,fifo,lru,lru2q", "reclaim policies (mm.policy), comma-separated")
-	ratios := fs.String("ratios", "0.5,1,1.5,2,4", "working-set sizes as multiples of -limit, comma-separated")
+	policies := fs.String("policies", defaultPolicies, "reclaim policies (mm.policy), comma-separated")
+	ratios := fs.String("ratios", defaultRatios, "working-set sizes as multiples of -limit, comma-separated")
 	runs := fs.Int("runs", 1, "boots per policy and ratio")
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit of one boot, from QEMU's start to the BENCH line")
 	out := fs.String("out", "build/lab", "directory for thrash.csv and thrash.svg")

@@ -100,6 +100,11 @@ func TestThrashConfig(t *testing.T) {
 			t.Errorf("accepted %q", bad)
 		}
 	}
+	// make lab with no variables: the flags' defaults.
+	def, err := newThrashConfig([]string{"k"}, defaultLimit, defaultOrders, defaultPolicies, defaultRatios, 1, 10*time.Minute)
+	if err != nil || len(def.points()) != 6*4*5 || def.points()[119] != (thrashPoint{"loop", "lru2q", 4, 32768, 327680, 1}) {
+		t.Errorf("defaults: %v, %d points", err, len(def.points()))
+	}
 	if _, err := newThrashConfig([]string{"k"}, "32M", defaultOrders, "clock", "1", 0, time.Minute); err == nil {
 		t.Error("accepted -runs 0")
 	}
