@@ -17,7 +17,8 @@ import (
 //	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x>
 //
 // and pressure-read given order= or accesses= adds "order=<O>
-// accesses=<N>", its ns/page then per access.
+// accesses=<N> resident=<R>", its ns/page then per access, R the pages
+// of the working set in memory when the timed pass began.
 //
 // timed with the TSC-based clock. Under QEMU's -icount shift=0 one guest
 // instruction is one virtual nanosecond, so the figures count the
@@ -38,11 +39,12 @@ type benchFn func(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, er
 
 // benchResult is a measured phase: its nanoseconds, faults and major
 // faults (faults that read from a disk), and, for a run in an order
-// (order=), its accesses: ns/page is then per access.
+// (order=), its accesses (ns/page is then per access) and the pages
+// resident when it began.
 type benchResult struct {
-	ns            int64
-	faults, major uint64
-	accesses      uint64
+	ns                 int64
+	faults, major      uint64
+	accesses, resident uint64
 }
 
 // benchArgs is bench's command line: the benchmarks, pages= (0: each
@@ -202,8 +204,8 @@ func runBench(sh *Shell, s *proc.Spaces, name string, b benchArgs) error {
 			name, pages, r.faults, r.major, float64(r.ns)/float64(pages), perFault)
 		return nil
 	}
-	sh.Printf("BENCH %s pages=%d faults=%d majfaults=%d ns/page=%.1f ns/fault=%.1f order=%s accesses=%d\n",
-		name, pages, r.faults, r.major, float64(r.ns)/float64(r.accesses), perFault, b.order, r.accesses)
+	sh.Printf("BENCH %s pages=%d faults=%d majfaults=%d ns/page=%.1f ns/fault=%.1f order=%s accesses=%d resident=%d\n",
+		name, pages, r.faults, r.major, float64(r.ns)/float64(r.accesses), perFault, b.order, r.accesses, r.resident)
 	return nil
 }
 

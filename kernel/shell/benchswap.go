@@ -193,7 +193,8 @@ func benchPressureRead(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResul
 // pressureRead is pressure-read in an order: the working set written
 // (untimed), then read accesses times in order o and checked (bench
 // pressure-read order=O accesses=N). Its major faults are the read
-// pass's.
+// pass's; resident is the pages in memory when the read pass begins
+// (its own: the benchmark's address space holds nothing else).
 func pressureRead(sh *Shell, as *vm.AddressSpace, pages uint64, o workload.Order, accesses uint64) (benchResult, error) {
 	if err := needSwap(sh); err != nil {
 		return benchResult{}, err
@@ -209,8 +210,9 @@ func pressureRead(sh *Shell, as *vm.AddressSpace, pages uint64, o workload.Order
 	if _, err := pressureTouch(sh, as, base, write, true); err != nil {
 		return benchResult{}, err
 	}
+	resident := as.RSS()
 	r, err := pressureTouch(sh, as, base, read, false)
-	r.accesses = read.Len()
+	r.accesses, r.resident = read.Len(), resident
 	return r, err
 }
 
