@@ -102,6 +102,7 @@ type thrashRow struct {
 	thrashPoint
 	elapsed           float64 // seconds of the timed pass: ns/page × accesses
 	majfaults, faults uint64
+	resident          int // pages of the working set in memory when the timed pass began
 }
 
 // Errors of a point.
@@ -147,7 +148,7 @@ func thrash(args []string) {
 	}
 	csvPath, svgPath := filepath.Join(*out, "thrash.csv"), filepath.Join(*out, "thrash.svg")
 	refs := references(rows, cfg.limitBytes)
-	if err := writeThrashCSV(csvPath, rows, refs); err != nil {
+	if err := writeThrashCSV(csvPath, rows, refs, cfg.limitBytes); err != nil {
 		fatal(err)
 	}
 	if len(rows) == 0 {
@@ -158,7 +159,7 @@ func thrash(args []string) {
 	if err := plotThrash(svgPath, rows, refs, cfg.limit); err != nil {
 		fatal(err)
 	}
-	printThrash(os.Stdout, rows, refs)
+	printThrash(os.Stdout, rows, refs, cfg.limitBytes)
 	fmt.Printf("wrote %s and %s\n", csvPath, svgPath)
 	if failed > 0 {
 		fatal(fmt.Errorf("thrash: %d of %d boots failed (reported above); their points are missing", failed, len(points)))
@@ -317,7 +318,7 @@ func sweep(log io.Writer, points []thrashPoint, boot func(thrashPoint) (string, 
 			failed++
 			continue
 		}
-		rows = append(rows, thrashRow{p, b.nsPerPage * float64(b.accesses) / 1e9, b.majfaults, b.faults})
+		rows = append(rows, thrashRow{p, b.nsPerPage * float64(b.accesses) / 1e9, b.majfaults, b.faults, b.resident})
 	}
 	progress(log, len(points), len(points))
 	fmt.Fprintln(log)
@@ -431,10 +432,11 @@ func consoleError(step string, err error, timeout time.Duration, log string) err
 
 func formatRatio(r float64) string { return strconv.FormatFloat(r, 'g', -1, 64) }
 
-// refKey names a reference run: an order over a working set.
+// refKey names a reference run: an order over a working set, in a
+// number of frames.
 type refKey struct {
-	order string
-	pages int
+	order         string
+	pages, frames int
 }
 
 // reference is the read pass's major faults under MIN and exact LRU
@@ -442,14 +444,15 @@ type refKey struct {
 type reference struct{ min, lru int }
 
 // references computes the reference of every order and working set
-// measured, with all of mm.limit (limit bytes) for the working set.
+// measured in frames = mm.limit (limit bytes) / 4 KiB, the lines of the
+// plot, and in the frames each boot's working set had (its resident
+// pages when the timed pass began).
 func references(rows []thrashRow, limit uint64) map[refKey]reference {
-	frames := int(max(limit/pageSize, 1))
 	refs := map[refKey]reference{}
-	for _, r := range rows {
-		k := refKey{r.order, r.pages}
-		if _, ok := refs[k]; ok {
-			continue
+	add := func(r thrashRow, frames int) {
+		k := refKey{r.order, r.pages, frames}
+		if _, ok := refs[k]; ok || frames < 1 {
+			return
 		}
 		o, err := workload.ParseOrder(r.order)
 		if err != nil {
@@ -461,23 +464,39 @@ func references(rows []thrashRow, limit uint64) map[refKey]reference {
 		}
 		refs[k] = reference{m, l}
 	}
+	for _, r := range rows {
+		add(r, limitFrames(limit))
+		add(r, r.resident)
+	}
 	return refs
 }
 
-func writeThrashCSV(path string, rows []thrashRow, refs map[refKey]reference) error {
+// limitFrames is the frames of mm.limit: limit bytes in 4 KiB pages.
+func limitFrames(limit uint64) int { return int(max(limit/pageSize, 1)) }
+
+// writeThrashCSV writes the rows with their references: in all of
+// mm.limit (limit bytes), and in the row's resident pages (-1 when the
+// kernel reported none).
+func writeThrashCSV(path string, rows []thrashRow, refs map[refKey]reference, limit uint64) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"order", "policy", "ratio", "pages", "accesses", "elapsed_s", "majfaults", "faults", "min_majfaults", "lru_majfaults"})
+	w.Write([]string{"order", "policy", "ratio", "pages", "accesses", "elapsed_s", "majfaults", "faults", "min_majfaults", "lru_majfaults",
+		"resident", "min_resident_majfaults", "lru_resident_majfaults"})
 	for _, r := range rows {
-		ref := refs[refKey{r.order, r.pages}]
+		ref := refs[refKey{r.order, r.pages, limitFrames(limit)}]
+		res, ok := refs[refKey{r.order, r.pages, r.resident}]
+		if !ok {
+			res = reference{-1, -1}
+		}
 		w.Write([]string{
 			r.order, r.policy, formatRatio(r.ratio), strconv.Itoa(r.pages), strconv.Itoa(r.accesses),
 			strconv.FormatFloat(r.elapsed, 'f', 6, 64),
 			strconv.FormatUint(r.majfaults, 10), strconv.FormatUint(r.faults, 10),
 			strconv.Itoa(ref.min), strconv.Itoa(ref.lru),
+			strconv.Itoa(r.resident), strconv.Itoa(res.min), strconv.Itoa(res.lru),
 		})
 	}
 	w.Flush()
@@ -535,6 +554,10 @@ func thrashMeans(rows []thrashRow) (orders []string, policies map[string][]strin
 // and exact LRU's for the same run (refs). The file's extension picks
 // the format (.svg, .png, .pdf...), as plot.Save's does.
 func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit string) error {
+	limitBytes, err := mm.ParseSize(limit)
+	if err != nil {
+		return err
+	}
 	orders, policies, means := thrashMeans(rows)
 	cols := min(3, len(orders))
 	nrows := (len(orders) + cols - 1) / cols
@@ -562,7 +585,7 @@ func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit 
 				xys = append(xys, plotter.XY{X: m.ratio, Y: m.majfaults})
 				if !slices.ContainsFunc(ticks, func(t plot.Tick) bool { return t.Value == m.ratio }) {
 					ticks = append(ticks, plot.Tick{Value: m.ratio, Label: formatRatio(m.ratio)})
-					ref := refs[refKey{ord, m.pages}]
+					ref := refs[refKey{ord, m.pages, limitFrames(limitBytes)}]
 					minXYs = append(minXYs, plotter.XY{X: m.ratio, Y: float64(ref.min)})
 					lruXYs = append(lruXYs, plotter.XY{X: m.ratio, Y: float64(ref.lru)})
 				}
@@ -654,16 +677,18 @@ func pressureReference(o workload.Order, pages, accesses, frames int) (minFaults
 	return r.FaultsMIN(frames), r.FaultsLRU(frames), nil
 }
 
-// printThrash prints the means as a table, with the references.
-func printThrash(w io.Writer, rows []thrashRow, refs map[refKey]reference) {
-	orders, policies, means := thrashMeans(rows)
-	fmt.Fprintf(w, "%-14s %-8s %6s %12s %12s %12s %12s\n", "order", "policy", "ratio", "elapsed_s", "majfaults", "MIN", "LRU-exact")
-	for _, ord := range orders {
-		for _, pol := range policies[ord] {
-			for _, m := range means[ord][pol] {
-				ref := refs[refKey{ord, m.pages}]
-				fmt.Fprintf(w, "%-14s %-8s %6s %12.3f %12.0f %12d %12d\n", ord, pol, formatRatio(m.ratio), m.elapsed, m.majfaults, ref.min, ref.lru)
-			}
+// printThrash prints the rows as a table, with the references in all
+// of mm.limit (limit bytes) and, for each boot, exact LRU's in the pages
+// it had resident.
+func printThrash(w io.Writer, rows []thrashRow, refs map[refKey]reference, limit uint64) {
+	fmt.Fprintf(w, "%-14s %-8s %6s %4s %10s %10s %10s %10s %9s %14s\n", "order", "policy", "ratio", "run", "elapsed_s", "majfaults", "MIN", "LRU-exact", "resident", "LRU(resident)")
+	for _, r := range rows {
+		ref := refs[refKey{r.order, r.pages, limitFrames(limit)}]
+		res, ok := refs[refKey{r.order, r.pages, r.resident}]
+		if !ok {
+			res = reference{-1, -1}
 		}
+		fmt.Fprintf(w, "%-14s %-8s %6s %4d %10.3f %10d %10d %10d %9d %14d\n",
+			r.order, r.policy, formatRatio(r.ratio), r.run, r.elapsed, r.majfaults, ref.min, ref.lru, r.resident, res.lru)
 	}
 }

@@ -111,10 +111,10 @@ func TestThrashConfig(t *testing.T) {
 }
 
 func TestParsePressure(t *testing.T) {
-	const good = "BENCH pressure-read pages=8192 faults=12000 majfaults=3900 ns/page=48000.5 ns/fault=32767.0 order=zipf:1 accesses=81920\n"
+	const good = "BENCH pressure-read pages=8192 faults=12000 majfaults=3900 ns/page=48000.5 ns/fault=32767.0 order=zipf:1 accesses=81920 resident=3700\n"
 	pt := thrashPoint{"zipf:1", "lru2q", 1, 8192, 81920, 1}
 	b, err := parsePressure("swapped in\n"+good, pt)
-	if err != nil || b != (benchRecord{"pressure-read", 8192, 12000, 3900, 48000.5, 32767.0, "zipf:1", 81920}) {
+	if err != nil || b != (benchRecord{"pressure-read", 8192, 12000, 3900, 48000.5, 32767.0, "zipf:1", 81920, 3700}) {
 		t.Fatalf("good line: %+v, %v", b, err)
 	}
 	for _, c := range []struct {
@@ -132,7 +132,8 @@ func TestParsePressure(t *testing.T) {
 		{"BENCH pressure-reader pages=8192 faults=1 majfaults=0 ns/page=1.0 ns/fault=1.0\n", errOutput, "no BENCH"},
 		{strings.Replace(good, "8192", "4096", 1), errOutput, "measured 4096 pages, order \"zipf:1\", 81920 accesses; asked for 8192"},
 		{strings.Replace(good, "zipf:1", "zipf:0.8", 1), errOutput, "order \"zipf:0.8\""},
-		{strings.Replace(good, " order=zipf:1 accesses=81920", "", 1), errOutput, "order \"\", 0 accesses"},
+		{strings.Replace(good, " order=zipf:1 accesses=81920 resident=3700", "", 1), errOutput, "order \"\", 0 accesses"},
+		{strings.Replace(good, " resident=3700", "", 1), errOutput, "no BENCH pressure-read line"},
 		{good + good, errOutput, "2 BENCH pressure-read lines"},
 	} {
 		_, err := parsePressure(c.text, pt)
@@ -187,13 +188,13 @@ func TestSweep(t *testing.T) {
 			return "BENCH pressure-read unsupported (no fifo)\n", nil
 		}
 		return benchCommand(p) + "\n" + "BENCH pressure-read pages=" + strconv.Itoa(p.pages) + " faults=10 majfaults=" + strconv.Itoa(p.pages/2) +
-			" ns/page=2500.0 ns/fault=1.0 order=loop accesses=" + strconv.Itoa(p.accesses) + "\n", nil
+			" ns/page=2500.0 ns/fault=1.0 order=loop accesses=" + strconv.Itoa(p.accesses) + " resident=3000\n", nil
 	}
 	var log strings.Builder
 	rows, failed := sweep(&log, pts, boot)
 	want := []thrashRow{
-		{pts[0], 2500.0 * 40960 / 1e9, 2048, 10},
-		{pts[1], 2500.0 * 81920 / 1e9, 4096, 10},
+		{pts[0], 2500.0 * 40960 / 1e9, 2048, 10, 3000},
+		{pts[1], 2500.0 * 81920 / 1e9, 4096, 10, 3000},
 	}
 	if failed != 2 || !slices.Equal(rows, want) {
 		t.Errorf("rows %+v, %d failed", rows, failed)
@@ -208,14 +209,14 @@ func TestSweep(t *testing.T) {
 // cannedRows: two orders, three policies, lru measured twice at 4×,
 // given out of ratio order.
 var cannedRows = []thrashRow{
-	{thrashPoint{"random", "clock", 0.5, 512, 512, 1}, 0.0041, 0, 4096},
-	{thrashPoint{"random", "clock", 4, 4096, 4096, 1}, 95.25, 3500, 70000},
-	{thrashPoint{"random", "clock", 1, 1024, 1024, 1}, 0.0099, 12, 8204},
-	{thrashPoint{"random", "fifo", 0.5, 512, 512, 1}, 0.0043, 0, 4096},
-	{thrashPoint{"random", "fifo", 4, 4096, 4096, 1}, 130.5, 3600, 99000},
-	{thrashPoint{"zipf:1", "lru", 4, 4096, 40960, 1}, 80, 20000, 60000},
-	{thrashPoint{"zipf:1", "lru", 4, 4096, 40960, 2}, 90, 22000, 61000},
-	{thrashPoint{"zipf:1", "lru", 0.5, 512, 5120, 1}, 0.004, 0, 4096},
+	{thrashPoint{"random", "clock", 0.5, 512, 512, 1}, 0.0041, 0, 4096, 512},
+	{thrashPoint{"random", "clock", 4, 4096, 4096, 1}, 95.25, 3500, 70000, 900},
+	{thrashPoint{"random", "clock", 1, 1024, 1024, 1}, 0.0099, 12, 8204, 1000},
+	{thrashPoint{"random", "fifo", 0.5, 512, 512, 1}, 0.0043, 0, 4096, 512},
+	{thrashPoint{"random", "fifo", 4, 4096, 4096, 1}, 130.5, 3600, 99000, 0},
+	{thrashPoint{"zipf:1", "lru", 4, 4096, 40960, 1}, 80, 20000, 60000, 900},
+	{thrashPoint{"zipf:1", "lru", 4, 4096, 40960, 2}, 90, 22000, 61000, 920},
+	{thrashPoint{"zipf:1", "lru", 0.5, 512, 5120, 1}, 0.004, 0, 4096, 512},
 }
 
 func TestThrashMeans(t *testing.T) {
@@ -236,25 +237,34 @@ func TestThrashCSVAndPlot(t *testing.T) {
 	csvPath := filepath.Join(dir, "thrash.csv")
 	refs := references(cannedRows, 1024*pageSize)
 	zipf, _ := workload.ParseOrder("zipf:1")
-	m, l, err := pressureReference(zipf, 4096, 40960, 1024)
-	if err != nil || refs[refKey{"zipf:1", 4096}] != (reference{m, l}) || refs[refKey{"random", 4096}].min != 3072 {
-		t.Fatalf("references %v (zipf:1 at 4×: %d, %d, %v)", refs, m, l, err)
+	random := workload.Order{Kind: workload.Random}
+	ref := func(o workload.Order, pages, accesses, frames int) reference {
+		m, l, err := pressureReference(o, pages, accesses, frames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reference{m, l}
 	}
-	if err := writeThrashCSV(csvPath, cannedRows, refs); err != nil {
+	z, z900, z920 := ref(zipf, 4096, 40960, 1024), ref(zipf, 4096, 40960, 900), ref(zipf, 4096, 40960, 920)
+	r, r900, r1000 := ref(random, 4096, 4096, 1024), ref(random, 4096, 4096, 900), ref(random, 1024, 1024, 1000)
+	if refs[refKey{"zipf:1", 4096, 1024}] != z || refs[refKey{"zipf:1", 4096, 920}] != z920 || r.min != 3072 || r900.min != 3196 || r1000.min != 24 || len(refs) != 11 {
+		t.Fatalf("references %v", refs)
+	}
+	if err := writeThrashCSV(csvPath, cannedRows, refs, 1024*pageSize); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(csvPath)
-	want := "order,policy,ratio,pages,accesses,elapsed_s,majfaults,faults,min_majfaults,lru_majfaults\n" +
-		"random,clock,0.5,512,512,0.004100,0,4096,0,0\n" +
-		fmt.Sprintf("random,clock,4,4096,4096,95.250000,3500,70000,3072,%d\n", refs[refKey{"random", 4096}].lru) +
-		"random,clock,1,1024,1024,0.009900,12,8204,0,0\n" +
-		"random,fifo,0.5,512,512,0.004300,0,4096,0,0\n" +
-		fmt.Sprintf("random,fifo,4,4096,4096,130.500000,3600,99000,3072,%d\n", refs[refKey{"random", 4096}].lru) +
-		fmt.Sprintf("zipf:1,lru,4,4096,40960,80.000000,20000,60000,%d,%d\n", m, l) +
-		fmt.Sprintf("zipf:1,lru,4,4096,40960,90.000000,22000,61000,%d,%d\n", m, l) +
-		"zipf:1,lru,0.5,512,5120,0.004000,0,4096,0,0\n"
+	want := "order,policy,ratio,pages,accesses,elapsed_s,majfaults,faults,min_majfaults,lru_majfaults,resident,min_resident_majfaults,lru_resident_majfaults\n" +
+		"random,clock,0.5,512,512,0.004100,0,4096,0,0,512,0,0\n" +
+		fmt.Sprintf("random,clock,4,4096,4096,95.250000,3500,70000,3072,%d,900,3196,%d\n", r.lru, r900.lru) +
+		fmt.Sprintf("random,clock,1,1024,1024,0.009900,12,8204,0,0,1000,24,%d\n", r1000.lru) +
+		"random,fifo,0.5,512,512,0.004300,0,4096,0,0,512,0,0\n" +
+		fmt.Sprintf("random,fifo,4,4096,4096,130.500000,3600,99000,3072,%d,0,-1,-1\n", r.lru) +
+		fmt.Sprintf("zipf:1,lru,4,4096,40960,80.000000,20000,60000,%d,%d,900,%d,%d\n", z.min, z.lru, z900.min, z900.lru) +
+		fmt.Sprintf("zipf:1,lru,4,4096,40960,90.000000,22000,61000,%d,%d,920,%d,%d\n", z.min, z.lru, z920.min, z920.lru) +
+		"zipf:1,lru,0.5,512,5120,0.004000,0,4096,0,0,512,0,0\n"
 	if string(b) != want {
-		t.Errorf("csv:\n%s", b)
+		t.Errorf("csv:\n%s\nwant:\n%s", b, want)
 	}
 	svg := filepath.Join(dir, "thrash.svg")
 	if err := plotThrash(svg, cannedRows, refs, "4M"); err != nil {
@@ -268,8 +278,8 @@ func TestThrashCSVAndPlot(t *testing.T) {
 		}
 	}
 	var table strings.Builder
-	printThrash(&table, cannedRows, refs)
-	if w := fmt.Sprintf("zipf:1         lru           4       85.000        21000 %12d %12d", m, l); !strings.Contains(table.String(), w) {
+	printThrash(&table, cannedRows, refs, 1024*pageSize)
+	if w := fmt.Sprintf("zipf:1         lru           4    2     90.000      22000 %10d %10d       920 %14d", z.min, z.lru, z920.lru); !strings.Contains(table.String(), w) {
 		t.Errorf("table lacks %q:\n%s", w, table.String())
 	}
 }
