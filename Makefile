@@ -253,7 +253,7 @@ bench-user: kernel build/run user linux-files
 # it measured) if any point failed.
 lab: kernel
 	go run ./qemu/cmd/lab faults $(if $(ICOUNT),-icount) -out build/lab $(KERNEL)
-	go run ./qemu/cmd/lab thrash $(if $(LIMIT),-limit $(LIMIT)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab $(KERNEL)
+	go run ./qemu/cmd/lab thrash $(if $(LIMIT),-limit $(LIMIT)) $(if $(ORDERS),-orders $(ORDERS)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab $(KERNEL)
 
 clean:
 	rm -rf build

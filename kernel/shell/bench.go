@@ -7,6 +7,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/vm"
+	"github.com/pagoda-os/pagoda/mm/workload"
 	"github.com/pagoda-os/pagoda/proc"
 )
 
@@ -14,6 +15,10 @@ import (
 // space, made current for it and freed after, and prints one line:
 //
 //	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x>
+//
+// and pressure-read given order= or accesses= adds "order=<O>
+// accesses=<N> resident=<R>", its ns/page then per access, R the pages
+// of the working set in memory when the timed pass began.
 //
 // timed with the TSC-based clock. Under QEMU's -icount shift=0 one guest
 // instruction is one virtual nanosecond, so the figures count the
@@ -33,10 +38,89 @@ var benchNames = []string{
 type benchFn func(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error)
 
 // benchResult is a measured phase: its nanoseconds, faults and major
-// faults (faults that read from a disk).
+// faults (faults that read from a disk), and, for a run in an order
+// (order=), its accesses (ns/page is then per access) and the pages
+// resident when it began.
 type benchResult struct {
-	ns            int64
-	faults, major uint64
+	ns                 int64
+	faults, major      uint64
+	accesses, resident uint64
+}
+
+// benchArgs is bench's command line: the benchmarks, pages= (0: each
+// one's default), and pressure-read's order= and accesses= (zero
+// values: one read a page in a random order).
+type benchArgs struct {
+	names    []string
+	pages    uint64
+	order    workload.Order // random unless order= says otherwise
+	ordered  bool           // order= or accesses= given
+	accesses uint64
+}
+
+// orderedBenches are the benchmarks that take order= and accesses=.
+var orderedBenches = map[string]bool{"pressure-read": true}
+
+// parseBenchArgs reads bench's arguments: benchmark names, pages=N,
+// order=O and accesses=N (pressure-read's alone: with them the command
+// must name it and nothing else). A trace order needs a file, which the
+// benchmarks do not read: refused.
+func parseBenchArgs(args []string) (benchArgs, error) {
+	b := benchArgs{order: workload.Order{Kind: workload.Random}}
+	var err error
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "pages="); ok {
+			if b.pages, err = mm.ParseSize(v); err != nil {
+				return b, err
+			}
+			if b.pages == 0 || b.pages > 1<<20 {
+				return b, fmt.Errorf("pages=%d out of range 1..%d", b.pages, 1<<20)
+			}
+			continue
+		}
+		if v, ok := strings.CutPrefix(a, "order="); ok {
+			if b.order, err = workload.ParseOrder(v); err != nil {
+				return b, err
+			}
+			if b.order.Kind == workload.Trace {
+				return b, fmt.Errorf("order=%s: bench takes no trace", v)
+			}
+			b.ordered = true
+			continue
+		}
+		if v, ok := strings.CutPrefix(a, "accesses="); ok {
+			if b.accesses, err = mm.ParseSize(v); err != nil {
+				return b, err
+			}
+			if b.accesses == 0 || b.accesses > workload.MaxAccesses {
+				return b, fmt.Errorf("accesses=%d out of range 1..%d", b.accesses, uint64(workload.MaxAccesses))
+			}
+			b.ordered = true
+			continue
+		}
+		known := false
+		for _, n := range benchNames {
+			known = known || n == a
+		}
+		if !known {
+			return b, fmt.Errorf("unknown benchmark %q (have: %s)", a, strings.Join(benchNames, " "))
+		}
+		b.names = append(b.names, a)
+	}
+	if b.ordered {
+		if len(b.names) == 0 {
+			return b, errors.New("order= and accesses= need a benchmark that takes them (pressure-read)")
+		}
+		for _, n := range b.names {
+			if !orderedBenches[n] {
+				return b, fmt.Errorf("%s takes no order= or accesses= (pressure-read does)", n)
+			}
+		}
+	}
+	if len(b.names) == 0 {
+		b.names = benchNames
+	}
+	return b, nil
 }
 
 var benches = map[string]benchFn{
@@ -60,32 +144,12 @@ func cmdBench(sh *Shell, args []string) error {
 	if _, err := sh.window(); err != nil {
 		return err
 	}
-	pages := uint64(0) // each benchmark's default
-	var names []string
-	for _, a := range args {
-		if v, ok := strings.CutPrefix(a, "pages="); ok {
-			if pages, err = mm.ParseSize(v); err != nil {
-				return err
-			}
-			if pages == 0 || pages > 1<<20 {
-				return fmt.Errorf("pages=%d out of range 1..%d", pages, 1<<20)
-			}
-			continue
-		}
-		known := false
-		for _, n := range benchNames {
-			known = known || n == a
-		}
-		if !known {
-			return fmt.Errorf("unknown benchmark %q (have: %s)", a, strings.Join(benchNames, " "))
-		}
-		names = append(names, a)
+	b, err := parseBenchArgs(args)
+	if err != nil {
+		return err
 	}
-	if len(names) == 0 {
-		names = benchNames
-	}
-	for _, name := range names {
-		if err := runBench(sh, s, name, pages); err != nil {
+	for _, name := range b.names {
+		if err := runBench(sh, s, name, b); err != nil {
 			return err
 		}
 	}
@@ -96,8 +160,13 @@ func cmdBench(sh *Shell, args []string) error {
 // line. The address space goes away, and the previous one is current
 // again, however the benchmark ends: an unresolvable fault (out of
 // memory) panics through here to the shell.
-func runBench(sh *Shell, s *proc.Spaces, name string, pages uint64) error {
-	fn := benches[name]
+func runBench(sh *Shell, s *proc.Spaces, name string, b benchArgs) error {
+	fn, pages := benches[name], b.pages
+	if b.ordered && name == "pressure-read" {
+		fn = func(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+			return pressureRead(sh, as, pages, b.order, b.accesses)
+		}
+	}
 	if fn == nil {
 		sh.Printf("BENCH %s unsupported\n", name)
 		return nil
@@ -130,8 +199,13 @@ func runBench(sh *Shell, s *proc.Spaces, name string, pages uint64) error {
 	if r.faults > 0 {
 		perFault = float64(r.ns) / float64(r.faults)
 	}
-	sh.Printf("BENCH %s pages=%d faults=%d majfaults=%d ns/page=%.1f ns/fault=%.1f\n",
-		name, pages, r.faults, r.major, float64(r.ns)/float64(pages), perFault)
+	if r.accesses == 0 {
+		sh.Printf("BENCH %s pages=%d faults=%d majfaults=%d ns/page=%.1f ns/fault=%.1f\n",
+			name, pages, r.faults, r.major, float64(r.ns)/float64(pages), perFault)
+		return nil
+	}
+	sh.Printf("BENCH %s pages=%d faults=%d majfaults=%d ns/page=%.1f ns/fault=%.1f order=%s accesses=%d resident=%d\n",
+		name, pages, r.faults, r.major, float64(r.ns)/float64(r.accesses), perFault, b.order, r.accesses, r.resident)
 	return nil
 }
 

@@ -124,14 +124,35 @@ func benchSwapCacheHit(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResul
 	return touchAll(sh, child, base, pages, false), nil
 }
 
-// pressureTouch writes (or reads and checks) one word per page in order,
-// timing the reclaim the faults do (no refill between pages: the faults
-// restock and reclaim themselves, as in fill and check).
-func pressureTouch(sh *Shell, as *vm.AddressSpace, base mm.VirtAddr, order []uint64, write bool) (benchResult, error) {
+// Seeds of the pressure benchmarks' runs: the write pass's permutation
+// and the read pass's run. The lab's reference lines (qemu/cmd/lab,
+// pressureReference) draw the same runs from the same seeds.
+const (
+	pressureWriteSeed = 1
+	pressureReadSeed  = 2
+)
+
+// pressureRun is pressure-read's two passes over pages pages: the write
+// pass, each page once in a random order, and the read pass, accesses
+// reads in order o (0: o's default; random visits each page once).
+func pressureRun(o workload.Order, pages, accesses uint64) (write, read *workload.Generator, err error) {
+	if write, err = workload.New(workload.Order{Kind: workload.Random}, pages, 0, pressureWriteSeed); err != nil {
+		return nil, nil, err
+	}
+	if read, err = workload.New(o, pages, accesses, pressureReadSeed); err != nil {
+		return nil, nil, err
+	}
+	return write, read, nil
+}
+
+// pressureTouch writes (or reads and checks) one word per page in the
+// order of g, timing the reclaim the faults do (no refill between pages:
+// the faults restock and reclaim themselves, as in fill and check).
+func pressureTouch(sh *Shell, as *vm.AddressSpace, base mm.VirtAddr, g *workload.Generator, write bool) (benchResult, error) {
 	w := sh.cfg.Window
 	faults, major := as.Stats.Faults, as.Stats.MajFaults
 	t0 := sh.cfg.Machine.Uptime()
-	for _, i := range order {
+	for i, ok := g.Next(); ok; i, ok = g.Next() {
 		sh.throttle()
 		va := uint64(base) + i*mm.PageSize
 		if write {
@@ -149,26 +170,66 @@ func benchPressureWrite(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResu
 	if err := needSwap(sh); err != nil {
 		return benchResult{}, err
 	}
+	write, _, err := pressureRun(workload.Order{Kind: workload.Random}, pages, 0)
+	if err != nil {
+		return benchResult{}, err
+	}
 	base, err := benchMap(as, pages)
 	if err != nil {
 		return benchResult{}, err
 	}
-	return pressureTouch(sh, as, base, workload.Permutation(pages, 1), true)
+	return pressureTouch(sh, as, base, write, true)
 }
 
 // pressure-read: the working set written (untimed), then every page read
 // once in another random order and checked: swap-ins and the reclaim
 // that makes room for them.
 func benchPressureRead(sh *Shell, as *vm.AddressSpace, pages uint64) (benchResult, error) {
+	r, err := pressureRead(sh, as, pages, workload.Order{Kind: workload.Random}, 0)
+	r.accesses = 0 // the plain line: one read a page
+	return r, err
+}
+
+// pressureRead is pressure-read in an order: the working set written
+// (untimed), then read accesses times in order o and checked (bench
+// pressure-read order=O accesses=N). Its major faults are the read
+// pass's; resident is the pages in memory when the read pass begins
+// (its own: the benchmark's address space holds nothing else).
+func pressureRead(sh *Shell, as *vm.AddressSpace, pages uint64, o workload.Order, accesses uint64) (benchResult, error) {
 	if err := needSwap(sh); err != nil {
+		return benchResult{}, err
+	}
+	write, read, err := pressureRun(o, pages, accesses)
+	if err != nil {
 		return benchResult{}, err
 	}
 	base, err := benchMap(as, pages)
 	if err != nil {
 		return benchResult{}, err
 	}
-	if _, err := pressureTouch(sh, as, base, workload.Permutation(pages, 1), true); err != nil {
+	if _, err := pressureTouch(sh, as, base, write, true); err != nil {
 		return benchResult{}, err
 	}
-	return pressureTouch(sh, as, base, workload.Permutation(pages, 2), false)
+	resident := as.RSS()
+	r, err := pressureTouch(sh, as, base, read, false)
+	r.accesses, r.resident = read.Len(), resident
+	return r, err
+}
+
+// PressureRun is the whole run of bench pressure-read pages=pages
+// order=o accesses=accesses (0: o's default), the write pass's pages
+// then the read pass's: what the lab's reference lines (qemu/cmd/lab)
+// must replay, which its tests compare with their own.
+func PressureRun(o workload.Order, pages, accesses uint64) ([]uint64, error) {
+	write, read, err := pressureRun(o, pages, accesses)
+	if err != nil {
+		return nil, err
+	}
+	run := make([]uint64, 0, write.Len()+read.Len())
+	for _, g := range []*workload.Generator{write, read} {
+		for p, ok := g.Next(); ok; p, ok = g.Next() {
+			run = append(run, p)
+		}
+	}
+	return run, nil
 }

@@ -33,7 +33,7 @@ func vmCommands() []Command {
 		{Name: "as", Usage: "[new | switch ID | free ID]", Help: "list address spaces (* is current), or make, switch to or free one", MaxArgs: 2, Run: cmdAs},
 		{Name: "fork", Help: "make a copy-on-write child of the current address space; prints its id", MaxArgs: 0, Run: cmdFork},
 		{Name: "vmstat", Help: "memory event counters, one per line (name value)", MaxArgs: 0, Run: cmdVmstat},
-		{Name: "bench", Usage: "[NAME...] [pages=N]", Help: "run fault benchmarks (default: all, 4096 pages each; pressure-*: 1.5 × managed memory), one BENCH line each; swap-* and pressure-* need swapon", MaxArgs: -1, Run: cmdBench},
+		{Name: "bench", Usage: "[NAME...] [pages=N] [order=O] [accesses=N]", Help: "run fault benchmarks (default: all, 4096 pages each; pressure-*: 1.5 × managed memory), one BENCH line each; swap-* and pressure-* need swapon; pressure-read alone takes order= and accesses= (its read pass, as touch)", MaxArgs: -1, Run: cmdBench},
 	}
 }
 

@@ -73,15 +73,21 @@ var faultBenchmarks = []string{"anon-read", "anon-write", "cow-write"}
 
 // benchRecord is one line of the kernel's bench command (kernel/shell/bench.go):
 //
-//	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x>
+//	BENCH <name> pages=<N> faults=<minor> majfaults=<major> ns/page=<x.x> ns/fault=<x.x> [order=<O> accesses=<N> resident=<R>]
+//
+// The last three are pressure-read's in an order: ns/page is then per
+// access, and R the pages in memory when its timed pass began.
 type benchRecord struct {
 	name                  string
 	pages                 int
 	faults, majfaults     uint64
 	nsPerPage, nsPerFault float64
+	order                 string // "" when the line has none
+	accesses              int    // 0 when the line has none
+	resident              int    // 0 when the line has none
 }
 
-var benchLine = regexp.MustCompile(`(?m)^BENCH (\S+) pages=(\d+) faults=(\d+) majfaults=(\d+) ns/page=(\d+(?:\.\d+)?) ns/fault=(\d+(?:\.\d+)?)\r?$`)
+var benchLine = regexp.MustCompile(`(?m)^BENCH (\S+) pages=(\d+) faults=(\d+) majfaults=(\d+) ns/page=(\d+(?:\.\d+)?) ns/fault=(\d+(?:\.\d+)?)(?: order=(\S+) accesses=(\d+) resident=(\d+))?\r?$`)
 
 // parseBench returns the well-formed BENCH lines of text, in order. Other
 // lines, "BENCH <name> unsupported" among them, are left out.
@@ -93,10 +99,15 @@ func parseBench(text string) []benchRecord {
 		major, err3 := strconv.ParseUint(m[4], 10, 64)
 		perPage, err4 := strconv.ParseFloat(m[5], 64)
 		perFault, err5 := strconv.ParseFloat(m[6], 64)
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		accesses, resident, err6, err7 := 0, 0, error(nil), error(nil)
+		if m[8] != "" {
+			accesses, err6 = strconv.Atoi(m[8])
+			resident, err7 = strconv.Atoi(m[9])
+		}
+		if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 			continue // digits out of range: not a line the kernel prints
 		}
-		out = append(out, benchRecord{m[1], pages, faults, major, perPage, perFault})
+		out = append(out, benchRecord{m[1], pages, faults, major, perPage, perFault, m[7], accesses, resident})
 	}
 	return out
 }

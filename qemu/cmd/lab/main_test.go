@@ -13,13 +13,16 @@ func TestBenchLine(t *testing.T) {
 		"BENCH swap-in-seq unsupported\n" +
 		"BENCH cow-write pages=16 faults=16 majfaults=0 ns/page=2.0 ns/fault=1812.4\r\n" +
 		"BENCH pressure-read pages=8192 faults=9000 majfaults=4100 ns/page=51234.5 ns/fault=46575.0\n" +
+		"BENCH pressure-read pages=8192 faults=90000 majfaults=41000 ns/page=5123.5 ns/fault=4657.0 order=zipf:0.8 accesses=81920 resident=3712\n" +
+		"BENCH pressure-read pages=8192 faults=9 majfaults=4 ns/page=5.5 ns/fault=4.0 order=loop accesses=9\n" + // malformed
 		"BENCH anon-read pages=16 faults=16 majfaults=0 ns/page=1.0.0 ns/fault=1.0\n" + // malformed
 		"xBENCH anon-read pages=16 faults=16 majfaults=0 ns/page=1.0 ns/fault=1.0\n" // not at a line start
 	got := parseBench(text)
 	want := []benchRecord{
-		{"anon-write", 16, 16, 0, 1130.1, 1130.1},
-		{"cow-write", 16, 16, 0, 2.0, 1812.4},
-		{"pressure-read", 8192, 9000, 4100, 51234.5, 46575.0},
+		{"anon-write", 16, 16, 0, 1130.1, 1130.1, "", 0, 0},
+		{"cow-write", 16, 16, 0, 2.0, 1812.4, "", 0, 0},
+		{"pressure-read", 8192, 9000, 4100, 51234.5, 46575.0, "", 0, 0},
+		{"pressure-read", 8192, 90000, 41000, 5123.5, 4657.0, "zipf:0.8", 81920, 3712},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("parseBench:\n got %+v\nwant %+v", got, want)

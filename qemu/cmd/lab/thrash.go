@@ -1,17 +1,22 @@
 package main
 
 // The thrash experiment: how each reclaim policy copes when the working
-// set outgrows memory. For every policy, working-set ratio and run it
-// boots the kernel afresh with mm.limit=<limit> mm.policy=<policy> and a
-// fresh swap disk (vda, 4×limit + 64 MiB), types
+// set outgrows memory, in each access order. For every order, policy,
+// working-set ratio and run it boots the kernel afresh with
+// mm.limit=<limit> mm.policy=<policy> and a fresh swap disk (vda,
+// 4×limit + 64 MiB), types
 //
 //	swapon vda
-//	bench pressure-read pages=<ratio × limit / 4 KiB>
+//	bench pressure-read pages=<ratio × limit / 4 KiB> order=<O> accesses=<N>
 //
-// and reads the one BENCH line: the timed pass reads every page once in
-// random order, so its elapsed time (ns/page × pages) and its major
-// faults show where the working set stops fitting. bootPoint is the only
-// part that needs QEMU; the rest is plain functions of text and numbers.
+// and reads the one BENCH line: the benchmark writes every page once in
+// random order, untimed, then reads N pages in order O (a random order:
+// each page once; the drawing orders: ten reads a page), so the timed
+// pass's major faults and elapsed time (ns/page × accesses) show where
+// the working set stops fitting. Beside them go the major faults of
+// Belady's MIN and exact LRU on the same run (pressureReference).
+// bootPoint is the only part that needs QEMU; the rest is plain
+// functions of text and numbers.
 
 import (
 	"cmp"
@@ -47,6 +52,20 @@ const pressureBench = "pressure-read"
 // pageSize is the kernel's page size: the unit of bench's pages=.
 const pageSize = 4096
 
+// accessesPerPage is the read pass's length, in reads a page, for the
+// orders that draw (zipf, hotcold, loop), as mm/vm's BenchmarkReplay:
+// with one a page the pages a skewed run touches fit at half the working
+// set, and every policy scores the compulsory faults alone.
+const accessesPerPage = 10
+
+// Seeds of pressure-read's two passes (kernel/shell/benchswap.go's
+// pressureWriteSeed and pressureReadSeed): the write pass's permutation
+// and the read pass's run.
+const (
+	pressureWriteSeed = 1
+	pressureReadSeed  = 2
+)
+
 // swapSlack is swap beyond 4×limit (the working set of the largest
 // default ratio): room for swap's header and for pages the kernel swaps
 // besides the benchmark's.
@@ -55,8 +74,9 @@ const swapSlack = 64 << 20
 // thrashConfig is the sweep's settings, from the command line.
 type thrashConfig struct {
 	kernel     string
-	limit      string // mm.limit as typed, handed to the kernel unchanged
-	limitBytes uint64 // the same, parsed by the kernel's own parser
+	limit      string   // mm.limit as typed, handed to the kernel unchanged
+	limitBytes uint64   // the same, parsed by the kernel's own parser
+	orders     []string // as workload.ParseOrder reads them
 	policies   []string
 	ratios     []float64
 	runs       int
@@ -65,21 +85,24 @@ type thrashConfig struct {
 
 // thrashPoint is one boot of the sweep.
 type thrashPoint struct {
-	policy string
-	ratio  float64 // working set / mm.limit
-	pages  int     // the working set in pages: pageCount(ratio, limit)
-	run    int     // 1..runs
+	order    string // the read pass's, as workload.ParseOrder reads it
+	policy   string
+	ratio    float64 // working set / mm.limit
+	pages    int     // the working set in pages: pageCount(ratio, limit)
+	accesses int     // the read pass's: readAccesses(order, pages)
+	run      int     // 1..runs
 }
 
 func (p thrashPoint) String() string {
-	return fmt.Sprintf("%s ×%s run %d (pages=%d)", p.policy, formatRatio(p.ratio), p.run, p.pages)
+	return fmt.Sprintf("%s %s ×%s run %d (pages=%d accesses=%d)", p.order, p.policy, formatRatio(p.ratio), p.run, p.pages, p.accesses)
 }
 
 // thrashRow is a measured point: one row of thrash.csv.
 type thrashRow struct {
 	thrashPoint
-	elapsed           float64 // seconds of the timed pass: ns/page × pages
+	elapsed           float64 // seconds of the timed pass: ns/page × accesses
 	majfaults, faults uint64
+	resident          int // pages of the working set in memory when the timed pass began
 }
 
 // Errors of a point.
@@ -90,18 +113,30 @@ var (
 	errOutput = errors.New("unexpected output")
 )
 
-const thrashUsage = "usage: lab thrash [-limit SIZE] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
+const thrashUsage = "usage: lab thrash [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
+
+// defaultOrders is -orders' default: the uniform random order (each
+// page once) and the skewed ones of lab optimum's table.
+const defaultOrders = "random,zipf:0.8,zipf:1,zipf:1.2,hotcold:10:90,loop"
+
+// The other defaults of make lab's sweep.
+const (
+	defaultLimit    = "32M"
+	defaultPolicies = "clock,fifo,lru,lru2q"
+	defaultRatios   = "0.5,1,1.5,2,4"
+)
 
 func thrash(args []string) {
 	fs := flag.NewFlagSet("thrash", flag.ExitOnError)
-	limit := fs.String("limit", "32M", "mm.limit: the memory the kernel manages (K, M, G suffixes as in the kernel)")
-	policies := fs.String("policies", "clock,fifo,lru,lru2q", "reclaim policies (mm.policy), comma-separated")
-	ratios := fs.String("ratios", "0.5,1,1.5,2,4", "working-set sizes as multiples of -limit, comma-separated")
+	limit := fs.String("limit", defaultLimit, "mm.limit: the memory the kernel manages (K, M, G suffixes as in the kernel)")
+	orders := fs.String("orders", defaultOrders, "orders of the read pass (as touch's order=), comma-separated")
+	policies := fs.String("policies", defaultPolicies, "reclaim policies (mm.policy), comma-separated")
+	ratios := fs.String("ratios", defaultRatios, "working-set sizes as multiples of -limit, comma-separated")
 	runs := fs.Int("runs", 1, "boots per policy and ratio")
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit of one boot, from QEMU's start to the BENCH line")
 	out := fs.String("out", "build/lab", "directory for thrash.csv and thrash.svg")
 	fs.Parse(args)
-	cfg, err := newThrashConfig(fs.Args(), *limit, *policies, *ratios, *runs, *timeout)
+	cfg, err := newThrashConfig(fs.Args(), *limit, *orders, *policies, *ratios, *runs, *timeout)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lab thrash: %v\n%s\n", err, thrashUsage)
 		os.Exit(2)
@@ -112,7 +147,8 @@ func thrash(args []string) {
 		fatal(err)
 	}
 	csvPath, svgPath := filepath.Join(*out, "thrash.csv"), filepath.Join(*out, "thrash.svg")
-	if err := writeThrashCSV(csvPath, rows); err != nil {
+	refs := references(rows, cfg.limitBytes)
+	if err := writeThrashCSV(csvPath, rows, refs, cfg.limitBytes); err != nil {
 		fatal(err)
 	}
 	if len(rows) == 0 {
@@ -120,10 +156,10 @@ func thrash(args []string) {
 		os.Remove(svgPath)
 		fatal(fmt.Errorf("thrash: all %d boots failed; wrote only %s", len(points), csvPath))
 	}
-	if err := plotThrash(svgPath, rows, cfg.limit); err != nil {
+	if err := plotThrash(svgPath, rows, refs, cfg.limit); err != nil {
 		fatal(err)
 	}
-	printThrash(os.Stdout, rows)
+	printThrash(os.Stdout, rows, refs, cfg.limitBytes)
 	fmt.Printf("wrote %s and %s\n", csvPath, svgPath)
 	if failed > 0 {
 		fatal(fmt.Errorf("thrash: %d of %d boots failed (reported above); their points are missing", failed, len(points)))
@@ -131,9 +167,9 @@ func thrash(args []string) {
 }
 
 // newThrashConfig checks the command line: one kernel, a limit the kernel
-// accepts, policies fit for its command line, ratios that give at least
-// one page.
-func newThrashConfig(args []string, limit, policies, ratios string, runs int, timeout time.Duration) (thrashConfig, error) {
+// accepts, orders bench takes, policies fit for its command line, ratios
+// that give at least one page.
+func newThrashConfig(args []string, limit, orders, policies, ratios string, runs int, timeout time.Duration) (thrashConfig, error) {
 	cfg := thrashConfig{limit: limit, runs: runs, timeout: timeout}
 	if len(args) != 1 {
 		return cfg, errors.New("want exactly one KERNEL")
@@ -149,6 +185,9 @@ func newThrashConfig(args []string, limit, policies, ratios string, runs int, ti
 	if cfg.limitBytes < frame.MinLimit {
 		return cfg, fmt.Errorf("-limit %s is below the kernel's minimum, %d MiB", limit, frame.MinLimit>>20)
 	}
+	if cfg.orders, err = parseOrders(orders); err != nil {
+		return cfg, err
+	}
 	if cfg.policies, err = parsePolicies(policies); err != nil {
 		return cfg, err
 	}
@@ -161,6 +200,37 @@ func newThrashConfig(args []string, limit, policies, ratios string, runs int, ti
 		}
 	}
 	return cfg, nil
+}
+
+// parseOrders splits a comma list of orders, each as touch's order=
+// (workload.ParseOrder) and written back in its canonical form. A trace
+// is refused: bench reads no file. So are repeats.
+func parseOrders(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		o, err := workload.ParseOrder(f)
+		if err != nil {
+			return nil, fmt.Errorf("-orders: %v", err)
+		}
+		if o.Kind == workload.Trace {
+			return nil, fmt.Errorf("-orders: %s: the benchmark takes no trace", f)
+		}
+		if slices.Contains(out, o.String()) {
+			return nil, fmt.Errorf("-orders: %s given twice", o)
+		}
+		out = append(out, o.String())
+	}
+	return out, nil
+}
+
+// readAccesses is the read pass's length over pages pages in order o:
+// pages for the orders that visit each page once, accessesPerPage ×
+// pages for the others.
+func readAccesses(o workload.Order, pages int) int {
+	if o.OncePerPage() {
+		return pages
+	}
+	return accessesPerPage * pages
 }
 
 var policyName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -210,19 +280,22 @@ func cmdline(limit, policy string) string {
 	return fmt.Sprintf("mm.limit=%s mm.policy=%s", limit, policy)
 }
 
-// benchCommand is the shell command that measures n pages.
-func benchCommand(pages int) string {
-	return fmt.Sprintf("bench %s pages=%d", pressureBench, pages)
+// benchCommand is the shell command that measures point p.
+func benchCommand(p thrashPoint) string {
+	return fmt.Sprintf("bench %s pages=%d order=%s accesses=%d", pressureBench, p.pages, p.order, p.accesses)
 }
 
-// points lists the sweep in order: policy, then ratio, then run.
+// points lists the sweep in order: order, policy, ratio, run.
 func (c thrashConfig) points() []thrashPoint {
 	var out []thrashPoint
-	for _, pol := range c.policies {
-		for _, r := range c.ratios {
-			n, _ := pageCount(r, c.limitBytes) // checked by newThrashConfig
-			for run := 1; run <= c.runs; run++ {
-				out = append(out, thrashPoint{pol, r, n, run})
+	for _, ord := range c.orders {
+		o, _ := workload.ParseOrder(ord) // checked by newThrashConfig
+		for _, pol := range c.policies {
+			for _, r := range c.ratios {
+				n, _ := pageCount(r, c.limitBytes) // checked by newThrashConfig
+				for run := 1; run <= c.runs; run++ {
+					out = append(out, thrashPoint{ord, pol, r, n, readAccesses(o, n), run})
+				}
 			}
 		}
 	}
@@ -238,14 +311,14 @@ func sweep(log io.Writer, points []thrashPoint, boot func(thrashPoint) (string, 
 		text, err := boot(p)
 		var b benchRecord
 		if err == nil {
-			b, err = parsePressure(text, p.pages)
+			b, err = parsePressure(text, p)
 		}
 		if err != nil {
 			fmt.Fprintf(log, "\n%v: %v\n", p, err)
 			failed++
 			continue
 		}
-		rows = append(rows, thrashRow{p, b.nsPerPage * float64(b.pages) / 1e9, b.majfaults, b.faults})
+		rows = append(rows, thrashRow{p, b.nsPerPage * float64(b.accesses) / 1e9, b.majfaults, b.faults, b.resident})
 	}
 	progress(log, len(points), len(points))
 	fmt.Fprintln(log)
@@ -287,7 +360,7 @@ func bootPoint(cfg thrashConfig, p thrashPoint) (string, error) {
 	if err != nil {
 		return "", consoleError("swapon vda", err, cfg.timeout, vm.Log())
 	}
-	line := benchCommand(p.pages)
+	line := benchCommand(p)
 	out, err = vm.Run(line, time.Until(deadline))
 	if err != nil {
 		return "", consoleError(line, err, cfg.timeout, vm.Log())
@@ -307,11 +380,11 @@ func problem(text string) string {
 	return ""
 }
 
-// parsePressure reads the output of benchCommand(pages): exactly one
-// BENCH pressure-read line for that many pages. "BENCH pressure-read
-// unsupported (why)", an error or a fault line is errKernel with the line
-// shown; anything else is errOutput.
-func parsePressure(text string, pages int) (benchRecord, error) {
+// parsePressure reads the output of benchCommand(p): exactly one BENCH
+// pressure-read line for p's pages, order and accesses. "BENCH
+// pressure-read unsupported (why)", an error or a fault line is
+// errKernel with the line shown; anything else is errOutput.
+func parsePressure(text string, p thrashPoint) (benchRecord, error) {
 	var found []benchRecord
 	for _, b := range parseBench(text) {
 		if b.name == pressureBench {
@@ -321,8 +394,10 @@ func parsePressure(text string, pages int) (benchRecord, error) {
 	switch {
 	case len(found) > 1:
 		return benchRecord{}, fmt.Errorf("%w: %d BENCH %s lines, want one", errOutput, len(found), pressureBench)
-	case len(found) == 1 && found[0].pages != pages:
-		return benchRecord{}, fmt.Errorf("%w: BENCH %s measured %d pages, asked for %d", errOutput, pressureBench, found[0].pages, pages)
+	case len(found) == 1 && (found[0].pages != p.pages || found[0].order != p.order || found[0].accesses != p.accesses):
+		f := found[0]
+		return benchRecord{}, fmt.Errorf("%w: BENCH %s measured %d pages, order %q, %d accesses; asked for %d, %q, %d",
+			errOutput, pressureBench, f.pages, f.order, f.accesses, p.pages, p.order, p.accesses)
 	case len(found) == 1:
 		return found[0], nil
 	}
@@ -357,18 +432,71 @@ func consoleError(step string, err error, timeout time.Duration, log string) err
 
 func formatRatio(r float64) string { return strconv.FormatFloat(r, 'g', -1, 64) }
 
-func writeThrashCSV(path string, rows []thrashRow) error {
+// refKey names a reference run: an order over a working set, in a
+// number of frames.
+type refKey struct {
+	order         string
+	pages, frames int
+}
+
+// reference is the read pass's major faults under MIN and exact LRU
+// (pressureReference).
+type reference struct{ min, lru int }
+
+// references computes the reference of every order and working set
+// measured in frames = mm.limit (limit bytes) / 4 KiB, the lines of the
+// plot, and in the frames each boot's working set had (its resident
+// pages when the timed pass began).
+func references(rows []thrashRow, limit uint64) map[refKey]reference {
+	refs := map[refKey]reference{}
+	add := func(r thrashRow, frames int) {
+		k := refKey{r.order, r.pages, frames}
+		if _, ok := refs[k]; ok || frames < 1 {
+			return
+		}
+		o, err := workload.ParseOrder(r.order)
+		if err != nil {
+			panic("lab: a measured row of an order parseOrders refused")
+		}
+		m, l, err := pressureReference(o, r.pages, r.accesses, frames)
+		if err != nil {
+			panic("lab: " + err.Error())
+		}
+		refs[k] = reference{m, l}
+	}
+	for _, r := range rows {
+		add(r, limitFrames(limit))
+		add(r, r.resident)
+	}
+	return refs
+}
+
+// limitFrames is the frames of mm.limit: limit bytes in 4 KiB pages.
+func limitFrames(limit uint64) int { return int(max(limit/pageSize, 1)) }
+
+// writeThrashCSV writes the rows with their references: in all of
+// mm.limit (limit bytes), and in the row's resident pages (-1 when the
+// kernel reported none).
+func writeThrashCSV(path string, rows []thrashRow, refs map[refKey]reference, limit uint64) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"policy", "ratio", "pages", "elapsed_s", "majfaults", "faults"})
+	w.Write([]string{"order", "policy", "ratio", "pages", "accesses", "elapsed_s", "majfaults", "faults", "min_majfaults", "lru_majfaults",
+		"resident", "min_resident_majfaults", "lru_resident_majfaults"})
 	for _, r := range rows {
+		ref := refs[refKey{r.order, r.pages, limitFrames(limit)}]
+		res, ok := refs[refKey{r.order, r.pages, r.resident}]
+		if !ok {
+			res = reference{-1, -1}
+		}
 		w.Write([]string{
-			r.policy, formatRatio(r.ratio), strconv.Itoa(r.pages),
+			r.order, r.policy, formatRatio(r.ratio), strconv.Itoa(r.pages), strconv.Itoa(r.accesses),
 			strconv.FormatFloat(r.elapsed, 'f', 6, 64),
 			strconv.FormatUint(r.majfaults, 10), strconv.FormatUint(r.faults, 10),
+			strconv.Itoa(ref.min), strconv.Itoa(ref.lru),
+			strconv.Itoa(r.resident), strconv.Itoa(res.min), strconv.Itoa(res.lru),
 		})
 	}
 	w.Flush()
@@ -382,109 +510,130 @@ func writeThrashCSV(path string, rows []thrashRow) error {
 // thrashMean is a policy's mean figures at one ratio, over its runs.
 type thrashMean struct {
 	ratio, elapsed, majfaults float64
+	pages                     int
 }
 
-// thrashMeans groups rows by policy (in order of first appearance) and
-// averages each ratio's runs, ratios ascending.
-func thrashMeans(rows []thrashRow) (policies []string, means map[string][]thrashMean) {
-	means = map[string][]thrashMean{}
-	runs := map[string][]int{} // runs averaged into means[policy][i]
+// thrashMeans groups rows by order and by policy (each in order of first
+// appearance) and averages each ratio's runs, ratios ascending.
+func thrashMeans(rows []thrashRow) (orders []string, policies map[string][]string, means map[string]map[string][]thrashMean) {
+	policies = map[string][]string{}
+	means = map[string]map[string][]thrashMean{}
+	runs := map[string]map[string][]int{} // runs averaged into means[order][policy][i]
 	for _, r := range rows {
-		if _, ok := means[r.policy]; !ok {
-			policies = append(policies, r.policy)
+		if _, ok := means[r.order]; !ok {
+			orders = append(orders, r.order)
+			means[r.order], runs[r.order] = map[string][]thrashMean{}, map[string][]int{}
 		}
-		m := means[r.policy]
+		om, or := means[r.order], runs[r.order]
+		if _, ok := om[r.policy]; !ok {
+			policies[r.order] = append(policies[r.order], r.policy)
+		}
+		m := om[r.policy]
 		i := slices.IndexFunc(m, func(x thrashMean) bool { return x.ratio == r.ratio })
 		if i < 0 {
 			i = len(m)
-			means[r.policy] = append(m, thrashMean{ratio: r.ratio})
-			runs[r.policy] = append(runs[r.policy], 0)
+			om[r.policy] = append(m, thrashMean{ratio: r.ratio, pages: r.pages})
+			or[r.policy] = append(or[r.policy], 0)
 		}
-		n := float64(runs[r.policy][i])
-		x := &means[r.policy][i]
+		n := float64(or[r.policy][i])
+		x := &om[r.policy][i]
 		x.elapsed = (x.elapsed*n + r.elapsed) / (n + 1)
 		x.majfaults = (x.majfaults*n + float64(r.majfaults)) / (n + 1)
-		runs[r.policy][i]++
+		or[r.policy][i]++
 	}
-	for _, pol := range policies {
-		slices.SortFunc(means[pol], func(a, b thrashMean) int { return cmp.Compare(a.ratio, b.ratio) })
+	for _, ord := range orders {
+		for _, pol := range policies[ord] {
+			slices.SortFunc(means[ord][pol], func(a, b thrashMean) int { return cmp.Compare(a.ratio, b.ratio) })
+		}
 	}
-	return policies, means
+	return orders, policies, means
 }
 
-// plotThrash draws two panels side by side, one line per policy: the
-// timed pass's elapsed time against the ratio (log scale when it spans
-// two orders of magnitude), and its major faults. The file's extension
-// picks the format (.svg, .png, .pdf...), as plot.Save's does.
-func plotThrash(path string, rows []thrashRow, limit string) error {
-	policies, means := thrashMeans(rows)
-	xLabel := fmt.Sprintf("working set (× mm.limit = %s)", limit)
-	elapsed, major := plot.New(), plot.New()
-	elapsed.Title.Text = "Time to read the working set once"
-	elapsed.X.Label.Text = xLabel
-	elapsed.Y.Label.Text = "elapsed (s)"
-	major.Title.Text = "Major faults (pages read back from swap)"
-	major.X.Label.Text = xLabel
-	major.Y.Label.Text = "major faults (count)"
-	major.Y.Min = 0
-	elapsed.Add(plotter.NewGrid())
-	major.Add(plotter.NewGrid())
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i, pol := range policies {
-		var e, m plotter.XYs
-		for _, p := range means[pol] {
-			e = append(e, plotter.XY{X: p.ratio, Y: p.elapsed})
-			m = append(m, plotter.XY{X: p.ratio, Y: p.majfaults})
-			lo, hi = min(lo, p.elapsed), max(hi, p.elapsed)
+// plotThrash draws one panel per order, three to a row: the read pass's
+// major faults against the ratio, one line per policy, and dashed, MIN's
+// and exact LRU's for the same run (refs). The file's extension picks
+// the format (.svg, .png, .pdf...), as plot.Save's does.
+func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit string) error {
+	limitBytes, err := mm.ParseSize(limit)
+	if err != nil {
+		return err
+	}
+	orders, policies, means := thrashMeans(rows)
+	cols := min(3, len(orders))
+	nrows := (len(orders) + cols - 1) / cols
+	grid := make([][]*plot.Plot, nrows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols)
+	}
+	for k, ord := range orders {
+		p := plot.New()
+		grid[k/cols][k%cols] = p
+		o, _ := workload.ParseOrder(ord)
+		p.Title.Text = ord
+		if !o.OncePerPage() {
+			p.Title.Text += fmt.Sprintf(", %d reads a page", accessesPerPage)
 		}
-		for _, panel := range []struct {
-			p   *plot.Plot
-			xys plotter.XYs
-		}{{elapsed, e}, {major, m}} {
-			line, points, err := plotter.NewLinePoints(panel.xys)
+		p.X.Label.Text = fmt.Sprintf("working set (× mm.limit = %s)", limit)
+		p.Y.Label.Text = "major faults of the read pass"
+		p.Y.Min = 0
+		p.Add(plotter.NewGrid())
+		var ticks []plot.Tick // one per ratio measured
+		var minXYs, lruXYs plotter.XYs
+		for i, pol := range policies[ord] {
+			var xys plotter.XYs
+			for _, m := range means[ord][pol] {
+				xys = append(xys, plotter.XY{X: m.ratio, Y: m.majfaults})
+				if !slices.ContainsFunc(ticks, func(t plot.Tick) bool { return t.Value == m.ratio }) {
+					ticks = append(ticks, plot.Tick{Value: m.ratio, Label: formatRatio(m.ratio)})
+					ref := refs[refKey{ord, m.pages, limitFrames(limitBytes)}]
+					minXYs = append(minXYs, plotter.XY{X: m.ratio, Y: float64(ref.min)})
+					lruXYs = append(lruXYs, plotter.XY{X: m.ratio, Y: float64(ref.lru)})
+				}
+			}
+			line, points, err := plotter.NewLinePoints(xys)
 			if err != nil {
 				return err
 			}
-			line.Color = plotutil.Color(i)
-			points.Color = plotutil.Color(i)
+			line.Color, points.Color = plotutil.Color(i), plotutil.Color(i)
 			points.Shape = plotutil.Shape(i)
-			panel.p.Add(line, points)
-			panel.p.Legend.Add(pol, line, points)
+			p.Add(line, points)
+			p.Legend.Add(pol, line, points)
 		}
-	}
-	if err := addPressureReference(major, rows, limit, len(policies)); err != nil {
-		return err
-	}
-	if lo > 0 && hi >= 100*lo {
-		// Whole decades: gonum pads the plot for ticks beyond the data.
-		elapsed.Y.Scale = plot.LogScale{}
-		elapsed.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-		elapsed.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
-		elapsed.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)))
-		// The scale is named in the title: gonum centres a y label at the
-		// arithmetic mean of the range, near the top of a log axis, and
-		// pads the plot for a long one.
-		elapsed.Title.Text += " (log scale)"
-	}
-	var ticks []plot.Tick // one per ratio measured
-	for _, r := range rows {
-		if !slices.ContainsFunc(ticks, func(t plot.Tick) bool { return t.Value == r.ratio }) {
-			ticks = append(ticks, plot.Tick{Value: r.ratio, Label: formatRatio(r.ratio)})
+		byX := func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) }
+		slices.SortFunc(minXYs, byX)
+		slices.SortFunc(lruXYs, byX)
+		for j, ref := range []struct {
+			name string
+			xys  plotter.XYs
+		}{{"exact LRU", lruXYs}, {"MIN (optimal)", minXYs}} {
+			line, err := plotter.NewLine(ref.xys)
+			if err != nil {
+				return err
+			}
+			line.Color = plotutil.Color(len(policies[ord]) + j)
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Add(line)
+			p.Legend.Add(ref.name, line)
 		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.Legend.Top, p.Legend.Left = true, true
 	}
-	elapsed.X.Tick.Marker = plot.ConstantTicks(ticks)
-	major.X.Tick.Marker = plot.ConstantTicks(ticks)
-	elapsed.Legend.Top, elapsed.Legend.Left = true, true
-	major.Legend.Top, major.Legend.Left = true, true
-	const w, h = 11 * vg.Inch, 4.5 * vg.Inch
+	for k := len(orders); k < nrows*cols; k++ {
+		grid[k/cols][k%cols] = plot.New() // an empty tile
+		grid[k/cols][k%cols].HideAxes()
+	}
+	w, h := vg.Length(cols)*5*vg.Inch, vg.Length(nrows)*4*vg.Inch
 	c, err := draw.NewFormattedCanvas(w, h, strings.TrimPrefix(filepath.Ext(path), "."))
 	if err != nil {
 		return err
 	}
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 2, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
-	panels := plot.Align([][]*plot.Plot{{elapsed, major}}, tiles, draw.New(c))
-	elapsed.Draw(panels[0][0])
-	major.Draw(panels[0][1])
+	tiles := draw.Tiles{Rows: nrows, Cols: cols, PadX: vg.Inch / 2, PadY: vg.Inch / 3, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
+	panels := plot.Align(grid, tiles, draw.New(c))
+	for i := range grid {
+		for j := range grid[i] {
+			grid[i][j].Draw(panels[i][j])
+		}
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -496,72 +645,50 @@ func plotThrash(path string, rows []thrashRow, limit string) error {
 	return f.Close()
 }
 
-// pressureReference is the major faults that the timed pass of
-// pressure-read would take with frames frames of memory for the page
-// cache of its pages alone, under Belady's MIN and under exact LRU: the
-// run (kernel/shell/benchswap.go) writes the pages in
-// workload.Permutation(pages, 1), untimed, then reads them in
-// workload.Permutation(pages, 2); a read of a page not in memory is a
-// major fault, and the writes' faults are not counted.
-func pressureReference(pages, frames int) (minFaults, lruFaults int) {
-	trace := slices.Concat(workload.Permutation(uint64(pages), 1), workload.Permutation(uint64(pages), 2))
-	r := workload.NewRefString(trace)
-	r.From = pages
-	return r.FaultsMIN(frames), r.FaultsLRU(frames)
-}
-
-// addPressureReference draws on the major-faults panel what MIN and exact
-// LRU would take at each ratio measured with all of mm.limit for the
-// working set (pressureReference, frames = limit / 4 KiB): dashed, in the
-// colours after the policies'. The kernel has less (its reserves, page
-// tables and free pages take about a tenth), so its points sit above.
-func addPressureReference(p *plot.Plot, rows []thrashRow, limit string, colour int) error {
-	limitBytes, err := mm.ParseSize(limit)
+// pressureRun is the page sequence of bench pressure-read pages=pages
+// order=o accesses=accesses (kernel/shell/benchswap.go): the write pass,
+// each page once in workload.Permutation(pages, pressureWriteSeed), then
+// the read pass, workload's run of o from pressureReadSeed. It returns
+// the write pass's length too.
+func pressureRun(o workload.Order, pages, accesses int) (trace []uint64, writes int, err error) {
+	trace = workload.Permutation(uint64(pages), pressureWriteSeed)
+	g, err := workload.New(o, uint64(pages), uint64(accesses), pressureReadSeed)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	frames := int(max(limitBytes/pageSize, 1))
-	var pages []int // one per ratio measured, ratios ascending
-	var ratios []float64
-	for _, r := range rows {
-		if !slices.Contains(ratios, r.ratio) {
-			ratios, pages = append(ratios, r.ratio), append(pages, r.pages)
-		}
+	for p, ok := g.Next(); ok; p, ok = g.Next() {
+		trace = append(trace, p)
 	}
-	idx := make([]int, len(ratios))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(ratios[a], ratios[b]) })
-	var minXYs, lruXYs plotter.XYs
-	for _, i := range idx {
-		m, l := pressureReference(pages[i], frames)
-		minXYs = append(minXYs, plotter.XY{X: ratios[i], Y: float64(m)})
-		lruXYs = append(lruXYs, plotter.XY{X: ratios[i], Y: float64(l)})
-	}
-	for j, ref := range []struct {
-		name string
-		xys  plotter.XYs
-	}{{"exact LRU, all of mm.limit", lruXYs}, {"MIN (optimal), all of mm.limit", minXYs}} {
-		line, err := plotter.NewLine(ref.xys)
-		if err != nil {
-			return err
-		}
-		line.Color = plotutil.Color(colour + j)
-		line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		p.Add(line)
-		p.Legend.Add(ref.name, line)
-	}
-	return nil
+	return trace, pages, nil
 }
 
-// printThrash prints the means as a table.
-func printThrash(w io.Writer, rows []thrashRow) {
-	policies, means := thrashMeans(rows)
-	fmt.Fprintf(w, "%-8s %6s %12s %12s\n", "policy", "ratio", "elapsed_s", "majfaults")
-	for _, pol := range policies {
-		for _, m := range means[pol] {
-			fmt.Fprintf(w, "%-8s %6s %12.3f %12.0f\n", pol, formatRatio(m.ratio), m.elapsed, m.majfaults)
+// pressureReference is the major faults that the read pass of
+// pressure-read (pressureRun) would take with frames frames of memory
+// for its pages alone, under Belady's MIN and under exact LRU: a read of
+// a page not in memory is a major fault, and the writes' faults are not
+// counted.
+func pressureReference(o workload.Order, pages, accesses, frames int) (minFaults, lruFaults int, err error) {
+	trace, writes, err := pressureRun(o, pages, accesses)
+	if err != nil {
+		return 0, 0, err
+	}
+	r := workload.NewRefString(trace)
+	r.From = writes
+	return r.FaultsMIN(frames), r.FaultsLRU(frames), nil
+}
+
+// printThrash prints the rows as a table, with the references in all
+// of mm.limit (limit bytes) and, for each boot, exact LRU's in the pages
+// it had resident.
+func printThrash(w io.Writer, rows []thrashRow, refs map[refKey]reference, limit uint64) {
+	fmt.Fprintf(w, "%-14s %-8s %6s %4s %10s %10s %10s %10s %9s %14s\n", "order", "policy", "ratio", "run", "elapsed_s", "majfaults", "MIN", "LRU-exact", "resident", "LRU(resident)")
+	for _, r := range rows {
+		ref := refs[refKey{r.order, r.pages, limitFrames(limit)}]
+		res, ok := refs[refKey{r.order, r.pages, r.resident}]
+		if !ok {
+			res = reference{-1, -1}
 		}
+		fmt.Fprintf(w, "%-14s %-8s %6s %4d %10.3f %10d %10d %10d %9d %14d\n",
+			r.order, r.policy, formatRatio(r.ratio), r.run, r.elapsed, r.majfaults, ref.min, ref.lru, r.resident, res.lru)
 	}
 }

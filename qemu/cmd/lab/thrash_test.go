@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pagoda-os/pagoda/kernel/shell"
+	"github.com/pagoda-os/pagoda/mm/workload"
 	"github.com/pagoda-os/pagoda/qemu"
 )
 
@@ -38,22 +40,32 @@ func TestPageCount(t *testing.T) {
 	}
 }
 
-// The defaults sweep 3 policies × 5 ratios, boot by boot, with the
-// command line and swap size the kernel is to see.
+// The sweep goes order by order, then 3 policies × 5 ratios, boot by
+// boot, with the command line and swap size the kernel is to see; the
+// drawing orders read ten times a page.
 func TestThrashConfig(t *testing.T) {
-	cfg, err := newThrashConfig([]string{"build/pagoda"}, "32M", "clock,fifo,lru", "0.5,1,1.5,2,4", 2, 10*time.Minute)
+	cfg, err := newThrashConfig([]string{"build/pagoda"}, "32M", "random,zipf:1.0,loop", "clock,fifo,lru", "0.5,1,1.5,2,4", 2, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !slices.Equal(cfg.orders, []string{"random", "zipf:1", "loop"}) {
+		t.Errorf("orders %q", cfg.orders)
+	}
 	pts := cfg.points()
-	if len(pts) != 3*5*2 {
+	if len(pts) != 3*3*5*2 {
 		t.Fatalf("%d points", len(pts))
 	}
-	if p := pts[0]; p != (thrashPoint{"clock", 0.5, 4096, 1}) || p.String() != "clock ×0.5 run 1 (pages=4096)" {
+	if p := pts[0]; p != (thrashPoint{"random", "clock", 0.5, 4096, 4096, 1}) || p.String() != "random clock ×0.5 run 1 (pages=4096 accesses=4096)" {
 		t.Errorf("first point %v", p)
 	}
-	if p := pts[len(pts)-1]; p != (thrashPoint{"lru", 4, 32768, 2}) {
+	if p := pts[3*5*2+1]; p != (thrashPoint{"zipf:1", "clock", 0.5, 4096, 40960, 2}) {
+		t.Errorf("first zipf point %v", p)
+	}
+	if p := pts[len(pts)-1]; p != (thrashPoint{"loop", "lru", 4, 32768, 327680, 2}) {
 		t.Errorf("last point %v", p)
+	}
+	if got := benchCommand(pts[len(pts)-1]); got != "bench pressure-read pages=32768 order=loop accesses=327680" {
+		t.Errorf("bench command %q", got)
 	}
 	if got := cmdline(cfg.limit, "fifo"); got != "mm.limit=32M mm.policy=fifo" {
 		t.Errorf("cmdline %q", got)
@@ -61,40 +73,48 @@ func TestThrashConfig(t *testing.T) {
 	if got := swapSize(cfg.limitBytes); got != 192<<20 {
 		t.Errorf("swap size %d, want 4×32M + 64M", got)
 	}
-	if got := benchCommand(12288); got != "bench pressure-read pages=12288" {
-		t.Errorf("bench command %q", got)
-	}
 	for _, bad := range [][]string{
-		{"", "32M", "clock", "1"},      // no kernel
-		{"k", "32", "clock", "1"},      // 32 bytes
-		{"k", "4M", "clock", "1"},      // below kernel.MinLimit
-		{"k", "32X", "clock", "1"},     // not a kernel number
-		{"k", "32M", "", "1"},          // no policy
-		{"k", "32M", "clock,", "1"},    // empty policy
-		{"k", "32M", "lru=1", "1"},     // not one command-line word
-		{"k", "32M", "clock", "0"},     // not positive
-		{"k", "32M", "clock", "1,-2"},  // negative
-		{"k", "32M", "clock", "NaN"},   // not a number
-		{"k", "32M", "clock", "+Inf"},  // infinite
-		{"k", "32M", "clock", "1e-07"}, // no page
+		{"", "32M", "random", "clock", "1"},            // no kernel
+		{"k", "32", "random", "clock", "1"},            // 32 bytes
+		{"k", "4M", "random", "clock", "1"},            // below kernel.MinLimit
+		{"k", "32X", "random", "clock", "1"},           // not a kernel number
+		{"k", "32M", "", "clock", "1"},                 // no order
+		{"k", "32M", "zipf", "clock", "1"},             // no exponent
+		{"k", "32M", "trace:/t", "clock", "1"},         // a file the kernel lacks
+		{"k", "32M", "loop,zipf:1,loop", "clock", "1"}, // twice
+		{"k", "32M", "uniform", "clock", "1"},          // not an order
+		{"k", "32M", "random", "", "1"},                // no policy
+		{"k", "32M", "random", "clock,", "1"},          // empty policy
+		{"k", "32M", "random", "lru=1", "1"},           // not one command-line word
+		{"k", "32M", "random", "clock", "0"},           // not positive
+		{"k", "32M", "random", "clock", "1,-2"},        // negative
+		{"k", "32M", "random", "clock", "NaN"},         // not a number
+		{"k", "32M", "random", "clock", "+Inf"},        // infinite
+		{"k", "32M", "random", "clock", "1e-07"},       // no page
 	} {
 		args := []string{bad[0]}
 		if bad[0] == "" {
 			args = nil
 		}
-		if _, err := newThrashConfig(args, bad[1], bad[2], bad[3], 1, time.Minute); err == nil {
+		if _, err := newThrashConfig(args, bad[1], bad[2], bad[3], bad[4], 1, time.Minute); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}
-	if _, err := newThrashConfig([]string{"k"}, "32M", "clock", "1", 0, time.Minute); err == nil {
+	// make lab with no variables: the flags' defaults.
+	def, err := newThrashConfig([]string{"k"}, defaultLimit, defaultOrders, defaultPolicies, defaultRatios, 1, 10*time.Minute)
+	if err != nil || len(def.points()) != 6*4*5 || def.points()[119] != (thrashPoint{"loop", "lru2q", 4, 32768, 327680, 1}) {
+		t.Errorf("defaults: %v, %d points", err, len(def.points()))
+	}
+	if _, err := newThrashConfig([]string{"k"}, "32M", defaultOrders, "clock", "1", 0, time.Minute); err == nil {
 		t.Error("accepted -runs 0")
 	}
 }
 
 func TestParsePressure(t *testing.T) {
-	const good = "BENCH pressure-read pages=8192 faults=12000 majfaults=3900 ns/page=48000.5 ns/fault=32767.0\n"
-	b, err := parsePressure("swapped in\n"+good, 8192)
-	if err != nil || b != (benchRecord{"pressure-read", 8192, 12000, 3900, 48000.5, 32767.0}) {
+	const good = "BENCH pressure-read pages=8192 faults=12000 majfaults=3900 ns/page=48000.5 ns/fault=32767.0 order=zipf:1 accesses=81920 resident=3700\n"
+	pt := thrashPoint{"zipf:1", "lru2q", 1, 8192, 81920, 1}
+	b, err := parsePressure("swapped in\n"+good, pt)
+	if err != nil || b != (benchRecord{"pressure-read", 8192, 12000, 3900, 48000.5, 32767.0, "zipf:1", 81920, 3700}) {
 		t.Fatalf("good line: %+v, %v", b, err)
 	}
 	for _, c := range []struct {
@@ -110,10 +130,13 @@ func TestParsePressure(t *testing.T) {
 		{"", errOutput, "no BENCH pressure-read line"},
 		{"BENCH pressure-read pages=8192 faults=1 majfaults=0 ns/page=x ns/fault=1.0\n", errOutput, "ns/page=x"},
 		{"BENCH pressure-reader pages=8192 faults=1 majfaults=0 ns/page=1.0 ns/fault=1.0\n", errOutput, "no BENCH"},
-		{strings.Replace(good, "8192", "4096", 1), errOutput, "measured 4096 pages, asked for 8192"},
+		{strings.Replace(good, "8192", "4096", 1), errOutput, "measured 4096 pages, order \"zipf:1\", 81920 accesses; asked for 8192"},
+		{strings.Replace(good, "zipf:1", "zipf:0.8", 1), errOutput, "order \"zipf:0.8\""},
+		{strings.Replace(good, " order=zipf:1 accesses=81920 resident=3700", "", 1), errOutput, "order \"\", 0 accesses"},
+		{strings.Replace(good, " resident=3700", "", 1), errOutput, "no BENCH pressure-read line"},
 		{good + good, errOutput, "2 BENCH pressure-read lines"},
 	} {
-		_, err := parsePressure(c.text, 8192)
+		_, err := parsePressure(c.text, pt)
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.show) {
 			t.Errorf("%q: error %v; want %v showing %q", c.text, err, c.want, c.show)
 		}
@@ -156,7 +179,7 @@ func TestConsoleError(t *testing.T) {
 
 // A failing point is reported and skipped; the sweep measures the rest.
 func TestSweep(t *testing.T) {
-	pts := []thrashPoint{{"clock", 0.5, 4096, 1}, {"clock", 1, 8192, 1}, {"fifo", 0.5, 4096, 1}, {"fifo", 1, 8192, 1}}
+	pts := []thrashPoint{{"loop", "clock", 0.5, 4096, 40960, 1}, {"loop", "clock", 1, 8192, 81920, 1}, {"loop", "fifo", 0.5, 4096, 40960, 1}, {"loop", "fifo", 1, 8192, 81920, 1}}
 	boot := func(p thrashPoint) (string, error) {
 		switch {
 		case p.policy == "fifo" && p.ratio == 0.5:
@@ -164,46 +187,47 @@ func TestSweep(t *testing.T) {
 		case p.policy == "fifo":
 			return "BENCH pressure-read unsupported (no fifo)\n", nil
 		}
-		return benchCommand(p.pages) + "\n" + "BENCH pressure-read pages=" + strconv.Itoa(p.pages) + " faults=10 majfaults=" + strconv.Itoa(p.pages/2) + " ns/page=2500.0 ns/fault=1.0\n", nil
+		return benchCommand(p) + "\n" + "BENCH pressure-read pages=" + strconv.Itoa(p.pages) + " faults=10 majfaults=" + strconv.Itoa(p.pages/2) +
+			" ns/page=2500.0 ns/fault=1.0 order=loop accesses=" + strconv.Itoa(p.accesses) + " resident=3000\n", nil
 	}
 	var log strings.Builder
 	rows, failed := sweep(&log, pts, boot)
 	want := []thrashRow{
-		{pts[0], 2500.0 * 4096 / 1e9, 2048, 10},
-		{pts[1], 2500.0 * 8192 / 1e9, 4096, 10},
+		{pts[0], 2500.0 * 40960 / 1e9, 2048, 10, 3000},
+		{pts[1], 2500.0 * 81920 / 1e9, 4096, 10, 3000},
 	}
 	if failed != 2 || !slices.Equal(rows, want) {
 		t.Errorf("rows %+v, %d failed", rows, failed)
 	}
-	for _, s := range []string{"fifo ×0.5 run 1 (pages=4096): boot: qemu: exited", "fifo ×1 run 1 (pages=8192): the kernel reported: BENCH pressure-read unsupported (no fifo)", "4/4 boots"} {
+	for _, s := range []string{"loop fifo ×0.5 run 1 (pages=4096 accesses=40960): boot: qemu: exited", "loop fifo ×1 run 1 (pages=8192 accesses=81920): the kernel reported: BENCH pressure-read unsupported (no fifo)", "4/4 boots"} {
 		if !strings.Contains(log.String(), s) {
 			t.Errorf("log lacks %q:\n%s", s, log.String())
 		}
 	}
 }
 
-// cannedRows: three policies, lru measured twice at 4×, given out of
-// ratio order; elapsed spans four orders of magnitude.
+// cannedRows: two orders, three policies, lru measured twice at 4×,
+// given out of ratio order.
 var cannedRows = []thrashRow{
-	{thrashPoint{"clock", 0.5, 4096, 1}, 0.0041, 0, 4096},
-	{thrashPoint{"clock", 4, 32768, 1}, 95.25, 61000, 70000},
-	{thrashPoint{"clock", 1, 8192, 1}, 0.0099, 12, 8204},
-	{thrashPoint{"fifo", 0.5, 4096, 1}, 0.0043, 0, 4096},
-	{thrashPoint{"fifo", 4, 32768, 1}, 130.5, 90000, 99000},
-	{thrashPoint{"lru", 4, 32768, 1}, 80, 50000, 60000},
-	{thrashPoint{"lru", 4, 32768, 2}, 90, 52000, 61000},
-	{thrashPoint{"lru", 0.5, 4096, 1}, 0.004, 0, 4096},
+	{thrashPoint{"random", "clock", 0.5, 512, 512, 1}, 0.0041, 0, 4096, 512},
+	{thrashPoint{"random", "clock", 4, 4096, 4096, 1}, 95.25, 3500, 70000, 900},
+	{thrashPoint{"random", "clock", 1, 1024, 1024, 1}, 0.0099, 12, 8204, 1000},
+	{thrashPoint{"random", "fifo", 0.5, 512, 512, 1}, 0.0043, 0, 4096, 512},
+	{thrashPoint{"random", "fifo", 4, 4096, 4096, 1}, 130.5, 3600, 99000, 0},
+	{thrashPoint{"zipf:1", "lru", 4, 4096, 40960, 1}, 80, 20000, 60000, 900},
+	{thrashPoint{"zipf:1", "lru", 4, 4096, 40960, 2}, 90, 22000, 61000, 920},
+	{thrashPoint{"zipf:1", "lru", 0.5, 512, 5120, 1}, 0.004, 0, 4096, 512},
 }
 
 func TestThrashMeans(t *testing.T) {
-	policies, means := thrashMeans(cannedRows)
-	if !slices.Equal(policies, []string{"clock", "fifo", "lru"}) {
-		t.Fatalf("policies %q", policies)
+	orders, policies, means := thrashMeans(cannedRows)
+	if !slices.Equal(orders, []string{"random", "zipf:1"}) || !slices.Equal(policies["random"], []string{"clock", "fifo"}) || !slices.Equal(policies["zipf:1"], []string{"lru"}) {
+		t.Fatalf("orders %q, policies %q", orders, policies)
 	}
-	if got := means["clock"]; !slices.Equal(got, []thrashMean{{0.5, 0.0041, 0}, {1, 0.0099, 12}, {4, 95.25, 61000}}) {
+	if got := means["random"]["clock"]; !slices.Equal(got, []thrashMean{{0.5, 0.0041, 0, 512}, {1, 0.0099, 12, 1024}, {4, 95.25, 3500, 4096}}) {
 		t.Errorf("clock %+v", got)
 	}
-	if got := means["lru"]; len(got) != 2 || got[1].ratio != 4 || math.Abs(got[1].elapsed-85) > 1e-9 || got[1].majfaults != 51000 {
+	if got := means["zipf:1"]["lru"]; len(got) != 2 || got[1].ratio != 4 || math.Abs(got[1].elapsed-85) > 1e-9 || got[1].majfaults != 21000 {
 		t.Errorf("lru %+v", got)
 	}
 }
@@ -211,74 +235,134 @@ func TestThrashMeans(t *testing.T) {
 func TestThrashCSVAndPlot(t *testing.T) {
 	dir := t.TempDir()
 	csvPath := filepath.Join(dir, "thrash.csv")
-	if err := writeThrashCSV(csvPath, cannedRows); err != nil {
+	refs := references(cannedRows, 1024*pageSize)
+	zipf, _ := workload.ParseOrder("zipf:1")
+	random := workload.Order{Kind: workload.Random}
+	ref := func(o workload.Order, pages, accesses, frames int) reference {
+		m, l, err := pressureReference(o, pages, accesses, frames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reference{m, l}
+	}
+	z, z900, z920 := ref(zipf, 4096, 40960, 1024), ref(zipf, 4096, 40960, 900), ref(zipf, 4096, 40960, 920)
+	r, r900, r1000 := ref(random, 4096, 4096, 1024), ref(random, 4096, 4096, 900), ref(random, 1024, 1024, 1000)
+	if refs[refKey{"zipf:1", 4096, 1024}] != z || refs[refKey{"zipf:1", 4096, 920}] != z920 || r.min != 3072 || r900.min != 3196 || r1000.min != 24 || len(refs) != 11 {
+		t.Fatalf("references %v", refs)
+	}
+	if err := writeThrashCSV(csvPath, cannedRows, refs, 1024*pageSize); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(csvPath)
-	want := "policy,ratio,pages,elapsed_s,majfaults,faults\n" +
-		"clock,0.5,4096,0.004100,0,4096\n" +
-		"clock,4,32768,95.250000,61000,70000\n" +
-		"clock,1,8192,0.009900,12,8204\n" +
-		"fifo,0.5,4096,0.004300,0,4096\n" +
-		"fifo,4,32768,130.500000,90000,99000\n" +
-		"lru,4,32768,80.000000,50000,60000\n" +
-		"lru,4,32768,90.000000,52000,61000\n" +
-		"lru,0.5,4096,0.004000,0,4096\n"
+	want := "order,policy,ratio,pages,accesses,elapsed_s,majfaults,faults,min_majfaults,lru_majfaults,resident,min_resident_majfaults,lru_resident_majfaults\n" +
+		"random,clock,0.5,512,512,0.004100,0,4096,0,0,512,0,0\n" +
+		fmt.Sprintf("random,clock,4,4096,4096,95.250000,3500,70000,3072,%d,900,3196,%d\n", r.lru, r900.lru) +
+		fmt.Sprintf("random,clock,1,1024,1024,0.009900,12,8204,0,0,1000,24,%d\n", r1000.lru) +
+		"random,fifo,0.5,512,512,0.004300,0,4096,0,0,512,0,0\n" +
+		fmt.Sprintf("random,fifo,4,4096,4096,130.500000,3600,99000,3072,%d,0,-1,-1\n", r.lru) +
+		fmt.Sprintf("zipf:1,lru,4,4096,40960,80.000000,20000,60000,%d,%d,900,%d,%d\n", z.min, z.lru, z900.min, z900.lru) +
+		fmt.Sprintf("zipf:1,lru,4,4096,40960,90.000000,22000,61000,%d,%d,920,%d,%d\n", z.min, z.lru, z920.min, z920.lru) +
+		"zipf:1,lru,0.5,512,5120,0.004000,0,4096,0,0,512,0,0\n"
 	if string(b) != want {
-		t.Errorf("csv:\n%s", b)
+		t.Errorf("csv:\n%s\nwant:\n%s", b, want)
 	}
 	svg := filepath.Join(dir, "thrash.svg")
-	if err := plotThrash(svg, cannedRows, "32M"); err != nil {
+	if err := plotThrash(svg, cannedRows, refs, "4M"); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(svg)
-	for _, s := range []string{"<svg", "clock", "fifo", "lru", "elapsed (s)", "(log scale)", "major faults (count)", "working set (× mm.limit = 32M)",
-		"MIN (optimal), all of mm.limit", "exact LRU, all of mm.limit"} {
+	for _, s := range []string{"<svg", "clock", "fifo", "lru", "major faults of the read pass", "working set (× mm.limit = 4M)",
+		"MIN (optimal)", "exact LRU", ">random<", "zipf:1, 10 reads a page"} {
 		if !strings.Contains(string(b), s) {
 			t.Errorf("plot lacks %q (%d bytes)", s, len(b))
 		}
 	}
-	// Within two orders of magnitude the scale stays linear.
-	if err := plotThrash(svg, cannedRows[4:7], "32M"); err != nil {
-		t.Fatal(err)
-	}
-	b, _ = os.ReadFile(svg)
-	if strings.Contains(string(b), "log scale") || !strings.Contains(string(b), "elapsed (s)") {
-		t.Errorf("linear plot is labelled log")
-	}
 	var table strings.Builder
-	printThrash(&table, cannedRows)
-	if !strings.Contains(table.String(), "lru           4       85.000        51000") {
-		t.Errorf("table:\n%s", table.String())
+	printThrash(&table, cannedRows, refs, 1024*pageSize)
+	if w := fmt.Sprintf("zipf:1         lru           4    2     90.000      22000 %10d %10d       920 %14d", z.min, z.lru, z920.lru); !strings.Contains(table.String(), w) {
+		t.Errorf("table lacks %q:\n%s", w, table.String())
 	}
 }
 
-// The reference lines: nothing faults while the working set fits; at
-// twice the frames MIN keeps one frame's worth of hits, all it can, and
-// LRU fewer; the writes' faults are not counted.
+// The reference lines of the random order: nothing faults while the
+// working set fits; at twice the frames MIN keeps one frame's worth of
+// hits, all it can, and LRU fewer; the writes' faults are not counted.
 func TestPressureReference(t *testing.T) {
+	random := workload.Order{Kind: workload.Random}
 	for _, tc := range []struct{ pages, frames int }{{100, 100}, {50, 100}, {1, 1}} {
-		if m, l := pressureReference(tc.pages, tc.frames); m != 0 || l != 0 {
-			t.Errorf("%d pages in %d frames: MIN %d, LRU %d major faults", tc.pages, tc.frames, m, l)
+		if m, l, err := pressureReference(random, tc.pages, tc.pages, tc.frames); m != 0 || l != 0 || err != nil {
+			t.Errorf("%d pages in %d frames: MIN %d, LRU %d major faults, %v", tc.pages, tc.frames, m, l, err)
 		}
 	}
 	for _, tc := range []struct{ pages, frames int }{{200, 100}, {8192, 4096}, {1000, 999}, {3000, 1000}} {
-		m, l := pressureReference(tc.pages, tc.frames)
-		if m != tc.pages-tc.frames || l < m || l > tc.pages {
-			t.Errorf("%d pages in %d frames: MIN %d (want %d), LRU %d", tc.pages, tc.frames, m, tc.pages-tc.frames, l)
+		m, l, err := pressureReference(random, tc.pages, tc.pages, tc.frames)
+		if m != tc.pages-tc.frames || l < m || l > tc.pages || err != nil {
+			t.Errorf("%d pages in %d frames: MIN %d (want %d), LRU %d, %v", tc.pages, tc.frames, m, tc.pages-tc.frames, l, err)
 		}
-		t.Logf("%d pages in %d frames: MIN %d, LRU %d", tc.pages, tc.frames, m, l)
+	}
+	if _, _, err := pressureReference(random, 100, 1000, 10); err == nil {
+		t.Error("random with 10 reads a page: no error")
+	}
+}
+
+// The skewed orders on the README's 32M sweep's proportions, scaled
+// down: MIN is at most LRU, both at least the read pass's distinct
+// pages that the write pass left out of memory and at most its length;
+// the write pass's last frames pages are resident when the reads begin,
+// so with all the pages in memory nothing faults.
+func TestPressureReferenceOrders(t *testing.T) {
+	for _, ord := range []string{"zipf:0.8", "zipf:1", "zipf:1.2", "hotcold:10:90", "loop"} {
+		o, err := workload.ParseOrder(ord)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const pages, frames = 2048, 1024
+		m, l, err := pressureReference(o, pages, accessesPerPage*pages, frames)
+		if err != nil || m > l || m == 0 || l > accessesPerPage*pages {
+			t.Errorf("%s: MIN %d, LRU %d, %v", ord, m, l, err)
+		}
+		if m2, l2, err := pressureReference(o, pages, accessesPerPage*pages, pages); m2 != 0 || l2 != 0 || err != nil {
+			t.Errorf("%s in as many frames as pages: MIN %d, LRU %d, %v", ord, m2, l2, err)
+		}
+		t.Logf("%s, %d pages, %d frames: MIN %d, LRU %d", ord, pages, frames, m, l)
+	}
+}
+
+// The lab's run is the kernel's: pressureRun here and the shell's
+// PressureRun (kernel/shell/benchswap.go) give the same pages in the
+// same order for every order, from the same seeds.
+func TestPressureRunIsTheKernels(t *testing.T) {
+	for _, ord := range []string{"random", "zipf:0.8", "zipf:1", "zipf:1.2", "hotcold:10:90", "loop", "sequential"} {
+		o, _ := workload.ParseOrder(ord)
+		const pages = 3000
+		acc := readAccesses(o, pages)
+		host, writes, err := pressureRun(o, pages, acc)
+		if err != nil || writes != pages || len(host) != pages+acc {
+			t.Fatalf("%s: %d writes, %d entries, %v", ord, writes, len(host), err)
+		}
+		kernel, err := shell.PressureRun(o, pages, uint64(acc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(host, kernel) {
+			i := 0
+			for i < min(len(host), len(kernel)) && host[i] == kernel[i] {
+				i++
+			}
+			t.Errorf("%s: the lab's run and the kernel's part at entry %d of %d/%d", ord, i, len(host), len(kernel))
+		}
 	}
 }
 
 func FuzzParsePressure(f *testing.F) {
-	f.Add("BENCH pressure-read pages=8 faults=8 majfaults=3 ns/page=10.5 ns/fault=10.5\n", 8)
-	f.Add("BENCH pressure-read unsupported (no swap)\n", 8)
-	f.Add("error: bench: x\n", 1)
-	f.Fuzz(func(t *testing.T, text string, pages int) {
-		b, err := parsePressure(text, pages)
-		if err == nil && (b.name != pressureBench || b.pages != pages) {
-			t.Errorf("accepted %+v for pages=%d", b, pages)
+	f.Add("BENCH pressure-read pages=8 faults=8 majfaults=3 ns/page=10.5 ns/fault=10.5 order=loop accesses=80\n", 8, "loop", 80)
+	f.Add("BENCH pressure-read unsupported (no swap)\n", 8, "random", 8)
+	f.Add("error: bench: x\n", 1, "random", 1)
+	f.Fuzz(func(t *testing.T, text string, pages int, order string, accesses int) {
+		p := thrashPoint{order: order, policy: "lru2q", ratio: 1, pages: pages, accesses: accesses, run: 1}
+		b, err := parsePressure(text, p)
+		if err == nil && (b.name != pressureBench || b.pages != pages || b.order != order || b.accesses != accesses) {
+			t.Errorf("accepted %+v for %v", b, p)
 		}
 		if err != nil && !errors.Is(err, errKernel) && !errors.Is(err, errOutput) {
 			t.Errorf("error of no kind: %v", err)
