@@ -72,20 +72,16 @@ func init() {
 }
 
 // idle is called by the scheduler when no goroutine can run until
-// pollUntil (a nanotime; 0: no timer pending). Without OnIdle it spins.
+// pollUntil. It spins: interrupts are on once the kernel has started
+// (kernel.StartInterrupts), but nothing arms the LAPIC timer for
+// pollUntil, so a HLT could sleep past a goroutine's deadline.
 func idle(pollUntil int64) {
 	if f := OnIdle; f != nil {
-		f(pollUntil)
+		f()
 	}
 }
 
-// OnIdle, when set, runs each time the scheduler finds nothing to run,
-// with the time its next timer is due (Nanotime's; 0: none): the kernel
-// wakes its interrupt service goroutine from here, where the runtime is
-// not in the middle of changing its timers, and halts the CPU until an
-// interrupt, with a timer armed for the deadline (kernel idle).
-var OnIdle func(until int64)
-
-// Nanotime is the system clock: nanoseconds since kernel entry, as the
-// runtime reads it.
-func Nanotime() int64 { return nanotime() }
+// OnIdle, when set, runs each time the scheduler finds nothing to run:
+// the kernel wakes its interrupt service goroutine from here, where the
+// runtime is not in the middle of changing its timers.
+var OnIdle func()

@@ -56,7 +56,7 @@ func StartInterrupts() string {
 		}
 	}
 	arch.InitIRQs(ioapics)
-	boot.OnIdle = func(int64) { arch.WakeService() } // spins: no timer to wake a halt yet (StartProcesses)
+	boot.OnIdle = arch.WakeService
 	go arch.ServeIRQs()
 	return msg
 }

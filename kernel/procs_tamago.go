@@ -27,7 +27,6 @@ const TimeSlice = 10 * time.Millisecond
 // and the files, with the console for the programs' standard streams.
 func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, console io.Writer) *proc.Table {
 	arch.HandleIRQ(VectorPreempt, "preempt: LAPIC timer", func() {})
-	boot.OnIdle = idle
 	t := proc.NewTable(big, spaces.MM, files, console, boot.Board{}, enterUser)
 	t.Spaces = spaces
 	kernelRoot := uint64(spaces.MM.Kernel)
@@ -58,27 +57,4 @@ func enterUser(as *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
 		arch.ArmLAPICTimer(VectorPreempt, TimeSlice)
 	}
 	return arch.Switch(regs)
-}
-
-// idle is the scheduler's idle hook once the preemption timer has its
-// handler: it wakes the interrupt service goroutine when an interrupt is
-// pending, and otherwise halts the CPU until one, with the LAPIC timer
-// armed for the scheduler's next deadline (a time slice at most), as
-// Linux's idle loop with a tick: nothing spins. A timer already counting
-// (a process's slice, a self-test's) is left alone: it wakes the halt.
-func idle(until int64) {
-	if arch.WakeService() {
-		return
-	}
-	if !arch.LAPICTimerRunning() {
-		d := TimeSlice
-		if until > 0 {
-			d = min(d, time.Duration(until-boot.Nanotime()))
-		}
-		if d <= 0 {
-			return
-		}
-		arch.ArmLAPICTimer(VectorPreempt, d)
-	}
-	arch.HaltUntilInterrupt()
 }

@@ -145,41 +145,20 @@ func IRQWakeMisses() uint64 { return atomic.LoadUint64(&irqWakeMisses) }
 // WakeService wakes the service goroutine when an interrupt is pending.
 // The scheduler's idle hook calls it (boot.OnIdle), where no timer is
 // being changed; the interrupt stub itself only records the vector.
-// It reports whether an interrupt was pending.
-func WakeService() bool {
+func WakeService() {
 	g := atomic.LoadUintptr(&serviceG)
 	if g == 0 {
-		return false
+		return
 	}
 	for w := range irqPending {
 		if atomic.LoadUint64(&irqPending[w]) != 0 {
 			if !runtime.Wake(uint(g)) {
 				atomic.AddUint64(&irqWakeMisses, 1)
 			}
-			return true
-		}
-	}
-	return false
-}
-
-// HaltUntilInterrupt halts the CPU until the next interrupt, unless one
-// was recorded since the caller last looked (WakeService): interrupts
-// are off while it looks, and STI;HLT then cannot miss one that comes
-// between the two (STI's interrupt shadow, SDM 2B, STI). Under QEMU's
-// icount with sleep=off a halted CPU costs no instructions: the virtual
-// clock jumps to the next timer.
-func HaltUntilInterrupt() {
-	cli()
-	for w := range irqPending {
-		if atomic.LoadUint64(&irqPending[w]) != 0 {
-			sti()
 			return
 		}
 	}
-	stiHalt()
 }
-
-func stiHalt()
 
 func ServeIRQs() {
 	g, _ := runtime.GetG()

@@ -91,13 +91,6 @@ TEXT ·sti(SB),NOSPLIT,$0-0
 	STI
 	RET
 
-// func stiHalt(): interrupts on, and halt until one comes; STI's
-// shadow delays the first until HLT has begun.
-TEXT ·stiHalt(SB),NOSPLIT,$0-0
-	STI
-	HLT
-	RET
-
 // func cli()
 TEXT ·cli(SB),NOSPLIT,$0-0
 	CLI
