@@ -61,7 +61,21 @@ func CopyOut(dst uintptr, src []byte) int {
 // plus the tail in R9), so that the copy ends at the first bad byte; a
 // fault in the byte phase, or in touchUser, returns from the accessor
 // with RCX as its result (the bytes left; touchUser's 1), with AC clear.
+//
+// Every kernel page fault asks first, so the usual answer is one inlined
+// test of RIP against the accessors' span.
 func FixupCopy(f *TrapFrame) bool {
+	return f.RIP-userAccessLo < userAccessLen && fixupCopy(f)
+}
+
+// userAccessLo and userAccessLen bound the accessors' code, from the
+// lowest entry to a span past the highest.
+var userAccessLo, userAccessLen = func() (uint64, uint64) {
+	lo := uint64(min(copyUserPC, copyUserBytesPC, touchUserPC))
+	return lo, uint64(max(copyUserPC, copyUserBytesPC, touchUserPC)) + userAccessSpan - lo
+}()
+
+func fixupCopy(f *TrapFrame) bool {
 	// An accessor's code runs from its entry to the next's (or a span):
 	// the linker may put them back to back.
 	in := func(pc uintptr) bool {
