@@ -43,6 +43,11 @@ func FuzzSyscall(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e := newProcEnv(t, 0x98_0000_0000)
 		e.tab.CloseInput() // a console read returns at once
+		// A SIGKILL pending (never delivered: no return to ring 3
+		// here) makes every call that would sleep for ever return
+		// EINTR instead: select or poll with nothing to wait for and
+		// no timeout, a pipe's read with its writer open, pause.
+		e.p.sig.pending |= sigBit(linux.SIGKILL)
 		e.tab.MM.Drain()
 		free0 := e.tab.MM.Frames.Stats().FreePages
 		buf := e.mmap(4*mm.PageSize, protRW, privateAnon)
