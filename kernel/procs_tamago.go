@@ -35,6 +35,11 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 			arch.LoadCR3(kernelRoot)
 		}
 	}
+	t.Activate = func(as *vm.AddressSpace) {
+		if root := uint64(as.Root()); arch.LoadedRoot() != root {
+			arch.LoadCR3(root)
+		}
+	}
 	_, _, _, edx := arch.CPUID(1, 0)
 	t.HWCap = uint64(edx)
 	t.CPUID, t.TSCHz = arch.CPUID, boot.TSCHz()

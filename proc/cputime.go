@@ -49,8 +49,13 @@ func (t *Table) timerTicks() uint64 {
 func (t *Table) duration(n uint64) time.Duration { return time.Duration(n) * t.TickLen }
 
 // resume and release mark p's taking and letting go of the CPU (the big
-// kernel lock).
-func (t *Table) resume(p *Process)  { p.cpu.resumed = t.timerTicks() }
+// kernel lock); resume loads p's address space in CR3 again (Activate).
+func (t *Table) resume(p *Process) {
+	p.cpu.resumed = t.timerTicks()
+	if t.Activate != nil && p.AS != nil {
+		t.Activate(p.AS)
+	}
+}
 func (t *Table) release(p *Process) { p.cpu.onCPU += t.timerTicks() - p.cpu.resumed }
 
 // wait sleeps on the table's condition variable as p, until a wake

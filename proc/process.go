@@ -116,6 +116,11 @@ type Table struct {
 	// Leave makes sure the CPU is not using as's page table (loads the
 	// kernel's in CR3 if it is), before as is destroyed; nil on the host.
 	Leave func(as *vm.AddressSpace)
+	// Activate loads as in CR3 if it is not there (nil on the host): a
+	// process that slept calls it on taking the big kernel lock back,
+	// whose holders meanwhile loaded their own spaces, so that the rest
+	// of its system call copies user memory the direct way (usermem.go).
+	Activate func(as *vm.AddressSpace)
 	// HWCap is AT_HWCAP: CPUID.01H:EDX.
 	HWCap uint64
 	// CPUID executes CPUID, for /proc/cpuinfo (nil: no text), and
