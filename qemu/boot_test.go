@@ -65,6 +65,13 @@ var accel = os.Getenv("ACCEL")
 // failure the console log is printed.
 func boot(t *testing.T, o Options) *VM {
 	t.Helper()
+	return bootTo(t, o, regexp.QuoteMeta(Prompt))
+}
+
+// bootTo starts the kernel with o and waits for the regular expression
+// prompt (that of the program init= starts).
+func bootTo(t *testing.T, o Options, prompt string) *VM {
+	t.Helper()
 	if skipReason != "" {
 		t.Skip(skipReason)
 	}
@@ -80,8 +87,8 @@ func boot(t *testing.T, o Options) *VM {
 			t.Logf("console log:\n%s", vm.Log())
 		}
 	})
-	if _, err := vm.Expect(regexp.QuoteMeta(Prompt), bootTimeout); err != nil {
-		t.Fatalf("no prompt: %v", err)
+	if out, err := vm.Expect(prompt, bootTimeout); err != nil {
+		t.Fatalf("no prompt %q: %v\n%s", prompt, err, out)
 	}
 	return vm
 }

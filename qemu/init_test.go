@@ -67,31 +67,6 @@ func TestInitMissing(t *testing.T) {
 	halt(t, vm, 0)
 }
 
-// bootTo starts the kernel with o and waits for the regular expression
-// prompt (that of the program init= starts).
-func bootTo(t *testing.T, o Options, prompt string) *VM {
-	t.Helper()
-	if skipReason != "" {
-		t.Skip(skipReason)
-	}
-	o.Kernel = kernelPath
-	o.Accel = accel
-	vm, err := Start(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		vm.Kill()
-		if t.Failed() {
-			t.Logf("console log:\n%s", vm.Log())
-		}
-	})
-	if out, err := vm.Expect(prompt, bootTimeout); err != nil {
-		t.Fatalf("no prompt %q: %v\n%s", prompt, err, out)
-	}
-	return vm
-}
-
 // shellOn returns a function that types a line at an interactive
 // program on vm and waits for the regular expression want.
 func shellOn(t *testing.T, vm *VM) func(line, want string) string {
