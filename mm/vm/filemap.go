@@ -82,17 +82,10 @@ func (as *AddressSpace) fileFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		ptes = nil
 	}
 	pfn, out := v.file.FaultPage(idx, as.mm)
+	if r := as.noPage(out); r != Resolved {
+		return r
+	}
 	switch out {
-	case pagecache.Beyond:
-		as.Stats.Bus++
-		as.LastKind = KindBus
-		return SigBus
-	case pagecache.IOError:
-		as.Stats.Bus++
-		as.LastKind = KindBus
-		return SigBusIO
-	case pagecache.NoMemory:
-		return OOM
 	case pagecache.Major:
 		as.Stats.MajFaults++
 		as.LastKind = KindFileMajor
@@ -255,4 +248,24 @@ func (as *AddressSpace) Msync(addr mm.VirtAddr, length uint64, flags MsyncFlags)
 		}
 	}
 	return err
+}
+
+// noPage is the result of a page-cache outcome that gives no page, as
+// Linux's VM_FAULT_SIGBUS and VM_FAULT_OOM: past the end of the file
+// SigBus, a read error SigBusIO (both counted), no memory OOM; Resolved
+// for an outcome with a page.
+func (as *AddressSpace) noPage(out pagecache.Outcome) Result {
+	switch out {
+	case pagecache.Beyond:
+		as.Stats.Bus++
+		as.LastKind = KindBus
+		return SigBus
+	case pagecache.IOError:
+		as.Stats.Bus++
+		as.LastKind = KindBus
+		return SigBusIO
+	case pagecache.NoMemory:
+		return OOM
+	}
+	return Resolved
 }

@@ -2,7 +2,6 @@ package vm
 
 import (
 	"github.com/pagoda-os/pagoda/mm"
-	"github.com/pagoda-os/pagoda/mm/frame"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
 	"github.com/pagoda-os/pagoda/mm/swap"
 )
@@ -148,20 +147,14 @@ func (as *AddressSpace) doRetry() Result {
 	}
 	switch need {
 	case needFilePage:
-		switch as.retry.file.Fill(as.retry.idx) {
-		case pagecache.Major:
+		// Major: read for this fault; Hit: cached meanwhile, or made
+		// without a read.
+		out := as.retry.file.Fill(as.retry.idx)
+		if r := as.noPage(out); r != Resolved {
+			return r
+		}
+		if out == pagecache.Major {
 			as.retry.readIn = true
-		case pagecache.Hit: // cached meanwhile, or made without a read
-		case pagecache.Beyond:
-			as.Stats.Bus++
-			as.LastKind = KindBus
-			return SigBus
-		case pagecache.IOError:
-			as.Stats.Bus++
-			as.LastKind = KindBus
-			return SigBusIO
-		case pagecache.NoMemory:
-			return OOM
 		}
 	case needSwapPage:
 		return as.swapInWait(as.retry.ent)
@@ -189,17 +182,9 @@ func (as *AddressSpace) swapInWait(ent swap.Entry) Result {
 			return OOM
 		}
 	}
-	if m.Swap.ReadWait(ent, pfn.Addr()) != nil {
-		m.PutFrame(pfn)
-		as.Stats.PagesAlloced--
-		as.Stats.Bus++
-		as.LastKind = KindBus
-		return SigBusIO
+	if r := as.readIntoSwapCache(ent, pfn, true); r != Resolved {
+		return r
 	}
-	m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
-	m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
-	m.trackMeta(pfn, pageMeta{ent: ent})
-	as.swapReadahead(ent, true)
 	as.retry.readIn = true
 	return mustRetry
 }

@@ -43,17 +43,9 @@ func (as *AddressSpace) swapFault(v *VMA, page mm.VirtAddr, l Leaf) Result {
 		if pfn, ok = as.copyFrame(); !ok {
 			return OOM
 		}
-		if m.Swap.Read(ent, pfn.Addr()) != nil {
-			m.PutFrame(pfn)
-			as.Stats.PagesAlloced--
-			as.Stats.Bus++
-			as.LastKind = KindBus
-			return SigBusIO
+		if r := as.readIntoSwapCache(ent, pfn, false); r != Resolved {
+			return r
 		}
-		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
-		m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
-		m.trackMeta(pfn, pageMeta{ent: ent})
-		as.swapReadahead(ent, false)
 		as.Stats.MajFaults++
 		as.LastKind = KindSwapIn
 	}
@@ -102,6 +94,30 @@ func (m *MM) swappedIn(pfn mm.PFN, v *VMA, page mm.VirtAddr, exclusive bool) {
 	}
 	o.used = true
 	md.anon, md.idx = o, v.pageIndex(page)
+}
+
+// readIntoSwapCache reads slot ent into pfn, a frame from the reserve,
+// and puts it in the swap cache with readahead after it: the read half of
+// a swap-in, polled in the fault or sleeping on the device in the retry
+// path (wait). A read error gives the frame back: SigBusIO.
+func (as *AddressSpace) readIntoSwapCache(ent swap.Entry, pfn mm.PFN, wait bool) Result {
+	m := as.mm
+	read := m.Swap.Read
+	if wait {
+		read = m.Swap.ReadWait
+	}
+	if read(ent, pfn.Addr()) != nil {
+		m.PutFrame(pfn)
+		as.Stats.PagesAlloced--
+		as.Stats.Bus++
+		as.LastKind = KindBus
+		return SigBusIO
+	}
+	m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
+	m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
+	m.trackMeta(pfn, pageMeta{ent: ent})
+	as.swapReadahead(ent, wait)
+	return Resolved
 }
 
 // swapReadahead reads the in-use, uncached neighbours of ent's slot into
