@@ -123,6 +123,11 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 			return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, size)
 		}
 	}
+	if replace {
+		if err := as.splitHugeEnds(start, start+mm.VirtAddr(size)); err != nil {
+			return 0, err
+		}
+	}
 	c, err := as.commitMmap(start, start+mm.VirtAddr(size), prot, flags, f != nil)
 	if err != nil {
 		return 0, err
@@ -237,6 +242,9 @@ func (as *AddressSpace) Munmap(addr mm.VirtAddr, length uint64) error {
 	if !ok || !as.inWindow(addr, size) {
 		return fmt.Errorf("%w: [%v, +%#x) is outside the window or meets the kernel's hole", ErrInvalid, addr, length)
 	}
+	if err := as.splitHugeEnds(addr, addr+mm.VirtAddr(size)); err != nil {
+		return err
+	}
 	as.unmapRange(addr, addr+mm.VirtAddr(size))
 	return nil
 }
@@ -316,8 +324,18 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 		ptes := as.table.PTEs(chunk)
 		if ptes == nil {
 			w := as.table.Walk(chunk)
-			if w.Mapped {
-				panic("vm.dropPages: a 2 MiB leaf in an address space")
+			if w.Mapped { // a huge page (hugepage.go): all of it goes, or it splits
+				h := chunk &^ hugeMask
+				if chunk == h && next == h+hugeSize {
+					as.dropHuge(h)
+					chunk = next
+					continue
+				}
+				e, size, _ := as.table.Leaf(h)
+				if !as.splitLeaf(h, as.mm.LeafOf(e, size)) {
+					panic("vm.dropPages: no page table to split the huge page at " + h.String())
+				}
+				continue // again, with the page table
 			}
 			// Nothing below the missing entry: skip all it covers.
 			skip := mm.VirtAddr(w.Span())
@@ -447,6 +465,10 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 			return fmt.Errorf("%w: %s is read-only: no shared writable mapping", ErrAccess, as.vmas[i].file.Name)
 		}
 	}
+	// The new protection is written 4 KiB at a time.
+	if err := as.splitHugeRange(addr, end); err != nil {
+		return err
+	}
 	if err := as.commitMprotect(addr, end, prot); err != nil {
 		return err
 	}
@@ -492,21 +514,33 @@ const (
 	AdviceSequential
 	AdviceWillNeed
 	AdviceDontNeed
+	AdviceHugePage   // huge pages here even in THP mode madvise (hugepage.go)
+	AdviceNoHugePage // no huge pages here
 )
 
 // Madvise applies advice to [addr, addr+length). DONTNEED drops the pages:
 // the next touch of a private page is zero-filled again (a shared page,
-// file or anonymous, is found again in the page cache). The others are accepted and do nothing for
-// anonymous memory, as in Linux.
+// file or anonymous, is found again in the page cache). HUGEPAGE and
+// NOHUGEPAGE mark the range for transparent huge pages or against them
+// (hugepage.go). The others are accepted and do nothing for anonymous
+// memory, as in Linux.
 func (as *AddressSpace) Madvise(addr mm.VirtAddr, length uint64, advice Advice) error {
-	if advice > AdviceDontNeed {
+	if advice > AdviceNoHugePage {
 		return fmt.Errorf("%w: advice %d", ErrInvalid, advice)
 	}
 	end, err := as.rangeArgs(addr, length)
-	if err != nil || length == 0 || advice != AdviceDontNeed {
+	if err != nil || length == 0 {
 		return err
 	}
-	as.dropPages(addr, end)
+	switch advice {
+	case AdviceHugePage, AdviceNoHugePage:
+		return as.adviseHuge(addr, end, advice)
+	case AdviceDontNeed:
+		if err := as.splitHugeEnds(addr, end); err != nil {
+			return err
+		}
+		as.dropPages(addr, end)
+	}
 	return nil
 }
 
