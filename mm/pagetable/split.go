@@ -33,3 +33,17 @@ func (t *Table) SplitLeaf(va mm.VirtAddr, tbl, base mm.PhysAddr, stride uint64) 
 	invalidate(va&^mm.VirtAddr(Size2M-1), 1)
 	return nil
 }
+
+// ClearHuge removes the present 2 MiB leaf at va, as Unmap does, but
+// leaves the tables above it, empty or not: for an address space being
+// torn down, whose tables go all at once (FreeBelow).
+func (t *Table) ClearHuge(va mm.VirtAddr) (mm.PhysAddr, error) {
+	p, s := t.leafSlot(va)
+	if p == nil || s != Size2M || *p&Present == 0 || va&mm.VirtAddr(Size2M-1) != 0 {
+		return 0, fmt.Errorf("%w: no 2 MiB page at %v", ErrNotMapped, va)
+	}
+	pa := mm.PhysAddr(*p & hugeAddrMask)
+	*p = 0
+	invalidate(va, 1)
+	return pa, nil
+}

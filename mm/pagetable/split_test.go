@@ -58,5 +58,8 @@ func TestSplitLeaf(t *testing.T) {
 		if err := e.pt.SplitLeaf(va, tbl, pa, stride); !errors.Is(err, pagetable.ErrNotMapped) {
 			t.Fatalf("a second split: %v, want ErrNotMapped", err)
 		}
+		if _, err := e.pt.ClearHuge(va); !errors.Is(err, pagetable.ErrNotMapped) {
+			t.Fatalf("ClearHuge of a page table: %v, want ErrNotMapped", err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/frame"
+	"github.com/pagoda-os/pagoda/mm/pagecache"
 	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
@@ -116,6 +117,18 @@ func (as *AddressSpace) hugeOK(v *VMA, h mm.VirtAddr) bool {
 		return false
 	}
 	return h >= v.Start && h+hugeSize <= v.End
+}
+
+// thpAlign is the alignment mmap gives a new mapping of size bytes
+// without a usable hint: 2 MiB for private anonymous memory a whole
+// number of huge pages long where huge pages may be, so that all of it
+// can be (Linux 6.8's thp_get_unmapped_area for anonymous memory); a page
+// otherwise.
+func (as *AddressSpace) thpAlign(f *pagecache.File, kind Flags, size uint64) uint64 {
+	if !as.User || f != nil || kind != MapPrivate || as.mm.thp == THPNever || as.mm.rc.policy == nil || size%uint64(hugeSize) != 0 {
+		return mm.PageSize
+	}
+	return uint64(hugeSize)
 }
 
 // allocHuge takes an order-9 block for a huge page, if one is free and
@@ -401,7 +414,11 @@ func (as *AddressSpace) splitHugeRange(start, end mm.VirtAddr) error {
 // dropHuge removes the 2 MiB entry at h, dropping its reference: the
 // last frees the block. To a split block it held one reference a frame.
 func (as *AddressSpace) dropHuge(h mm.VirtAddr) {
-	pa, err := as.table.Unmap(h, pt.Size2M)
+	unmap := as.table.Unmap
+	if as.dying {
+		unmap = func(h mm.VirtAddr, _ pt.PageSize) (mm.PhysAddr, error) { return as.table.ClearHuge(h) }
+	}
+	pa, err := unmap(h, pt.Size2M)
 	if err != nil {
 		panic("vm.dropHuge: no 2 MiB entry at " + h.String())
 	}

@@ -119,7 +119,7 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 		hint := (addr + mm.PageMask) &^ mm.PageMask
 		if hint >= addr && as.inWindow(hint, size) && !as.overlaps(hint, hint+mm.VirtAddr(size)) {
 			start = hint
-		} else if start, ok = as.findGap(size); !ok {
+		} else if start, ok = as.findGapAligned(size, as.thpAlign(f, kind, size)); !ok {
 			return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, size)
 		}
 	}
@@ -186,24 +186,30 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 // findGap finds room for size bytes, from the top of the window down (as
 // Linux's top-down mmap layout), around the kernel's hole.
 func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
+	return as.findGapAligned(size, mm.PageSize)
+}
+
+// findGapAligned is findGap for a start aligned to align, a power of two
+// (a page, or 2 MiB for huge pages: thpAlign).
+func (as *AddressSpace) findGapAligned(size, align uint64) (mm.VirtAddr, bool) {
 	if b := as.MmapBase; b > as.mm.WindowStart && b < as.mm.WindowEnd {
-		if va, ok := as.findGapBelow(b, size); ok {
+		if va, ok := as.findGapBelow(b, size, align); ok {
 			return va, true
 		}
 	}
-	return as.findGapBelow(as.mm.WindowEnd, size)
+	return as.findGapBelow(as.mm.WindowEnd, size, align)
 }
 
 // findGapBelow finds room for size bytes ending at or below limit, as
 // high as it can.
-func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
+func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size, align uint64) (mm.VirtAddr, bool) {
 	top := as.mm.WindowEnd
 	for i := len(as.vmas); i >= 0; i-- {
 		bottom := as.mm.WindowStart
 		if i > 0 {
 			bottom = as.vmas[i-1].End
 		}
-		if va, ok := as.mm.fitBelow(bottom, min(top, limit), size); ok {
+		if va, ok := as.mm.fitBelow(bottom, min(top, limit), size, align); ok {
 			return va, true
 		}
 		if i > 0 {
@@ -214,21 +220,25 @@ func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size uint64) (mm.VirtAdd
 }
 
 // fitBelow places size bytes as high as it can in the free gap [bottom,
-// top), less the kernel's hole.
-func (m *MM) fitBelow(bottom, top mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
+// top), less the kernel's hole, at a multiple of align.
+func (m *MM) fitBelow(bottom, top mm.VirtAddr, size, align uint64) (mm.VirtAddr, bool) {
 	if top <= bottom {
 		return 0, false
 	}
+	fit := func(lo, hi mm.VirtAddr) (mm.VirtAddr, bool) {
+		if hi <= lo || uint64(hi-lo) < size {
+			return 0, false
+		}
+		va := (hi - mm.VirtAddr(size)) &^ mm.VirtAddr(align-1)
+		return va, va >= lo
+	}
 	if m.inHole(bottom, top) {
-		if hi := max(bottom, m.HoleEnd); top > hi && uint64(top-hi) >= size {
-			return top - mm.VirtAddr(size), true
+		if va, ok := fit(max(bottom, m.HoleEnd), top); ok {
+			return va, true
 		}
 		top = min(top, m.HoleStart)
 	}
-	if top > bottom && uint64(top-bottom) >= size {
-		return top - mm.VirtAddr(size), true
-	}
-	return 0, false
+	return fit(bottom, top)
 }
 
 // Munmap removes the mappings of [addr, addr+length), splitting VMAs that

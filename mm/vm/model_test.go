@@ -442,8 +442,8 @@ func (r *runner) apply(o op) string {
 			if va != mva {
 				return fmt.Sprintf("mapped at %v, want %v", va, mva)
 			}
-		} else if va != r.highestGap(m, o.length) {
-			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length))
+		} else if va != r.highestGap(m, o.length, o.flags&MapPrivate != 0 && o.flags&MapShared == 0) {
+			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length, o.flags&MapPrivate != 0 && o.flags&MapShared == 0))
 		}
 		r.place(m, va, o)
 	case opMmapFile:
@@ -459,8 +459,8 @@ func (r *runner) apply(o op) string {
 			if va != mva {
 				return fmt.Sprintf("mapped at %v, want %v", va, mva)
 			}
-		} else if va != r.highestGap(m, o.length) {
-			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length))
+		} else if va != r.highestGap(m, o.length, false) {
+			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length, false))
 		}
 		r.place(m, va, o)
 	case opTruncate:
@@ -649,7 +649,7 @@ func (r *runner) mmap(m *mspace, o op) (mm.VirtAddr, string) {
 
 // highestGap is where a mapping of length bytes goes without a usable
 // hint: the highest free range (top-down layout).
-func (r *runner) highestGap(m *mspace, length uint64) mm.VirtAddr {
+func (r *runner) highestGap(m *mspace, length uint64, private bool) mm.VirtAddr {
 	size := mm.VirtAddr((length + mm.PageMask) &^ mm.PageMask)
 	best := mm.VirtAddr(0)
 	try := func(s mm.VirtAddr) {
@@ -657,9 +657,13 @@ func (r *runner) highestGap(m *mspace, length uint64) mm.VirtAddr {
 			best = s
 		}
 	}
-	try(winEnd - size)
+	align := ^mm.VirtAddr(0) // huge pages: a private anonymous mapping of 2 MiB multiples is 2 MiB-aligned (thpAlign)
+	if hugeLengths && private && size%hugeSize == 0 {
+		align = ^hugeMask
+	}
+	try((winEnd - size) & align)
 	for va := range m.pages {
-		try(va - size)
+		try((va - size) & align)
 	}
 	return best
 }
