@@ -17,7 +17,11 @@ package main
 // pass's order and times the read pass, and prints the line Pagoda's
 // bench pressure-read prints, its major faults /proc/vmstat's pgmajfault
 // over the read pass. Its rows go into thrash.csv and the plot as the
-// pseudo-policy linuxPolicy.
+// pseudo-policy linuxPolicy. -linux-max gives the guest another
+// memory.max than mm.limit: Pagoda keeps about a tenth of mm.limit
+// from the working set (its reserves, page tables, free pages above the
+// watermarks), Linux's cgroup little of memory.max, and -linux-max lets
+// the two have the same resident pages.
 
 import (
 	"errors"
@@ -28,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/workload"
 	"github.com/pagoda-os/pagoda/qemu"
 )
@@ -35,8 +40,32 @@ import (
 // linuxPolicy is the policy column of the Linux guest's rows.
 const linuxPolicy = "linux"
 
-// linuxLegend is the Linux line's name on the plot.
-const linuxLegend = "Linux 6.1 (memory.max = mm.limit)"
+// linuxLegend is the Linux line's name on the plot: max is -linux-max
+// as typed, "" for mm.limit's.
+func linuxLegend(max string) string {
+	if max == "" {
+		max = "mm.limit"
+	}
+	return "Linux 6.1 (memory.max = " + max + ")"
+}
+
+// setLinux takes -linux and -linux-max: the guest's memory.max is
+// -limit's unless -linux-max gives one, which only -linux may.
+func (c *thrashConfig) setLinux(linux bool, max string) error {
+	c.linux, c.linuxMax, c.linuxBytes = linux, max, c.limitBytes
+	switch {
+	case max == "":
+		return nil
+	case !linux:
+		return errors.New("-linux-max without -linux")
+	}
+	n, err := mm.ParseSize(max)
+	if err != nil || n < pageSize {
+		return fmt.Errorf("-linux-max: %q is not a size of a page or more", max)
+	}
+	c.linuxBytes = n
+	return nil
+}
 
 // The guest's paths: the cgroup its init makes for
 // linux-guest.memory.max, and the trace on the first disk.
@@ -57,9 +86,9 @@ func linuxFiles() error {
 }
 
 // linuxCmdline is what p's guest gets after qemu.LinuxAppend's command
-// line: its memory.max, and replay's command after "--".
-func linuxCmdline(limit uint64, p thrashPoint) string {
-	return fmt.Sprintf("linux-guest.memory.max=%d -- /bin/replay -t -g %s -o %s %d %s", limit, linuxCgroup, p.order, p.pages, linuxTrace)
+// line: its memory.max (max bytes), and replay's command after "--".
+func linuxCmdline(max uint64, p thrashPoint) string {
+	return fmt.Sprintf("linux-guest.memory.max=%d -- /bin/replay -t -g %s -o %s %d %s", max, linuxCgroup, p.order, p.pages, linuxTrace)
 }
 
 // writeRunTrace writes p's whole run, the write pass then the read pass,
@@ -153,7 +182,7 @@ func bootLinux(cfg thrashConfig, p thrashPoint) (string, error) {
 		return "", err
 	}
 	vm, err := qemu.Start(qemu.Options{Kernel: qemu.LinuxKernel, Initrd: qemu.LinuxInitrd,
-		Append: base + " " + linuxCmdline(cfg.limitBytes, p), Disks: []string{trace, swap}})
+		Append: base + " " + linuxCmdline(cfg.linuxBytes, p), Disks: []string{trace, swap}})
 	if err != nil {
 		return "", err
 	}
@@ -173,11 +202,3 @@ func bootLinux(cfg thrashConfig, p thrashPoint) (string, error) {
 
 // errLinuxPolicy refuses "linux" in -policies: it is no mm.policy.
 var errLinuxPolicy = errors.New(`-policies: "` + linuxPolicy + `" is the Linux guest's line, which -linux adds`)
-
-// policyLabel is a policy's name on the plot.
-func policyLabel(policy string) string {
-	if policy == linuxPolicy {
-		return linuxLegend
-	}
-	return policy
-}

@@ -44,6 +44,29 @@ func TestLinuxPoints(t *testing.T) {
 	}
 }
 
+// The guest's memory.max is -limit's unless -linux-max says, which only
+// -linux takes.
+func TestSetLinux(t *testing.T) {
+	cfg, err := newThrashConfig([]string{"build/pagoda"}, "16M", "loop", "lru2q", "1", 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.setLinux(true, ""); err != nil || cfg.linuxBytes != 16<<20 || linuxLegend(cfg.linuxMax) != "Linux 6.1 (memory.max = mm.limit)" {
+		t.Errorf("-linux: %d bytes, %v", cfg.linuxBytes, err)
+	}
+	if err := cfg.setLinux(true, "15104K"); err != nil || cfg.linuxBytes != 3776*pageSize || linuxLegend(cfg.linuxMax) != "Linux 6.1 (memory.max = 15104K)" {
+		t.Errorf("-linux-max 15104K: %d bytes, %v", cfg.linuxBytes, err)
+	}
+	for _, c := range []struct {
+		linux bool
+		max   string
+	}{{false, "15M"}, {true, "15X"}, {true, "100"}, {true, "-1M"}} {
+		if err := cfg.setLinux(c.linux, c.max); err == nil {
+			t.Errorf("-linux=%v -linux-max %q: accepted", c.linux, c.max)
+		}
+	}
+}
+
 func TestLinuxCmdline(t *testing.T) {
 	p := thrashPoint{"hotcold:10:90", linuxPolicy, 2, 8192, 81920, 1}
 	want := "linux-guest.memory.max=16777216 -- /bin/replay -t -g /sys/fs/cgroup/guest -o hotcold:10:90 8192 /mnt/vda/run.trace"
@@ -178,11 +201,11 @@ func TestLinuxCSVAndPlot(t *testing.T) {
 	if !strings.Contains(string(b), "\nloop,linux,2,2048,20480,4.500000,16000,19500,") || !strings.Contains(string(b), ",1012,") {
 		t.Errorf("csv lacks Linux's row:\n%s", b)
 	}
-	if err := plotThrash(svg, rows, refs, "4M"); err != nil {
+	if err := plotThrash(svg, rows, refs, "4M", linuxLegend("15104K")); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(svg)
-	for _, s := range []string{"lru2q", "Linux 6.1 (memory.max = mm.limit)", "MIN (optimal)"} {
+	for _, s := range []string{"lru2q", "Linux 6.1 (memory.max = 15104K)", "MIN (optimal)"} {
 		if !strings.Contains(string(b), s) {
 			t.Errorf("plot lacks %q", s)
 		}

@@ -83,6 +83,8 @@ type thrashConfig struct {
 	runs       int
 	timeout    time.Duration // per boot, from QEMU's start to the BENCH line
 	linux      bool          // -linux: the Linux guest's rows too (linux.go)
+	linuxMax   string        // -linux-max as typed: the guest's memory.max; "" is limit's
+	linuxBytes uint64        // the guest's memory.max in bytes: limitBytes unless -linux-max
 }
 
 // thrashPoint is one boot of the sweep.
@@ -115,7 +117,7 @@ var (
 	errOutput = errors.New("unexpected output")
 )
 
-const thrashUsage = "usage: lab thrash [-linux] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
+const thrashUsage = "usage: lab thrash [-linux [-linux-max SIZE]] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
 
 // defaultOrders is -orders' default: the uniform random order (each
 // page once) and the skewed ones of lab optimum's table.
@@ -138,10 +140,14 @@ func thrash(args []string) {
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit of one boot, from QEMU's start to the BENCH line")
 	out := fs.String("out", "build/lab", "directory for thrash.csv and thrash.svg")
 	linux := fs.Bool("linux", false, "also replay each order and ratio under make linux-guest's Linux, in a memory cgroup of memory.max = -limit")
+	linuxMax := fs.String("linux-max", "", "with -linux, the guest's memory.max instead of -limit (K, M, G suffixes)")
 	fs.Parse(args)
 	cfg, err := newThrashConfig(fs.Args(), *limit, *orders, *policies, *ratios, *runs, *timeout)
-	if err == nil && *linux {
-		cfg.linux, err = true, linuxFiles()
+	if err == nil {
+		err = cfg.setLinux(*linux, *linuxMax)
+	}
+	if err == nil && cfg.linux {
+		err = linuxFiles()
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lab thrash: %v\n%s\n", err, thrashUsage)
@@ -167,7 +173,7 @@ func thrash(args []string) {
 		os.Remove(svgPath)
 		fatal(fmt.Errorf("thrash: all %d boots failed; wrote only %s", len(points), csvPath))
 	}
-	if err := plotThrash(svgPath, rows, refs, cfg.limit); err != nil {
+	if err := plotThrash(svgPath, rows, refs, cfg.limit, linuxLegend(cfg.linuxMax)); err != nil {
 		fatal(err)
 	}
 	printThrash(os.Stdout, rows, refs, cfg.limitBytes)
@@ -570,10 +576,10 @@ func thrashMeans(rows []thrashRow) (orders []string, policies map[string][]strin
 
 // plotThrash draws one panel per order, three to a row: the read pass's
 // major faults against the ratio, one line per policy (Linux's, if
-// measured, in black), and dashed, MIN's and exact LRU's for the same
-// run (refs). The file's extension picks
-// the format (.svg, .png, .pdf...), as plot.Save's does.
-func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit string) error {
+// measured, in black, named linux), and dashed, MIN's and exact LRU's
+// for the same run (refs). The file's extension picks the format (.svg,
+// .png, .pdf...), as plot.Save's does.
+func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit, linux string) error {
 	limitBytes, err := mm.ParseSize(limit)
 	if err != nil {
 		return err
@@ -621,7 +627,11 @@ func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit 
 				line.Width = vg.Points(2)
 			}
 			p.Add(line, points)
-			p.Legend.Add(policyLabel(pol), line, points)
+			name := pol
+			if pol == linuxPolicy {
+				name = linux
+			}
+			p.Legend.Add(name, line, points)
 		}
 		byX := func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) }
 		slices.SortFunc(minXYs, byX)
