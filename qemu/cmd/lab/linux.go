@@ -40,28 +40,28 @@ import (
 // linuxPolicy is the policy column of the Linux guest's rows.
 const linuxPolicy = "linux"
 
-// linuxLegend is the Linux line's name on the plot: max is -linux-max
-// as typed, "" for mm.limit's.
-func linuxLegend(max string) string {
-	if max == "" {
-		max = "mm.limit"
+// linuxLegend is the Linux line's name on the plot: memMax is
+// -linux-max as typed, "" for mm.limit's.
+func linuxLegend(memMax string) string {
+	if memMax == "" {
+		memMax = "mm.limit"
 	}
-	return "Linux 6.1 (memory.max = " + max + ")"
+	return "Linux 6.1 (memory.max = " + memMax + ")"
 }
 
 // setLinux takes -linux and -linux-max: the guest's memory.max is
 // -limit's unless -linux-max gives one, which only -linux may.
-func (c *thrashConfig) setLinux(linux bool, max string) error {
-	c.linux, c.linuxMax, c.linuxBytes = linux, max, c.limitBytes
+func (c *thrashConfig) setLinux(linux bool, memMax string) error {
+	c.linux, c.linuxMax, c.linuxBytes = linux, memMax, c.limitBytes
 	switch {
-	case max == "":
+	case memMax == "":
 		return nil
 	case !linux:
 		return errors.New("-linux-max without -linux")
 	}
-	n, err := mm.ParseSize(max)
+	n, err := mm.ParseSize(memMax)
 	if err != nil || n < pageSize {
-		return fmt.Errorf("-linux-max: %q is not a size of a page or more", max)
+		return fmt.Errorf("-linux-max: %q is not a size of a page or more", memMax)
 	}
 	c.linuxBytes = n
 	return nil
@@ -86,9 +86,9 @@ func linuxFiles() error {
 }
 
 // linuxCmdline is what p's guest gets after qemu.LinuxAppend's command
-// line: its memory.max (max bytes), and replay's command after "--".
-func linuxCmdline(max uint64, p thrashPoint) string {
-	return fmt.Sprintf("linux-guest.memory.max=%d -- /bin/replay -t -g %s -o %s %d %s", max, linuxCgroup, p.order, p.pages, linuxTrace)
+// line: its memory.max (memMax bytes), and replay's command after "--".
+func linuxCmdline(memMax uint64, p thrashPoint) string {
+	return fmt.Sprintf("linux-guest.memory.max=%d -- /bin/replay -t -g %s -o %s %d %s", memMax, linuxCgroup, p.order, p.pages, linuxTrace)
 }
 
 // writeRunTrace writes p's whole run, the write pass then the read pass,
