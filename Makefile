@@ -14,10 +14,14 @@ ICOUNT  ?=
 CPU     ?=
 # make lab's thrashing sweep: mm.limit, reclaim policies and working-set
 # ratios (comma lists); empty takes lab's defaults (32M, clock,fifo,lru,
-# 0.5,1,1.5,2,4).
+# 0.5,1,1.5,2,4). LAB_LINUX=1 (the default) adds the Linux guest's line
+# (lab thrash -linux): make lab builds the guest first (make linux-files)
+# and, if it cannot, says so and sweeps Pagoda alone; LAB_LINUX= leaves
+# the line out without trying.
 LIMIT    ?=
 POLICIES ?=
 RATIOS   ?=
+LAB_LINUX ?= 1
 # make linux-guest: the Debian package of the Linux kernel (a metapackage
 # naming a linux-image-*, or that image package itself), and the static
 # busybox of the initramfs (Debian's busybox-static).
@@ -248,12 +252,18 @@ bench-user: kernel build/run user linux-files
 
 # Experiments with plots (qemu/cmd/lab), into build/lab: the fault-cost
 # breakdown (under ICOUNT=1 in instructions), then the thrashing sweep:
-# each policy at each ratio of mm.limit, a fresh boot and swap disk each.
-# The sweep takes many minutes under TCG, and fails (after writing what
-# it measured) if any point failed.
+# each policy at each ratio of mm.limit, a fresh boot and swap disk each,
+# and with LAB_LINUX each order and ratio replayed in the Linux guest
+# (user/replay.c, in a memory cgroup of memory.max = mm.limit). The sweep
+# takes many minutes under TCG, and fails (after writing what it
+# measured) if any point failed.
+LAB_THRASH = go run ./qemu/cmd/lab thrash $(if $(LIMIT),-limit $(LIMIT)) $(if $(ORDERS),-orders $(ORDERS)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab
 lab: kernel
 	go run ./qemu/cmd/lab faults $(if $(ICOUNT),-icount) -out build/lab $(KERNEL)
-	go run ./qemu/cmd/lab thrash $(if $(LIMIT),-limit $(LIMIT)) $(if $(ORDERS),-orders $(ORDERS)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab $(KERNEL)
+	@linux=; if [ -n "$(LAB_LINUX)" ]; then \
+		if $(MAKE) --no-print-directory linux-files; then linux=-linux; else \
+			echo "make lab: the Linux guest cannot be made (make linux-files failed, above): the thrashing sweep runs without Linux's line (LAB_LINUX= leaves it out without trying)" >&2; fi; fi; \
+	echo "$(LAB_THRASH) $$linux $(KERNEL)"; $(LAB_THRASH) $$linux $(KERNEL)
 
 clean:
 	rm -rf build

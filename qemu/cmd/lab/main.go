@@ -2,7 +2,7 @@
 // and writes each experiment's figures as a CSV file and a plot.
 //
 //	go run ./qemu/cmd/lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL
-//	go run ./qemu/cmd/lab thrash [-limit SIZE] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
+//	go run ./qemu/cmd/lab thrash [-linux [-linux-max SIZE]] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
 //	go run ./qemu/cmd/lab optimum [-order O] [-pages N] [-frames F,...] [-accesses N] [-seed N] [-write-trace FILE]
 //
 // faults: the fault-cost breakdown. It runs the kernel's bench command
@@ -20,6 +20,10 @@
 // sweep goes on, and the command exits with status 1 at the end. The
 // major-faults panel also has the read pass's faults under Belady's MIN
 // and exact LRU with all of mm.limit, computed on the host (optimum.go).
+// With -linux it boots make linux-guest's Linux for each order, ratio
+// and run too, replaying the same run (user/replay.c) in a memory cgroup
+// of memory.max = mm.limit (or -linux-max), and draws its major faults
+// as one more line (linux.go).
 //
 // Both show a progress bar on standard error, one step per boot.
 //

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image/color"
 	"io"
 	"math"
 	"os"
@@ -81,6 +82,9 @@ type thrashConfig struct {
 	ratios     []float64
 	runs       int
 	timeout    time.Duration // per boot, from QEMU's start to the BENCH line
+	linux      bool          // -linux: the Linux guest's rows too (linux.go)
+	linuxMax   string        // -linux-max as typed: the guest's memory.max; "" is limit's
+	linuxBytes uint64        // the guest's memory.max in bytes: limitBytes unless -linux-max
 }
 
 // thrashPoint is one boot of the sweep.
@@ -113,7 +117,7 @@ var (
 	errOutput = errors.New("unexpected output")
 )
 
-const thrashUsage = "usage: lab thrash [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
+const thrashUsage = "usage: lab thrash [-linux [-linux-max SIZE]] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
 
 // defaultOrders is -orders' default: the uniform random order (each
 // page once) and the skewed ones of lab optimum's table.
@@ -135,14 +139,27 @@ func thrash(args []string) {
 	runs := fs.Int("runs", 1, "boots per policy and ratio")
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit of one boot, from QEMU's start to the BENCH line")
 	out := fs.String("out", "build/lab", "directory for thrash.csv and thrash.svg")
+	linux := fs.Bool("linux", false, "also replay each order and ratio under make linux-guest's Linux, in a memory cgroup of memory.max = -limit")
+	linuxMax := fs.String("linux-max", "", "with -linux, the guest's memory.max instead of -limit (K, M, G suffixes)")
 	fs.Parse(args)
 	cfg, err := newThrashConfig(fs.Args(), *limit, *orders, *policies, *ratios, *runs, *timeout)
+	if err == nil {
+		err = cfg.setLinux(*linux, *linuxMax)
+	}
+	if err == nil && cfg.linux {
+		err = linuxFiles()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lab thrash: %v\n%s\n", err, thrashUsage)
 		os.Exit(2)
 	}
 	points := cfg.points()
-	rows, failed := sweep(os.Stderr, points, func(p thrashPoint) (string, error) { return bootPoint(cfg, p) })
+	rows, failed := sweep(os.Stderr, points, func(p thrashPoint) (string, error) {
+		if p.policy == linuxPolicy {
+			return bootLinux(cfg, p)
+		}
+		return bootPoint(cfg, p)
+	})
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fatal(err)
 	}
@@ -156,7 +173,7 @@ func thrash(args []string) {
 		os.Remove(svgPath)
 		fatal(fmt.Errorf("thrash: all %d boots failed; wrote only %s", len(points), csvPath))
 	}
-	if err := plotThrash(svgPath, rows, refs, cfg.limit); err != nil {
+	if err := plotThrash(svgPath, rows, refs, cfg.limit, linuxLegend(cfg.linuxMax)); err != nil {
 		fatal(err)
 	}
 	printThrash(os.Stdout, rows, refs, cfg.limitBytes)
@@ -237,12 +254,15 @@ var policyName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // parsePolicies splits a comma list of policy names. Which names exist is
 // the kernel's to say; here a name only has to be one word of its
-// command line.
+// command line, and not linuxPolicy.
 func parsePolicies(s string) ([]string, error) {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		if !policyName.MatchString(p) {
 			return nil, fmt.Errorf("-policies: bad policy name %q", p)
+		}
+		if p == linuxPolicy {
+			return nil, errLinuxPolicy
 		}
 		out = append(out, p)
 	}
@@ -285,12 +305,17 @@ func benchCommand(p thrashPoint) string {
 	return fmt.Sprintf("bench %s pages=%d order=%s accesses=%d", pressureBench, p.pages, p.order, p.accesses)
 }
 
-// points lists the sweep in order: order, policy, ratio, run.
+// points lists the sweep in order: order, policy, ratio, run; with
+// -linux, each order's Linux points (linuxPolicy) follow its policies'.
 func (c thrashConfig) points() []thrashPoint {
 	var out []thrashPoint
 	for _, ord := range c.orders {
 		o, _ := workload.ParseOrder(ord) // checked by newThrashConfig
-		for _, pol := range c.policies {
+		policies := c.policies
+		if c.linux {
+			policies = append(slices.Clip(policies), linuxPolicy)
+		}
+		for _, pol := range policies {
 			for _, r := range c.ratios {
 				n, _ := pageCount(r, c.limitBytes) // checked by newThrashConfig
 				for run := 1; run <= c.runs; run++ {
@@ -550,10 +575,11 @@ func thrashMeans(rows []thrashRow) (orders []string, policies map[string][]strin
 }
 
 // plotThrash draws one panel per order, three to a row: the read pass's
-// major faults against the ratio, one line per policy, and dashed, MIN's
-// and exact LRU's for the same run (refs). The file's extension picks
-// the format (.svg, .png, .pdf...), as plot.Save's does.
-func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit string) error {
+// major faults against the ratio, one line per policy (Linux's, if
+// measured, in black, named linux), and dashed, MIN's and exact LRU's
+// for the same run (refs). The file's extension picks the format (.svg,
+// .png, .pdf...), as plot.Save's does.
+func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit, linux string) error {
 	limitBytes, err := mm.ParseSize(limit)
 	if err != nil {
 		return err
@@ -596,8 +622,16 @@ func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit 
 			}
 			line.Color, points.Color = plotutil.Color(i), plotutil.Color(i)
 			points.Shape = plotutil.Shape(i)
+			if pol == linuxPolicy { // the line to be at or below: black, thick
+				line.Color, points.Color = color.Black, color.Black
+				line.Width = vg.Points(2)
+			}
 			p.Add(line, points)
-			p.Legend.Add(pol, line, points)
+			name := pol
+			if pol == linuxPolicy {
+				name = linux
+			}
+			p.Legend.Add(name, line, points)
 		}
 		byX := func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) }
 		slices.SortFunc(minXYs, byX)

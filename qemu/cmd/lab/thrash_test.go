@@ -267,7 +267,7 @@ func TestThrashCSVAndPlot(t *testing.T) {
 		t.Errorf("csv:\n%s\nwant:\n%s", b, want)
 	}
 	svg := filepath.Join(dir, "thrash.svg")
-	if err := plotThrash(svg, cannedRows, refs, "4M"); err != nil {
+	if err := plotThrash(svg, cannedRows, refs, "4M", linuxLegend("")); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(svg)
