@@ -229,6 +229,10 @@ func (as *AddressSpace) hugeFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 			as.Stats.COWReused++
 			return Resolved
 		}
+	case m.Frames.Order(l.PFN()) == hugeOrder:
+		if r, ok := as.copyHuge(v, h, l); ok {
+			return r
+		}
 	}
 	if !as.splitLeaf(h, l) {
 		if as.retry.noIO && !as.retry.refilled {
@@ -237,6 +241,37 @@ func (as *AddressSpace) hugeFault(v *VMA, page mm.VirtAddr, l Leaf, access Acces
 		return OOM
 	}
 	return as.resolve4K(v, page, access)
+}
+
+// copyHuge is a write to a shared huge page: a huge page of its own for
+// the writer, a copy of all 2 MiB (as Linux before 5.8: its
+// do_huge_pmd_wp_page_fallback came after; the other side keeps its
+// huge page whole either way), if one can be had; ok false to split.
+func (as *AddressSpace) copyHuge(v *VMA, h mm.VirtAddr, l Leaf) (r Result, ok bool) {
+	m := as.mm
+	pfn, ok := m.allocHuge()
+	if !ok {
+		as.Stats.THPFallback++
+		return 0, false
+	}
+	old := l.PFN()
+	copy(mm.PhysBytes(pfn.Addr(), int(hugeSize)), mm.PhysBytes(old.Addr(), int(hugeSize)))
+	if _, err := as.table.ClearHuge(h); err != nil {
+		panic("vm.copyHuge: the 2 MiB entry went")
+	}
+	if as.table.Map(h, pfn.Addr(), pt.Size2M, as.pteFlags(v.Prot, true)) != nil {
+		panic("vm.copyHuge: no room for a 2 MiB entry just cleared")
+	}
+	if m.Frames.DecRef(old) == 0 {
+		panic("vm.copyHuge: a shared huge page had one reference")
+	}
+	m.hugeAnon++
+	m.trackAnon(pfn, v.anon, v.pageIndex(h))
+	as.LastKind = KindCOW
+	as.Stats.COWFaults++
+	as.Stats.THPFaults++
+	as.Stats.PagesAlloced += hugePages
+	return Resolved, true
 }
 
 // resolve4K is resolve's last step at page, whose page table exists (or

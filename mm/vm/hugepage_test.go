@@ -122,9 +122,10 @@ func TestHugeFallback(t *testing.T) {
 }
 
 // Fork shares a huge page (one reference more, both read-only); a write
-// splits it where it is written and copies 4 KiB, the other side keeps
-// its 2 MiB entry; after the other side is gone a write makes it
-// writable in place. Exit frees all of it.
+// gives the writer a copy of all of it, the other side keeps it, and
+// without a free block for the copy the writer splits its entry and
+// copies 4 KiB; after the other side is gone a write makes it writable
+// in place. Exit frees all of it.
 func TestHugeFork(t *testing.T) {
 	e := newHugeEnv(t)
 	free := e.m.Frames.FreePages()
@@ -138,13 +139,35 @@ func TestHugeFork(t *testing.T) {
 		t.Fatalf("after fork: child huge %v, %v", hugeAt(child, h), leaf(parent, h).State)
 	}
 	e.write(h+9*pg, []byte{99})
-	if hugeAt(parent, h) || !hugeAt(child, h) || e.m.THPSplits() != 1 {
+	if !hugeAt(parent, h) || !hugeAt(child, h) || leaf(parent, h).PFN() == leaf(child, h).PFN() || e.m.THPSplits() != 0 {
 		t.Fatalf("a COW write: parent huge %v, child huge %v, %d splits", hugeAt(parent, h), hugeAt(child, h), e.m.THPSplits())
 	}
-	e.check() // the child's 2 MiB entry over a split block
+	e.check()
+	// No block free for a copy: the writer splits (the child keeps its
+	// 2 MiB entry, over a split block) and copies 4 KiB.
+	e.use(child)
+	grandchild := e.fork()
+	high := e.m.rc.wm.High
+	e.m.rc.wm.High = e.m.Frames.FreePages() // allocHuge keeps free memory above it: no block (reclaim starts below Min)
+	e.write(h+10*pg, []byte{77})
+	e.m.rc.wm.High = high
+	if hugeAt(child, h) || !hugeAt(grandchild, h) || e.m.THPSplits() != 1 {
+		t.Fatalf("a COW write without a free block: child huge %v, grandchild huge %v, %d splits", hugeAt(child, h), hugeAt(grandchild, h), e.m.THPSplits())
+	}
+	e.check() // the grandchild's 2 MiB entry over a split block
+	e.use(grandchild)
+	if got := e.read(h+10*pg, 1)[0]; got != 10 {
+		t.Fatalf("grandchild page 10: %d", got)
+	}
+	e.use(parent)
+	e.destroy(grandchild)
 	e.use(child)
 	for i := range hugePages {
-		if got := e.read(h+mm.VirtAddr(i)*pg, 2); !bytes.Equal(got, []byte{byte(i), 1}) {
+		want := []byte{byte(i), 1}
+		if i == 10 {
+			want[0] = 77
+		}
+		if got := e.read(h+mm.VirtAddr(i)*pg, 2); !bytes.Equal(got, want) {
 			t.Fatalf("child page %d: %v", i, got)
 		}
 	}
@@ -317,8 +340,8 @@ func TestRandomOperationsTHP(t *testing.T) {
 	}
 }
 
-// A child's copy-on-write splits the block under its parent's 2 MiB
-// entry; once the child is gone, the parent's next fork finds the frames
+// A child's mprotect of one page splits the block under its parent's
+// 2 MiB entry; once the child is gone, the parent's next fork finds the frames
 // its own alone and makes them a huge page again (one reference to
 // share, not 512).
 func TestHugeMerge(t *testing.T) {
@@ -329,7 +352,7 @@ func TestHugeMerge(t *testing.T) {
 	head := leaf(parent, h).PFN()
 	child := e.fork()
 	e.use(child)
-	e.write(h+pg, []byte{2})
+	e.must(e.cur.Mprotect(h+pg, pg, ProtRead)) // splits the child's entry, and the block
 	if !hugeAt(parent, h) || e.m.Frames.Order(head) != 0 {
 		t.Fatalf("after the child's write: parent huge %v, block order %d", hugeAt(parent, h), e.m.Frames.Order(head))
 	}
