@@ -229,19 +229,19 @@ func TestVmstatPgpg(t *testing.T) {
 	check := func(step string, pswpin, pswpout uint64) {
 		t.Helper()
 		figs := e.m.Vmstat(Stats{}, e.cache)
-		in := uint64(len(b.reads)+dev.Reads) * pg / 1024
-		out := uint64(len(b.writes)+b.faultWrites+dev.Writes) * pg / 1024
+		in := uint64(len(b.reads)+dev.PagesIn) * pg / 1024
+		out := uint64(len(b.writes)+b.faultWrites+dev.PagesOut) * pg / 1024
 		if got := vmstatValue(t, figs, "pgpgin"); got != in {
-			t.Errorf("%s: pgpgin %d, want %d KiB (file pages read %d, swap pages read %d)", step, got, in, len(b.reads), dev.Reads)
+			t.Errorf("%s: pgpgin %d, want %d KiB (file pages read %d, swap pages read %d)", step, got, in, len(b.reads), dev.PagesIn)
 		}
 		if got := vmstatValue(t, figs, "pgpgout"); got != out {
-			t.Errorf("%s: pgpgout %d, want %d KiB (file pages written %d, swap pages written %d)", step, got, out, len(b.writes)+b.faultWrites, dev.Writes)
+			t.Errorf("%s: pgpgout %d, want %d KiB (file pages written %d, swap pages written %d)", step, got, out, len(b.writes)+b.faultWrites, dev.PagesOut)
 		}
-		if got := vmstatValue(t, figs, "pswpin"); got != pswpin || uint64(dev.Reads) != pswpin {
-			t.Errorf("%s: pswpin %d, swap device reads %d, want %d pages", step, got, dev.Reads, pswpin)
+		if got := vmstatValue(t, figs, "pswpin"); got != pswpin || uint64(dev.PagesIn) != pswpin {
+			t.Errorf("%s: pswpin %d, swap device pages read %d, want %d pages", step, got, dev.PagesIn, pswpin)
 		}
-		if got := vmstatValue(t, figs, "pswpout"); got != pswpout || uint64(dev.Writes) != pswpout {
-			t.Errorf("%s: pswpout %d, swap device writes %d, want %d pages", step, got, dev.Writes, pswpout)
+		if got := vmstatValue(t, figs, "pswpout"); got != pswpout || uint64(dev.PagesOut) != pswpout {
+			t.Errorf("%s: pswpout %d, swap device pages written %d, want %d pages", step, got, dev.PagesOut, pswpout)
 		}
 	}
 	check("boot", 0, 0)

@@ -97,7 +97,11 @@ type reclaimer struct {
 	wm     Watermarks
 	spaces []*AddressSpace
 	stats  ReclaimStats
-	raBuf  [8]swap.Entry
+	// raBuf, raEnts and raPFNs are swap readahead's window, and the
+	// slots it reads with their frames (swapin.go: no allocation).
+	raBuf  [swapRAMax - 1]swap.Entry
+	raEnts [swapRAMax]swap.Entry
+	raPFNs [swapRAMax]mm.PFN
 	raHits uint64     // swap-cache hits on pages read ahead, since the last swap-in
 	raPrev swap.Entry // the last slot swapped in
 	// wake asks the background reclaim to run (set by the kernel).
