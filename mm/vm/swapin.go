@@ -115,7 +115,7 @@ const swapRAMax = 32
 func (as *AddressSpace) readIntoSwapCache(ent swap.Entry, pfn mm.PFN, wait bool) Result {
 	m := as.mm
 	ents, pfns := as.swapWindow(ent, pfn, wait)
-	var pages [swapRAMax]mm.PhysAddr
+	pages := &m.rc.raPages // the device's vector (a local would escape to the heap)
 	ok := false // ent's page was read
 	for lo := 0; lo < len(ents); {
 		hi := lo + 1
