@@ -116,7 +116,7 @@ func (as *AddressSpace) readIntoSwapCache(ent swap.Entry, pfn mm.PFN, wait bool)
 	m := as.mm
 	ents, pfns := as.swapWindow(ent, pfn, wait)
 	pages := &m.rc.raPages // the device's vector (a local would escape to the heap)
-	ok := false // ent's page was read
+	ok := false            // ent's page was read
 	for lo := 0; lo < len(ents); {
 		hi := lo + 1
 		for hi < len(ents) && ents[hi] == ents[hi-1]+1 {
