@@ -541,9 +541,10 @@ func (s *Set) ReadCluster(first Entry, pages []mm.PhysAddr, wait bool) error {
 }
 
 // Window is the readahead window around a slot: the aligned block of
-// span slots holding it (a power of two; Linux page-cluster 3 makes at
-// most 8, its ceiling 5 32), the entries of that block in use and not cached, e excluded,
-// written into buf (no allocation); it returns how many.
+// span slots holding it (a power of two: Linux's page-cluster 3 makes at
+// most 8, its ceiling of 5 makes 32), the entries of that block in use
+// and not cached, e excluded, in slot order, written into buf (no
+// allocation); it returns how many.
 func (s *Set) Window(e Entry, span uint64, buf []Entry) int {
 	a, slot, ok := s.slot(e)
 	if !ok {

@@ -271,8 +271,8 @@ func TestVmstatPgpg(t *testing.T) {
 	// Private anonymous pages and a shared anonymous (tmpfs) mapping's
 	// pages, all to swap and back. The private pages go first, to slots
 	// 1..31, the tmpfs pages after them: the readahead of a private
-	// page's swap-in reads its aligned block of 8 slots, which then
-	// holds no tmpfs slot (tmpfs reads its slots itself, and the tests'
+	// page's swap-in reads within its aligned block of up to 32 slots
+	// (0..31 at most), which then holds no tmpfs slot (tmpfs reads its slots itself, and the tests'
 	// check wants them never in the swap cache).
 	const n = 31
 	priv := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)

@@ -30,7 +30,9 @@ import (
 // below min (reserve.go: restock), as Linux's direct reclaim from a
 // fault's allocation. Swap writes poll the device. In a fault it must
 // not allocate or block: it writes anonymous and tmpfs pages to swap as
-// anywhere.
+// anywhere. A scan writes the anonymous pages it evicts a batch at a time
+// (swapOut): their slots are consecutive, and each run of them is one
+// request of the device.
 //
 // Dirty file pages are never written by the scan (Linux's
 // shrink_folio_list since 5.x): the page is marked and queued for the
