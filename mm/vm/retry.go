@@ -164,9 +164,11 @@ func (as *AddressSpace) doRetry() Result {
 }
 
 // swapInWait reads ent's page into the swap cache, with swap readahead,
-// in goroutine context, after topping the reserve up for both (the retry half of swapFault, as Linux's
+// in goroutine context (the retry half of swapFault, as Linux's
 // do_swap_page reading with the mmap_lock dropped): the next attempt
-// finds it there. mustRetry to run the attempt again.
+// finds it there. The reserve is topped up first, with room for the
+// readahead (a fault's reserve is not). mustRetry to run the attempt
+// again.
 func (as *AddressSpace) swapInWait(ent swap.Entry) Result {
 	m := as.mm
 	if m.Swap == nil || m.Swap.Refs(ent) == 0 {
