@@ -61,3 +61,24 @@ func ApplySwappiness(m *vm.MM, c boot.Cmdline) []string {
 	}
 	return []string{fmt.Sprintf("vm.swappiness: %d", n)}
 }
+
+// DefaultTHP is the transparent-huge-page mode without
+// transparent_hugepage=: always, Linux's Kconfig default and Debian's.
+const DefaultTHP = vm.THPAlways
+
+// ApplyTHP sets m's transparent-huge-page mode from transparent_hugepage=
+// (always, madvise or never, Linux's boot option) or DefaultTHP, and
+// returns the lines the boot log prints, as ApplySwappiness.
+func ApplyTHP(m *vm.MM, c boot.Cmdline) []string {
+	m.SetTHP(DefaultTHP)
+	v, ok := c.Get("transparent_hugepage")
+	if !ok {
+		return nil
+	}
+	t, err := vm.ParseTHP(v)
+	if err != nil {
+		return []string{fmt.Sprintf("error: transparent_hugepage=%s: want always, madvise or never (using %v)", v, DefaultTHP)}
+	}
+	m.SetTHP(t)
+	return []string{fmt.Sprintf("transparent_hugepage: %v", t)}
+}

@@ -36,3 +36,30 @@ func TestApplySwappiness(t *testing.T) {
 		})
 	}
 }
+
+// transparent_hugepage= sets the MM's mode; a bad value is reported and
+// the default kept.
+func TestApplyTHP(t *testing.T) {
+	for i, tc := range []struct {
+		cmdline string
+		lines   []string
+		want    vm.THPMode
+	}{
+		{"", nil, DefaultTHP},
+		{"transparent_hugepage=never", []string{"transparent_hugepage: never"}, vm.THPNever},
+		{"transparent_hugepage=madvise", []string{"transparent_hugepage: madvise"}, vm.THPMadvise},
+		{"transparent_hugepage=always", []string{"transparent_hugepage: always"}, vm.THPAlways},
+		{"transparent_hugepage=sometimes", []string{"error: transparent_hugepage=sometimes: want always, madvise or never (using always)"}, DefaultTHP},
+	} {
+		t.Run(tc.cmdline, func(t *testing.T) {
+			m := newSimMM(t, 0x38_8000_0000+uint64(i)<<30, 16<<20)
+			c, err := boot.ParseCmdline(tc.cmdline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ApplyTHP(m, c); !slices.Equal(got, tc.lines) || m.THP() != tc.want {
+				t.Fatalf("lines %q, mode %v; want %q, %v", got, m.THP(), tc.lines, tc.want)
+			}
+		})
+	}
+}

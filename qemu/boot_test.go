@@ -157,7 +157,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("cmdline: %q", got)
 	}
 	mi := run(t, vm, "meminfo")
-	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nCached: +0 kB\nDirty: +0 kB\nWriteback: +0 kB\nAnonPages: +0 kB\nMapped: +0 kB\nShmem: +0 kB\nPageTables: +\d+ kB\nSwapCached: +0 kB\nActive: +0 kB\nInactive: +0 kB\nActive\(anon\): +0 kB\nInactive\(anon\): +0 kB\nActive\(file\): +0 kB\nInactive\(file\): +0 kB\nSwapTotal: +0 kB\nSwapFree: +0 kB\nCommitLimit: +\d+ kB\nCommitted_AS: +0 kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
+	if !regexp.MustCompile(`^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\nCached: +0 kB\nDirty: +0 kB\nWriteback: +0 kB\nAnonPages: +0 kB\nMapped: +0 kB\nShmem: +0 kB\nPageTables: +\d+ kB\nSwapCached: +0 kB\nActive: +0 kB\nInactive: +0 kB\nActive\(anon\): +0 kB\nInactive\(anon\): +0 kB\nActive\(file\): +0 kB\nInactive\(file\): +0 kB\nSwapTotal: +0 kB\nSwapFree: +0 kB\nCommitLimit: +\d+ kB\nCommitted_AS: +0 kB\nAnonHugePages: +0 kB\nFrameTable: +\d+ kB\n$`).MatchString(mi) {
 		t.Errorf("meminfo: %q", mi)
 	}
 	// buddyinfo's free blocks add up to MemFree.

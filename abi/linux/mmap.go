@@ -211,8 +211,10 @@ var mapBits = [...]struct {
 //	               fall back to touching the pages); ignoring them would
 //	               move their errors to a later fault.
 //	MERGEABLE UNMERGEABLE  EINVAL, as Linux without CONFIG_KSM.
-//	HUGEPAGE NOHUGEPAGE COLLAPSE  EINVAL, as Linux without
-//	               CONFIG_TRANSPARENT_HUGEPAGE.
+//	HUGEPAGE NOHUGEPAGE  mark the range for transparent huge pages or
+//	               against them (vm's hugepage.go).
+//	COLLAPSE       EINVAL: Pagoda has no khugepaged to collapse 4 KiB
+//	               pages into huge ones (as Linux before 6.1).
 //	HWPOISON SOFT_OFFLINE  EINVAL, as Linux without CONFIG_MEMORY_FAILURE.
 //	GUARD_INSTALL GUARD_REMOVE  EINVAL, as Linux before 6.13.
 //	anything else  EINVAL.
@@ -228,6 +230,10 @@ func Advice(advice uint64) (adv vm.Advice, apply bool, err error) {
 		return vm.AdviceWillNeed, true, nil
 	case MADV_DONTNEED, MADV_FREE, MADV_DONTNEED_LOCKED:
 		return vm.AdviceDontNeed, true, nil
+	case MADV_HUGEPAGE:
+		return vm.AdviceHugePage, true, nil
+	case MADV_NOHUGEPAGE:
+		return vm.AdviceNoHugePage, true, nil
 	case MADV_COLD, MADV_PAGEOUT, MADV_DONTDUMP, MADV_DODUMP, MADV_DOFORK, MADV_KEEPONFORK:
 		return vm.AdviceNormal, false, nil
 	case MADV_REMOVE:
@@ -249,6 +255,10 @@ func LinuxAdvice(a vm.Advice) uint64 {
 		return MADV_WILLNEED
 	case vm.AdviceDontNeed:
 		return MADV_DONTNEED
+	case vm.AdviceHugePage:
+		return MADV_HUGEPAGE
+	case vm.AdviceNoHugePage:
+		return MADV_NOHUGEPAGE
 	}
 	panic("linux.LinuxAdvice: advice vm does not have")
 }

@@ -63,7 +63,7 @@ func TestMeminfoCommit(t *testing.T) {
 		if !strings.Contains(out, fmt.Sprintf("\nCommitLimit:    %8d kB\n", limit)) {
 			t.Fatalf("meminfo: no CommitLimit of %d kB:\n%s", limit, out)
 		}
-		m := regexp.MustCompile(`(?m)^SwapFree: .*\nCommitLimit: .*\nCommitted_AS: +(\d+) kB\nFrameTable:`).FindStringSubmatch(out)
+		m := regexp.MustCompile(`(?m)^SwapFree: .*\nCommitLimit: .*\nCommitted_AS: +(\d+) kB\nAnonHugePages: .*\nFrameTable:`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("meminfo: no Committed_AS after CommitLimit:\n%s", out)
 		}

@@ -215,7 +215,7 @@ func TestVMCommands(t *testing.T) {
 	// smaps of the 8K mapping: one zero-page page was replaced by a
 	// private dirty page, the other written: 8 kB private and dirty.
 	sm := run("smaps")
-	if !strings.Contains(sm, "7ffff0000000-7ffff0002000 rw-p 00000000 00:00 0\nSize:                  8 kB\nRss:                   8 kB\nPss:                   8 kB\nShared_Clean:          0 kB\nShared_Dirty:          0 kB\nPrivate_Clean:         0 kB\nPrivate_Dirty:         8 kB\nReferenced:            8 kB\nAnonymous:             8 kB\nSwap:                  0 kB\n") {
+	if !strings.Contains(sm, "7ffff0000000-7ffff0002000 rw-p 00000000 00:00 0\nSize:                  8 kB\nRss:                   8 kB\nPss:                   8 kB\nShared_Clean:          0 kB\nShared_Dirty:          0 kB\nPrivate_Clean:         0 kB\nPrivate_Dirty:         8 kB\nReferenced:            8 kB\nAnonymous:             8 kB\nAnonHugePages:         0 kB\nSwap:                  0 kB\n") {
 		t.Errorf("smaps:\n%s", sm)
 	}
 	if fr := run("frames"); !regexp.MustCompile(`(?m)^anonymous +\d+ pages +\d+ kB$`).MatchString(fr) || strings.Count(fr, "\n") != 7 {

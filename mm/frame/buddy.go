@@ -412,3 +412,48 @@ func (a *Allocator) Retype(pfn mm.PFN, from, to State) {
 
 // State is the state of the allocated block at pfn (its head).
 func (a *Allocator) State(pfn mm.PFN) State { return a.block(pfn).state }
+
+// Order is the order of the allocated block at pfn.
+func (a *Allocator) Order(pfn mm.PFN) int { return int(a.block(pfn).order) }
+
+// Split makes the allocated block at pfn 2^order blocks of one frame
+// each, in its state with its reference count (Linux split_page): a huge
+// page whose mappings became page-table entries, each frame of it now
+// shared, freed and reclaimed alone. The head keeps its owner's room
+// (Tag, Links); the other frames' is cleared. Page counts do not change.
+// No allocation.
+func (a *Allocator) Split(pfn mm.PFN) {
+	f := a.block(pfn)
+	i := a.index(pfn)
+	n := uint32(1) << f.order
+	for j := uint32(1); j < n; j++ {
+		a.frames[i+j] = Frame{state: f.state, flags: flagHead, refs: f.refs, link: [2]uint32{noFrame, noFrame}}
+	}
+	f.order = 0
+}
+
+// Merge makes the 2^order one-frame blocks from pfn, aligned to their
+// size, one block again (the reverse of Split): each must be an
+// allocated one-frame block in the head's state with the head's count.
+// It reports whether they were; if not, nothing changes. The head keeps
+// its owner's room; the others' records become the block's body. No
+// allocation.
+func (a *Allocator) Merge(pfn mm.PFN, order int) bool {
+	i := a.index(pfn)
+	n := uint32(1) << order
+	if order < 1 || order > MaxOrder || uint64(pfn)&uint64(n-1) != 0 || uint64(i)+uint64(n) > uint64(len(a.frames)) {
+		return false
+	}
+	h := a.frames[i]
+	for j := uint32(0); j < n; j++ {
+		f := &a.frames[i+j]
+		if f.flags&flagHead == 0 || f.order != 0 || f.state != h.state || f.refs != h.refs || f.state == Free || f.state == Reserved {
+			return false
+		}
+	}
+	for j := uint32(1); j < n; j++ {
+		a.frames[i+j] = Frame{state: h.state}
+	}
+	a.frames[i].order = uint8(order)
+	return true
+}

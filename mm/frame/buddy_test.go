@@ -394,3 +394,50 @@ func TestRetype(t *testing.T) {
 		check(t, a, testRanges)
 	}
 }
+
+// Split turns an order-9 block into 512 one-frame blocks with its state
+// and count, each then freed alone, in any order; the free frames must
+// coalesce back into what they were.
+func TestSplit(t *testing.T) {
+	a := newTestAllocator(t, testRanges)
+	before := a.Stats()
+	p, err := a.Alloc(9, Anon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.IncRef(p)
+	a.SetTag(a.Index(p), 7)
+	a.Split(p)
+	if a.Order(p) != 0 || a.Tag(a.Index(p)) != 7 {
+		t.Fatalf("head after Split: order %d, tag %d", a.Order(p), a.Tag(a.Index(p)))
+	}
+	if got := a.Stats().Pages[Anon]; got != before.Pages[Anon]+512 {
+		t.Fatalf("Anon pages %d after Split, want %d", got, before.Pages[Anon]+512)
+	}
+	// Merge wants every frame alike: one with another count refuses.
+	a.IncRef(p + 300)
+	if a.Merge(p, 9) {
+		t.Fatal("Merge of frames with different counts")
+	}
+	a.DecRef(p + 300)
+	if !a.Merge(p, 9) || a.Order(p) != 9 || a.Refs(p) != 2 {
+		t.Fatalf("Merge: order %d, refs %d", a.Order(p), a.Refs(p))
+	}
+	a.Split(p)
+	rng := rand.New(rand.NewSource(1))
+	for _, k := range rng.Perm(512) {
+		q := p + mm.PFN(k)
+		if a.Refs(q) != 2 || a.State(q) != Anon || a.Order(q) != 0 || (k > 0 && a.Tag(a.Index(q)) != 0) {
+			t.Fatalf("frame %d after Split: refs %d, state %v, order %d", k, a.Refs(q), a.State(q), a.Order(q))
+		}
+		a.DecRef(q)
+		if a.DecRef(q) != 0 {
+			t.Fatal("count is off")
+		}
+		a.Free(q, 0)
+	}
+	if got := a.Stats(); got.FreePages != before.FreePages || got.FreeBlocks != before.FreeBlocks {
+		t.Fatalf("after freeing the split frames: %+v, want %+v", got, before)
+	}
+	check(t, a, testRanges)
+}

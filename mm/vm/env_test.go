@@ -79,6 +79,10 @@ type env struct {
 	// shm makes the objects of shared anonymous mappings (MM.Shmem),
 	// and holds nothing else.
 	shm *tmpfs.FS
+	// user makes every new address space User (a process's).
+	user bool
+	// hugeMaps counts the 2 MiB entries invariants found.
+	hugeMaps uint64
 }
 
 func newEnv(t testing.TB) *env { return newEnvSize(t, arenaSize) }
@@ -129,6 +133,7 @@ func (e *env) newSpace() *AddressSpace {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	as.User = e.user
 	e.spaces = append(e.spaces, as)
 	e.use(as)
 	return as
@@ -191,8 +196,12 @@ func (e *env) destroyAll() {
 	if n := e.mem.Tables.Live(); n != 0 {
 		e.t.Fatalf("%d page tables live after destroying everything", n)
 	}
-	if free := e.mem.Frames.Stats().FreePages; free != e.free0-1 {
-		e.t.Fatalf("free pages %d after destroying everything, want %d (all but the zero page)", free, e.free0-1)
+	want := e.free0 - 1
+	if e.m.hugeZero != 0 {
+		want -= hugePages
+	}
+	if free := e.mem.Frames.Stats().FreePages; free != want {
+		e.t.Fatalf("free pages %d after destroying everything, want %d (all but the zero pages)", free, want)
 	}
 }
 
@@ -349,6 +358,7 @@ func (e *env) invariants() error {
 	zero := e.m.ZeroPage()
 	committed := e.charged
 	mapping := map[mm.PFN][]place{} // every PTE keeping a frame, by frame: the reverse map's answers
+	e.hugeMaps = 0
 	for _, as := range e.spaces {
 		// The VMAs.
 		for i, v := range as.vmas {
@@ -414,6 +424,20 @@ func (e *env) invariants() error {
 				if err != nil {
 					return
 				}
+				if l&pt.Huge != 0 && l&pt.Present != 0 { // a 2 MiB entry (walkTables)
+					err = e.checkHuge(as, va, l, refs)
+					if pfn := e.m.LeafOf(l, pt.Size2M).PFN(); pfn != e.m.hugeZero {
+						rss += hugePages
+						if e.m.Frames.Order(pfn) == hugeOrder {
+							mapping[pfn] = append(mapping[pfn], place{as, va})
+						} else {
+							for k := range mm.PFN(hugePages) {
+								mapping[pfn+k] = append(mapping[pfn+k], place{as, va + mm.VirtAddr(k)*pg})
+							}
+						}
+					}
+					return
+				}
 				err = e.checkLeaf(as, va, l, refs, slotRefs)
 				if l.Addr().PFN() != zero && e.m.LeafOf(l, pt.Size4K).State != LeafSwap {
 					rss++
@@ -434,7 +458,7 @@ func (e *env) invariants() error {
 	var anonMapped uint64
 	for pfn := range refs {
 		if e.m.Frames.State(pfn) != frame.PageCache {
-			anonMapped++
+			anonMapped += 1 << e.m.Frames.Order(pfn)
 		}
 	}
 	if mi := e.m.Meminfo(0, e.cache); mi.AnonPages != anonMapped*pg {
@@ -557,8 +581,14 @@ func (e *env) invariants() error {
 		return fmt.Errorf("Committed_AS %d pages, accounted VMAs and objects %d", e.m.Committed(), committed)
 	}
 	anonReserved, tablesReserved := e.m.Reserved()
-	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(len(refs)-len(cached)-len(swapCached)+anonReserved) {
-		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, len(refs)-len(cached)-len(swapCached), anonReserved)
+	anonRefd := 0 // pages, a huge page's 512
+	for pfn := range refs {
+		if !cached[pfn] && !swapCached[pfn] {
+			anonRefd += 1 << e.m.Frames.Order(pfn)
+		}
+	}
+	if n := e.m.Frames.Stats().Pages[frame.Anon]; n != uint64(anonRefd+anonReserved) {
+		return fmt.Errorf("%d anonymous frames allocated, %d referenced, %d in the reserve", n, anonRefd, anonReserved)
 	}
 	if n := e.m.Frames.Stats().Pages[frame.SwapCache]; n != uint64(len(swapCached)) {
 		return fmt.Errorf("%d swap-cache frames allocated, %d in the swap cache", n, len(swapCached))
@@ -592,6 +622,66 @@ func (e *env) invariants() error {
 			return errors.New("zero page written")
 		}
 	}
+	if e.hugeMaps != e.m.hugeMaps {
+		return fmt.Errorf("%d 2 MiB entries map anonymous memory, the MM counts %d", e.hugeMaps, e.m.hugeMaps)
+	}
+	if hz := e.m.hugeZero; hz != 0 {
+		if st, _, order := e.m.Frames.StateOf(hz); st != frame.Kernel || order != hugeOrder {
+			return fmt.Errorf("huge zero page is %v of order %d", st, order)
+		}
+		for k := range mm.PFN(hugePages) {
+			for _, b := range frameBytes(hz + k) {
+				if b != 0 {
+					return errors.New("huge zero page written")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkHuge checks a 2 MiB entry of as (hugepage.go) against its VMA and
+// counts its reference: the huge zero page, read-only, or the head of an
+// order-9 anonymous block, writable only with one reference, in one
+// private anonymous VMA of a user address space.
+func (e *env) checkHuge(as *AddressSpace, va mm.VirtAddr, l pt.PTE, refs map[mm.PFN]int) error {
+	i := as.findVMA(va)
+	if i < 0 || va&hugeMask != 0 || va+hugeSize > as.vmas[i].End {
+		return fmt.Errorf("2 MiB entry %#x at %v not inside one VMA", l, va)
+	}
+	v := &as.vmas[i]
+	pfn := e.m.LeafOf(l, pt.Size2M).PFN()
+	switch {
+	case !as.User || v.file != nil || v.Flags&MapShared != 0 || v.Prot == ProtNone:
+		return fmt.Errorf("2 MiB entry %#x at %v in VMA %v of a User %v space", l, va, v, as.User)
+	case l&pt.User == 0 || l&(pt.Global|softProtNone) != 0 || (l&pt.NoExecute != 0) == (v.Prot&ProtExec != 0):
+		return fmt.Errorf("2 MiB entry %#x at %v in VMA %v", l, va, v)
+	case l&pt.Writable != 0 && v.Prot&ProtWrite == 0:
+		return fmt.Errorf("2 MiB entry %#x at %v writable in VMA %v", l, va, v)
+	case pfn == e.m.hugeZero:
+		if l&pt.Writable != 0 {
+			return fmt.Errorf("huge zero page writable at %v", va)
+		}
+		return nil
+	}
+	e.hugeMaps++
+	if st, head, order := e.m.Frames.StateOf(pfn); st == frame.Anon && head == pfn && order == hugeOrder {
+		if l&pt.Writable != 0 && e.m.Frames.Refs(pfn) != 1 {
+			return fmt.Errorf("2 MiB entry %#x at %v writable with %d refs", l, va, e.m.Frames.Refs(pfn))
+		}
+		refs[pfn]++
+		return nil
+	}
+	// A split block: one reference to each of its frames, read-only.
+	if l&pt.Writable != 0 {
+		return fmt.Errorf("2 MiB entry %#x at %v writable over a split block", l, va)
+	}
+	for k := range mm.PFN(hugePages) {
+		if st, head, order := e.m.Frames.StateOf(pfn + k); st != frame.Anon || head != pfn+k || order != 0 {
+			return fmt.Errorf("2 MiB entry %#x at %v: frame %d a %v block of order %d", l, va, k, st, order)
+		}
+		refs[pfn+k]++
+	}
 	return nil
 }
 
@@ -611,7 +701,7 @@ func walkTables(e pt.PTE, level int, base mm.VirtAddr, leaf func(mm.VirtAddr, pt
 	span := mm.VirtAddr(1) << (mm.PageShift + 9*level)
 	for i, c := range tbl {
 		va := base + mm.VirtAddr(i)*span
-		if level == 0 {
+		if level == 0 || level == 1 && c&pt.Huge != 0 { // a 2 MiB entry is a leaf too
 			if c != 0 {
 				leaf(va, c)
 			}

@@ -216,6 +216,14 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	}
 	l := as.mm.LeafOf(e, size)
 	switch {
+	case size == pt.Size2M:
+		return as.hugeFault(v, page, l, access)
+	case ptes == nil && l.State == LeafAbsent && v.file == nil:
+		if r, ok := as.hugeAnonFault(v, page, access); ok {
+			return r
+		}
+	}
+	switch {
 	case l.State == LeafSwap:
 		return as.swapFault(v, page, l)
 	case v.file != nil: // a file, or shared anonymous memory's object

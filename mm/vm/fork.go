@@ -57,8 +57,13 @@ func (as *AddressSpace) forkRange(child *AddressSpace, v *VMA) error {
 		end := min(v.End, (start|(span-1))+1)
 		src := as.table.PTEs(start)
 		if src == nil {
-			if _, size, ok := as.table.Leaf(start); ok && size != pt.Size4K {
-				panic("vm.forkRange: a 2 MiB leaf in an address space")
+			if e, size, ok := as.table.Leaf(start); ok && size == pt.Size2M {
+				as.mm.Refill()
+				p, err := as.forkHuge(child, start, e, private)
+				if err != nil {
+					return err
+				}
+				protected = protected || p
 			}
 			continue
 		}

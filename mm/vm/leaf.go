@@ -94,7 +94,7 @@ func (m *MM) decodeLeaf(e pt.PTE, size pt.PageSize) Leaf {
 		l.State = LeafProtNone
 	case e&pt.Writable != 0:
 		l.State = LeafWritable
-	case l.PFN() == m.zero:
+	case l.PFN() == m.zero || l.Size == pt.Size2M && l.PFN() == m.hugeZero:
 		l.State = LeafZero
 	default:
 		l.State = LeafCOW
@@ -125,6 +125,15 @@ func (l Leaf) PFN() mm.PFN {
 		a &^= mm.PhysAddr(pt.Size2M - 1) // bit 12 of a PDE is PAT
 	}
 	return a.PFN()
+}
+
+// PFNAt is the frame the leaf maps va to: PFN, or for a 2 MiB leaf the
+// frame of va's 4 KiB within it.
+func (l Leaf) PFNAt(va mm.VirtAddr) mm.PFN {
+	if l.Size == pt.Size2M {
+		return l.PFN() + mm.PFN((va&hugeMask)/mm.PageSize)
+	}
+	return l.PFN()
 }
 
 // Entry is the swap entry of a LeafSwap leaf.

@@ -61,6 +61,8 @@ type Meminfo struct {
 	// SwapCache: it is in AnonPages and in SwapCached both, as in Linux.
 	// Shared anonymous memory is tmpfs: it is in Shmem instead.
 	AnonPages uint64
+	// AnonHugePages: of AnonPages, those in huge pages (hugepage.go).
+	AnonHugePages uint64
 	// Mapped is the page-cache pages some PTE maps (NR_FILE_MAPPED).
 	Mapped uint64
 	// Shmem is the tmpfs pages in memory, those of shared anonymous
@@ -131,6 +133,7 @@ func (mi *Meminfo) Figures() []Figure {
 		{"SwapFree", mi.SwapFree},
 		{"CommitLimit", mi.CommitLimit},
 		{"Committed_AS", mi.CommittedAS},
+		{"AnonHugePages", mi.AnonHugePages},
 		{"FrameTable", mi.FrameTable},
 	}
 }
@@ -176,28 +179,29 @@ func (m *MM) Meminfo(memTotal uint64, cache *pagecache.Cache) Meminfo {
 	}
 	lru := m.lruSizes()
 	return Meminfo{
-		MemTotal:     memTotal,
-		MemFree:      pageBytes(st.FreePages),
-		MemAvailable: pageBytes(st.FreePages + clean),
-		Cached:       pageBytes(pc.Cached),
-		Dirty:        pageBytes(dirty),
-		Writeback:    pageBytes(pc.Writeback),
-		AnonPages:    pageBytes(sub(st.Pages[frame.Anon], uint64(anonRes)) + m.mappedSwapCache()),
-		Mapped:       pageBytes(mapped),
-		Shmem:        pageBytes(shmem),
-		PageTables:   pageBytes(sub(st.Pages[frame.PageTable], uint64(tableRes))),
-		SwapCached:   pageBytes(st.Pages[frame.SwapCache]),
-		Active:       pageBytes(lru[1] + lru[3]),
-		Inactive:     pageBytes(lru[0] + lru[2]),
-		ActiveAnon:   pageBytes(lru[1]),
-		InactiveAnon: pageBytes(lru[0]),
-		ActiveFile:   pageBytes(lru[3]),
-		InactiveFile: pageBytes(lru[2]),
-		SwapTotal:    pageBytes(swapTotal),
-		SwapFree:     pageBytes(swapTotal - swapUsed),
-		CommitLimit:  pageBytes(m.CommitLimit()),
-		CommittedAS:  pageBytes(m.Committed()),
-		FrameTable:   st.Table.Size(),
+		MemTotal:      memTotal,
+		MemFree:       pageBytes(st.FreePages),
+		MemAvailable:  pageBytes(st.FreePages + clean),
+		Cached:        pageBytes(pc.Cached),
+		Dirty:         pageBytes(dirty),
+		Writeback:     pageBytes(pc.Writeback),
+		AnonPages:     pageBytes(sub(st.Pages[frame.Anon], uint64(anonRes)) + m.mappedSwapCache()),
+		AnonHugePages: pageBytes(m.hugeAnon * hugePages),
+		Mapped:        pageBytes(mapped),
+		Shmem:         pageBytes(shmem),
+		PageTables:    pageBytes(sub(st.Pages[frame.PageTable], uint64(tableRes))),
+		SwapCached:    pageBytes(st.Pages[frame.SwapCache]),
+		Active:        pageBytes(lru[1] + lru[3]),
+		Inactive:      pageBytes(lru[0] + lru[2]),
+		ActiveAnon:    pageBytes(lru[1]),
+		InactiveAnon:  pageBytes(lru[0]),
+		ActiveFile:    pageBytes(lru[3]),
+		InactiveFile:  pageBytes(lru[2]),
+		SwapTotal:     pageBytes(swapTotal),
+		SwapFree:      pageBytes(swapTotal - swapUsed),
+		CommitLimit:   pageBytes(m.CommitLimit()),
+		CommittedAS:   pageBytes(m.Committed()),
+		FrameTable:    st.Table.Size(),
 	}
 }
 

@@ -256,7 +256,7 @@ func TestVmstatPgpg(t *testing.T) {
 		"pgscan pgsteal pgsteal_direct allocstall allocstall_fault pgsteal_fault kswapd_wake "+
 		"nr_writeback nr_vmscan_write nr_vmscan_immediate_reclaim pgrotated "+
 		"workingset_refault_anon workingset_refault_file workingset_activate_anon workingset_activate_file "+
-		"workingset_restore_anon workingset_restore_file oom_kill"; got != want {
+		"workingset_restore_anon workingset_restore_file oom_kill thp_fault_alloc thp_fault_fallback thp_split_pmd"; got != want {
 		t.Errorf("vmstat counters:\n%s\nwant\n%s", got, want)
 	}
 	fileBytes(t, f)

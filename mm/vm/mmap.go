@@ -119,8 +119,13 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 		hint := (addr + mm.PageMask) &^ mm.PageMask
 		if hint >= addr && as.inWindow(hint, size) && !as.overlaps(hint, hint+mm.VirtAddr(size)) {
 			start = hint
-		} else if start, ok = as.findGap(size); !ok {
+		} else if start, ok = as.findGapAligned(size, as.thpAlign(f, kind, size)); !ok {
 			return 0, fmt.Errorf("%w: no room for %#x bytes", ErrNoMemory, size)
+		}
+	}
+	if replace {
+		if err := as.splitHugeEnds(start, start+mm.VirtAddr(size)); err != nil {
+			return 0, err
 		}
 	}
 	c, err := as.commitMmap(start, start+mm.VirtAddr(size), prot, flags, f != nil)
@@ -181,24 +186,30 @@ func (as *AddressSpace) mmap(addr mm.VirtAddr, length uint64, prot Prot, flags F
 // findGap finds room for size bytes, from the top of the window down (as
 // Linux's top-down mmap layout), around the kernel's hole.
 func (as *AddressSpace) findGap(size uint64) (mm.VirtAddr, bool) {
+	return as.findGapAligned(size, mm.PageSize)
+}
+
+// findGapAligned is findGap for a start aligned to align, a power of two
+// (a page, or 2 MiB for huge pages: thpAlign).
+func (as *AddressSpace) findGapAligned(size, align uint64) (mm.VirtAddr, bool) {
 	if b := as.MmapBase; b > as.mm.WindowStart && b < as.mm.WindowEnd {
-		if va, ok := as.findGapBelow(b, size); ok {
+		if va, ok := as.findGapBelow(b, size, align); ok {
 			return va, true
 		}
 	}
-	return as.findGapBelow(as.mm.WindowEnd, size)
+	return as.findGapBelow(as.mm.WindowEnd, size, align)
 }
 
 // findGapBelow finds room for size bytes ending at or below limit, as
 // high as it can.
-func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
+func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size, align uint64) (mm.VirtAddr, bool) {
 	top := as.mm.WindowEnd
 	for i := len(as.vmas); i >= 0; i-- {
 		bottom := as.mm.WindowStart
 		if i > 0 {
 			bottom = as.vmas[i-1].End
 		}
-		if va, ok := as.mm.fitBelow(bottom, min(top, limit), size); ok {
+		if va, ok := as.mm.fitBelow(bottom, min(top, limit), size, align); ok {
 			return va, true
 		}
 		if i > 0 {
@@ -209,21 +220,25 @@ func (as *AddressSpace) findGapBelow(limit mm.VirtAddr, size uint64) (mm.VirtAdd
 }
 
 // fitBelow places size bytes as high as it can in the free gap [bottom,
-// top), less the kernel's hole.
-func (m *MM) fitBelow(bottom, top mm.VirtAddr, size uint64) (mm.VirtAddr, bool) {
+// top), less the kernel's hole, at a multiple of align.
+func (m *MM) fitBelow(bottom, top mm.VirtAddr, size, align uint64) (mm.VirtAddr, bool) {
 	if top <= bottom {
 		return 0, false
 	}
+	fit := func(lo, hi mm.VirtAddr) (mm.VirtAddr, bool) {
+		if hi <= lo || uint64(hi-lo) < size {
+			return 0, false
+		}
+		va := (hi - mm.VirtAddr(size)) &^ mm.VirtAddr(align-1)
+		return va, va >= lo
+	}
 	if m.inHole(bottom, top) {
-		if hi := max(bottom, m.HoleEnd); top > hi && uint64(top-hi) >= size {
-			return top - mm.VirtAddr(size), true
+		if va, ok := fit(max(bottom, m.HoleEnd), top); ok {
+			return va, true
 		}
 		top = min(top, m.HoleStart)
 	}
-	if top > bottom && uint64(top-bottom) >= size {
-		return top - mm.VirtAddr(size), true
-	}
-	return 0, false
+	return fit(bottom, top)
 }
 
 // Munmap removes the mappings of [addr, addr+length), splitting VMAs that
@@ -236,6 +251,9 @@ func (as *AddressSpace) Munmap(addr mm.VirtAddr, length uint64) error {
 	size, ok := pageRound(length)
 	if !ok || !as.inWindow(addr, size) {
 		return fmt.Errorf("%w: [%v, +%#x) is outside the window or meets the kernel's hole", ErrInvalid, addr, length)
+	}
+	if err := as.splitHugeEnds(addr, addr+mm.VirtAddr(size)); err != nil {
+		return err
 	}
 	as.unmapRange(addr, addr+mm.VirtAddr(size))
 	return nil
@@ -316,8 +334,18 @@ func (as *AddressSpace) dropPages(start, end mm.VirtAddr) {
 		ptes := as.table.PTEs(chunk)
 		if ptes == nil {
 			w := as.table.Walk(chunk)
-			if w.Mapped {
-				panic("vm.dropPages: a 2 MiB leaf in an address space")
+			if w.Mapped { // a huge page (hugepage.go): all of it goes, or it splits
+				h := chunk &^ hugeMask
+				if chunk == h && next == h+hugeSize {
+					as.dropHuge(h)
+					chunk = next
+					continue
+				}
+				e, size, _ := as.table.Leaf(h)
+				if !as.splitLeaf(h, as.mm.LeafOf(e, size)) {
+					panic("vm.dropPages: no page table to split the huge page at " + h.String())
+				}
+				continue // again, with the page table
 			}
 			// Nothing below the missing entry: skip all it covers.
 			skip := mm.VirtAddr(w.Span())
@@ -447,6 +475,10 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 			return fmt.Errorf("%w: %s is read-only: no shared writable mapping", ErrAccess, as.vmas[i].file.Name)
 		}
 	}
+	// The new protection is written 4 KiB at a time.
+	if err := as.splitHugeRange(addr, end); err != nil {
+		return err
+	}
 	if err := as.commitMprotect(addr, end, prot); err != nil {
 		return err
 	}
@@ -492,21 +524,33 @@ const (
 	AdviceSequential
 	AdviceWillNeed
 	AdviceDontNeed
+	AdviceHugePage   // huge pages here even in THP mode madvise (hugepage.go)
+	AdviceNoHugePage // no huge pages here
 )
 
 // Madvise applies advice to [addr, addr+length). DONTNEED drops the pages:
 // the next touch of a private page is zero-filled again (a shared page,
-// file or anonymous, is found again in the page cache). The others are accepted and do nothing for
-// anonymous memory, as in Linux.
+// file or anonymous, is found again in the page cache). HUGEPAGE and
+// NOHUGEPAGE mark the range for transparent huge pages or against them
+// (hugepage.go). The others are accepted and do nothing for anonymous
+// memory, as in Linux.
 func (as *AddressSpace) Madvise(addr mm.VirtAddr, length uint64, advice Advice) error {
-	if advice > AdviceDontNeed {
+	if advice > AdviceNoHugePage {
 		return fmt.Errorf("%w: advice %d", ErrInvalid, advice)
 	}
 	end, err := as.rangeArgs(addr, length)
-	if err != nil || length == 0 || advice != AdviceDontNeed {
+	if err != nil || length == 0 {
 		return err
 	}
-	as.dropPages(addr, end)
+	switch advice {
+	case AdviceHugePage, AdviceNoHugePage:
+		return as.adviseHuge(addr, end, advice)
+	case AdviceDontNeed:
+		if err := as.splitHugeEnds(addr, end); err != nil {
+			return err
+		}
+		as.dropPages(addr, end)
+	}
 	return nil
 }
 

@@ -93,7 +93,7 @@ func TestErrors(t *testing.T) {
 		{"mprotect length overflowing", rangeOp(opMprotect, a0, ^uint64(0)), "ENOMEM"},
 		{"mprotect length 0", rangeOp(opMprotect, a0+64*pg, 0), "ok"},
 		{"mprotect of part", rangeOp(opMprotect, a0+pg, pg+1), "ok"},
-		{"madvise unknown advice", op{kind: opMadvise, addr: a0, length: pg, advice: AdviceDontNeed + 1}, "EINVAL"},
+		{"madvise unknown advice", op{kind: opMadvise, addr: a0, length: pg, advice: AdviceNoHugePage + 1}, "EINVAL"},
 		{"madvise unaligned", op{kind: opMadvise, addr: a0 + 1, length: pg, advice: AdviceDontNeed}, "EINVAL"},
 		{"madvise over the hole", op{kind: opMadvise, addr: a0, length: 6 * pg, advice: AdviceDontNeed}, "ENOMEM"},
 		{"madvise willneed over the hole", op{kind: opMadvise, addr: a0, length: 6 * pg, advice: AdviceWillNeed}, "ENOMEM"},

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -105,6 +106,15 @@ func (s *mspace) covered(start, end mm.VirtAddr) bool {
 }
 
 // bytesOf is the page's content as the model has it.
+// hugeFilled reports whether the code may have a page resident that the
+// model does not, in user address spaces (TestRandomOperationsTHP): a
+// page without a private copy, which a fault on another page mapped
+// with its huge page (hugepage.go), or with the cached file pages
+// around it (fault-around). Its bytes are compared all the same.
+func (p *mpage) hugeFilled() bool {
+	return hugeLengths && p.data == nil
+}
+
 func (p *mpage) bytesOf() *[pg]byte {
 	switch {
 	case p.obj != nil:
@@ -220,12 +230,20 @@ func genAddr(s source) mm.VirtAddr {
 	return regionStart + mm.VirtAddr(s.intn(regionPages))*pg
 }
 
+// hugeLengths makes genLength give lengths of 2 MiB and more now and
+// then, room for huge pages (TestRandomOperationsTHP).
+var hugeLengths bool
+
 func genLength(s source) uint64 {
 	switch s.intn(16) {
 	case 0:
 		return 0
 	case 1:
 		return uint64(1 + s.intn(8*pg)) // any byte count
+	case 2, 3:
+		if hugeLengths {
+			return uint64(512+s.intn(1100)) * pg
+		}
 	}
 	return uint64(1+s.intn(8)) * pg
 }
@@ -335,7 +353,7 @@ func genOp(s source, nspaces int, mapped []mm.VirtAddr) op {
 		o.addr, o.length = genAddr(s), genLength(s)
 		o.advice = AdviceDontNeed
 		if s.intn(4) == 0 {
-			o.advice = Advice(s.intn(int(AdviceDontNeed) + 2))
+			o.advice = Advice(s.intn(int(AdviceNoHugePage) + 2))
 		}
 	case opRead, opWrite, opFetch:
 		o.addr = regionStart + mm.VirtAddr(s.intn(regionPages*pg))
@@ -424,8 +442,8 @@ func (r *runner) apply(o op) string {
 			if va != mva {
 				return fmt.Sprintf("mapped at %v, want %v", va, mva)
 			}
-		} else if va != r.highestGap(m, o.length) {
-			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length))
+		} else if va != r.highestGap(m, o.length, o.flags&MapPrivate != 0 && o.flags&MapShared == 0) {
+			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length, o.flags&MapPrivate != 0 && o.flags&MapShared == 0))
 		}
 		r.place(m, va, o)
 	case opMmapFile:
@@ -441,8 +459,8 @@ func (r *runner) apply(o op) string {
 			if va != mva {
 				return fmt.Sprintf("mapped at %v, want %v", va, mva)
 			}
-		} else if va != r.highestGap(m, o.length) {
-			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length))
+		} else if va != r.highestGap(m, o.length, false) {
+			return fmt.Sprintf("mapped at %v, want the highest gap %v", va, r.highestGap(m, o.length, false))
 		}
 		r.place(m, va, o)
 	case opTruncate:
@@ -510,7 +528,7 @@ func (r *runner) apply(o op) string {
 	case opMadvise:
 		err := as.Madvise(o.addr, o.length, o.advice)
 		want, end := rangeErr(m, o.addr, o.length)
-		if o.advice > AdviceDontNeed {
+		if o.advice > AdviceNoHugePage {
 			want = "EINVAL"
 		}
 		if errno(err) != want {
@@ -539,6 +557,9 @@ func (r *runner) apply(o op) string {
 				// A page gone to swap is not resident (the model
 				// knows nothing of reclaim).
 				va := o.addr + mm.VirtAddr(i)*pg
+				if res && m.pages[va].hugeFilled() {
+					m.pages[va].resident = true
+				}
 				if w := m.pages[va].resident; res != w && !(w && leaf(as, va).State == LeafSwap) {
 					return fmt.Sprintf("page %d resident %v, want %v", i, res, w)
 				}
@@ -628,7 +649,7 @@ func (r *runner) mmap(m *mspace, o op) (mm.VirtAddr, string) {
 
 // highestGap is where a mapping of length bytes goes without a usable
 // hint: the highest free range (top-down layout).
-func (r *runner) highestGap(m *mspace, length uint64) mm.VirtAddr {
+func (r *runner) highestGap(m *mspace, length uint64, private bool) mm.VirtAddr {
 	size := mm.VirtAddr((length + mm.PageMask) &^ mm.PageMask)
 	best := mm.VirtAddr(0)
 	try := func(s mm.VirtAddr) {
@@ -636,9 +657,13 @@ func (r *runner) highestGap(m *mspace, length uint64) mm.VirtAddr {
 			best = s
 		}
 	}
-	try(winEnd - size)
+	align := ^mm.VirtAddr(0) // huge pages: a private anonymous mapping of 2 MiB multiples is 2 MiB-aligned (thpAlign)
+	if hugeLengths && private && size%hugeSize == 0 {
+		align = ^hugeMask
+	}
+	try((winEnd - size) & align)
 	for va := range m.pages {
-		try(va - size)
+		try((va - size) & align)
 	}
 	return best
 }
@@ -761,6 +786,9 @@ func (r *runner) compare() string {
 				return fmt.Sprintf("as %d: %v mapped in the model only", as.ID, va)
 			}
 			l := pte(as, va)
+			if l != 0 && !p.resident && p.hugeFilled() {
+				p.resident = true // a neighbour's fault mapped its huge page
+			}
 			if (l != 0) != p.resident {
 				return fmt.Sprintf("as %d: %v has PTE %#x, model resident %v", as.ID, va, l, p.resident)
 			}
@@ -777,6 +805,8 @@ func (r *runner) compare() string {
 					return fmt.Sprintf("as %d: %v has a private copy in the model and no PTE", as.ID, va)
 				}
 				continue // not mapped: the cache is compared on its own
+			case l != 0 && hugeAt(as, va):
+				got = frameBytes(leaf(as, va).PFN() + mm.PFN((va&hugeMask)/pg))
 			case l != 0:
 				got = frameBytes(l.Addr().PFN())
 			case p.obj != nil && r.objPage(as, va) != 0:
@@ -873,6 +903,9 @@ func (r *runner) run(s source, n int, name string) {
 			break
 		}
 		msg := r.apply(o)
+		if os.Getenv("MODELTRACE") != "" {
+			e.t.Logf("step %d as %d: %v -> %q", step, e.cur.ID, o, msg)
+		}
 		if msg == "" {
 			if err := e.invariants(); err != nil {
 				msg = err.Error()

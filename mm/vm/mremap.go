@@ -70,7 +70,14 @@ func (as *AddressSpace) Mremap(old mm.VirtAddr, oldLen, newLen uint64, flags Rem
 		}
 	}
 	oldEnd := old + mm.VirtAddr(oldSize)
+	// Pages move, and the tail goes, 4 KiB at a time.
+	if err := as.splitHugeRange(old, oldEnd); err != nil {
+		return 0, err
+	}
 	if fixed {
+		if err := as.splitHugeEnds(newAddr, newAddr+mm.VirtAddr(newSize)); err != nil {
+			return 0, err
+		}
 		// As Linux mremap_to: what is at the target goes, then the
 		// tail of the old range if it shrinks, then the rest moves.
 		as.unmapRange(newAddr, newAddr+mm.VirtAddr(newSize))
@@ -163,7 +170,7 @@ func (as *AddressSpace) moveVMA(old, oldEnd, to mm.VirtAddr, newSize uint64) err
 		if l.Size != pt.Size4K {
 			panic("vm.moveVMA: a 2 MiB leaf in an address space")
 		}
-		if as.table.Map(va+delta, 0, pt.Size4K, l.PTE&pt.User) != nil {
+		if as.table.Map(va+delta, 0, pt.Size4K, as.userBit()) != nil { // U/S above from the space, not the entry: a swap entry has none
 			return false
 		}
 		as.table.Set(va+delta, l.PTE)

@@ -101,7 +101,7 @@ func (r *runner) modelMremap(m *mspace, v *VMA, old mm.VirtAddr, o op) (string, 
 	if o.rflags&RemapMayMove == 0 {
 		return "ENOMEM", 0
 	}
-	to := r.highestGap(m, newSize)
+	to := r.highestGap(m, newSize, false)
 	if to == 0 {
 		return "ENOMEM", 0
 	}

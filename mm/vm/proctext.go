@@ -98,7 +98,8 @@ func (as *AddressSpace) WriteSmaps(w io.Writer, l Labeler) error {
 			{"Size", s.Size}, {"Rss", s.Rss}, {"Pss", s.Pss},
 			{"Shared_Clean", s.SharedClean}, {"Shared_Dirty", s.SharedDirty},
 			{"Private_Clean", s.PrivateClean}, {"Private_Dirty", s.PrivateDirty},
-			{"Referenced", s.Referenced}, {"Anonymous", s.Anonymous}, {"Swap", s.Swap},
+			{"Referenced", s.Referenced}, {"Anonymous", s.Anonymous},
+			{"AnonHugePages", s.AnonHugePages}, {"Swap", s.Swap},
 		} {
 			b.WriteString(MeminfoLine(f.Name, f.Value))
 			b.WriteByte('\n')

@@ -422,6 +422,12 @@ func (m *MM) evict(i uint32) evictResult {
 	case md.ent != 0:
 		ok = m.evictSwapCache(pfn, md)
 	case m.Frames.State(pfn) == frame.Anon:
+		// A huge page goes out 4 KiB at a time: split, its head
+		// first, the rest on the lists, and so do the 2 MiB entries
+		// mapping a page (hugepage.go).
+		if !m.splitMappings(pfn, &md) {
+			return evictKept
+		}
 		return m.evictAnon(pfn, md)
 	}
 	if ok {

@@ -186,7 +186,7 @@ func (m *MM) anonPTEs(pfn mm.PFN, md *pageMeta, fn func(as *AddressSpace, va mm.
 				continue
 			}
 			va := v.Start + mm.VirtAddr(md.idx-v.pgoff)*mm.PageSize
-			if l := as.leafAt(va); l.HasFrame() && l.PFN() == pfn {
+			if l := as.leafAt(va); l.HasFrame() && l.PFNAt(va) == pfn {
 				fn(as, va, l)
 			}
 		}

@@ -18,6 +18,8 @@ type Smaps struct {
 	// frames and private copies of file pages, in the swap cache or not
 	// (Linux's PageAnon).
 	Anonymous uint64
+	// AnonHugePages: of Anonymous, what huge pages map (hugepage.go).
+	AnonHugePages uint64
 }
 
 // Smaps walks every VMA's page tables. A page is shared when more than
@@ -38,7 +40,7 @@ func (as *AddressSpace) Smaps() []Smaps {
 				return true
 			}
 			e, pfn := l.PTE, l.PFN()
-			if pfn == as.mm.zero {
+			if pfn == as.mm.zero || l.State == LeafZero { // the zero page, or the huge one
 				return true
 			}
 			maps := uint64(as.mm.Frames.Refs(pfn))
@@ -63,6 +65,9 @@ func (as *AddressSpace) Smaps() []Smaps {
 			}
 			if st := as.mm.Frames.State(pfn); st == frame.Anon || st == frame.SwapCache {
 				s.Anonymous += size
+				if l.Size == pt.Size2M {
+					s.AnonHugePages += size
+				}
 			}
 			return true
 		})

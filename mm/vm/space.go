@@ -29,8 +29,17 @@ type MM struct {
 	// page directory entries of the hole shared.
 	Kernel mm.PhysAddr
 
-	zero   mm.PFN // the zero page: read-only, never freed
-	nextID int
+	zero mm.PFN // the zero page: read-only, never freed
+	// hugeZero is the huge zero page (0 until first used), thp the
+	// transparent-huge-page mode, thpSplits the 2 MiB entries split
+	// (hugepage.go).
+	hugeZero  mm.PFN
+	thp       THPMode
+	thpSplits uint64
+	// hugeAnon is how many huge pages are allocated (AnonHugePages),
+	// hugeMaps how many 2 MiB entries map anonymous frames.
+	hugeAnon, hugeMaps uint64
+	nextID             int
 	// anon and tables are the fault path's reserves (reserve.go).
 	anon, tables reserve
 	// Swap is the swap areas (nil: no swap layer); rc is the
@@ -120,6 +129,8 @@ type Stats struct {
 	OOM          uint64 // unresolvable: no frame
 	PagesAlloced uint64 // frames taken (pgalloc)
 	PagesFreed   uint64 // frames given back (pgfree)
+	THPFaults    uint64 // of AnonFaults, those that mapped a huge page (thp_fault_alloc)
+	THPFallback  uint64 // writes that could have had a huge page and took 4 KiB (thp_fault_fallback)
 }
 
 // AddressSpace is a set of mappings over its own page table.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pagoda-os/pagoda/mm"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
+	pt "github.com/pagoda-os/pagoda/mm/pagetable"
 )
 
 // Errors, as Linux's errno values for the same calls.
@@ -105,6 +106,9 @@ type VMA struct {
 	// noReserve: mapped MAP_NORESERVE when the policy honoured it, so
 	// that adding PROT_WRITE charges nothing (VM_NORESERVE). commit.go.
 	account, noReserve bool
+	// huge is madvise's MADV_HUGEPAGE or MADV_NOHUGEPAGE mark
+	// (hugepage.go).
+	huge hugeAdvice
 }
 
 // File is the file a VMA maps, or nil: for a shared anonymous VMA
@@ -177,6 +181,11 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 	if i < 0 || as.vmas[i].Start == va {
 		return
 	}
+	if debug && va&hugeMask != 0 {
+		if _, size, ok := as.table.Leaf(va); ok && size == pt.Size2M {
+			panic("vm.splitAt: precondition: a huge page straddles " + va.String())
+		}
+	}
 	left := as.vmas[i]
 	right := left
 	left.End = va
@@ -194,7 +203,7 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 // anonymous objects that allow it (is_mergeable_anon_vma).
 func mergeable(a, b *VMA) bool {
 	if a.End != b.Start || a.Prot != b.Prot || a.Flags != b.Flags || a.file != b.file || a.noWrite != b.noWrite ||
-		a.account != b.account || a.noReserve != b.noReserve {
+		a.account != b.account || a.noReserve != b.noReserve || a.huge != b.huge {
 		return false
 	}
 	return a.pgoff+a.Pages() == b.pgoff && anonMergeable(a.anon, b.anon)

@@ -29,6 +29,8 @@ func (s *Stats) Add(o Stats) {
 	s.OOM += o.OOM
 	s.PagesAlloced += o.PagesAlloced
 	s.PagesFreed += o.PagesFreed
+	s.THPFaults += o.THPFaults
+	s.THPFallback += o.THPFallback
 }
 
 // kibPerPage converts pages to pgpgin's and pgpgout's KiB.
@@ -111,5 +113,8 @@ func (m *MM) Vmstat(faults Stats, cache *pagecache.Cache) []Figure {
 		{"workingset_restore_anon", ws.RestoreAnon},
 		{"workingset_restore_file", ws.RestoreFile},
 		{"oom_kill", m.OOMKills()},
+		{"thp_fault_alloc", faults.THPFaults},
+		{"thp_fault_fallback", faults.THPFallback},
+		{"thp_split_pmd", m.thpSplits},
 	}
 }
