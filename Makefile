@@ -29,10 +29,11 @@ LINUX_PKG ?= linux-image-cloud-amd64
 BUSYBOX   ?= /bin/busybox
 # make bench-user: bench's options, the same for both kernels.
 BENCH_ARGS ?= -i 10000 -p 4096 -m 64 -f 10
-# make bench-user's swap-in row: bench -S BENCH_SWAP (MiB written, then
-# read back) in boots capped at BENCH_LIMIT (Pagoda's mm.limit, a memory
-# cgroup's memory.max in Linux) with a swap disk; BENCH_SWAP=0 leaves
-# the row (and its boots) out.
+# make bench-user's swap rows: bench -S BENCH_SWAP (MiB written, then
+# read back in order: swap-in; then MiB written and read back in random
+# orders: pressure-write, pressure-read) in boots capped at BENCH_LIMIT
+# (Pagoda's mm.limit, a memory cgroup's memory.max in Linux) with a swap
+# disk; BENCH_SWAP=0 leaves the rows (and their boots) out.
 BENCH_SWAP  ?= 64
 BENCH_LIMIT ?= 32M
 # The root disk make qemu attaches last, after DISKS: the ext2 image of

@@ -27,14 +27,17 @@
  * rows for a file in DIR (disk-read-hit, disk-write-hit); pipe, a one-byte
  * write and read back through a pipe2 pipe, per round trip.
  *
- * With -S, the swap-in row alone (it needs a boot whose memory is capped
+ * With -S, the swap rows alone (they need a boot whose memory is capped
  * below MIB: Pagoda's mm.limit, or a memory cgroup's memory.max on Linux,
  * and a swap area): MIB of anonymous memory written, a distinct byte in
  * each page so that no kernel can drop them as zero-filled, then read
  * back in order and checked, timed per page read from swap, as
  * /proc/vmstat's pswpin counts them (swap readahead's pages included),
- * or per page of the region if there is no such counter. It prints
- * "unsupported (ENOSPC)" when /proc/swaps lists no swap area.
+ * or per page of the region if there is no such counter; then the
+ * pressure rows in a fresh region of MIB (bench_pressure): its pages
+ * written in a random order, per page, and read back in another, per
+ * major fault. It prints "unsupported (ENOSPC)" for the three when
+ * /proc/swaps lists no swap area.
  *
  * Anonymous regions are madvise(MADV_NOHUGEPAGE)d (its failure ignored),
  * so that Linux with transparent huge pages "always" (Debian's default)
@@ -308,10 +311,60 @@ static int swapping(void)
 	return nl && nl[1] != '\0';
 }
 
+/* shuffle puts a seeded random permutation of 0..n-1 in a (Fisher-Yates
+ * over a 64-bit LCG, Knuth's MMIX constants): the same on every kernel. */
+static void shuffle(long *a, long n, unsigned long long seed)
+{
+	for (long i = 0; i < n; i++)
+		a[i] = i;
+	for (long i = n - 1; i > 0; i--) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		long j = (long)((seed >> 33) % (unsigned long long)(i + 1));
+		long t = a[i];
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+/* bench_pressure: the pressure rows, after swap-in, in a fresh region of
+ * len bytes (more than the boot's memory): pressure-write writes its
+ * pages in a random order, each page's first write a demand-zero fault
+ * with its share of the reclaim and swap-out that make room, timed per
+ * page; pressure-read reads them back in another random order and checks
+ * them, timed per major fault (/proc/vmstat's pgmajfault, or per page
+ * without it): random access reads nothing ahead. */
+static void bench_pressure(long len)
+{
+	long n = len / PAGE;
+	long *order = malloc(n * sizeof *order);
+	CHECK(order != NULL);
+	volatile char *p = anon(len);
+	shuffle(order, n, 1);
+	long long t0 = now();
+	for (long i = 0; i < n; i++)
+		p[order[i] * PAGE] = (char)(order[i] % 251 + 1);
+	report("pressure-write", n, "page", now() - t0);
+	shuffle(order, n, 2);
+	long maj0 = vmstat("pgmajfault");
+	t0 = now();
+	for (long i = 0; i < n; i++)
+		CHECK(p[order[i] * PAGE] == (char)(order[i] % 251 + 1));
+	long long ns = now() - t0;
+	long maj = vmstat("pgmajfault") - maj0;
+	if (maj0 >= 0 && maj > 0)
+		report("pressure-read", maj, "fault", ns);
+	else
+		report("pressure-read", n, "page", ns);
+	CHECK(munmap((void *)p, len) == 0);
+	free(order);
+}
+
 static void bench_swap(void)
 {
 	if (!swapping()) {
 		unsupported("swap-in", ENOSPC);
+		unsupported("pressure-write", ENOSPC);
+		unsupported("pressure-read", ENOSPC);
 		return;
 	}
 	long len = swapmib << 20, n = len / PAGE;
@@ -326,6 +379,7 @@ static void bench_swap(void)
 	long in = vmstat("pswpin") - in0;
 	report("swap-in", in0 >= 0 && in > 0 ? in : n, "page", ns);
 	CHECK(munmap((void *)p, len) == 0);
+	bench_pressure(len);
 }
 
 static long number(const char *s)

@@ -18,18 +18,25 @@ var (
 	ErrBadSlot = errors.New("swap: bad swap entry")
 )
 
-// Device is the disk under a swap area. ReadPhys and WritePhys poll the
-// device and neither allocate nor block: the fault path reads with them,
-// and the reclaimer writes with them while it holds the kernel lock
-// (drivers/virtio/blk.Disk). ReadAt is goroutine context and may sleep
-// until the device's completion interrupt wakes the reader: swapon reads
-// the header with it, and ReadWait (a user fault's retry) a page.
+// Device is the disk under a swap area. ReadPhys, WritePhys,
+// ReadPagesPhys and WritePagesPhys poll the device and neither allocate
+// nor block: the fault path reads with them, and the reclaimer writes
+// with them while it holds the kernel lock (drivers/virtio/blk.Disk).
+// ReadAt and ReadPages are goroutine context and may sleep until the
+// device's completion interrupt wakes the reader: swapon reads the
+// header with ReadAt, and a user fault's retry path (ReadWait,
+// ReadCluster with wait) its pages with ReadPages. The Pages calls move
+// consecutive pages of the disk to or from frames anywhere in memory,
+// in as few requests as the device allows (a cluster of slots).
 type Device interface {
 	Name() string
 	Sectors() uint64
 	ReadAt(p []byte, off int64) (int, error)
 	ReadPhys(sector uint64, pa mm.PhysAddr, n int) error
 	WritePhys(sector uint64, pa mm.PhysAddr, n int) error
+	ReadPages(sector uint64, pages []mm.PhysAddr) error
+	ReadPagesPhys(sector uint64, pages []mm.PhysAddr) error
+	WritePagesPhys(sector uint64, pages []mm.PhysAddr) error
 }
 
 // Entry names a swapped page: an area and a slot in it. It is what a
@@ -478,10 +485,66 @@ func (s *Set) ReadWait(e Entry, pa mm.PhysAddr) error {
 	return nil
 }
 
+// run checks that the len(pages) slots from first are in use in one
+// area, and returns it and first's slot.
+func (s *Set) run(first Entry, n int) (*Area, uint64, bool) {
+	a, slot, ok := s.slot(first)
+	if !ok || n == 0 || slot+uint64(n) > uint64(len(a.refs)) {
+		return nil, 0, false
+	}
+	for x := slot + 1; x < slot+uint64(n); x++ {
+		if a.refs[x] == 0 || a.refs[x] == slotBad {
+			return nil, 0, false
+		}
+	}
+	return a, slot, true
+}
+
+// WriteCluster writes the pages at pages to the len(pages) slots from
+// first, all in use in one area, polling the device: one request for the
+// cluster where the device takes that many segments (the reclaimer's
+// swap-out of pages it evicts together). No allocation.
+func (s *Set) WriteCluster(first Entry, pages []mm.PhysAddr) error {
+	a, slot, ok := s.run(first, len(pages))
+	if !ok {
+		return ErrBadSlot
+	}
+	if err := a.Dev.WritePagesPhys(slot*(PageSize/512), pages); err != nil {
+		return err
+	}
+	s.Stats.SwapOuts += uint64(len(pages))
+	return nil
+}
+
+// ReadCluster reads the len(pages) slots from first, all in use in one
+// area, into the frames at pages: polling the device (the fault path: no
+// allocation, no blocking), or with wait set in goroutine context,
+// sleeping until the device's interrupt (a user fault's retry path).
+// One request for the cluster where the device takes that many segments
+// (swap readahead).
+func (s *Set) ReadCluster(first Entry, pages []mm.PhysAddr, wait bool) error {
+	a, slot, ok := s.run(first, len(pages))
+	if !ok {
+		return ErrBadSlot
+	}
+	var err error
+	if wait {
+		err = a.Dev.ReadPages(slot*(PageSize/512), pages)
+	} else {
+		err = a.Dev.ReadPagesPhys(slot*(PageSize/512), pages)
+	}
+	if err != nil {
+		return err
+	}
+	s.Stats.SwapIns += uint64(len(pages))
+	return nil
+}
+
 // Window is the readahead window around a slot: the aligned block of
-// span slots holding it (a power of two; Linux page-cluster 3 makes at
-// most 8), the entries of that block in use and not cached, e excluded,
-// written into buf (no allocation); it returns how many.
+// span slots holding it (a power of two: Linux's page-cluster 3 makes at
+// most 8, its ceiling of 5 makes 32), the entries of that block in use
+// and not cached, e excluded, in slot order, written into buf (no
+// allocation); it returns how many.
 func (s *Set) Window(e Entry, span uint64, buf []Entry) int {
 	a, slot, ok := s.slot(e)
 	if !ok {

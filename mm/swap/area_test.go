@@ -318,3 +318,88 @@ func TestShadows(t *testing.T) {
 		t.Fatal("a free slot took a shadow")
 	}
 }
+
+// A cluster is written and read back with one request of the device,
+// polled or sleeping as asked, into frames in any order; a run with a
+// free or bad slot in it, or past the area's end, moves nothing; an
+// injected error on any slot of the run fails it and counts nothing.
+func TestClusters(t *testing.T) {
+	const frames = 8
+	mem := make([]byte, 2*frames*PageSize)
+	defer mm.RegisterArena(0x7100_0000, mem)()
+	pa := func(i int) mm.PhysAddr { return 0x7100_0000 + mm.PhysAddr(i*PageSize) }
+	s := NewSet()
+	d := NewMemDevice(16, 9) // slot 9 bad
+	on(t, s, d, 0)
+	var ents []Entry
+	for range 10 {
+		e, err := s.Alloc()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents = append(ents, e) // slots 1..8, 10, 11
+	}
+	out := []mm.PhysAddr{pa(3), pa(0), pa(7), pa(1), pa(5)}
+	for i := range frames * PageSize {
+		mem[i] = byte(i*7 + i/PageSize)
+	}
+	if err := s.WriteCluster(ents[2], out); err != nil { // slots 3..7
+		t.Fatal(err)
+	}
+	if d.Writes != 1 || d.PagesOut != 5 || s.Stats.SwapOuts != 5 {
+		t.Fatalf("%d writes of %d pages, stats %+v: want one of 5", d.Writes, d.PagesOut, s.Stats)
+	}
+	for k, p := range out {
+		if got, want := d.Data[(3+k)*PageSize:][:PageSize], mm.PhysBytes(p, PageSize); string(got) != string(want) {
+			t.Fatalf("slot %d does not hold frame %v", 3+k, p)
+		}
+	}
+	for _, wait := range []bool{false, true} {
+		in := []mm.PhysAddr{pa(8), pa(12), pa(9), pa(15), pa(10)}
+		for _, p := range in {
+			clear(mm.PhysBytes(p, PageSize))
+		}
+		reads, waits, swapIns := d.Reads, d.WaitReads, s.Stats.SwapIns
+		if err := s.ReadCluster(ents[2], in, wait); err != nil {
+			t.Fatal(err)
+		}
+		for k := range in {
+			if string(mm.PhysBytes(in[k], PageSize)) != string(mm.PhysBytes(out[k], PageSize)) {
+				t.Fatalf("wait %v: page %d of the cluster read back differs", wait, k)
+			}
+		}
+		if wait && (d.WaitReads != waits+1 || d.Reads != reads) || !wait && (d.Reads != reads+1 || d.WaitReads != waits) || s.Stats.SwapIns != swapIns+5 {
+			t.Fatalf("wait %v: %d polled reads, %d sleeping, stats %+v", wait, d.Reads-reads, d.WaitReads-waits, s.Stats)
+		}
+	}
+	// Runs that are not all in use: over the bad slot 9, over a freed
+	// slot, beyond the area.
+	s.Put(ents[5]) // slot 6
+	for _, c := range []struct {
+		first Entry
+		n     int
+	}{{ents[7], 2}, {ents[3], 3}, {ents[9], 5}, {ents[0], 0}} {
+		pages := make([]mm.PhysAddr, c.n)
+		for i := range pages {
+			pages[i] = pa(i)
+		}
+		if err := s.WriteCluster(c.first, pages); !errors.Is(err, ErrBadSlot) {
+			t.Errorf("write of %d from %v: %v, want ErrBadSlot", c.n, c.first, err)
+		}
+		if err := s.ReadCluster(c.first, pages, true); !errors.Is(err, ErrBadSlot) {
+			t.Errorf("read of %d from %v: %v, want ErrBadSlot", c.n, c.first, err)
+		}
+	}
+	outs, ins := s.Stats.SwapOuts, s.Stats.SwapIns
+	d.BadReads = map[uint64]bool{2: true}
+	d.BadWrites = map[uint64]bool{2: true}
+	if err := s.ReadCluster(ents[0], []mm.PhysAddr{pa(0), pa(1), pa(2)}, false); !errors.Is(err, ErrInjected) {
+		t.Errorf("read over a bad page: %v", err)
+	}
+	if err := s.WriteCluster(ents[0], []mm.PhysAddr{pa(0), pa(1), pa(2)}); !errors.Is(err, ErrInjected) {
+		t.Errorf("write over a bad page: %v", err)
+	}
+	if s.Stats.SwapOuts != outs || s.Stats.SwapIns != ins {
+		t.Errorf("failed transfers counted: %+v", s.Stats)
+	}
+}

@@ -18,9 +18,12 @@ type MemDevice struct {
 	// BadReads and BadWrites make the transfers of these pages fail.
 	BadReads, BadWrites map[uint64]bool
 	// Reads and Writes count the polled transfers (ReadPhys,
-	// WritePhys), WaitReads the page reads through ReadAt (goroutine
-	// context: a fault's retry path).
+	// WritePhys, ReadPagesPhys, WritePagesPhys: requests, a page
+	// vector being one), WaitReads the page reads through ReadAt or
+	// ReadPages (goroutine context: a fault's retry path); PagesIn and
+	// PagesOut count the pages all of them moved.
 	Reads, Writes, WaitReads int
+	PagesIn, PagesOut        int
 }
 
 // NewMemDevice makes a device of pages pages with a swap header naming
@@ -57,6 +60,7 @@ func (d *MemDevice) ReadAt(p []byte, off int64) (int, error) {
 			return 0, ErrInjected
 		}
 		d.WaitReads++
+		d.PagesIn++
 	}
 	return copy(p, d.Data[off:]), nil
 }
@@ -78,6 +82,7 @@ func (d *MemDevice) ReadPhys(sector uint64, pa mm.PhysAddr, n int) error {
 		return ErrInjected
 	}
 	d.Reads++
+	d.PagesIn += (n + PageSize - 1) / PageSize
 	copy(mm.PhysBytes(pa, n), b)
 	return nil
 }
@@ -91,6 +96,64 @@ func (d *MemDevice) WritePhys(sector uint64, pa mm.PhysAddr, n int) error {
 		return ErrInjected
 	}
 	d.Writes++
+	d.PagesOut += (n + PageSize - 1) / PageSize
 	copy(b, mm.PhysBytes(pa, n))
+	return nil
+}
+
+// pages checks a page vector at sector against the device and the
+// injected errors (bad, on any of its pages).
+func (d *MemDevice) pages(sector uint64, pages []mm.PhysAddr, bad map[uint64]bool) ([]byte, error) {
+	if sector%(PageSize/512) != 0 {
+		return nil, fmt.Errorf("memswap: page vector at sector %d, not a page boundary", sector)
+	}
+	b, err := d.span(sector, len(pages)*PageSize)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pages {
+		if bad[sector*512/PageSize+uint64(i)] {
+			return nil, ErrInjected
+		}
+	}
+	return b, nil
+}
+
+func (d *MemDevice) ReadPages(sector uint64, pages []mm.PhysAddr) error {
+	b, err := d.pages(sector, pages, d.BadReads)
+	if err != nil {
+		return err
+	}
+	d.WaitReads++
+	d.PagesIn += len(pages)
+	for i, pa := range pages {
+		copy(mm.PhysBytes(pa, PageSize), b[i*PageSize:])
+	}
+	return nil
+}
+
+func (d *MemDevice) ReadPagesPhys(sector uint64, pages []mm.PhysAddr) error {
+	b, err := d.pages(sector, pages, d.BadReads)
+	if err != nil {
+		return err
+	}
+	d.Reads++
+	d.PagesIn += len(pages)
+	for i, pa := range pages {
+		copy(mm.PhysBytes(pa, PageSize), b[i*PageSize:])
+	}
+	return nil
+}
+
+func (d *MemDevice) WritePagesPhys(sector uint64, pages []mm.PhysAddr) error {
+	b, err := d.pages(sector, pages, d.BadWrites)
+	if err != nil {
+		return err
+	}
+	d.Writes++
+	d.PagesOut += len(pages)
+	for i, pa := range pages {
+		copy(b[i*PageSize:], mm.PhysBytes(pa, PageSize))
+	}
 	return nil
 }

@@ -31,7 +31,7 @@ func (e *env) evictAt(va mm.VirtAddr) {
 	e.t.Helper()
 	i := e.frameAt(va)
 	e.m.rc.policy.Remove(i)
-	if !e.m.evict(i) {
+	if r := e.m.evict(i); r == evictKept || r == evictQueued && e.m.swapOut() != 1 {
 		e.t.Fatalf("page at %v not evicted", va)
 	}
 	e.check()

@@ -229,19 +229,19 @@ func TestVmstatPgpg(t *testing.T) {
 	check := func(step string, pswpin, pswpout uint64) {
 		t.Helper()
 		figs := e.m.Vmstat(Stats{}, e.cache)
-		in := uint64(len(b.reads)+dev.Reads) * pg / 1024
-		out := uint64(len(b.writes)+b.faultWrites+dev.Writes) * pg / 1024
+		in := uint64(len(b.reads)+dev.PagesIn) * pg / 1024
+		out := uint64(len(b.writes)+b.faultWrites+dev.PagesOut) * pg / 1024
 		if got := vmstatValue(t, figs, "pgpgin"); got != in {
-			t.Errorf("%s: pgpgin %d, want %d KiB (file pages read %d, swap pages read %d)", step, got, in, len(b.reads), dev.Reads)
+			t.Errorf("%s: pgpgin %d, want %d KiB (file pages read %d, swap pages read %d)", step, got, in, len(b.reads), dev.PagesIn)
 		}
 		if got := vmstatValue(t, figs, "pgpgout"); got != out {
-			t.Errorf("%s: pgpgout %d, want %d KiB (file pages written %d, swap pages written %d)", step, got, out, len(b.writes)+b.faultWrites, dev.Writes)
+			t.Errorf("%s: pgpgout %d, want %d KiB (file pages written %d, swap pages written %d)", step, got, out, len(b.writes)+b.faultWrites, dev.PagesOut)
 		}
-		if got := vmstatValue(t, figs, "pswpin"); got != pswpin || uint64(dev.Reads) != pswpin {
-			t.Errorf("%s: pswpin %d, swap device reads %d, want %d pages", step, got, dev.Reads, pswpin)
+		if got := vmstatValue(t, figs, "pswpin"); got != pswpin || uint64(dev.PagesIn) != pswpin {
+			t.Errorf("%s: pswpin %d, swap device pages read %d, want %d pages", step, got, dev.PagesIn, pswpin)
 		}
-		if got := vmstatValue(t, figs, "pswpout"); got != pswpout || uint64(dev.Writes) != pswpout {
-			t.Errorf("%s: pswpout %d, swap device writes %d, want %d pages", step, got, dev.Writes, pswpout)
+		if got := vmstatValue(t, figs, "pswpout"); got != pswpout || uint64(dev.PagesOut) != pswpout {
+			t.Errorf("%s: pswpout %d, swap device pages written %d, want %d pages", step, got, dev.PagesOut, pswpout)
 		}
 	}
 	check("boot", 0, 0)
@@ -271,8 +271,8 @@ func TestVmstatPgpg(t *testing.T) {
 	// Private anonymous pages and a shared anonymous (tmpfs) mapping's
 	// pages, all to swap and back. The private pages go first, to slots
 	// 1..31, the tmpfs pages after them: the readahead of a private
-	// page's swap-in reads its aligned block of 8 slots, which then
-	// holds no tmpfs slot (tmpfs reads its slots itself, and the tests'
+	// page's swap-in reads within its aligned block of up to 32 slots
+	// (0..31 at most), which then holds no tmpfs slot (tmpfs reads its slots itself, and the tests'
 	// check wants them never in the swap cache).
 	const n = 31
 	priv := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)

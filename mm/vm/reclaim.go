@@ -30,7 +30,9 @@ import (
 // below min (reserve.go: restock), as Linux's direct reclaim from a
 // fault's allocation. Swap writes poll the device. In a fault it must
 // not allocate or block: it writes anonymous and tmpfs pages to swap as
-// anywhere.
+// anywhere. A scan writes the anonymous pages it evicts a batch at a time
+// (swapOut): their slots are consecutive, and each run of them is one
+// request of the device.
 //
 // Dirty file pages are never written by the scan (Linux's
 // shrink_folio_list since 5.x): the page is marked and queued for the
@@ -97,9 +99,19 @@ type reclaimer struct {
 	wm     Watermarks
 	spaces []*AddressSpace
 	stats  ReclaimStats
-	raBuf  [8]swap.Entry
-	raHits uint64     // swap-cache hits on pages read ahead, since the last swap-in
-	raPrev swap.Entry // the last slot swapped in
+	// raBuf, raEnts and raPFNs are swap readahead's window, and the
+	// slots it reads with their frames (swapin.go: no allocation).
+	raBuf   [swapRAMax - 1]swap.Entry
+	raEnts  [swapRAMax]swap.Entry
+	raPFNs  [swapRAMax]mm.PFN
+	raPages [swapRAMax]mm.PhysAddr
+	// out holds the anonymous pages a scan queued for swap-out, nOut
+	// of them (swapOut: no allocation).
+	out      [swapOutMax]swapOutPage
+	nOut     int
+	outPages [swapOutMax]mm.PhysAddr
+	raHits   uint64     // swap-cache hits on pages read ahead, since the last swap-in
+	raPrev   swap.Entry // the last slot swapped in
 	// wake asks the background reclaim to run (set by the kernel).
 	wake func()
 	// inFault: the reclaim running is a fault's (restock). deferred
@@ -318,24 +330,37 @@ func (m *MM) Reclaim(n int, direct bool) int {
 const writebackBatch = 32
 
 // scan is one pass of the policy's hands: up to n pages freed, 4n+64
-// looked at. A page it cannot free goes back on the lists.
+// looked at. A page it cannot free goes back on the lists. Anonymous
+// pages chosen are queued for swap-out and written a batch at a time
+// (swapOut), when the batch is full and at the end of the pass.
 func (m *MM) scan(n int) int {
 	freed := 0
-	for k := 0; freed < n && k < 4*n+64; k++ {
+	for k := 0; freed+m.rc.nOut < n && k < 4*n+64; k++ {
 		i, ok := m.rc.policy.Victim(m.rc.ref)
 		if !ok {
 			break
 		}
 		m.rc.stats.Scan++
-		if m.evict(i) {
+		switch m.evict(i) {
+		case evictFreed:
 			freed++
-			continue
-		}
-		if m.rc.meta[i] != (pageMeta{}) {
-			m.rc.policy.Add(i) // kept: round again
+		case evictQueued:
+			if m.rc.nOut == len(m.rc.out) {
+				freed += m.swapOut()
+			}
+		case evictKept:
+			m.keep(i)
 		}
 	}
-	return freed
+	return freed + m.swapOut()
+}
+
+// keep puts frame-table entry i, which the scan took off the lists and
+// could not free, back on them, unless its page left memory meanwhile.
+func (m *MM) keep(i uint32) {
+	if m.rc.meta[i] != (pageMeta{}) {
+		m.rc.policy.Add(i) // kept: round again
+	}
 }
 
 // filePTEs calls fn for every PTE mapping page idx of f from pfn.
@@ -377,25 +402,38 @@ func (m *MM) referenced(i uint32) bool {
 	return ref
 }
 
+// evictResult is what became of a page the scan tried to evict.
+type evictResult uint8
+
+const (
+	evictKept   evictResult = iota // it stays: the scan puts it back on the lists
+	evictFreed                     // its frame is free
+	evictQueued                    // an anonymous page given a slot, to be written and freed by swapOut
+)
+
 // evict tries to free frame-table entry i (off the lists already).
-func (m *MM) evict(i uint32) bool {
+func (m *MM) evict(i uint32) evictResult {
 	pfn := m.Frames.PFNAt(i)
 	md := m.rc.meta[i]
+	ok := false
 	switch {
 	case md.file != nil:
-		return m.evictFile(pfn, md)
+		ok = m.evictFile(pfn, md)
 	case md.ent != 0:
-		return m.evictSwapCache(pfn, md)
+		ok = m.evictSwapCache(pfn, md)
 	case m.Frames.State(pfn) == frame.Anon:
 		// A huge page goes out 4 KiB at a time: split, its head
 		// first, the rest on the lists, and so do the 2 MiB entries
 		// mapping a page (hugepage.go).
 		if !m.splitMappings(pfn, &md) {
-			return false
+			return evictKept
 		}
 		return m.evictAnon(pfn, md)
 	}
-	return false
+	if ok {
+		return evictFreed
+	}
+	return evictKept
 }
 
 // mappedBy counts the PTEs mapping anonymous page pfn; ok is false if a
@@ -426,31 +464,77 @@ func (m *MM) unmapToSwap(pfn mm.PFN, md *pageMeta, ent swap.Entry, first bool) {
 	})
 }
 
-// evictAnon writes an anonymous page to a fresh slot and puts the slot in
-// every PTE that mapped it (Linux shrink_folio_list: add_to_swap,
-// try_to_unmap, pageout; the write polls, so the page cannot change
-// meanwhile and leaves the swap cache at once).
-func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) bool {
+// evictAnon gives an anonymous page a fresh slot and queues it for
+// swapOut, which writes it and puts the slot in every PTE that mapped it
+// (Linux shrink_folio_list: add_to_swap, then try_to_unmap and pageout).
+func (m *MM) evictAnon(pfn mm.PFN, md pageMeta) evictResult {
 	n, ok := m.mappedBy(pfn, &md)
 	if m.Swap == nil || !ok || n == 0 || n != m.Frames.Refs(pfn) {
-		return false
+		return evictKept
 	}
 	ent, err := m.Swap.Alloc()
 	if err != nil {
 		m.rc.stats.SwapFull++
-		return false
+		return evictKept
 	}
-	if err := m.Swap.Write(ent, pfn.Addr()); err != nil {
-		m.Swap.Put(ent)
-		m.rc.stats.WriteErrors++
-		return false
+	m.rc.out[m.rc.nOut] = swapOutPage{pfn: pfn, ent: ent}
+	m.rc.nOut++
+	return evictQueued
+}
+
+// swapOutMax is the most anonymous pages a scan queues before it writes
+// them (Linux SWAP_CLUSTER_MAX).
+const swapOutMax = 32
+
+// swapOutPage is an anonymous page queued for swap-out and its slot.
+type swapOutPage struct {
+	pfn mm.PFN
+	ent swap.Entry
+}
+
+// swapOut writes the queued anonymous pages and frees them: each run of
+// consecutive slots (the allocator hands a scan's slots out in order, so
+// pages evicted together sit together on the disk) with one request of
+// the device, polled (Set.WriteCluster), as Linux's swap_writepage of the
+// pages of one reclaim pass merges in the block layer. Then every PTE
+// that mapped a page written takes its slot, and the frame is freed. The
+// pages stayed mapped, unchanged, from the scan's choice to their write:
+// nothing else runs under the kernel lock meanwhile, and the write
+// polls. A page whose run failed to write keeps its mappings and goes
+// back on the lists; its slot is freed. It returns the pages freed. No
+// allocation (a fault's reclaim writes too).
+func (m *MM) swapOut() int {
+	out := m.rc.out[:m.rc.nOut]
+	m.rc.nOut = 0
+	pages := &m.rc.outPages // the device's vector (a local would escape to the heap)
+	freed := 0
+	for lo := 0; lo < len(out); {
+		hi := lo + 1
+		for hi < len(out) && out[hi].ent == out[hi-1].ent+1 {
+			hi++
+		}
+		for k := lo; k < hi; k++ {
+			pages[k-lo] = out[k].pfn.Addr()
+		}
+		err := m.Swap.WriteCluster(out[lo].ent, pages[:hi-lo])
+		for _, p := range out[lo:hi] {
+			i := m.Frames.Index(p.pfn)
+			if err != nil {
+				m.Swap.Put(p.ent)
+				m.rc.stats.WriteErrors++
+				m.keep(i)
+				continue
+			}
+			md := m.rc.meta[i]
+			m.unmapToSwap(p.pfn, &md, p.ent, true)
+			m.Swap.SetShadow(p.ent, m.workingsetEviction(m.pageWorkingset(i)))
+			m.forget(i)
+			m.Frames.Free(p.pfn, 0)
+			freed++
+		}
+		lo = hi
 	}
-	m.unmapToSwap(pfn, &md, ent, true)
-	i := m.Frames.Index(pfn)
-	m.Swap.SetShadow(ent, m.workingsetEviction(m.pageWorkingset(i)))
-	m.forget(i)
-	m.Frames.Free(pfn, 0)
-	return true
+	return freed
 }
 
 // evictSwapCache drops a swap-cache page, whose slot holds its data: the

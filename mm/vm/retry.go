@@ -166,7 +166,9 @@ func (as *AddressSpace) doRetry() Result {
 // swapInWait reads ent's page into the swap cache, with swap readahead,
 // in goroutine context (the retry half of swapFault, as Linux's
 // do_swap_page reading with the mmap_lock dropped): the next attempt
-// finds it there. mustRetry to run the attempt again.
+// finds it there. The reserve is topped up first, with room for the
+// readahead (a fault's reserve is not). mustRetry to run the attempt
+// again.
 func (as *AddressSpace) swapInWait(ent swap.Entry) Result {
 	m := as.mm
 	if m.Swap == nil || m.Swap.Refs(ent) == 0 {
@@ -175,12 +177,14 @@ func (as *AddressSpace) swapInWait(ent swap.Entry) Result {
 	if _, hit := m.Swap.Cache(ent); hit {
 		return mustRetry
 	}
+	if m.anon.n < faultNeed+swapRAMax {
+		// Room for the readahead too: in goroutine context the
+		// reserve may be refilled (and memory reclaimed) at once.
+		m.Refill()
+	}
 	pfn, ok := as.copyFrame()
 	if !ok {
-		m.Refill()
-		if pfn, ok = as.copyFrame(); !ok {
-			return OOM
-		}
+		return OOM
 	}
 	if r := as.readIntoSwapCache(ent, pfn, true); r != Resolved {
 		return r

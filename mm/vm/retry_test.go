@@ -129,7 +129,7 @@ func TestRetryMatchesRing0(t *testing.T) {
 		r.stats.PagesAlloced, r.stats.PagesFreed = 0, 0 // file pages come from the allocator in the retry
 		r.fileReads = b.reads
 		r.polled = b.faultReads + dev.Reads
-		r.swapReads = dev.Reads + dev.WaitReads
+		r.swapReads = dev.PagesIn
 		r.raFile = e.cache.Stats.Readahead
 		r.raSwap = e.m.Swap.Stats.Readahead
 		r.swapHits = e.m.ReclaimStats().SwapCacheHit

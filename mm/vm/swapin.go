@@ -96,41 +96,88 @@ func (m *MM) swappedIn(pfn mm.PFN, v *VMA, page mm.VirtAddr, exclusive bool) {
 	md.anon, md.idx = o, v.pageIndex(page)
 }
 
+// swapRAMax is the most slots one swap-in reads, its own and those read
+// ahead: page-cluster 5, the ceiling Linux puts on its page-cluster
+// (SWAP_RA_ORDER_CEILING), whose default of 3 reads 8.
+const swapRAMax = 32
+
 // readIntoSwapCache reads slot ent into pfn, a frame from the reserve,
-// and puts it in the swap cache with readahead after it: the read half of
-// a swap-in, polled in the fault or sleeping on the device in the retry
-// path (wait). A read error gives the frame back: SigBusIO.
+// and puts it in the swap cache, with the slots read ahead around it:
+// the read half of a swap-in, polled in the fault or sleeping on the
+// device in the retry path (wait). The fault's slot and the in-use
+// neighbours read ahead (swapWindow) are read by runs of consecutive
+// slots, each run one request of the device (Set.ReadCluster), as
+// Linux's swap_cluster_readahead submits its reads under one plug and
+// the block layer merges them. A run that fails is read again without
+// its readahead: only an error on ent's own slot fails the fault, which
+// gives its frame back (SigBusIO); the frames of readahead that failed
+// go back too.
 func (as *AddressSpace) readIntoSwapCache(ent swap.Entry, pfn mm.PFN, wait bool) Result {
 	m := as.mm
-	read := m.Swap.Read
-	if wait {
-		read = m.Swap.ReadWait
+	ents, pfns := as.swapWindow(ent, pfn, wait)
+	pages := &m.rc.raPages // the device's vector (a local would escape to the heap)
+	ok := false            // ent's page was read
+	for lo := 0; lo < len(ents); {
+		hi := lo + 1
+		for hi < len(ents) && ents[hi] == ents[hi-1]+1 {
+			hi++
+		}
+		for k := lo; k < hi; k++ {
+			pages[k-lo] = pfns[k].Addr()
+		}
+		err := m.Swap.ReadCluster(ents[lo], pages[:hi-lo], wait)
+		for k := lo; k < hi; k++ {
+			switch {
+			case err == nil:
+				ok = ok || ents[k] == ent
+				m.cacheSwapPage(ents[k], pfns[k], ents[k] != ent)
+			case ents[k] == ent:
+				ok = m.Swap.ReadCluster(ent, pages[k-lo:k-lo+1], wait) == nil
+				if ok {
+					m.cacheSwapPage(ent, pfn, false)
+				}
+			default:
+				m.PutFrame(pfns[k])
+			}
+		}
+		lo = hi
 	}
-	if read(ent, pfn.Addr()) != nil {
+	if !ok {
 		m.PutFrame(pfn)
 		as.Stats.PagesAlloced--
 		as.Stats.Bus++
 		as.LastKind = KindBus
 		return SigBusIO
 	}
-	m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
-	m.Swap.SetCache(ent, pfn) // the frame's one reference is the cache's
-	m.trackMeta(pfn, pageMeta{ent: ent})
-	as.swapReadahead(ent, wait)
 	return Resolved
 }
 
-// swapReadahead reads the in-use, uncached neighbours of ent's slot into
-// the swap cache (best effort, leaving the reserve half full for the
-// faults to come). Their frames are not mapped: a later fault on them is
-// a swap-cache hit. The window adapts as Linux's __swapin_nr_pages: it
-// is the readahead hits since the last swap-in plus two, rounded up to a
-// power of two, at most 8; at 2, only a swap-in next to the last one
-// reads ahead (4 slots), so random access reads nothing ahead. With wait
-// set it runs in a user fault's retry path (retry.go) and reads as it
-// does, sleeping on the device; otherwise it polls.
-func (as *AddressSpace) swapReadahead(ent swap.Entry, wait bool) {
+// cacheSwapPage puts pfn, just read from slot ent, in the swap cache
+// (the frame's one reference is the cache's) and on the reclaim lists;
+// ra says it was read ahead. No allocation.
+func (m *MM) cacheSwapPage(ent swap.Entry, pfn mm.PFN, ra bool) {
+	m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
+	m.Swap.SetCache(ent, pfn)
+	m.trackMeta(pfn, pageMeta{ent: ent})
+	if ra {
+		m.Swap.Stats.Readahead++
+	}
+}
+
+// swapWindow is what a swap-in of ent into pfn reads: ent and the
+// in-use, uncached neighbours of its slot that get a frame, in slot
+// order, with their frames (m.rc's buffers: no allocation). The window
+// adapts as Linux's __swapin_nr_pages: it is the readahead hits since
+// the last swap-in plus two, rounded up to a power of two, at most
+// swapRAMax; at 2, only a swap-in next to the last one reads ahead (4
+// slots), so random access reads nothing ahead. The slots are those of
+// the aligned block of that many that holds ent (Set.Window). Readahead
+// takes frames from the reserve while it is more than half full, or in
+// the retry path (wait), where the caller has topped it up, while it
+// keeps what a fault may take (faultNeed).
+func (as *AddressSpace) swapWindow(ent swap.Entry, pfn mm.PFN, wait bool) ([]swap.Entry, []mm.PFN) {
 	m := as.mm
+	ents, pfns := m.rc.raEnts[:0], m.rc.raPFNs[:0]
 	span := uint64(1)
 	for span < m.rc.raHits+2 {
 		span <<= 1
@@ -138,34 +185,31 @@ func (as *AddressSpace) swapReadahead(ent swap.Entry, wait bool) {
 	m.rc.raHits = 0
 	prev := m.rc.raPrev
 	m.rc.raPrev = ent
-	if span <= 2 {
-		if ent != prev+1 && ent != prev-1 {
-			return
-		}
-		span = 4
+	n := 0
+	if span > 2 || ent == prev+1 || ent == prev-1 {
+		n = m.Swap.Window(ent, min(max(span, 4), swapRAMax), m.rc.raBuf[:])
 	}
-	n := m.Swap.Window(ent, min(span, uint64(len(m.rc.raBuf))), m.rc.raBuf[:])
+	keep := m.anon.target / 2
+	if wait {
+		keep = faultNeed + 1
+	}
+	placed := false
 	for _, ra := range m.rc.raBuf[:n] {
-		if m.anon.n < m.anon.target/2 {
-			return
+		if !placed && ra > ent {
+			ents, pfns = append(ents, ent), append(pfns, pfn)
+			placed = true
 		}
-		pfn, ok := m.anon.take()
+		if m.anon.n < keep {
+			break
+		}
+		f, ok := m.anon.take()
 		if !ok {
-			return
+			break
 		}
-		var err error
-		if wait {
-			err = m.Swap.ReadWait(ra, pfn.Addr())
-		} else {
-			err = m.Swap.Read(ra, pfn.Addr())
-		}
-		if err != nil {
-			m.PutFrame(pfn)
-			return
-		}
-		m.Frames.Retype(pfn, frame.Anon, frame.SwapCache)
-		m.Swap.SetCache(ra, pfn)
-		m.trackMeta(pfn, pageMeta{ent: ra})
-		m.Swap.Stats.Readahead++
+		ents, pfns = append(ents, ra), append(pfns, f)
 	}
+	if !placed {
+		ents, pfns = append(ents, ent), append(pfns, pfn)
+	}
+	return ents, pfns
 }

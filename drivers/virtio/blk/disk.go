@@ -90,7 +90,7 @@ func (c *Config) defaults() {
 // and faultSegs those of the fault path's reserved chain.
 const (
 	maxSegs   = 64
-	faultSegs = 16
+	faultSegs = 32
 )
 
 // Disk is one virtio-blk device, initialised and live (DRIVER_OK).

@@ -30,6 +30,12 @@
 //     or from the page frame's physical address, and busy-polls: no
 //     allocation, no blocking, no sleeping lock, no defer.
 //
+// A page vector (pages.go) moves consecutive sectors to or from page
+// frames scattered in memory, one request for as many frames as the
+// segment limits allow, without a bounce buffer: ReadPages in goroutine
+// context, ReadPagesPhys and WritePagesPhys polled on the fault slot.
+// Swap reads and writes its clusters of slots with them.
+//
 // Completion is polled (the waiter harvests the used ring and yields)
 // until the kernel calls EnableInterrupts; then waiters block until
 // Interrupt, called by the kernel's IRQ service goroutine, harvests and
@@ -62,6 +68,6 @@
 // Multiqueue (VIRTIO_BLK_F_MQ), DISCARD and WRITE_ZEROES, the geometry
 // and topology fields, write-cache toggling (CONFIG_WCE), and any
 // request merging or scheduling: requests go to the device in the order
-// they are made. Sectors are always 512 bytes; BlockSize is reported,
+// they are made (callers make page vectors of what they would merge). Sectors are always 512 bytes; BlockSize is reported,
 // not enforced.
 package blk

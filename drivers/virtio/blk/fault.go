@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pagoda-os/pagoda/drivers/virtio"
 	"github.com/pagoda-os/pagoda/mm"
 )
 
@@ -73,6 +74,13 @@ func (d *Disk) phys(typ uint32, sector uint64, paddr mm.PhysAddr, n int) error {
 
 // physOne runs one request on the fault slot and polls for it.
 func (d *Disk) physOne(r *request, typ uint32, sector uint64, paddr mm.PhysAddr, n int) error {
+	return d.physChain(r, typ, sector, n, func() []virtio.Buffer { return r.fill(typ, sector, paddr, n, d.segSize) })
+}
+
+// physChain runs one request of n data bytes on the fault slot, its
+// chain built by fill once the slot is free, and polls for it. fill is
+// a closure the caller does not let escape: no allocation.
+func (d *Disk) physChain(r *request, typ uint32, sector uint64, n int, fill func() []virtio.Buffer) error {
 	limit := d.cfg.LockTimeout
 	// The header and status byte are rewritten below: not while the
 	// device may still be reading an earlier request's.
@@ -82,8 +90,7 @@ func (d *Disk) physOne(r *request, typ uint32, sector uint64, paddr mm.PhysAddr,
 	}
 	var head uint16
 	if err == nil {
-		bufs := r.fill(typ, sector, paddr, n, d.segSize)
-		head, err = d.q.SubmitChain(d.faultChain, bufs, limit)
+		head, err = d.q.SubmitChain(d.faultChain, fill(), limit)
 	}
 	if err != nil {
 		r.err = RequestError{Disk: d.name, Op: opName(typ), Sector: sector, Bytes: n, Err: ErrBusy, Why: err.Error()}

@@ -156,17 +156,23 @@ func (d *Disk) ID() (string, error) {
 // most segSize (device-writable when the device writes them), and the
 // status byte (device-writable), §5.2.6.
 func (r *request) fill(typ uint32, sector uint64, data mm.PhysAddr, n, segSize int) []virtio.Buffer {
-	binary.LittleEndian.PutUint32(r.hdr[0:], typ)
-	binary.LittleEndian.PutUint32(r.hdr[4:], 0)
-	binary.LittleEndian.PutUint64(r.hdr[8:], sector)
-	r.hdr[headerSize] = statusUnset
-	bufs := append(r.bufs[:0], virtio.Buffer{Addr: r.hdrPA, Len: headerSize})
+	bufs := r.header(typ, sector)
 	write := typ == typeIn || typ == typeGetID
 	for o := 0; o < n; o += segSize {
 		l := min(segSize, n-o)
 		bufs = append(bufs, virtio.Buffer{Addr: data + mm.PhysAddr(o), Len: uint32(l), Writable: write})
 	}
 	return append(bufs, virtio.Buffer{Addr: r.hdrPA + headerSize, Len: 1, Writable: true})
+}
+
+// header writes a request's header and status byte (unset) and starts
+// its chain in r.bufs with the header (device-readable), §5.2.6.
+func (r *request) header(typ uint32, sector uint64) []virtio.Buffer {
+	binary.LittleEndian.PutUint32(r.hdr[0:], typ)
+	binary.LittleEndian.PutUint32(r.hdr[4:], 0)
+	binary.LittleEndian.PutUint64(r.hdr[8:], sector)
+	r.hdr[headerSize] = statusUnset
+	return append(r.bufs[:0], virtio.Buffer{Addr: r.hdrPA, Len: headerSize})
 }
 
 // result turns a returned chain into an error: the status byte, which is
@@ -194,7 +200,12 @@ func (r *request) result(e *RequestError, name string, typ uint32, sector uint64
 // do runs one request of n data bytes from r's bounce buffer and waits
 // for it.
 func (d *Disk) do(r *request, typ uint32, sector uint64, n int) error {
-	bufs := r.fill(typ, sector, r.bouncePA, n, d.segSize)
+	return d.run(r, typ, sector, n, r.fill(typ, sector, r.bouncePA, n, d.segSize))
+}
+
+// run submits the chain bufs of a request of n data bytes and waits for
+// it.
+func (d *Disk) run(r *request, typ uint32, sector uint64, n int, bufs []virtio.Buffer) error {
 	head := d.submit(r, bufs)
 	d.q.Notify()
 	written := d.wait(r, head)

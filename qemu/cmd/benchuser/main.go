@@ -13,8 +13,9 @@
 // Debian ships them ("always", the configuration of the issues'
 // reference figures, and Pagoda's default).
 //
-// The swap-in row (bench -S SWAP) runs in boots of its own, whose memory
-// is capped at LIMIT, with a fresh swap disk of twice SWAP: Pagoda's
+// The swap rows (bench -S SWAP: swap-in, pressure-write, pressure-read)
+// run in boots of their own, whose memory is capped at LIMIT, with a
+// fresh swap disk of twice SWAP: Pagoda's
 // mm.limit=LIMIT (all the memory its frame allocator manages, page
 // tables and the frame table included) and, in the Linux guest, a memory
 // cgroup of memory.max=LIMIT around bench (linux-guest.memory.max: its
@@ -98,7 +99,7 @@ func main() {
 	}
 	fmt.Printf("bench -t %s, %s, per operation in %s\n", strings.Join(benchArgs, " "), time.Now().Format("2006-01-02"), clock)
 	if swapMiB > 0 {
-		fmt.Printf("swap-in: bench -S %d under %s (Pagoda's mm.limit, Linux's memory.max), in host ns under plain TCG\n", swapMiB, limit)
+		fmt.Printf("swap-in, pressure-write, pressure-read: bench -S %d under %s (Pagoda's mm.limit, Linux's memory.max), in host ns under plain TCG\n", swapMiB, limit)
 	}
 	fmt.Println()
 	printTable(os.Stdout, linux, linuxTHP, pagoda, pagodaTHP)
