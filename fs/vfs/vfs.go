@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pagoda-os/pagoda/fs/ext2"
 	"github.com/pagoda-os/pagoda/mm/pagecache"
@@ -54,6 +55,8 @@ type VFS struct {
 	mounts []*Mount
 	// Writebacks counts the background writeback's passes that wrote.
 	Writebacks uint64
+	// wbTick is the background writeback's poll (writeback.go).
+	wbTick *time.Ticker
 	// tmpfsSwap is where every tmpfs instance sends its pages under
 	// pressure (SetTmpfsSwap); nil: nowhere yet.
 	tmpfsSwap tmpfs.Swap

@@ -30,10 +30,10 @@ const lowMemoryShift = 4
 // function that kicks it.
 func (v *VFS) StartWriteback(big *lock.Kernel) (kick func()) {
 	ch := make(chan struct{}, 1)
+	tick := time.NewTicker(writebackPoll)
+	v.wbTick = tick
 	go func() {
 		last := time.Now()
-		tick := time.NewTicker(writebackPoll)
-		defer tick.Stop()
 		for {
 			kicked := false
 			select {
@@ -63,4 +63,23 @@ func (v *VFS) StartWriteback(big *lock.Kernel) (kick func()) {
 	}
 	v.Cache.WakeFlusher = kick
 	return kick
+}
+
+// PauseWriteback stops the background writeback's poll until
+// ResumeWriteback; a kick still wakes it. The in-kernel bench pauses it
+// around a row that needs no writeback, so that under -icount the row
+// counts its own instructions only, not those of a poll that happened
+// to fall inside it (whose timing shifts from boot to boot with what
+// the boot measured). Without StartWriteback both do nothing.
+func (v *VFS) PauseWriteback() {
+	if v.wbTick != nil {
+		v.wbTick.Stop()
+	}
+}
+
+// ResumeWriteback starts the poll again.
+func (v *VFS) ResumeWriteback() {
+	if v.wbTick != nil {
+		v.wbTick.Reset(writebackPoll)
+	}
 }

@@ -187,6 +187,13 @@ func runBench(sh *Shell, s *proc.Spaces, name string, b benchArgs) error {
 		s.Switch(home)
 		s.Free(as.ID)
 	}()
+	// Background writeback's poll waits while a row that needs none is
+	// timed (vfs.PauseWriteback): the pressure rows may need it to
+	// write the dirty file pages reclaim queues.
+	if v := sh.cfg.VFS; v != nil && !pressureDefault[name] {
+		v.PauseWriteback()
+		defer v.ResumeWriteback()
+	}
 	r, err := fn(sh, as, pages)
 	if errors.Is(err, errBenchUnsupported) {
 		sh.Printf("BENCH %s unsupported (%s)\n", name, strings.TrimPrefix(err.Error(), errBenchUnsupported.Error()+": "))
