@@ -92,6 +92,8 @@ type ReclaimStats struct {
 // reclaimer is the MM's reclaim state.
 type reclaimer struct {
 	policy Policy
+	// wsp is policy as a workingsetPolicy, or nil (EnableReclaim).
+	wsp workingsetPolicy
 	// ref is m.referenced, made once: a method value made at each
 	// Victim call would be allocated (faults reclaim too).
 	ref    func(i uint32) bool
@@ -140,6 +142,9 @@ func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) e
 		return err
 	}
 	m.rc.policy = p
+	// Asserted once here: an interface assertion in the fault path may
+	// allocate its type cache at its first use (runtime.typeAssert).
+	m.rc.wsp, _ = p.(workingsetPolicy)
 	m.rc.ref = m.referenced
 	m.rc.meta = make([]pageMeta, m.Frames.Span())
 	m.rc.wm = watermarksFor(m.Frames.Stats().ManagedPages)
@@ -186,7 +191,7 @@ func (m *MM) track(pfn mm.PFN, md pageMeta, shadow uint32) {
 		return
 	}
 	if activate, ws := m.workingsetRefault(m.fileLRU(i), shadow); activate {
-		m.rc.policy.(workingsetPolicy).AddActive(i, ws)
+		m.rc.wsp.AddActive(i, ws)
 		return
 	}
 	m.rc.policy.Add(i)
@@ -208,8 +213,8 @@ func (m *MM) untrack(pfn mm.PFN) {
 // lists: its page left memory.
 func (m *MM) forget(i uint32) {
 	m.rc.meta[i] = pageMeta{}
-	if p, ok := m.rc.policy.(workingsetPolicy); ok {
-		p.Forget(i)
+	if m.rc.wsp != nil {
+		m.rc.wsp.Forget(i)
 	}
 }
 

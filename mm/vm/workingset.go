@@ -90,7 +90,7 @@ func (m *MM) WorkingsetStats() WorkingsetStats { return m.rc.ws }
 // nonresidentAge is evictions plus activations (lruvec->nonresident_age).
 func (m *MM) nonresidentAge() uint64 {
 	age := m.rc.evictions
-	if p, ok := m.rc.policy.(workingsetPolicy); ok {
+	if p := m.rc.wsp; p != nil {
 		age += p.Activations()
 	}
 	return age
@@ -98,8 +98,8 @@ func (m *MM) nonresidentAge() uint64 {
 
 // pageWorkingset reports whether page i had been active (PG_workingset).
 func (m *MM) pageWorkingset(i uint32) bool {
-	p, ok := m.rc.policy.(workingsetPolicy)
-	return ok && p.Workingset(i)
+	p := m.rc.wsp
+	return p != nil && p.Workingset(i)
 }
 
 // workingsetEviction ages the non-resident counter by the page being
@@ -124,8 +124,8 @@ func (m *MM) workingsetRefault(file bool, shadow uint32) (activate, workingset b
 	} else {
 		ws.RefaultAnon++
 	}
-	p, ok := m.rc.policy.(workingsetPolicy)
-	if !ok {
+	p := m.rc.wsp
+	if p == nil {
 		return false, false
 	}
 	eviction, workingset := unpackShadow(shadow)
