@@ -271,30 +271,6 @@ static void bench_pipe(void)
 	CHECK(close(fds[0]) == 0 && close(fds[1]) == 0);
 }
 
-/* vmstat is /proc/vmstat's counter name, or -1 if it cannot be read. */
-static long vmstat(const char *name)
-{
-	char buf[8192];
-	int fd = open("/proc/vmstat", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ssize_t n = 0, r;
-	while (n < (ssize_t)sizeof buf - 1 &&
-	       (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = '\0';
-	size_t len = strlen(name);
-	for (char *l = buf;;) {
-		if (strncmp(l, name, len) == 0 && l[len] == ' ')
-			return strtol(l + len + 1, NULL, 10);
-		char *nl = strchr(l, '\n');
-		if (nl == NULL)
-			return -1;
-		l = nl + 1;
-	}
-}
-
 /* swapping says whether /proc/swaps lists a swap area. */
 static int swapping(void)
 {

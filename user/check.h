@@ -16,6 +16,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -192,6 +193,30 @@ HELPER const char *tmpname(const char *base)
 	char *b = buf[i++ % 4];
 	snprintf(b, 64, "/tmp/pagoda-%s.%d", base, (int)getpid());
 	return b;
+}
+
+/* vmstat is /proc/vmstat's counter name, or -1 if it cannot be read. */
+HELPER long vmstat(const char *name)
+{
+	char buf[8192];
+	int fd = open("/proc/vmstat", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = 0, r;
+	while (n < (ssize_t)sizeof buf - 1 &&
+	       (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = '\0';
+	size_t len = strlen(name);
+	for (char *l = buf;;) {
+		if (strncmp(l, name, len) == 0 && l[len] == ' ')
+			return strtol(l + len + 1, NULL, 10);
+		char *nl = strchr(l, '\n');
+		if (nl == NULL)
+			return -1;
+		l = nl + 1;
+	}
 }
 
 #endif
