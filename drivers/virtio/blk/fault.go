@@ -39,30 +39,42 @@ func (d *Disk) WritePhys(sector uint64, paddr mm.PhysAddr, n int) error {
 	return d.phys(typeOut, sector, paddr, n)
 }
 
-func (d *Disk) phys(typ uint32, sector uint64, paddr mm.PhysAddr, n int) error {
+// faultSlot takes the fault path's request slot for a polled transfer
+// of n bytes at sector, checked first: badLen, when not empty, says why
+// n is no valid length. A failed check leaves the slot free; the error
+// is the slot's own RequestError (no allocation).
+func (d *Disk) faultSlot(typ uint32, sector uint64, n int, badLen string) (*request, error) {
 	if !d.faultBusy.CompareAndSwap(false, true) {
 		// Only one fault can be in progress on one CPU; a second is a
 		// nested fault, or a host test misusing the slot.
-		return ErrBusy
+		return nil, ErrBusy
 	}
 	r := d.fault
 	e := &r.err
 	*e = RequestError{Disk: d.name, Op: opName(typ), Sector: sector, Bytes: n, Err: ErrInvalid}
 	switch {
-	case n <= 0 || n%SectorSize != 0:
-		e.Why = "length must be a positive multiple of 512"
+	case badLen != "":
+		e.Why = badLen
 	case sector > d.Sectors() || uint64(n/SectorSize) > d.Sectors()-sector:
 		e.Why = "beyond the end of the disk"
 	case typ == typeOut && d.ReadOnly():
 		e.Err = ErrReadOnly
 	default:
-		e = nil
+		return r, nil
 	}
-	if e != nil {
-		d.faultBusy.Store(false)
-		return e
+	d.faultBusy.Store(false)
+	return nil, e
+}
+
+func (d *Disk) phys(typ uint32, sector uint64, paddr mm.PhysAddr, n int) error {
+	badLen := ""
+	if n <= 0 || n%SectorSize != 0 {
+		badLen = "length must be a positive multiple of 512"
 	}
-	var err error
+	r, err := d.faultSlot(typ, sector, n, badLen)
+	if err != nil {
+		return err
+	}
 	for done := 0; done < n && err == nil; {
 		m := min(n-done, d.faultMax)
 		err = d.physOne(r, typ, sector+uint64(done/SectorSize), paddr+mm.PhysAddr(done), m)

@@ -104,28 +104,14 @@ func (d *Disk) pagesPhys(typ uint32, sector uint64, pages []mm.PhysAddr) error {
 		}
 		return nil
 	}
-	if !d.faultBusy.CompareAndSwap(false, true) {
-		return ErrBusy // as phys
+	badLen := ""
+	if len(pages) == 0 {
+		badLen = "no pages"
 	}
-	r := d.fault
-	n := len(pages) * PageSize
-	e := &r.err
-	*e = RequestError{Disk: d.name, Op: opName(typ), Sector: sector, Bytes: n, Err: ErrInvalid}
-	switch {
-	case n == 0:
-		e.Why = "no pages"
-	case sector > d.Sectors() || uint64(n/SectorSize) > d.Sectors()-sector:
-		e.Why = "beyond the end of the disk"
-	case typ == typeOut && d.ReadOnly():
-		e.Err = ErrReadOnly
-	default:
-		e = nil
+	r, err := d.faultSlot(typ, sector, len(pages)*PageSize, badLen)
+	if err != nil {
+		return err
 	}
-	if e != nil {
-		d.faultBusy.Store(false)
-		return e
-	}
-	var err error
 	for len(pages) > 0 && err == nil {
 		k := min(len(pages), per)
 		chunk := pages[:k]
