@@ -449,11 +449,13 @@ func (as *AddressSpace) splitHugeRange(start, end mm.VirtAddr) error {
 // dropHuge removes the 2 MiB entry at h, dropping its reference: the
 // last frees the block. To a split block it held one reference a frame.
 func (as *AddressSpace) dropHuge(h mm.VirtAddr) {
-	unmap := as.table.Unmap
-	if as.dying {
-		unmap = func(h mm.VirtAddr, _ pt.PageSize) (mm.PhysAddr, error) { return as.table.ClearHuge(h) }
+	var pa mm.PhysAddr
+	var err error
+	if as.dying { // the tables go all at once (Destroy)
+		pa, err = as.table.ClearHuge(h)
+	} else {
+		pa, err = as.table.Unmap(h, pt.Size2M)
 	}
-	pa, err := unmap(h, pt.Size2M)
 	if err != nil {
 		panic("vm.dropHuge: no 2 MiB entry at " + h.String())
 	}
@@ -515,7 +517,7 @@ const hugeAddrMask = pt.PTE(0x000f_ffff_ffe0_0000)
 
 // adviseHuge marks [addr, end) for huge pages or against them
 // (madvise MADV_HUGEPAGE, MADV_NOHUGEPAGE: hugepage_madvise), splitting
-// VMAs at its ends and merging what it can after. Huge pages already
+// VMAs at its ends and merging what it can after (updateVMAs). Huge pages already
 // there stay, as in Linux.
 func (as *AddressSpace) adviseHuge(addr, end mm.VirtAddr, advice Advice) error {
 	mark := hugeYes
@@ -525,15 +527,6 @@ func (as *AddressSpace) adviseHuge(addr, end mm.VirtAddr, advice Advice) error {
 	if err := as.splitHugeEnds(addr, end); err != nil {
 		return err
 	}
-	as.splitAt(addr)
-	as.splitAt(end)
-	first := as.firstEndingAfter(addr)
-	last := first
-	for ; last < len(as.vmas) && as.vmas[last].Start < end; last++ {
-		as.vmas[last].huge = mark
-	}
-	for i := last - 1; i >= first; i-- {
-		as.mergeAround(i)
-	}
+	as.updateVMAs(addr, end, func(v *VMA) { v.huge = mark })
 	return nil
 }

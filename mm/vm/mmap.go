@@ -482,12 +482,7 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 	if err := as.commitMprotect(addr, end, prot); err != nil {
 		return err
 	}
-	as.splitAt(addr)
-	as.splitAt(end)
-	first := as.firstEndingAfter(addr)
-	last := first
-	for ; last < len(as.vmas) && as.vmas[last].Start < end; last++ {
-		v := &as.vmas[last]
+	as.updateVMAs(addr, end, func(v *VMA) {
 		if prot&ProtWrite != 0 && chargedByWrite(v) {
 			v.account = true // commitMprotect charged it
 		}
@@ -498,10 +493,7 @@ func (as *AddressSpace) Mprotect(addr mm.VirtAddr, length uint64, prot Prot) err
 			}
 			return true
 		})
-	}
-	for i := last - 1; i >= first; i-- {
-		as.mergeAround(i)
-	}
+	})
 	return nil
 }
 

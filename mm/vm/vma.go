@@ -198,6 +198,23 @@ func (as *AddressSpace) splitAt(va mm.VirtAddr) {
 	as.vmas[i+1] = right
 }
 
+// updateVMAs makes addr and end VMA boundaries, calls fn on each VMA of
+// [addr, end), then merges what now can be (the shape of Linux's
+// mprotect_fixup and madvise_update_vma): mprotect and madvise's huge-
+// page marks.
+func (as *AddressSpace) updateVMAs(addr, end mm.VirtAddr, fn func(v *VMA)) {
+	as.splitAt(addr)
+	as.splitAt(end)
+	first := as.firstEndingAfter(addr)
+	last := first
+	for ; last < len(as.vmas) && as.vmas[last].Start < end; last++ {
+		fn(&as.vmas[last])
+	}
+	for i := last - 1; i >= first; i-- {
+		as.mergeAround(i)
+	}
+}
+
 // mergeable reports whether b can be appended to a: alike, with offsets
 // that run on (anonymous ones too, as Linux's vm_pgoff check), and
 // anonymous objects that allow it (is_mergeable_anon_vma).
