@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/pagoda-os/pagoda/mm"
@@ -367,4 +368,51 @@ func TestHugeMerge(t *testing.T) {
 		t.Fatalf("child reads %v", got)
 	}
 	e.check()
+}
+
+// The huge-page faults allocate no Go memory: a write's huge page, a
+// read's huge zero page, a write's 2 MiB copy of a shared one (the fault
+// path's rule, fault.go).
+func TestHugeFaultAllocs(t *testing.T) {
+	e := newHugeEnv(t)
+	e.nocheck = true
+	_, h := e.mmapHuge(28)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	next := h
+	for _, tc := range []struct {
+		name   string
+		access Access
+		setup  func(h mm.VirtAddr) // before the measured fault
+	}{
+		{"write", Write, func(mm.VirtAddr) {}},
+		{"read", Read, func(mm.VirtAddr) {}},
+		{"copy", Write, func(h mm.VirtAddr) { // shared with a child that stays
+			if e.cur.HandleFault(h, Write) != Resolved {
+				t.Fatal("first write")
+			}
+			c, err := e.cur.Fork()
+			e.must(err)
+			e.spaces = append(e.spaces, c)
+		}},
+	} {
+		for range 3 {
+			at := next
+			next += hugeSize
+			tc.setup(at)
+			e.m.Refill()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r := e.cur.HandleFault(at+5*pg, tc.access)
+			runtime.ReadMemStats(&after)
+			if r != Resolved || !hugeAt(e.cur, at) {
+				t.Fatalf("%s at %v: %v, huge %v", tc.name, at, r, hugeAt(e.cur, at))
+			}
+			if n := after.Mallocs - before.Mallocs; n != 0 {
+				t.Errorf("%s: %d allocations in the fault", tc.name, n)
+			}
+		}
+	}
+	if e.cur.Stats.COWFaults == 0 {
+		t.Error("no 2 MiB copy made")
+	}
 }
