@@ -27,7 +27,7 @@ const TimeSlice = 10 * time.Millisecond
 // and the files, with the console for the programs' standard streams.
 func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, console io.Writer) *proc.Table {
 	arch.HandleIRQ(VectorPreempt, "preempt: LAPIC timer", func() {})
-	t := proc.NewTable(big, spaces.MM, files, console, boot.Board{}, enterUser)
+	t := proc.NewTable(big, spaces.MM, files, console, boot.Board{}, nil)
 	t.Spaces = spaces
 	kernelRoot := uint64(spaces.MM.Kernel)
 	t.Leave = func(as *vm.AddressSpace) {
@@ -44,22 +44,8 @@ func StartProcesses(big *lock.Kernel, spaces *proc.Spaces, files *vfs.VFS, conso
 	t.HWCap = uint64(edx)
 	t.CPUID, t.TSCHz = arch.CPUID, boot.TSCHz()
 	// The preemption timer is the CPU times' tick: it runs while
-	// programs do (enterUser arms it).
+	// programs do (proc's enter arms it).
 	t.Ticks = func() uint64 { return arch.IRQCount(VectorPreempt) }
 	t.TickVector, t.TickLen = VectorPreempt, TimeSlice
 	return t
-}
-
-// enterUser makes as current and runs regs in ring 3 (arch.Switch).
-func enterUser(as *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
-	if root := uint64(as.Root()); arch.LoadedRoot() != root {
-		arch.LoadCR3(root)
-	}
-	// The timer is armed again only once it has fired, so that a
-	// program making system calls pays one LAPIC read on each, not a
-	// write (the self-tests that use the timer stop it when done).
-	if !arch.LAPICTimerRunning() {
-		arch.ArmLAPICTimer(VectorPreempt, TimeSlice)
-	}
-	return arch.Switch(regs)
 }

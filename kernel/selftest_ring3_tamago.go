@@ -136,12 +136,14 @@ func ring3Unmap(frames *frame.Allocator, kernel *pt.Table) {
 func (t *ring3Test) at(off int) {
 	t.r.RIP = uint64(ring3CodeVA) + uint64(off)
 	t.r.RSP = uint64(ring3StackTop)
+	t.r.Changed()
 }
 
 // expect runs ring 3 and checks the exit against want (the kind, and
 // for exceptions the vector and error code) and RIP against rip.
 func (t *ring3Test) expect(what string, want arch.Exit, rip int) (arch.Exit, error) {
-	e := arch.Switch(t.r)
+	arch.Switch(t.r)
+	e := t.r.Exit
 	ok := e.Kind == want.Kind && (e.Kind == arch.ExitSyscall || e.Vector == want.Vector && e.Error == want.Error)
 	if !ok || t.r.RIP != uint64(ring3CodeVA)+uint64(rip) {
 		return e, fmt.Errorf("ring3: %s: exit %v at rip %#x, want %v at %#x", what, e, t.r.RIP, want, uint64(ring3CodeVA)+uint64(rip))
@@ -229,7 +231,9 @@ func (t *ring3Test) run() error {
 
 	// 5. A jump to the no-execute stack: #PF, present, user, fetch.
 	r.RIP, r.RSP = uint64(ring3StackVA), uint64(ring3StackTop)
-	e = arch.Switch(r)
+	r.Changed()
+	arch.Switch(r)
+	e = r.Exit
 	if want := pfError(arch.PFPresent, arch.PFUser, arch.PFFetch); e.Kind != want.Kind || e.Vector != want.Vector || e.Error != want.Error || e.CR2 != uint64(ring3StackVA) {
 		return fmt.Errorf("ring3: fetch from the stack: %v, want %v at %#x", e, want, uint64(ring3StackVA))
 	}
@@ -312,7 +316,8 @@ func (t *ring3Test) entryRules() error {
 		t.at(ring3Syscall)
 		r.RCX = 0 // the IRETQ way (RSP is IRETQ's only)
 		*bad.reg = 0x0000_8000_0000_0000
-		e := arch.Switch(r)
+		arch.Switch(r)
+		e := r.Exit
 		if e.Kind != arch.ExitException || e.Vector != arch.VectorGeneralProtection || e.Error != 0 || *bad.reg != 0x0000_8000_0000_0000 {
 			return fmt.Errorf("ring3: non-canonical %s: exit %v, register %#x after, want #GP at once", bad.name, e, *bad.reg)
 		}
@@ -347,7 +352,8 @@ func (t *ring3Test) interrupt() error {
 	defer arch.StopLAPICTimer()
 	t.at(ring3Spin)
 	for range ring3MaxIRQs {
-		e := arch.Switch(t.r)
+		arch.Switch(t.r)
+		e := t.r.Exit
 		if e.Kind != arch.ExitInterrupt || t.r.RIP != uint64(ring3CodeVA+ring3Spin) {
 			return fmt.Errorf("ring3: interrupt: exit %v at rip %#x, want an interrupt at %#x", e, t.r.RIP, uint64(ring3CodeVA+ring3Spin))
 		}
@@ -370,17 +376,18 @@ func (t *ring3Test) interrupt() error {
 func (t *ring3Test) roundTrips() error {
 	r := t.r
 	t.at(ring3Loop)
-	if e := arch.Switch(r); e.Kind != arch.ExitSyscall {
-		return fmt.Errorf("ring3: round trip: %v", e)
+	if k := arch.Switch(r); k != arch.ExitSyscall {
+		return fmt.Errorf("ring3: round trip: %v", r.Exit)
 	}
 	measure := func(forceIRET bool) (uint64, error) {
 		start := arch.RDTSC()
 		for range ring3Trips {
 			if forceIRET {
 				r.RCX = 0
+				r.Changed()
 			}
-			if e := arch.Switch(r); e.Kind != arch.ExitSyscall || r.RIP != uint64(ring3CodeVA+ring3Loop+2) {
-				return 0, fmt.Errorf("ring3: round trip: exit %v at %#x", e, r.RIP)
+			if k := arch.Switch(r); k != arch.ExitSyscall || r.RIP != uint64(ring3CodeVA+ring3Loop+2) {
+				return 0, fmt.Errorf("ring3: round trip: exit %v at %#x", r.Exit, r.RIP)
 			}
 		}
 		return (arch.RDTSC() - start) / ring3Trips, nil

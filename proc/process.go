@@ -109,10 +109,12 @@ type Table struct {
 	Console io.Writer
 	// Machine is the clock.
 	Machine Machine
-	// Enter runs regs in ring 3 in as until it comes back: it makes as
-	// current (CR3) and calls arch.Switch (the kernel's), or simulates
-	// a program (host tests).
-	Enter func(as *vm.AddressSpace, regs *arch.UserRegs) arch.Exit
+	// Enter runs regs in ring 3 in as until it comes back, and says
+	// why (the rest of the exit in regs.Exit): host tests simulate a
+	// program with it (enter_host.go). The kernel's processes enter
+	// ring 3 directly (enter_tamago.go: CR3, the preemption timer,
+	// arch.Switch) and leave it nil.
+	Enter func(as *vm.AddressSpace, regs *arch.UserRegs) arch.ExitKind
 	// Leave makes sure the CPU is not using as's page table (loads the
 	// kernel's in CR3 if it is), before as is destroyed; nil on the host.
 	Leave func(as *vm.AddressSpace)
@@ -175,7 +177,7 @@ type Table struct {
 
 // NewTable makes an empty process table.
 func NewTable(big *lock.Kernel, m *vm.MM, files *vfs.VFS, console io.Writer, machine Machine,
-	enter func(*vm.AddressSpace, *arch.UserRegs) arch.Exit) *Table {
+	enter func(*vm.AddressSpace, *arch.UserRegs) arch.ExitKind) *Table {
 	t := &Table{Lock: big, MM: m, VFS: files, Console: console, Machine: machine, Enter: enter,
 		procs: map[int]*Process{}, nextPID: 1, tty: newLdisc(), Unknown: map[uint64]uint64{}, reaped: map[int]uint32{}}
 	t.cond = big.NewCond()
@@ -256,14 +258,25 @@ func (t *Table) run(p *Process) {
 				break
 			}
 		}
-		e := t.Enter(p.AS, p.regs)
-		switch e.Kind {
+		switch t.enter(p) {
 		case arch.ExitSyscall:
-			t.syscall(p)
+			// Dispatch (syscall.go) inline: this is the path of
+			// every system call. Unknown numbers and strace go the
+			// long way.
+			r := p.regs
+			if nr := r.RAX; nr < maxSyscall && sysTable[nr] != nil && !t.Strace {
+				ret, errno := sysTable[nr](t, p, r.SyscallArgs())
+				if errno != 0 {
+					ret = uint64(-int64(errno))
+				}
+				p.regs.RAX = ret // rt_sigreturn's and execve's new registers (syscall)
+			} else {
+				t.syscall(p)
+			}
 		case arch.ExitException:
-			t.exception(p, e)
+			t.exception(p, p.regs.Exit)
 		case arch.ExitInterrupt:
-			if e.Vector == t.TickVector && t.Ticks != nil {
+			if p.regs.Exit.Vector == t.TickVector && t.Ticks != nil {
 				p.cpu.user++ // the timer found it in ring 3 (cputime.go)
 			}
 			t.yield(p)

@@ -213,21 +213,24 @@ func TestCPUTime(t *testing.T) {
 		return n
 	}
 	step := 0
-	e.tab.Enter = func(_ *vm.AddressSpace, regs *arch.UserRegs) arch.Exit {
+	e.tab.Enter = func(_ *vm.AddressSpace, regs *arch.UserRegs) arch.ExitKind {
 		step++
 		switch step {
 		case 1:
-			return arch.Exit{Kind: arch.ExitInterrupt, Vector: 0xf1} // the tick, in ring 3
+			regs.Exit = arch.Exit{Kind: arch.ExitInterrupt, Vector: 0xf1} // the tick, in ring 3
+			return regs.Exit.Kind
 		case 2:
 			regs.RAX = sysGetpid
 		case 3:
 			regs.RAX = sysSchedYield
 		case 4:
-			return arch.Exit{Kind: arch.ExitInterrupt, Vector: 0x30} // a disk's
+			regs.Exit = arch.Exit{Kind: arch.ExitInterrupt, Vector: 0x30} // a disk's
+			return regs.Exit.Kind
 		default:
 			regs.RAX, regs.RDI = sysExitGroup, 0
 		}
-		return arch.Exit{Kind: arch.ExitSyscall}
+		regs.Exit = arch.Exit{Kind: arch.ExitSyscall}
+		return regs.Exit.Kind
 	}
 	e.p.done = make(chan struct{})
 	e.tab.Lock.Unlock()

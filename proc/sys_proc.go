@@ -224,6 +224,11 @@ func sysCloneFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	if flags&(cloneThread|cloneSighand) != 0 || flags&cloneVM != 0 && flags&cloneVfork == 0 {
 		return 0, linux.EINVAL
 	}
+	// CLONE_SETTLS's base is arch_prctl's (Linux's set_new_tls calls
+	// do_arch_prctl_64): a non-canonical one is EPERM.
+	if flags&cloneSettls != 0 && !userFSBase(a[4]) {
+		return 0, linux.EPERM
+	}
 	pid, e := t.forkWith(p, flags&cloneVfork != 0, func(c *Process) linux.Errno {
 		if stack != 0 {
 			c.regs.RSP = stack
@@ -417,16 +422,22 @@ func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 	return 0, 0
 }
 
+// userFSBase reports whether base may be a thread's FS base: below
+// Linux's TASK_SIZE_MAX (the top of the user half less a page), as
+// do_arch_prctl_64 requires.
+func userFSBase(base uint64) bool { return base < uint64(stackTop)+mm.PageSize }
+
 // sysArchPrctlFn sets or gets the FS base (ARCH_SET_FS, ARCH_GET_FS);
 // the GS base is always 0 (ARCH_SET_GS: EPERM for non-zero).
 func sysArchPrctlFn(t *Table, p *Process, a *[6]uint64) (uint64, linux.Errno) {
 	const archSetGS, archSetFS, archGetFS, archGetGS = 0x1001, 0x1002, 0x1003, 0x1004
 	switch a[0] {
 	case archSetFS:
-		if a[1] >= uint64(stackTop)+mm.PageSize {
+		if !userFSBase(a[1]) {
 			return 0, linux.EPERM
 		}
 		p.regs.FSBase = a[1]
+		p.regs.Changed()
 		return 0, 0
 	case archGetFS:
 		return 0, t.mem(p).store64(a[1], p.regs.FSBase)

@@ -62,21 +62,19 @@ type PerCPU struct {
 	systemG uintptr
 
 	// Ring 3 (user_tamago.s), this CPU only, with interrupts off.
-	// userRegs is the *UserRegs of the Switch under way (0: none): the
-	// exit stubs store ring 3's registers there. kernelSP is the stack
-	// pointer of Switch's caller, which every exit resumes on;
+	// userRegs is the *UserRegs of the last Switch, valid while ring 3
+	// runs: the exit stubs store ring 3's registers there. kernelSP is the stack
+	// pointer of Switch's caller, which every exit resumes on, and
+	// kernelBP its frame pointer;
 	// kernelFSBase the Go runtime's FS base (g at -8(FS)), put back
 	// before any Go code runs; userSP the syscall stub's scratch slot
-	// for ring 3's RSP. exitKind, exitVector, exitError and exitCR2 say
-	// why ring 3 stopped, written by the exit stubs, read by Switch.
+	// for ring 3's RSP. Why ring 3 stopped goes into the UserRegs
+	// (UserRegs.Exit).
 	userRegs     uintptr
 	kernelSP     uintptr
+	kernelBP     uintptr
 	kernelFSBase uint64
 	userSP       uint64
-	exitKind     ExitKind
-	exitVector   uint8
-	exitError    uint64
-	exitCR2      uint64
 
 	index int // this CPU's number: cpus[index] is this structure
 

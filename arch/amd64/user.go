@@ -14,6 +14,13 @@ import (
 // The six registers of a system call's arguments come first, in their
 // order (RDI, RSI, RDX, R10, R8, R9: the x86-64 syscall convention), so
 // that SyscallArgs is a view of them, not a copy.
+//
+// The rule for editing: code that changes RIP, RCX, R11, RFLAGS, FSBase
+// or the FPU area of registers a Switch gave back calls Changed before
+// the next Switch (a fresh NewUserRegs or Clone needs none). After a
+// system call the way back skips enterUser's checks when only RAX and
+// the other general registers changed (see sysret); Changed makes it
+// check again.
 type UserRegs struct {
 	RDI, RSI, RDX, R10, R8, R9   uint64
 	RAX, RBX, RCX, RBP, RSP, R11 uint64
@@ -21,7 +28,24 @@ type UserRegs struct {
 	RIP, RFLAGS                  uint64
 	FSBase                       uint64
 	FPU                          FPUState
+
+	// Exit is why the last Switch came back, written by the exit
+	// stubs: the kind Switch returned, and an exception's or an
+	// interrupt's details.
+	Exit Exit
+
+	// sysret: RIP = RCX and RFLAGS = R11 as SYSCALL saved them (TF
+	// clear), the FS base and FPU state as the exit saved them, so
+	// that enterUser may go back by SYSRETQ without its checks (all of
+	// them hold for what the CPU itself saved). syscallEntry sets it;
+	// the other exits, Changed and Clone clear it; enterUser sets it
+	// after its checks when it takes SYSRETQ.
+	sysret bool
 }
+
+// Changed tells the next Switch that RIP, RCX, R11, RFLAGS, FSBase or
+// the FPU state may have been edited: it checks them again (enterUser).
+func (r *UserRegs) Changed() { r.sysret = false }
 
 // FPUState is the x87, MMX and SSE state as FXSAVE64 stores it (SDM 1,
 // 10.5.1, Table 10-2): 512 bytes that FXSAVE and FXRSTOR need 16-byte
@@ -64,6 +88,7 @@ func (r *UserRegs) Clone() *UserRegs {
 	fpu := c.FPU
 	*c = *r
 	c.FPU = fpu
+	c.sysret = false
 	if r.FPU.area != nil {
 		*c.FPU.area = *r.FPU.area
 	}
@@ -72,7 +97,7 @@ func (r *UserRegs) Clone() *UserRegs {
 
 // FXSAVE returns the 512-byte FXSAVE image of the x87/SSE state: what a
 // signal frame saves and sigreturn restores (Switch sanitizes it before
-// the next entry).
+// the next entry; a caller that writes it calls UserRegs.Changed).
 func (s *FPUState) FXSAVE() []byte {
 	if s.area == nil {
 		return nil
@@ -142,13 +167,18 @@ const (
 // bit 1.
 const rflagsEntry = rflagsIF | rflagsFixed
 
+// rflagsKernel is what every exit from ring 3 gives back to Go code:
+// interrupts on, every other flag clear.
+const rflagsKernel = rflagsIF | rflagsFixed
+
 // The SYSRETQ rule, as Linux's opportunistic SYSRET in do_syscall_64:
 // SYSRETQ loads RIP from RCX and RFLAGS from R11 (SDM 2B, SYSRET), so
 // they must already be equal, as they are after a system call whose
 // result only changed RAX; TF must be clear (SYSRET would trap at once,
 // where IRETQ runs one instruction first); and RIP must be canonical, or
 // SYSRETQ raises #GP in ring 0 on Intel CPUs (the SYSRET erratum,
-// CVE-2012-0217). enterUser checks all three, and takes IRETQ otherwise.
+// CVE-2012-0217). enterUser checks all three, and takes IRETQ otherwise;
+// registers as SYSCALL saved them (UserRegs.sysret) meet them already.
 
 // ExitKind is why ring 3 came back to the kernel.
 type ExitKind uint8

@@ -9,49 +9,55 @@ package amd64
 // its return, with the registers saved and the reason in Exit.
 //
 // The way in (enterUser, user_tamago.s), interrupts off:
-//   - the caller's RFLAGS and frame pointer are pushed on its own stack
-//     and that stack pointer kept in PerCPU.kernelSP: that is the whole
-//     kernel context, since Go's ABI0 preserves nothing else across a
-//     call (the ABI wrapper restores R14 = g and X15 = 0 after it);
+//   - the caller's stack pointer and frame pointer are kept in PerCPU
+//     (kernelSP, kernelBP): that is the whole kernel context, since Go's
+//     ABI0 preserves nothing else across a call (the ABI wrapper
+//     restores R14 = g and X15 = 0 after it), and Go code runs with
+//     interrupts on, so the flags to give back are known;
 //   - the runtime's FS base (TLS: g at -8(FS)) is kept in PerCPU and the
 //     user's written to IA32_FS_BASE; from here no Go code may run;
 //   - FXRSTOR64 loads the user's x87/SSE state;
 //   - SYSRETQ if RCX = RIP and R11 = RFLAGS (after a system call), else
 //     IRETQ from a frame with the user's CS and SS (the first entry, and
 //     after an exception or interrupt); SWAPGS just before either.
+//     Registers exactly as a SYSCALL saved them (UserRegs.sysret: the
+//     path of every system call that changed only general registers)
+//     skip the checks of what ring 3 may be entered with: the CPU saved
+//     nothing it would refuse.
 //
-// The ways out, all ending in userExit:
+// The ways out, all ending in EXIT (syscallEntry's own copy, or
+// userExit's):
 //   - SYSCALL enters syscallEntry (IA32_LSTAR) with IF, DF, TF and AC
 //     cleared (IA32_FMASK): SWAPGS, park the user RSP in PerCPU, store
 //     the registers into the UserRegs (RIP from RCX, RFLAGS from R11);
 //   - an exception enters trapCommon on its IST stack; a frame whose CS
 //     has RPL 3 goes to userTrap instead of the trap policy: SWAPGS, the
 //     registers and the frame's RIP, RSP and RFLAGS into the UserRegs,
-//     the vector, error code and CR2 into PerCPU;
+//     the vector, error code and CR2 into UserRegs.Exit;
 //   - an external interrupt enters irqEntry on IST4, which counts it and
 //     sends the EOI as for the kernel; then a frame from ring 3 goes to
 //     userInterrupt (the same as userTrap) instead of IRETQ. The Go
 //     handler runs later in ServeIRQs, as for any interrupt: a caller
 //     that loops on Switch must let the scheduler run (runtime.Gosched)
 //     on ExitInterrupt, and that is where preemption will go.
-//   - userExit saves the user's FS base and FPU state, puts back the
+//   - EXIT saves the user's FS base and FPU state, puts back the
 //     runtime's FS base, a clean x87 state and MXCSR 0x1f80 (Go's ABI
 //     assumes the default control words), then resumes the caller on
-//     kernelSP, restoring its frame pointer and RFLAGS (IF with them).
+//     kernelSP with its frame pointer, IF set and the other flags clear.
 //
 // RFLAGS.AC: SYSCALL clears it (IA32_FMASK), an exception or interrupt
 // gate does not, so the exit stubs may run with ring 3's AC, lifting
-// SMAP; they touch only the UserRegs and the PerCPU, and userExit's POPFQ
-// gives Go code back the caller's RFLAGS, AC clear.
+// SMAP; they touch only the UserRegs and the PerCPU, and EXIT's POPFQ
+// gives Go code AC clear.
 //
 // Ring 3's GS base is always 0: CR4.FSGSBASE stays off, so ring 3 cannot
 // write FS or GS bases itself, and the only other way, loading a selector,
-// gives base 0. Ring 3 changes its FS base through the kernel (arch_prctl,
-// later) by writing UserRegs.FSBase; the exit reads it back all the same,
-// for a program that loads FS's selector. A selector ring 3 loads into
-// DS, ES, FS or GS stays loaded after it (the exits do not reload them):
-// harmless to the kernel, which uses bases only, but not yet part of
-// UserRegs.
+// gives base 0. Ring 3 changes its FS base through the kernel (arch_prctl)
+// by writing UserRegs.FSBase; the exit reads it back all the same when
+// FS's selector is not 0, for a program that loads one. A selector ring 3
+// loads into DS, ES, FS or GS stays loaded after it (the exits do not
+// reload them): harmless to the kernel, which uses bases only, but not
+// yet part of UserRegs.
 
 // Model-specific registers (SDM 4, Table 2-2).
 const (
@@ -133,40 +139,28 @@ func UserProtection() (smep, smap bool) {
 
 // Switch runs r in ring 3 on this CPU until a system call, an exception
 // or an interrupt brings it back, and returns why; r then holds ring 3's
-// registers at that point. It returns to the caller's goroutine on the
-// caller's stack: no Go code runs on this CPU while ring 3 does (the
-// goroutine cannot be preempted or moved: TamaGo has no asynchronous
-// preemption, and the only M runs it).
+// registers at that point, and r.Exit the exit (for an exception or an
+// interrupt its vector, error code and CR2; for a system call only its
+// kind). It returns to the caller's goroutine on the caller's stack: no
+// Go code runs on this CPU while ring 3 does (the goroutine cannot be
+// preempted or moved: TamaGo has no asynchronous preemption, and the
+// only M runs it). It is one call of enterUser, so that callers inline
+// it: this is the path of every system call.
 //
-// Before entering, enterUser makes r safe for the CPU: RFLAGS gets IF set and
-// IOPL 0 (rflagsUser, rflagsEntry), MXCSR loses its reserved bits. A non-canonical RIP
-// or RSP would make IRETQ or SYSRETQ fault in ring 0 with the user's GS
-// (SDM 2B, SYSRET), and a non-canonical FS base would make the WRMSR
-// that loads it fault in ring 0 (#GP); Switch returns a #GP exit
-// instead, without entering, as Linux sends SIGSEGV for a bad
+// Before entering, enterUser makes r safe for the CPU, unless r is as a
+// system call left it (UserRegs.sysret): RFLAGS gets IF set and IOPL 0
+// (rflagsUser, rflagsEntry), MXCSR loses its reserved bits. A
+// non-canonical RIP or RSP would make IRETQ or SYSRETQ fault in ring 0
+// with the user's GS (SDM 2B, SYSRET), and a non-canonical FS base would
+// make the WRMSR that loads it fault in ring 0 (#GP); Switch returns a
+// #GP exit instead, without entering, as Linux sends SIGSEGV for a bad
 // sigreturn (arch_prctl refuses such a base with EPERM first).
 //
 // Preconditions: r comes from NewUserRegs (its FPU area: a nil one
-// panics with a nil dereference before entering); the page table
-// in CR3 maps ring 3's pages with U/S set at every level.
-func Switch(r *UserRegs) Exit {
-	// enterUser checks and enters; this path runs for every system
-	// call, and only an exception or an interrupt reads the rest of
-	// the exit from the PerCPU.
-	k := enterUser(r)
-	if k == ExitSyscall {
-		return Exit{Kind: k}
-	}
-	c := ThisCPU()
-	e := Exit{Kind: k, Vector: c.exitVector}
-	if k == ExitException {
-		e.Error = c.exitError
-		if e.Vector == VectorPageFault {
-			e.CR2 = c.exitCR2
-		}
-	}
-	return e
-}
+// panics with a nil dereference before entering) and was edited by the
+// rule of UserRegs (Changed); the page table in CR3 maps ring 3's pages
+// with U/S set at every level.
+func Switch(r *UserRegs) ExitKind { return enterUser(r) }
 
 // The exit stubs (user_tamago.s): entered from the CPU or other stubs,
 // never called from Go.

@@ -16,6 +16,10 @@
 #define SYSRETQ	BYTE $0x48; BYTE $0x0f; BYTE $0x07
 #define FNINIT	BYTE $0xdb; BYTE $0xe3
 
+// MOVFSAX is MOV EAX, FS (8C /r, reg FS = 4, r/m EAX): FS's selector
+// in AX (the upper bits are the CPU's choice, SDM 2B, MOV: test AX).
+#define MOVFSAX	BYTE $0x8c; BYTE $0xe0
+
 // LOAD_USER_GPRS loads every general register but RSP and RDI from the
 // UserRegs at DI: both ways into ring 3 (SYSRETQ and IRETQ) end with it.
 #define LOAD_USER_GPRS \
@@ -33,6 +37,69 @@
 	MOVQ	UserRegs_R13(DI), R13; \
 	MOVQ	UserRegs_R14(DI), R14; \
 	MOVQ	UserRegs_R15(DI), R15
+
+// ENTER(fsok) is both ways into ring 3 up to the registers, interrupts
+// off: the caller's stack and frame pointer kept (every exit resumes
+// there), the runtime's FS base kept (read once: it is this CPU's M's
+// TLS, which does not change) and ring 3's loaded, ring 3's x87/SSE
+// state loaded. No Go code from here. fsok: a label of the caller's.
+#define ENTER(fsok) \
+	CLI; \
+	MOVQ	SP, PerCPU_kernelSP(GS); \
+	MOVQ	BP, PerCPU_kernelBP(GS); \
+	MOVQ	DI, PerCPU_userRegs(GS); \
+	MOVL	$MSR_FS_BASE, CX; \
+	CMPQ	PerCPU_kernelFSBase(GS), $0; \
+	JNE	fsok; \
+	RDMSR; \
+	SHLQ	$32, DX; \
+	ORQ	DX, AX; \
+	MOVQ	AX, PerCPU_kernelFSBase(GS); \
+fsok: \
+	MOVL	UserRegs_FSBase(DI), AX; \
+	MOVL	UserRegs_FSBase+4(DI), DX; \
+	WRMSR; \
+	MOVQ	UserRegs_FPU(DI), AX; \
+	FXRSTOR64	(AX)
+
+// EXIT(kind, fskept) finishes every exit from ring 3: DI = the UserRegs,
+// GS the kernel's, interrupts off. It saves ring 3's FS base and FPU
+// state, puts back the runtime's FS base and the default x87 and SSE
+// control words, and returns kind (a byte, not in AX, CX or DX) from
+// enterUser on the caller's stack, with the caller's frame pointer and
+// interrupts on. fskept: a label of the caller's.
+//
+// Ring 3's FS base is read back only if its FS selector is not 0: ring 3
+// cannot write the base itself (CR4.FSGSBASE is off), only load a
+// selector, so with selector 0 the base is the one enterUser loaded
+// (Linux's save_base_legacy makes the same assumption: a null selector
+// loaded by ring 3 may zero the base on Intel CPUs, and the next entry
+// then gives back the one the kernel knows). The flags come back as
+// Go code has them, IF set and AC, DF and TF clear: an exception or
+// interrupt gate keeps ring 3's AC, which would lift SMAP.
+#define EXIT(kind, fskept) \
+	MOVFSAX; \
+	TESTW	AX, AX; \
+	JEQ	fskept; \
+	MOVL	$MSR_FS_BASE, CX; \
+	RDMSR; \
+	MOVL	AX, UserRegs_FSBase(DI); \
+	MOVL	DX, UserRegs_FSBase+4(DI); \
+fskept: \
+	MOVL	$MSR_FS_BASE, CX; \
+	MOVL	PerCPU_kernelFSBase(GS), AX; \
+	MOVL	PerCPU_kernelFSBase+4(GS), DX; \
+	WRMSR; \
+	MOVQ	UserRegs_FPU(DI), AX; \
+	FXSAVE64	(AX); \
+	FNINIT; \
+	LDMXCSR	·kernelMXCSR(SB); \
+	MOVQ	PerCPU_kernelSP(GS), SP; \
+	MOVQ	PerCPU_kernelBP(GS), BP; \
+	MOVB	kind, 0x10(SP); \
+	PUSHQ	$const_rflagsKernel; \
+	POPFQ; \
+	RET
 
 // func rdmsr(msr uint32) uint64
 TEXT ·rdmsr(SB),NOSPLIT,$0-16
@@ -76,25 +143,42 @@ TEXT ·setCR4(SB),NOSPLIT,$0-8
 
 // func enterUser(r *UserRegs) ExitKind
 //
-// First it makes r safe to enter (Switch has the rules): a non-canonical
-// RIP or FS base, or RSP on the IRETQ way, returns ExitException with #GP
-// without entering (SYSRETQ does not load RSP: ring 3's first use of a
-// bad one faults in ring 3);
-// RFLAGS is cut to ring 3's flags with IF on and IOPL 0, MXCSR loses its
-// reserved bits; SYSRETQ is the way in if RCX = RIP, R11 = RFLAGS and TF
-// is clear, else IRETQ. These run on every system call, here rather
-// than in Go: no frame, no spills.
+// Registers as SYSCALL saved them (r.sysret) go straight back by
+// SYSRETQ: what the checks below ask of them holds for whatever the CPU
+// itself saved. Any other r is first made safe to enter (Switch has the
+// rules): a non-canonical RIP or FS base, or RSP on the IRETQ way,
+// returns ExitException with #GP without entering (SYSRETQ does not load
+// RSP: ring 3's first use of a bad one faults in ring 3); RFLAGS is cut
+// to ring 3's flags with IF on and IOPL 0, MXCSR loses its reserved
+// bits; SYSRETQ is the way in if RCX = RIP, R11 = RFLAGS and TF is
+// clear (r.sysret is then set), else IRETQ. These run here rather than
+// in Go: no frame, no spills.
 //
-// The caller's stack, which every exit comes back to (PerCPU.kernelSP):
+// The caller's stack is left as the CALL made it, and every exit comes
+// back to it (PerCPU.kernelSP); the caller's frame pointer waits in
+// PerCPU.kernelBP:
 //
-//	+0x20  result (ExitKind)           written by userExit
-//	+0x18  r
-//	+0x10  caller's return address     (enterUser's frame: NOFRAME)
-//	+0x08  caller's RFLAGS             PUSHFQ, before CLI
-//	+0x00  caller's BP                 <- kernelSP
-//	       IRETQ frame (SS, RSP, RFLAGS, CS, RIP) on the IRETQ path
+//	+0x10  result (ExitKind)           written by the exit
+//	+0x08  r
+//	+0x00  caller's return address     <- kernelSP (enterUser: NOFRAME)
+//
+// Interrupts go off here, and the exit turns them on again (Switch's
+// caller runs with them on, as all Go code). Nothing is pushed but the
+// IRETQ frame, last in the text: the assembler gives ret+8(FP) its
+// offset from the pushes before it.
 TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-9
 	MOVQ	r+0(FP), DI
+	CMPB	UserRegs_sysret(DI), $0
+	JEQ	check
+sysret:
+	ENTER(fssysret)
+	LOAD_USER_GPRS
+	MOVQ	UserRegs_RSP(DI), SP
+	MOVQ	UserRegs_RDI(DI), DI
+	SWAPGS
+	SYSRETQ				// RIP from RCX, RFLAGS from R11; CS 0x33, SS 0x2b from IA32_STAR
+
+check:
 	CANONICAL(UserRegs_RIP)
 	CANONICAL(UserRegs_FSBase)
 	MOVQ	UserRegs_RFLAGS(DI), AX
@@ -106,7 +190,6 @@ TEXT ·enterUser(SB),NOSPLIT|NOFRAME,$0-9
 	JEQ	mxcsrok
 	ANDL	$0xffff, const_fxsaveMXCSR(BX)	// ^mxcsrReserved
 mxcsrok:
-	XORL	SI, SI			// SI: 1 for SYSRETQ
 	MOVQ	UserRegs_RCX(DI), BX
 	CMPQ	BX, UserRegs_RIP(DI)
 	JNE	iretcheck
@@ -114,57 +197,24 @@ mxcsrok:
 	JNE	iretcheck
 	BTQ	$8, AX			// TF
 	JCS	iretcheck
-	MOVL	$1, SI
-	JMP	enter
+	MOVB	$1, UserRegs_sysret(DI)
+	JMP	sysret
 iretcheck:
 	// RSP matters to IRETQ only (SYSRETQ does not load it): a
 	// non-canonical one would fault in ring 0.
 	CANONICAL(UserRegs_RSP)
-	JMP	enter
+	JMP	iret
 
 bad:	// as if ring 3 had taken #GP at once
-	MOVB	$const_VectorGeneralProtection, PerCPU_exitVector(GS)
-	MOVQ	$0, PerCPU_exitError(GS)
+	MOVB	$const_ExitException, UserRegs_Exit+Exit_Kind(DI)
+	MOVB	$const_VectorGeneralProtection, UserRegs_Exit+Exit_Vector(DI)
+	MOVQ	$0, UserRegs_Exit+Exit_Error(DI)
+	MOVQ	$0, UserRegs_Exit+Exit_CR2(DI)
 	MOVB	$const_ExitException, ret+8(FP)
 	RET
 
-enter:
-	PUSHFQ
-	CLI
-	PUSHQ	BP
-	MOVQ	SP, PerCPU_kernelSP(GS)
-	MOVQ	DI, PerCPU_userRegs(GS)
-
-	// FS: the runtime's base kept (read once: it is this CPU's M's TLS,
-	// which does not change), ring 3's loaded. No Go code from here.
-	MOVL	$MSR_FS_BASE, CX
-	CMPQ	PerCPU_kernelFSBase(GS), $0
-	JNE	userfs
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, PerCPU_kernelFSBase(GS)
-userfs:
-	MOVQ	UserRegs_FSBase(DI), AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	WRMSR
-
-	MOVQ	UserRegs_FPU(DI), AX	// FPUState.area, 16-byte aligned
-	FXRSTOR64	(AX)
-
-	TESTQ	SI, SI
-	JZ	iret
-
-	// SYSRETQ: RIP from RCX, RFLAGS from R11, found equal to
-	// UserRegs.RIP and RFLAGS above; CS 0x33 and SS 0x2b from IA32_STAR.
-	LOAD_USER_GPRS
-	MOVQ	UserRegs_RSP(DI), SP
-	MOVQ	UserRegs_RDI(DI), DI
-	SWAPGS
-	SYSRETQ
-
 iret:
+	ENTER(fsiret)
 	PUSHQ	$const_userDS
 	PUSHQ	UserRegs_RSP(DI)
 	PUSHQ	UserRegs_RFLAGS(DI)
@@ -204,9 +254,11 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	R15, UserRegs_R15(SP)
 	MOVQ	PerCPU_userSP(GS), AX
 	MOVQ	AX, UserRegs_RSP(SP)
+	BTL	$8, R11			// TF: IRETQ back (enterUser)
+	SETCC	UserRegs_sysret(SP)
 	MOVQ	SP, DI
-	MOVB	$const_ExitSyscall, PerCPU_exitKind(GS)
-	JMP	·userExit(SB)
+	MOVB	$const_ExitSyscall, UserRegs_Exit+Exit_Kind(DI)
+	EXIT($const_ExitSyscall, sysfskept)
 
 // userTrap is where trapCommon sends an exception whose frame has CS.RPL
 // = 3, before touching anything. Stack (the vector's IST stack):
@@ -247,12 +299,13 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	0x28(SP), AX
 	MOVQ	AX, UserRegs_RSP(DI)
 	MOVQ	0x00(SP), AX
-	MOVB	AX, PerCPU_exitVector(GS)
+	MOVB	AX, UserRegs_Exit+Exit_Vector(DI)
 	MOVQ	0x08(SP), AX
-	MOVQ	AX, PerCPU_exitError(GS)
+	MOVQ	AX, UserRegs_Exit+Exit_Error(DI)
 	MOVQ	CR2, AX
-	MOVQ	AX, PerCPU_exitCR2(GS)
-	MOVB	$const_ExitException, PerCPU_exitKind(GS)
+	MOVQ	AX, UserRegs_Exit+Exit_CR2(DI)
+	MOVB	$const_ExitException, UserRegs_Exit+Exit_Kind(DI)
+	MOVB	$0, UserRegs_sysret(DI)
 	CLD				// a gate keeps ring 3's DF (SYSCALL's FMASK clears it)
 	JMP	·userExit(SB)
 
@@ -309,41 +362,19 @@ TEXT ·userInterrupt(SB),NOSPLIT|NOFRAME,$0
 	MOVL	$5, CX
 	DIVQ	CX
 	ADDQ	$31, AX
-	MOVB	AX, PerCPU_exitVector(GS)
-	MOVB	$const_ExitInterrupt, PerCPU_exitKind(GS)
+	MOVB	AX, UserRegs_Exit+Exit_Vector(DI)
+	MOVQ	$0, UserRegs_Exit+Exit_Error(DI)
+	MOVQ	$0, UserRegs_Exit+Exit_CR2(DI)
+	MOVB	$const_ExitInterrupt, UserRegs_Exit+Exit_Kind(DI)
+	MOVB	$0, UserRegs_sysret(DI)
 	CLD
 	JMP	·userExit(SB)
 
-// userExit finishes every exit from ring 3: DI = the UserRegs, GS the
-// kernel's, interrupts off. It saves ring 3's FS base and FPU state, puts
-// back the runtime's FS base and the default x87 and SSE control words,
-// and returns from enterUser on the caller's stack (its layout above).
+// userExit finishes the exits of exceptions and interrupts (EXIT);
+// syscallEntry has its own copy.
 TEXT ·userExit(SB),NOSPLIT|NOFRAME,$0
-	MOVL	$MSR_FS_BASE, CX
-	RDMSR
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, UserRegs_FSBase(DI)
-	MOVQ	PerCPU_kernelFSBase(GS), AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	WRMSR
-
-	MOVQ	UserRegs_FPU(DI), AX
-	FXSAVE64	(AX)
-	FNINIT
-	LDMXCSR	·kernelMXCSR(SB)
-
-	MOVQ	$0, PerCPU_userRegs(GS)
-	MOVQ	PerCPU_kernelSP(GS), SP
-	MOVB	PerCPU_exitKind(GS), AX
-	MOVB	AX, 0x20(SP)		// enterUser's result
-	MOVQ	0x00(SP), BP
-	MOVQ	0x08(SP), AX
-	LEAQ	0x10(SP), SP		// not POPs: the assembler checks PUSH/POP balance per TEXT
-	PUSHQ	AX
-	POPFQ				// the caller's IF comes back here
-	RET
+	MOVB	UserRegs_Exit+Exit_Kind(DI), BX
+	EXIT(BX, fskept)
 
 DATA	·kernelMXCSR+0(SB)/4, $0x1f80
 GLOBL	·kernelMXCSR(SB), RODATA, $4

@@ -63,3 +63,21 @@ func TestSyscallArgs(t *testing.T) {
 		t.Fatalf("SyscallArgs is not a view: R10 = %d", r.R10)
 	}
 }
+
+// A clone and Changed both drop sysret: the next entry checks what an
+// edit may have broken (enterUser's SYSRETQ shortcut is for registers
+// exactly as a SYSCALL saved them).
+func TestSysretShortcutRule(t *testing.T) {
+	r := NewUserRegs()
+	r.sysret = true
+	if c := r.Clone(); c.sysret {
+		t.Error("Clone kept sysret: a child's edited registers would skip enterUser's checks")
+	}
+	if !r.sysret {
+		t.Error("Clone cleared the parent's sysret")
+	}
+	r.Changed()
+	if r.sysret {
+		t.Error("Changed kept sysret")
+	}
+}
