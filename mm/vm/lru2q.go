@@ -40,11 +40,18 @@ import "math"
 // free swap slot (SCAN_FILE) or, with swappiness 0, while file pages
 // remain; with swappiness 200 no file page is scanned while anon pages
 // remain; otherwise victims are taken from the two types in proportion
-// to each type's pages times its weight, swappiness for anon and 200 −
-// swappiness for file (SCAN_FRACT without Linux's recent-cost factors
-// anon_cost and file_cost, its priority-shifted batches, cache_trim_mode
-// and file_is_tiny), interleaved one victim at a time by a smooth
-// weighted round robin.
+// to each type's pages times its fraction (SCAN_FRACT), interleaved one
+// victim at a time by a smooth weighted round robin. The fractions are
+// Linux's since 5.8 ("mm: balance LRU lists based on relative
+// thrashing"): swappiness for anon and 200 − swappiness for file, each
+// divided by the type's recent cost, the I/O its reclaim caused. A type
+// pays one per page written out by reclaim (an anonymous page to swap, a
+// dirty file page queued for writeback: lru_note_cost from
+// shrink_inactive_list) and one per refault of a page that had been
+// active (lru_note_cost_refault in workingset_refault); both costs halve
+// when their sum passes a quarter of the pages on the lists, so that
+// only recent costs count. Left out: the priority-shifted batches,
+// cache_trim_mode and file_is_tiny.
 //
 // Not modelled: VM_EXEC file pages kept active by the active hand, the
 // referenced_ptes > 1 rule (the hand sees one bit for all PTEs), the
@@ -66,6 +73,10 @@ type lru2q struct {
 	// hand and by refaults. With evictions, it ages the non-resident
 	// counter (workingset.go).
 	activations uint64
+	// cost is each type's recent reclaim cost, anon and file
+	// (lruvec->anon_cost, file_cost): pages written out and refaults
+	// of workingset pages, halved as they age (NoteCost).
+	cost [2]uint64
 }
 
 // lruEnv is what lru2q asks of the reclaimer. No allocation, no lock:
@@ -169,6 +180,31 @@ func (p *lru2q) Lists() []ListLen {
 	}
 }
 
+// NoteCost charges a type with n pages of reclaim I/O: pages written
+// out, or a workingset page refaulting (Linux's lru_note_cost). The
+// costs halve once their sum passes a quarter of the listed pages.
+func (p *lru2q) NoteCost(file bool, n uint64) {
+	typ := lruAnon
+	if file {
+		typ = lruFile
+	}
+	p.cost[typ] += n
+	if p.cost[lruAnon]+p.cost[lruFile] > (p.pages(lruAnon)+p.pages(lruFile))/4 {
+		p.cost[lruAnon] /= 2
+		p.cost[lruFile] /= 2
+	}
+}
+
+// fractions are get_scan_count's SCAN_FRACT shares of anon and file for
+// swappiness sw: each type's swappiness weight over its recent cost.
+func (p *lru2q) fractions(sw int64) (anon, file int64) {
+	ca, cf := int64(p.cost[lruAnon]), int64(p.cost[lruFile])
+	total := ca + cf
+	ac, fc := total+ca, total+cf
+	total = ac + fc
+	return sw * (total + 1) / (ac + 1), (200 - sw) * (total + 1) / (fc + 1)
+}
+
 // pages is a type's pages on both its lists.
 func (p *lru2q) pages(typ int) uint64 {
 	return p.list(typ, lruInactive).n + p.list(typ, lruActive).n
@@ -191,7 +227,8 @@ func (p *lru2q) scanType() (int, bool) {
 	case file == 0 || sw == 200:
 		return lruAnon, true
 	}
-	w := [2]int64{int64(anon) * sw, int64(file) * (200 - sw)}
+	ap, fp := p.fractions(sw)
+	w := [2]int64{int64(anon) * ap, int64(file) * fp}
 	p.credit[lruAnon] += w[lruAnon]
 	p.credit[lruFile] += w[lruFile]
 	t := lruAnon

@@ -298,7 +298,8 @@ func TestRefaultFile(t *testing.T) {
 
 // TestRefaultRestore: a page that was active once (the active hand
 // moved it to the inactive list: PG_workingset) and refaults within
-// the working set counts as restored too.
+// the working set counts as restored too, and as a cost of reclaiming
+// its type.
 func TestRefaultRestore(t *testing.T) {
 	e := newEnv(t)
 	e.enableSwap("lru2q", 1024)
@@ -319,9 +320,15 @@ func TestRefaultRestore(t *testing.T) {
 	if l := leaf(e.cur, base); l.State != LeafSwap {
 		t.Fatalf("page 0 %v, want swapped", l.State)
 	}
+	p := e.m.rc.policy.(*lru2q)
+	before := p.cost[lruAnon] // the swap-out's
 	e.read(base, 16)
 	if ws := e.m.WorkingsetStats(); ws.RefaultAnon != 1 || ws.ActivateAnon != 1 || ws.RestoreAnon != 1 {
 		t.Fatalf("stats %+v: want the page refaulted, activated and restored", ws)
+	}
+	// A restore is a cost of reclaiming anon (lru_note_cost_refault).
+	if p.cost[lruAnon] != before+1 || p.cost[lruFile] != 0 {
+		t.Errorf("costs after the restore: %v, want anon %d, file 0", p.cost, before+1)
 	}
 	e.destroyAll()
 }
@@ -419,6 +426,71 @@ func FuzzParseSwappiness(f *testing.F) {
 		}
 		if m, perr := strconv.Atoi(s); perr != nil || m != n || n < 0 || n > 200 || s[0] == '+' {
 			t.Fatalf("%q parsed as %d", s, n)
+		}
+	})
+}
+
+// TestScanCost: the recent cost of a type's reclaim (pages written out,
+// workingset refaults) steers the balance away from it, as Linux's
+// get_scan_count since 5.8. The same mixed workload as TestSwappiness,
+// swappiness 100 (equal weights): reclaim takes both types about
+// evenly; after a recent anonymous cost of 30 pages it takes about twice
+// as many file pages (the fractions 150 : 300 once the cost dominates),
+// and swap-outs charge the anonymous lists. The costs halve once their
+// sum passes a quarter of the listed pages.
+func TestScanCost(t *testing.T) {
+	const anonPages, filePages, reclaim = 64, 64, 48
+	outs := func(anonCost uint64, after func(p *lru2q)) uint64 {
+		e := newEnv(t)
+		e.enableSwap("lru2q", 1024)
+		if err := e.m.SetSwappiness(100); err != nil {
+			t.Fatal(err)
+		}
+		anon := e.mmap(0, anonPages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+		for i := range uint64(anonPages) {
+			e.write(anon+mm.VirtAddr(i)*pg, stamp(i, 5))
+		}
+		f, _ := e.newFile(filePattern(3, filePages*pg))
+		file := e.mmapFile(0, filePages*pg, ProtRead, MapShared, f, 0)
+		e.read(file, filePages*pg)
+		p := e.m.rc.policy.(*lru2q)
+		p.NoteCost(false, anonCost)
+		if got := e.m.Reclaim(reclaim, false); got != reclaim {
+			t.Fatalf("anon cost %d: reclaimed %d, want %d", anonCost, got, reclaim)
+		}
+		e.check()
+		n := e.m.Swap.Stats.SwapOuts
+		if n > 0 && p.cost[lruAnon] == 0 {
+			t.Errorf("anon cost %d: %d swap-outs charged nothing to anon", anonCost, n)
+		}
+		if p.cost[lruFile] != 0 {
+			t.Errorf("anon cost %d: file cost %d with clean file pages only", anonCost, p.cost[lruFile])
+		}
+		if after != nil {
+			after(p)
+		}
+		e.destroyAll()
+		return n
+	}
+	even := outs(0, nil)
+	costly := outs(30, nil)
+	t.Logf("anonymous pages of %d reclaimed: %d without cost, %d with", reclaim, even, costly)
+	if even < 20 || even > 28 {
+		t.Errorf("no cost: %d of %d reclaimed pages were anonymous, want about half", even, reclaim)
+	}
+	if costly < 12 || costly > 19 || costly+4 > even {
+		t.Errorf("anon cost 30: %d of %d reclaimed pages were anonymous (%d without the cost), want about a third", costly, reclaim, even)
+	}
+
+	// Aging: the costs halve once their sum passes a quarter of the
+	// listed pages (128 here: 32).
+	outs(0, func(p *lru2q) {
+		p.cost = [2]uint64{}
+		for range 100 {
+			p.NoteCost(true, 1)
+		}
+		if n := p.pages(lruAnon) + p.pages(lruFile); p.cost[lruFile] > n/4 || p.cost[lruFile] == 0 {
+			t.Errorf("100 file costs over %d listed pages: cost %d, want at most %d and not 0", n, p.cost[lruFile], n/4)
 		}
 	})
 }

@@ -522,6 +522,9 @@ func (m *MM) swapOut() int {
 			pages[k-lo] = out[k].pfn.Addr()
 		}
 		err := m.Swap.WriteCluster(out[lo].ent, pages[:hi-lo])
+		if err == nil {
+			m.noteCost(false, uint64(hi-lo))
+		}
 		for _, p := range out[lo:hi] {
 			i := m.Frames.Index(p.pfn)
 			if err != nil {
@@ -540,6 +543,14 @@ func (m *MM) swapOut() int {
 		lo = hi
 	}
 	return freed
+}
+
+// noteCost charges reclaim's I/O to a type's lists: pages written out
+// (lru2q.NoteCost).
+func (m *MM) noteCost(file bool, n uint64) {
+	if m.rc.wsp != nil {
+		m.rc.wsp.NoteCost(file, n)
+	}
 }
 
 // evictSwapCache drops a swap-cache page, whose slot holds its data: the
@@ -584,8 +595,15 @@ func (m *MM) evictFile(pfn mm.PFN, md pageMeta) bool {
 		as.rss--
 		m.Frames.DecRef(pfn)
 	})
-	ws := m.pageWorkingset(m.Frames.Index(pfn)) // the drop forgets it
+	i := m.Frames.Index(pfn)
+	// The drop forgets them.
+	ws, dirty, fileLRU := m.pageWorkingset(i), md.file.PageDirty(md.idx), m.fileLRU(i)
 	res, err := md.file.ReclaimPage(md.idx, pfn, m.rc.inFault)
+	if res == pagecache.Queued || res == pagecache.Freed && dirty {
+		// Reclaim's I/O: a filesystem's page queued for writeback, a
+		// tmpfs page swapped out.
+		m.noteCost(fileLRU, 1)
+	}
 	switch {
 	case res == pagecache.Freed:
 		md.file.LeaveShadow(md.idx, m.workingsetEviction(ws))

@@ -82,6 +82,7 @@ type workingsetPolicy interface {
 	Forget(i uint32)
 	Activations() uint64
 	WorkingsetSize(file bool) uint64
+	NoteCost(file bool, n uint64)
 }
 
 // WorkingsetStats are refault detection's counters.
@@ -145,6 +146,7 @@ func (m *MM) workingsetRefault(file bool, shadow uint32) (activate, workingset b
 		} else {
 			ws.RestoreAnon++
 		}
+		p.NoteCost(file, 1) // the type's reclaim cost: a working page came back
 	}
 	return true, workingset
 }
