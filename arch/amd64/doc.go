@@ -26,15 +26,19 @@
 // Ring 3 (user.go, user_tamago.go, user_tamago.s). A user thread is a
 // goroutine that calls Switch(regs): it enters ring 3 with the registers
 // of a UserRegs and returns when ring 3 traps back, with the registers
-// saved there and the reason in an Exit (ExitSyscall; ExitException with
-// vector, error code and CR2; ExitInterrupt with the vector). The pieces:
+// saved there, the kind of exit as its result and the rest in
+// UserRegs.Exit (ExitSyscall; ExitException with vector, error code and
+// CR2; ExitInterrupt with the vector). The pieces:
 //
 //   - segments: the GDT holds user data 0x2b and user code 0x33, Linux's
 //     selectors, at the offsets SYSRET takes from IA32_STAR (kernel CS
 //     0x08, SS 0x10); no 32-bit user segment, so no compatibility mode;
 //     DS, ES, FS and GS hold the null selector in the kernel;
 //   - the way in: SYSRETQ after a system call (RCX = RIP and R11 =
-//     RFLAGS, no TF), IRETQ otherwise, SWAPGS just before either;
+//     RFLAGS, no TF), IRETQ otherwise, SWAPGS just before either; the
+//     checks of what ring 3 may be entered with run unless the
+//     registers are exactly as a SYSCALL saved them (UserRegs.sysret;
+//     code that edits them calls Changed);
 //   - the ways back: SYSCALL (IA32_LSTAR, syscallEntry); an exception or
 //     an interrupt whose frame has CS.RPL 3, sent by trapCommon and
 //     irqEntry to userTrap and userInterrupt before the kernel path, so
@@ -44,7 +48,8 @@
 //   - GS: SWAPGS at every crossing, the PerCPU in IA32_KERNEL_GS_BASE
 //     while ring 3 runs; ring 3's GS base is 0 (CR4.FSGSBASE off);
 //   - FS: the runtime's base (g at -8(FS)) is swapped for the user's on
-//     the way in, and back on the way out before any Go code runs;
+//     the way in, and back on the way out before any Go code runs (the
+//     user's read back only for a non-null FS selector);
 //   - FPU: FXRSTOR64 of the user's area in, FXSAVE64 out, then FNINIT and
 //     MXCSR 0x1f80, the control words Go's code assumes;
 //   - interrupts: irqEntry counts and acknowledges an interrupt from ring
