@@ -357,6 +357,7 @@ func nextTable(list *mm.PhysAddr) mm.PhysAddr {
 func (m *MM) splitBlock(pfn mm.PFN) {
 	md := m.rc.meta[m.Frames.Index(pfn)]
 	m.Frames.Split(pfn)
+	m.resized(m.Frames.Index(pfn), hugePages, 1)
 	m.hugeAnon--
 	for k := uint64(1); k < hugePages; k++ {
 		m.track(pfn+mm.PFN(k), pageMeta{anon: md.anon, idx: md.idx + k}, 0)
@@ -383,8 +384,21 @@ func (m *MM) mergeBlock(pfn mm.PFN) bool {
 	if !m.Frames.Merge(pfn, hugeOrder) {
 		panic("vm.mergeBlock: frames that checked out would not merge")
 	}
+	m.resized(m.Frames.Index(pfn), 1, hugePages)
 	m.hugeAnon++
 	return true
+}
+
+// resized makes the page count of the list holding entry i follow its
+// block from from pages to to (a huge page split or merged in place).
+func (m *MM) resized(i uint32, from, to uint64) {
+	if m.rc.policy == nil {
+		return
+	}
+	if tag := (lists{m.Frames}).on(i); tag != 0 {
+		q := m.rc.policy.lruOf(tag)
+		q.pages = q.pages - from + to
+	}
 }
 
 // whole reports whether the 2 MiB entry's frames at pfn are a huge page,

@@ -73,6 +73,11 @@ func TestHugeFault(t *testing.T) {
 	if len(sm) != 1 || sm[0].AnonHugePages != 2*uint64(hugeSize) || sm[0].Rss != 2*uint64(hugeSize) {
 		t.Fatalf("smaps: %+v", sm)
 	}
+	// The LRU counts a huge page's 512 pages, as Linux's lruvec does:
+	// meminfo's anonymous lists hold the two huge pages' 1,024.
+	if mi := e.m.Meminfo(0, nil); mi.ActiveAnon+mi.InactiveAnon != 2*hugePages*pg || mi.AnonHugePages != 2*uint64(hugeSize) {
+		t.Fatalf("meminfo: Active(anon) %d + Inactive(anon) %d bytes, AnonHugePages %d: want %d in the lists", mi.ActiveAnon, mi.InactiveAnon, mi.AnonHugePages, 2*hugePages*pg)
+	}
 }
 
 // Where a huge page cannot be: not aligned inside the VMA, THP never or

@@ -38,9 +38,9 @@ func (e *env) checkLists(tracked map[mm.PFN]bool) error {
 	}
 	fr := e.m.Frames
 	seen := map[uint32]int{}
-	var total uint64
+	var total, totalPages uint64
 	for k, q := range policyLRUs(p) {
-		var n uint64
+		var n, pages uint64
 		prev := noFrame
 		for i := q.front; i != noFrame; {
 			if _, dup := seen[i]; dup {
@@ -61,6 +61,7 @@ func (e *env) checkLists(tracked map[mm.PFN]bool) error {
 				return fmt.Errorf("frame %#x (file %v) on list %d of the other type", fr.PFNAt(i), e.m.fileLRU(i), k)
 			}
 			n++
+			pages += 1 << fr.Order(fr.PFNAt(i))
 			prev, i = i, next
 		}
 		if q.back != prev {
@@ -69,14 +70,18 @@ func (e *env) checkLists(tracked map[mm.PFN]bool) error {
 		if n != q.n {
 			return fmt.Errorf("list %d: count %d, length %d", k, q.n, n)
 		}
+		if pages != q.pages {
+			return fmt.Errorf("list %d: %d pages counted, %d held", k, q.pages, pages)
+		}
 		total += n
+		totalPages += pages
 	}
 	var listed uint64
 	for _, l := range p.Lists() {
 		listed += l.Pages
 	}
-	if listed != total || total != uint64(len(tracked)) {
-		return fmt.Errorf("lists report %d pages, hold %d, want %d", listed, total, len(tracked))
+	if listed != totalPages || total != uint64(len(tracked)) {
+		return fmt.Errorf("lists report %d pages, hold %d in %d entries, want %d entries", listed, totalPages, total, len(tracked))
 	}
 	if q, ok := p.(*lru2q); ok {
 		for i, f := range q.flags {

@@ -21,8 +21,16 @@ type lru struct {
 	id    uint8 // the frame's tag while on this list (never 0)
 	front uint32
 	back  uint32
-	n     uint64
+	n     uint64 // entries
+	// pages is the pages the entries hold: a huge page's entry (its
+	// head frame) counts its 512, as Linux's lruvec sizes count a
+	// folio's pages (meminfo's Active(anon) and the balance's sizes).
+	pages uint64
 }
+
+// size is the pages of the block whose head is entry i: 1, or 512 for
+// a huge page.
+func (l lists) size(i uint32) uint64 { return 1 << l.frames.Order(l.frames.PFNAt(i)) }
 
 // lists threads lrus through one allocator's frame table.
 type lists struct{ frames *frame.Allocator }
@@ -40,6 +48,7 @@ func (l lists) pushFront(q *lru, i uint32) {
 	}
 	q.front = i
 	q.n++
+	q.pages += l.size(i)
 }
 
 // pushBack puts i at the back of q: the next page a hand takes.
@@ -54,6 +63,7 @@ func (l lists) pushBack(q *lru, i uint32) {
 	}
 	q.back = i
 	q.n++
+	q.pages += l.size(i)
 }
 
 func (l lists) remove(q *lru, i uint32) {
@@ -72,6 +82,7 @@ func (l lists) remove(q *lru, i uint32) {
 	}
 	l.frames.SetTag(i, 0)
 	q.n--
+	q.pages -= l.size(i)
 }
 
 // each calls fn for every page on q, newest first.
@@ -100,8 +111,11 @@ type Policy interface {
 	// ended and it is clean (Linux's folio_rotate_reclaimable, which
 	// clears PG_active).
 	Rotate(i uint32)
-	// Lists reports each list's name and length (meminfo, zoneinfo).
+	// Lists reports each list's name and length in pages (meminfo,
+	// zoneinfo).
 	Lists() []ListLen
+	// lruOf is the list whose entries carry tag.
+	lruOf(tag uint8) *lru
 }
 
 // ListLen is a list's name and length in pages.
@@ -145,8 +159,10 @@ func (c *clock) Name() string    { return "clock" }
 func (c *clock) Add(i uint32)    { c.pushFront(&c.q, i) }
 func (c *clock) Remove(i uint32) { c.remove(&c.q, i) }
 func (c *clock) Rotate(i uint32) { c.remove(&c.q, i); c.pushBack(&c.q, i) }
+func (c *clock) lruOf(uint8) *lru { return &c.q }
+
 func (c *clock) Lists() []ListLen {
-	return []ListLen{{"clock", c.q.n}}
+	return []ListLen{{"clock", c.q.pages}}
 }
 
 func (c *clock) Victim(referenced func(uint32) bool) (uint32, bool) {
@@ -176,8 +192,10 @@ func (f *fifo) Name() string    { return "fifo" }
 func (f *fifo) Add(i uint32)    { f.pushFront(&f.q, i) }
 func (f *fifo) Remove(i uint32) { f.remove(&f.q, i) }
 func (f *fifo) Rotate(i uint32) { f.remove(&f.q, i); f.pushBack(&f.q, i) }
+func (f *fifo) lruOf(uint8) *lru { return &f.q }
+
 func (f *fifo) Lists() []ListLen {
-	return []ListLen{{"fifo", f.q.n}}
+	return []ListLen{{"fifo", f.q.pages}}
 }
 
 func (f *fifo) Victim(func(uint32) bool) (uint32, bool) {
@@ -212,8 +230,15 @@ func (t *twoList) Rotate(i uint32) {
 	t.Remove(i)
 	t.pushBack(&t.inactive, i)
 }
+func (t *twoList) lruOf(tag uint8) *lru {
+	if tag == t.active.id {
+		return &t.active
+	}
+	return &t.inactive
+}
+
 func (t *twoList) Lists() []ListLen {
-	return []ListLen{{"Active", t.active.n}, {"Inactive", t.inactive.n}}
+	return []ListLen{{"Active", t.active.pages}, {"Inactive", t.inactive.pages}}
 }
 
 func (t *twoList) Victim(referenced func(uint32) bool) (uint32, bool) {

@@ -175,10 +175,12 @@ func (p *lru2q) WorkingsetSize(file bool) uint64 {
 
 func (p *lru2q) Lists() []ListLen {
 	return []ListLen{
-		{"Inactive(anon)", p.q[0].n}, {"Active(anon)", p.q[1].n},
-		{"Inactive(file)", p.q[2].n}, {"Active(file)", p.q[3].n},
+		{"Inactive(anon)", p.q[0].pages}, {"Active(anon)", p.q[1].pages},
+		{"Inactive(file)", p.q[2].pages}, {"Active(file)", p.q[3].pages},
 	}
 }
+
+func (p *lru2q) lruOf(tag uint8) *lru { return &p.q[tag-1] }
 
 // NoteCost charges a type with n pages of reclaim I/O: pages written
 // out, or a workingset page refaulting (Linux's lru_note_cost). The
@@ -205,9 +207,9 @@ func (p *lru2q) fractions(sw int64) (anon, file int64) {
 	return sw * (total + 1) / (ac + 1), (200 - sw) * (total + 1) / (fc + 1)
 }
 
-// pages is a type's pages on both its lists.
+// pages is a type's pages on both its lists (a huge page counts 512).
 func (p *lru2q) pages(typ int) uint64 {
-	return p.list(typ, lruInactive).n + p.list(typ, lruActive).n
+	return p.list(typ, lruInactive).pages + p.list(typ, lruActive).pages
 }
 
 // scanType chooses the type the next victim comes from
@@ -239,9 +241,9 @@ func (p *lru2q) scanType() (int, bool) {
 	return t, true
 }
 
-// inactiveLow is Linux's inactive_is_low for a type.
+// inactiveLow is Linux's inactive_is_low for a type, in pages.
 func (p *lru2q) inactiveLow(typ int) bool {
-	in, act := p.list(typ, lruInactive).n, p.list(typ, lruActive).n
+	in, act := p.list(typ, lruInactive).pages, p.list(typ, lruActive).pages
 	ratio := uint64(1)
 	if gb := (in + act) >> 18; gb > 0 { // 2^18 pages of 4 KiB a GiB
 		ratio = uint64(math.Sqrt(float64(10 * gb)))

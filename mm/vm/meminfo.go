@@ -238,12 +238,12 @@ func (m *MM) lruSizes() (n [4]uint64) {
 		if active {
 			k++
 		}
-		n[k]++
+		n[k] += lists{m.Frames}.size(i) // a huge page's 512
 	}
 	switch p := m.rc.policy.(type) {
 	case *lru2q:
 		for k := range n {
-			n[k] = p.q[k].n
+			n[k] = p.q[k].pages
 		}
 	case *clock:
 		p.each(&p.q, func(i uint32) { add(i, m.young(i)) })
