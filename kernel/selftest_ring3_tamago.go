@@ -324,14 +324,14 @@ func (t *ring3Test) entryRules() error {
 		*bad.reg = 0
 	}
 	t.at(ring3Syscall)
-	r.RFLAGS = 0x3000 | 1<<14 | 1<<1 // IOPL 3, NT, IF clear
+	r.RFLAGS = 0x3000 | 1<<14 | 1<<21 | 1<<1 // IOPL 3, NT, ID, IF clear
 	buf := r.FPU.FXSAVE()
 	binary.LittleEndian.PutUint32(buf[24:], 0x1f80|1<<20) // a reserved MXCSR bit
 	if _, err := t.expect("entry rules", arch.Exit{Kind: arch.ExitSyscall}, ring3AfterSyscall); err != nil {
 		return err
 	}
-	if r.R11&0x3000 != 0 || r.R11&(1<<14) != 0 || r.R11&(1<<9) == 0 || r.FPU.MXCSR() != 0x1f80 {
-		return fmt.Errorf("ring3: entry rules: ring 3 ran with rflags %#x and mxcsr %#x, want IF, IOPL 0, no NT, 0x1f80", r.R11, r.FPU.MXCSR())
+	if r.R11&0x3000 != 0 || r.R11&(1<<14) != 0 || r.R11&(1<<9) == 0 || r.R11&(1<<21) == 0 || r.FPU.MXCSR() != 0x1f80 {
+		return fmt.Errorf("ring3: entry rules: ring 3 ran with rflags %#x and mxcsr %#x, want IF, ID kept, IOPL 0, no NT, 0x1f80", r.R11, r.FPU.MXCSR())
 	}
 	fmt.Fprintf(out, "ring3: entry rules: non-canonical rip, rsp, fs base refused (#GP); rflags %#x, mxcsr %#x in ring 3\n", r.R11, r.FPU.MXCSR())
 	return nil

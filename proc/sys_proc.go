@@ -423,9 +423,9 @@ func (t *Table) kill(p *Process, pid int32, sig uint64) (uint64, linux.Errno) {
 }
 
 // userFSBase reports whether base may be a thread's FS base: below
-// Linux's TASK_SIZE_MAX (the top of the user half less a page), as
-// do_arch_prctl_64 requires.
-func userFSBase(base uint64) bool { return base < uint64(stackTop)+mm.PageSize }
+// Linux's TASK_SIZE_MAX (stackTop: the top of the user half less a
+// page), as do_arch_prctl_64 requires.
+func userFSBase(base uint64) bool { return base < uint64(stackTop) }
 
 // sysArchPrctlFn sets or gets the FS base (ARCH_SET_FS, ARCH_GET_FS);
 // the GS base is always 0 (ARCH_SET_GS: EPERM for non-zero).

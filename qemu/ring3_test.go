@@ -36,7 +36,7 @@ func TestSelftestRing3(t *testing.T) {
 			`(?m)^ring3: hlt: exception 13 \(general protection\) error 0x0$`,
 			`(?m)^ring3: fs base 0x230000002000: fs:\[0\] = 0x7153715371537153$`,
 			`(?m)^ring3: xmm0 = 0x1122334455667788 kept across Go code, mxcsr 0x1f80$`,
-			`(?m)^ring3: entry rules: non-canonical rip, rsp, fs base refused \(#GP\); rflags 0x202, mxcsr 0x1f80 in ring 3$`,
+			`(?m)^ring3: entry rules: non-canonical rip, rsp, fs base refused \(#GP\); rflags 0x200202, mxcsr 0x1f80 in ring 3$`,
 			`(?m)^ring3: interrupt in ring 3: interrupt 240, counted, rip 0x2300000000a0 kept$`,
 			`(?m)^ring3: syscall round trip \(Switch in, SYSCALL out\), 10000 each: sysretq \d+ cycles \(\d+ ns\), iretq \d+ cycles \(\d+ ns\) \(TSC\)$`,
 			`(?m)^ring3: ok$`,

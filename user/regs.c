@@ -10,8 +10,9 @@
  *
  * The FS base (the thread pointer, %fs:0) is set with arch_prctl and
  * with clone's CLONE_SETTLS, read back through %fs and ARCH_GET_FS, and
- * kept across system calls; a non-canonical base is refused with EPERM
- * by both calls (Linux's do_arch_prctl_64, which set_new_tls calls for
+ * kept across system calls; a base at or above TASK_SIZE_MAX (the last
+ * page of the lower half, or non-canonical) is refused with EPERM by
+ * both calls (Linux's do_arch_prctl_64, which set_new_tls calls for
  * clone too). While FS points at a test buffer no libc function runs
  * (errno and the stack protector's canary live at FS), so those calls
  * are raw SYSCALL instructions.
@@ -24,6 +25,7 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define NONCANONICAL 0x0000800000000000UL
+#define TASK_SIZE_MAX 0x00007ffffffff000UL /* the user range's end: a page below */
 
 /* The registers a system call must keep, in syscall_regs's order:
  * RBX, RBP, RDI, RSI, RDX, R8, R9, R10, R12, R13, R14, R15. */
@@ -146,6 +148,9 @@ int main(void)
 	errno = 0;
 	long r = syscall(SYS_arch_prctl, ARCH_SET_FS, NONCANONICAL);
 	say("arch_prctl(ARCH_SET_FS, non-canonical): %ld %s\n", r, errname(errno));
+	errno = 0;
+	r = syscall(SYS_arch_prctl, ARCH_SET_FS, TASK_SIZE_MAX);
+	say("arch_prctl(ARCH_SET_FS, the last page of the lower half): %ld %s\n", r, errname(errno));
 	tls_a[0] = 0xa1a2a3a4a5a6a7a8UL;
 	long set = raw2(SYS_arch_prctl, ARCH_SET_FS, (long)tls_a);
 	unsigned long first = fs0();
@@ -162,6 +167,8 @@ int main(void)
 	 * child's own (the child touches nothing of libc's after clone). */
 	r = raw_clone(SIGCHLD | CLONE_SETTLS, NONCANONICAL);
 	say("clone(CLONE_SETTLS, non-canonical): %s\n", errname(-r));
+	r = raw_clone(SIGCHLD | CLONE_SETTLS, TASK_SIZE_MAX);
+	say("clone(CLONE_SETTLS, the last page of the lower half): %s\n", errname(-r));
 	tls_b[0] = 42;
 	long pid = raw_clone(SIGCHLD | CLONE_SETTLS, (unsigned long)tls_b);
 	if (pid == 0)

@@ -147,12 +147,14 @@ const (
 	rflagsDF    = 1 << 10
 	rflagsNT    = 1 << 14
 	rflagsAC    = 1 << 18
+	rflagsID    = 1 << 21
 
 	// rflagsUser is what ring 3 may hold of RFLAGS: the arithmetic
-	// flags, TF, DF and AC, as Linux's FIX_EFLAGS (without RF). IF is
-	// always set, IOPL always 0: ring 3 can neither mask interrupts nor
-	// reach I/O ports.
-	rflagsUser = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | rflagsTF | rflagsDF | 0x800 | rflagsAC
+	// flags, TF, DF and AC, as Linux's FIX_EFLAGS (without RF), and ID,
+	// which ring 3 toggles to test for CPUID (an interrupt between its
+	// POPF and PUSHF must not clear it). IF is always set, IOPL always
+	// 0: ring 3 can neither mask interrupts nor reach I/O ports.
+	rflagsUser = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | rflagsTF | rflagsDF | 0x800 | rflagsAC | rflagsID
 
 	// rflagsSyscallMask is IA32_FMASK: the flags SYSCALL clears on entry
 	// to the kernel (SDM 2B, SYSCALL): interrupts stay off until the

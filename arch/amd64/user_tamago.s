@@ -254,8 +254,19 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	R15, UserRegs_R15(SP)
 	MOVQ	PerCPU_userSP(GS), AX
 	MOVQ	AX, UserRegs_RSP(SP)
-	BTL	$8, R11			// TF: IRETQ back (enterUser)
-	SETCC	UserRegs_sysret(SP)
+	// sysret: TF clear and RCX below 1<<47. RCX is the next RIP; a
+	// SYSCALL in the last bytes of the lower half would leave it
+	// non-canonical, and SYSRETQ would then raise #GP in ring 0 with
+	// ring 3's RSP and GS (the SYSRET erratum, CVE-2012-0217). The
+	// address spaces end a page below (TASK_SIZE, as Linux's, for this
+	// reason); this keeps the way back safe without relying on it, as
+	// Linux's do_syscall_64 checks too.
+	// RCX is at most 1<<47 + 1 (a SYSCALL ends there at the most), so
+	// its bit 47 says non-canonical; shifted to bit 8, TF's place.
+	SHRQ	$39, CX			// stored already: free
+	ORL	R11, CX
+	TESTL	$0x100, CX		// TF, or RCX ≥ 1<<47
+	SETEQ	UserRegs_sysret(SP)
 	MOVQ	SP, DI
 	MOVB	$const_ExitSyscall, UserRegs_Exit+Exit_Kind(DI)
 	EXIT($const_ExitSyscall, sysfskept)
