@@ -259,6 +259,11 @@ func (a *Allocator) Span() int { return len(a.frames) }
 // Tag is the owner's tag of the frame at frame-table index i.
 func (a *Allocator) Tag(i uint32) uint8 { return a.frames[i].tag }
 
+// OrderAt is the block order recorded at frame-table index i: the
+// order of the allocated block whose head it is, for an owner that keeps
+// heads on its lists (no check that it is one: Order checks).
+func (a *Allocator) OrderAt(i uint32) int { return int(a.frames[i].order) }
+
 // SetTag sets the owner's tag of the frame at frame-table index i.
 func (a *Allocator) SetTag(i uint32, tag uint8) { a.frames[i].tag = tag }
 

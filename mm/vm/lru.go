@@ -30,7 +30,7 @@ type lru struct {
 
 // size is the pages of the block whose head is entry i: 1, or 512 for
 // a huge page.
-func (l lists) size(i uint32) uint64 { return 1 << l.frames.Order(l.frames.PFNAt(i)) }
+func (l lists) size(i uint32) uint64 { return 1 << l.frames.OrderAt(i) }
 
 // lists threads lrus through one allocator's frame table.
 type lists struct{ frames *frame.Allocator }
