@@ -405,15 +405,13 @@ func TestHugeFaultAllocs(t *testing.T) {
 			next += hugeSize
 			tc.setup(at)
 			e.m.Refill()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			r := e.cur.HandleFault(at+5*pg, tc.access)
-			runtime.ReadMemStats(&after)
+			var r Result
+			n, stacks := pagodaAllocs(t, func() { r = e.cur.HandleFault(at+5*pg, tc.access) })
 			if r != Resolved || !hugeAt(e.cur, at) {
 				t.Fatalf("%s at %v: %v, huge %v", tc.name, at, r, hugeAt(e.cur, at))
 			}
-			if n := after.Mallocs - before.Mallocs; n != 0 {
-				t.Errorf("%s: %d allocations in the fault", tc.name, n)
+			if n != 0 {
+				t.Errorf("%s: %d allocations in the fault: %v", tc.name, n, stacks)
 			}
 		}
 	}

@@ -148,19 +148,17 @@ func TestOOMKillAllocs(t *testing.T) {
 	e.nocheck = true
 	base := e.mmap(0, managed*pg, rw, priv|MapNoReserve)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	var before, after runtime.MemStats
 	kills := e.m.OOMKills()
 	for i := uint64(0); e.m.OOMKills() == kills; i++ {
 		e.m.Refill()
 		va := base + mm.VirtAddr(i)*pg
-		runtime.ReadMemStats(&before)
-		r := e.cur.HandleFault(va, Write)
-		runtime.ReadMemStats(&after)
+		var r Result
+		n, stacks := pagodaAllocs(t, func() { r = e.cur.HandleFault(va, Write) })
 		if r != Resolved {
 			t.Fatalf("fault %d: %v", i, r)
 		}
-		if e.m.OOMKills() > kills && after.Mallocs != before.Mallocs {
-			t.Fatalf("%d allocations in the fault that killed", after.Mallocs-before.Mallocs)
+		if e.m.OOMKills() > kills && n != 0 {
+			t.Fatalf("%d allocations in the fault that killed: %v", n, stacks)
 		}
 	}
 	if _, killed := a.Killed(); !killed {
