@@ -155,10 +155,10 @@ type clock struct {
 	q lru
 }
 
-func (c *clock) Name() string    { return "clock" }
-func (c *clock) Add(i uint32)    { c.pushFront(&c.q, i) }
-func (c *clock) Remove(i uint32) { c.remove(&c.q, i) }
-func (c *clock) Rotate(i uint32) { c.remove(&c.q, i); c.pushBack(&c.q, i) }
+func (c *clock) Name() string     { return "clock" }
+func (c *clock) Add(i uint32)     { c.pushFront(&c.q, i) }
+func (c *clock) Remove(i uint32)  { c.remove(&c.q, i) }
+func (c *clock) Rotate(i uint32)  { c.remove(&c.q, i); c.pushBack(&c.q, i) }
 func (c *clock) lruOf(uint8) *lru { return &c.q }
 
 func (c *clock) Lists() []ListLen {
@@ -188,10 +188,10 @@ type fifo struct {
 	q lru
 }
 
-func (f *fifo) Name() string    { return "fifo" }
-func (f *fifo) Add(i uint32)    { f.pushFront(&f.q, i) }
-func (f *fifo) Remove(i uint32) { f.remove(&f.q, i) }
-func (f *fifo) Rotate(i uint32) { f.remove(&f.q, i); f.pushBack(&f.q, i) }
+func (f *fifo) Name() string     { return "fifo" }
+func (f *fifo) Add(i uint32)     { f.pushFront(&f.q, i) }
+func (f *fifo) Remove(i uint32)  { f.remove(&f.q, i) }
+func (f *fifo) Rotate(i uint32)  { f.remove(&f.q, i); f.pushBack(&f.q, i) }
 func (f *fifo) lruOf(uint8) *lru { return &f.q }
 
 func (f *fifo) Lists() []ListLen {
