@@ -54,6 +54,27 @@ func (e *env) listOf(va mm.VirtAddr) string {
 	return p.Lists()[e.m.Frames.Tag(e.frameAt(va))-1].Name
 }
 
+// mixedEnv is the mixed workload of the balance tests under lru2q with
+// swappiness sw: anonPages private anonymous pages written (page i holds
+// stamp(i, 5)), then filePages pages of a file mapped shared and read,
+// every page just used. It returns the anonymous region's address.
+func mixedEnv(t *testing.T, sw int, anonPages, filePages uint64) (*env, mm.VirtAddr) {
+	t.Helper()
+	e := newEnv(t)
+	e.enableSwap("lru2q", 1024)
+	if err := e.m.SetSwappiness(sw); err != nil {
+		t.Fatal(err)
+	}
+	anon := e.mmap(0, anonPages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	for i := range anonPages {
+		e.write(anon+mm.VirtAddr(i)*pg, stamp(i, 5))
+	}
+	f, _ := e.newFile(filePattern(3, int(filePages*pg)))
+	file := e.mmapFile(0, filePages*pg, ProtRead, MapShared, f, 0)
+	e.read(file, int(filePages*pg))
+	return e, anon
+}
+
 // TestSwappiness: a mixed workload, anonymous pages and file pages,
 // every page just used, reclaimed in part. Swappiness 0 takes file
 // pages only while there are any, then anonymous ones; 200 takes
@@ -77,18 +98,7 @@ func TestSwappiness(t *testing.T) {
 		// more anon.
 		{60, 50, 15, 35, 3},
 	} {
-		e := newEnv(t)
-		e.enableSwap("lru2q", 1024)
-		if err := e.m.SetSwappiness(tc.swappiness); err != nil {
-			t.Fatal(err)
-		}
-		anon := e.mmap(0, anonPages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
-		for i := range uint64(anonPages) {
-			e.write(anon+mm.VirtAddr(i)*pg, stamp(i, 5))
-		}
-		f, _ := e.newFile(filePattern(3, filePages*pg))
-		file := e.mmapFile(0, filePages*pg, ProtRead, MapShared, f, 0)
-		e.read(file, filePages*pg)
+		e, anon := mixedEnv(t, tc.swappiness, anonPages, filePages)
 		cached := e.cache.Stats.Cached
 		if got := e.m.Reclaim(tc.reclaim, false); got != tc.reclaim {
 			t.Fatalf("swappiness %d: reclaimed %d, want %d", tc.swappiness, got, tc.reclaim)
@@ -441,18 +451,7 @@ func FuzzParseSwappiness(f *testing.F) {
 func TestScanCost(t *testing.T) {
 	const anonPages, filePages, reclaim = 64, 64, 48
 	outs := func(anonCost uint64, after func(p *lru2q)) uint64 {
-		e := newEnv(t)
-		e.enableSwap("lru2q", 1024)
-		if err := e.m.SetSwappiness(100); err != nil {
-			t.Fatal(err)
-		}
-		anon := e.mmap(0, anonPages*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
-		for i := range uint64(anonPages) {
-			e.write(anon+mm.VirtAddr(i)*pg, stamp(i, 5))
-		}
-		f, _ := e.newFile(filePattern(3, filePages*pg))
-		file := e.mmapFile(0, filePages*pg, ProtRead, MapShared, f, 0)
-		e.read(file, filePages*pg)
+		e, _ := mixedEnv(t, 100, anonPages, filePages)
 		p := e.m.rc.policy.(*lru2q)
 		p.NoteCost(false, anonCost)
 		if got := e.m.Reclaim(reclaim, false); got != reclaim {
