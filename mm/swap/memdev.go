@@ -120,24 +120,21 @@ func (d *MemDevice) pages(sector uint64, pages []mm.PhysAddr, bad map[uint64]boo
 }
 
 func (d *MemDevice) ReadPages(sector uint64, pages []mm.PhysAddr) error {
-	b, err := d.pages(sector, pages, d.BadReads)
-	if err != nil {
-		return err
-	}
-	d.WaitReads++
-	d.PagesIn += len(pages)
-	for i, pa := range pages {
-		copy(mm.PhysBytes(pa, PageSize), b[i*PageSize:])
-	}
-	return nil
+	return d.readPages(sector, pages, &d.WaitReads)
 }
 
 func (d *MemDevice) ReadPagesPhys(sector uint64, pages []mm.PhysAddr) error {
+	return d.readPages(sector, pages, &d.Reads)
+}
+
+// readPages is both reads, counted in *requests: the sleeping one
+// (WaitReads) and the polled one (Reads).
+func (d *MemDevice) readPages(sector uint64, pages []mm.PhysAddr, requests *int) error {
 	b, err := d.pages(sector, pages, d.BadReads)
 	if err != nil {
 		return err
 	}
-	d.Reads++
+	*requests++
 	d.PagesIn += len(pages)
 	for i, pa := range pages {
 		copy(mm.PhysBytes(pa, PageSize), b[i*PageSize:])
