@@ -154,6 +154,10 @@ type Cache struct {
 	// Reclaim, if set, frees up to n frames when an allocation outside
 	// faults fails; the allocation is then tried once more.
 	Reclaim func(n int) int
+	// Room, if set, makes room for one more page under the memory
+	// limit (vm's memory.max) before an allocation outside faults,
+	// reclaiming; false: there is none, the allocation fails.
+	Room func() bool
 	// WakeFlusher, if set, kicks the background writeback (Linux's
 	// wakeup_flusher_threads): the reclaimer calls it, outside faults,
 	// when it has queued pages.
@@ -445,6 +449,9 @@ func (f *File) fill(idx uint64, src FrameSource, ahead bool) (mm.PFN, Outcome) {
 func (f *File) get(idx uint64, fresh bool) (mm.PFN, error) {
 	if pfn, ok := f.Lookup(idx); ok {
 		return pfn, nil
+	}
+	if f.c.Room != nil && !f.c.Room() {
+		return 0, fmt.Errorf("%w: caching page %d of %s: memory.max reached", ErrNoMemory, idx, f.Name)
 	}
 	pfn, err := f.c.Frames.Alloc(0, frame.PageCache)
 	if err != nil && f.c.Reclaim != nil && f.c.Reclaim(32) > 0 {

@@ -611,6 +611,9 @@ func (e *env) invariants() error {
 	if tables+tablesReserved != e.mem.Tables.Live() {
 		return fmt.Errorf("%d page tables found and %d in the reserve, %d live", tables, tablesReserved, e.mem.Tables.Live())
 	}
+	if uint64(tables) != e.m.rc.mc.tables {
+		return fmt.Errorf("%d page tables found, memory.max charges %d", tables, e.m.rc.mc.tables)
+	}
 	if err := e.checkRmap(mapping); err != nil {
 		return err
 	}

@@ -196,7 +196,9 @@ func (as *AddressSpace) resolve(va mm.VirtAddr, access Access) Result {
 	if as.mm.short() {
 		switch {
 		case !as.retry.noIO:
-			as.mm.restock()
+			if !as.mm.restock() {
+				return OOM
+			}
 		case !as.retry.refilled:
 			return as.mustRetry(needReserve)
 		}

@@ -38,8 +38,14 @@ func (as *AddressSpace) ownsPrivately(pfn mm.PFN) bool {
 }
 
 // TakeFrame gives the page cache a frame from the fault reserve
-// (pagecache.FrameSource).
-func (m *MM) TakeFrame() (mm.PFN, bool) { return m.anon.take() }
+// (pagecache.FrameSource), while the charge is below memory.max's room
+// (memcg.go: the fault checked its own page; readahead stops there).
+func (m *MM) TakeFrame() (mm.PFN, bool) {
+	if m.atRoom() {
+		return 0, false
+	}
+	return m.anon.take()
+}
 
 // PutFrame takes back a frame TakeFrame gave and the cache did not use.
 func (m *MM) PutFrame(pfn mm.PFN) {

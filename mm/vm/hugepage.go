@@ -131,10 +131,11 @@ func (as *AddressSpace) thpAlign(f *pagecache.File, kind Flags, size uint64) uin
 	return uint64(hugeSize)
 }
 
-// allocHuge takes an order-9 block for a huge page, if one is free and
-// free memory stays above the high watermark.
+// allocHuge takes an order-9 block for a huge page, if one is free,
+// free memory stays above the high watermark and its pages fit under
+// memory.max (hugeRoom).
 func (m *MM) allocHuge() (mm.PFN, bool) {
-	if m.Frames.FreePages() < m.rc.wm.High+hugePages {
+	if m.Frames.FreePages() < m.rc.wm.High+hugePages || !m.hugeRoom() {
 		return 0, false
 	}
 	pfn, err := m.Frames.Alloc(hugeOrder, frame.Anon)
@@ -335,6 +336,7 @@ func (m *MM) takeTables(n int) (mm.PhysAddr, bool) {
 			}
 			return 0, false
 		}
+		m.rc.mc.tables++ // as reserveTables.AllocTable: FreeTable gives it back
 		*(*mm.PhysAddr)(mm.DirectMap(pa, 8)) = list
 		list = pa
 	}
@@ -395,9 +397,10 @@ func (m *MM) resized(i uint32, from, to uint64) {
 	if m.rc.policy == nil {
 		return
 	}
-	if tag := (lists{m.Frames}).on(i); tag != 0 {
+	if tag := (lists{frames: m.Frames}).on(i); tag != 0 {
 		q := m.rc.policy.lruOf(tag)
 		q.pages = q.pages - from + to
+		m.rc.listed = m.rc.listed - from + to
 	}
 }
 

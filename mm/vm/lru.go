@@ -32,8 +32,14 @@ type lru struct {
 // a huge page.
 func (l lists) size(i uint32) uint64 { return 1 << l.frames.OrderAt(i) }
 
-// lists threads lrus through one allocator's frame table.
-type lists struct{ frames *frame.Allocator }
+// lists threads lrus through one allocator's frame table. listed, when
+// set, is the pages on all of them together: the reclaimer's count of
+// what memory.max charges (memcg.go); nil for a lists value that only
+// reads tags.
+type lists struct {
+	frames *frame.Allocator
+	listed *uint64
+}
 
 func (l lists) on(i uint32) uint8 { return l.frames.Tag(i) }
 
@@ -48,7 +54,9 @@ func (l lists) pushFront(q *lru, i uint32) {
 	}
 	q.front = i
 	q.n++
-	q.pages += l.size(i)
+	n := l.size(i)
+	q.pages += n
+	*l.listed += n
 }
 
 // pushBack puts i at the back of q: the next page a hand takes.
@@ -63,7 +71,9 @@ func (l lists) pushBack(q *lru, i uint32) {
 	}
 	q.back = i
 	q.n++
-	q.pages += l.size(i)
+	n := l.size(i)
+	q.pages += n
+	*l.listed += n
 }
 
 func (l lists) remove(q *lru, i uint32) {
@@ -82,7 +92,9 @@ func (l lists) remove(q *lru, i uint32) {
 	}
 	l.frames.SetTag(i, 0)
 	q.n--
-	q.pages -= l.size(i)
+	n := l.size(i)
+	q.pages -= n
+	*l.listed -= n
 }
 
 // each calls fn for every page on q, newest first.
@@ -128,9 +140,9 @@ type ListLen struct {
 var Policies = []string{"clock", "fifo", "lru", "lru2q"}
 
 // newPolicy makes the named policy over frames; env is what lru2q asks
-// of the reclaimer.
-func newPolicy(name string, frames *frame.Allocator, env lruEnv) (Policy, error) {
-	l := lists{frames}
+// of the reclaimer, listed the count of pages on the lists it keeps.
+func newPolicy(name string, frames *frame.Allocator, env lruEnv, listed *uint64) (Policy, error) {
+	l := lists{frames, listed}
 	switch name {
 	case "lru2q":
 		return newLRU2Q(l, env), nil

@@ -238,7 +238,7 @@ func (m *MM) lruSizes() (n [4]uint64) {
 		if active {
 			k++
 		}
-		n[k] += lists{m.Frames}.size(i) // a huge page's 512
+		n[k] += lists{frames: m.Frames}.size(i) // a huge page's 512
 	}
 	switch p := m.rc.policy.(type) {
 	case *lru2q:

@@ -131,13 +131,17 @@ type reclaimer struct {
 	// cache is the page cache whose queued writeback a reclaim that may
 	// sleep waits on (nil: none).
 	cache *pagecache.Cache
+	// listed is the pages on the policy's lists (lru.go's lists keep
+	// it); mc is memory.max (memcg.go).
+	listed uint64
+	mc     memcg
 }
 
 // EnableReclaim turns reclaim on with the named policy: from now on the
 // pages mapped and cached are on its lists. It is set once, before any
 // address space exists.
 func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) error {
-	p, err := newPolicy(policy, m.Frames, m)
+	p, err := newPolicy(policy, m.Frames, m, &m.rc.listed)
 	if err != nil {
 		return err
 	}
@@ -154,6 +158,7 @@ func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) e
 	if cache != nil {
 		cache.Tracker = m
 		cache.Reclaim = func(n int) int { return m.Reclaim(n, true) }
+		cache.Room = m.pageRoom
 	}
 	return nil
 }
@@ -187,7 +192,7 @@ func (m *MM) track(pfn mm.PFN, md pageMeta, shadow uint32) {
 	}
 	i := m.Frames.Index(pfn)
 	m.rc.meta[i] = md
-	if (lists{m.Frames}).on(i) != 0 {
+	if (lists{frames: m.Frames}).on(i) != 0 {
 		return
 	}
 	if activate, ws := m.workingsetRefault(m.fileLRU(i), shadow); activate {
@@ -203,7 +208,7 @@ func (m *MM) untrack(pfn mm.PFN) {
 		return
 	}
 	i := m.Frames.Index(pfn)
-	if (lists{m.Frames}).on(i) != 0 {
+	if (lists{frames: m.Frames}).on(i) != 0 {
 		m.rc.policy.Remove(i)
 	}
 	m.forget(i)
@@ -234,7 +239,7 @@ func (m *MM) PageRotate(pfn mm.PFN) {
 	if m.rc.policy == nil {
 		return
 	}
-	if i := m.Frames.Index(pfn); (lists{m.Frames}).on(i) != 0 {
+	if i := m.Frames.Index(pfn); (lists{frames: m.Frames}).on(i) != 0 {
 		m.rc.policy.Rotate(i)
 	}
 }
@@ -253,6 +258,7 @@ func (m *MM) balance() {
 	if m.rc.policy == nil {
 		return
 	}
+	m.makeRoom(0)
 	need, free := m.deficit(), m.freePages()
 	if free < m.rc.wm.Min+need {
 		m.rc.stats.AllocStall++

@@ -110,13 +110,18 @@ func (m *MM) topUp(anon, tables int) {
 
 // short reports whether a stock holds less than one fault may take: the
 // fault then restocks first. Small enough to be inlined in the fault.
-func (m *MM) short() bool { return m.anon.n < faultNeed || m.tables.n < tableNeed }
+func (m *MM) short() bool { return m.anon.n < faultNeed || m.tables.n < tableNeed || m.atRoom() }
 
 // restock runs at the start of a fault (HandleFault) when a stock is
-// short: it reclaims below min and tops the stocks up by a batch (see
-// Reserves above). No Go allocation, no blocking: what the reclaimer does
-// in a fault is written down in reclaim.go.
-func (m *MM) restock() {
+// short or the charge is at memory.max's room: it makes room under
+// memory.max (memcg.go), reclaims below min and tops the stocks up by a
+// batch (see Reserves above). No Go allocation, no blocking: what the
+// reclaimer does in a fault is written down in reclaim.go. False: no
+// room under memory.max for the fault's page.
+func (m *MM) restock() bool {
+	if !m.faultRoom() {
+		return false
+	}
 	if m.rc.policy != nil && m.freePages() < m.rc.wm.Min+faultBatch {
 		m.rc.stats.AllocStall++
 		m.rc.stats.FaultStall++
@@ -125,6 +130,7 @@ func (m *MM) restock() {
 		m.rc.inFault = false
 	}
 	m.topUp(m.anon.n+faultBatch, tableNeed)
+	return true
 }
 
 // Drain gives the reserves back: to account for every frame (tests), or
@@ -152,7 +158,8 @@ func (m *MM) Reserved() (anon, tables int) { return m.anon.n, m.tables.n }
 
 // reserveTables is the FrameSource of address spaces' page tables: it
 // takes from the table reserve (Map may run in a fault), and keeps freed
-// tables, which are empty and so still zeroed, while there is room.
+// tables, which are empty and so still zeroed, while there is room. It
+// counts the tables address spaces hold (memory.max's charge).
 type reserveTables struct{ m *MM }
 
 func (s reserveTables) AllocTable() (mm.PhysAddr, error) {
@@ -160,10 +167,12 @@ func (s reserveTables) AllocTable() (mm.PhysAddr, error) {
 	if !ok {
 		return 0, pt.ErrNoMemory
 	}
+	s.m.rc.mc.tables++
 	return pfn.Addr(), nil
 }
 
 func (s reserveTables) FreeTable(pa mm.PhysAddr) {
+	s.m.rc.mc.tables--
 	if !s.m.tables.put(pa.PFN()) {
 		s.m.Tables.FreeTable(pa)
 	}

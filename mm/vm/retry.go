@@ -144,6 +144,9 @@ func (as *AddressSpace) doRetry() Result {
 	if m.short() && !as.retry.refilled {
 		m.Refill()
 		as.retry.refilled = true
+		if m.overMax(1) && m.chargeFailed() {
+			return OOM
+		}
 	}
 	switch need {
 	case needFilePage:

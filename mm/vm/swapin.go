@@ -174,7 +174,8 @@ func (m *MM) cacheSwapPage(ent swap.Entry, pfn mm.PFN, ra bool) {
 // the aligned block of that many that holds ent (Set.Window). Readahead
 // takes frames from the reserve while it is more than half full, or in
 // the retry path (wait), where the caller has topped it up, while it
-// keeps what a fault may take (faultNeed).
+// keeps what a fault may take (faultNeed), and while the pages fit under
+// memory.max (raRoom).
 func (as *AddressSpace) swapWindow(ent swap.Entry, pfn mm.PFN, wait bool) ([]swap.Entry, []mm.PFN) {
 	m := as.mm
 	ents, pfns := m.rc.raEnts[:0], m.rc.raPFNs[:0]
@@ -194,14 +195,16 @@ func (as *AddressSpace) swapWindow(ent swap.Entry, pfn mm.PFN, wait bool) ([]swa
 		keep = faultNeed + 1
 	}
 	placed := false
+	left := m.raRoom(1) // under memory.max, besides pfn
 	for _, ra := range m.rc.raBuf[:n] {
 		if !placed && ra > ent {
 			ents, pfns = append(ents, ent), append(pfns, pfn)
 			placed = true
 		}
-		if m.anon.n < keep {
+		if m.anon.n < keep || left == 0 {
 			break
 		}
+		left--
 		f, ok := m.anon.take()
 		if !ok {
 			break

@@ -1,0 +1,224 @@
+package vm
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pagoda-os/pagoda/mm"
+)
+
+// memory.max: a cap on user memory, as a Linux memory cgroup's
+// memory.max caps what is charged to the group (mm/memcontrol.c), for
+// the one group Pagoda has, which holds every address space and every
+// cached page. mm.limit caps all the frames the kernel manages, and
+// reclaim keeps free frames between watermarks under it; memory.max
+// caps only the charge, and reclaim keeps the charge at or below it
+// however much is free, so that a workload under memory.max=16M has
+// about the 16 MiB a process in a 16M cgroup of Linux has.
+//
+// The charge is Linux's for a cgroup of user processes:
+//   - the pages on the reclaimer's lists: anonymous (tmpfs's and
+//     shared anonymous memory's included), swap cache, page cache, a
+//     huge page its 512 (memory.stat's anon, file, shmem, swapcached);
+//   - the page-table pages address spaces hold, their PML4s included
+//     (memory.stat's pagetables; the kernel's own are not charged, nor
+//     the fault path's stock of empty ones).
+//
+// Not charged, as in Linux (where they are the kernel's or a per-CPU
+// list's): the fault path's anonymous stock, the zero pages, the frame
+// table, kernel memory.
+//
+// Where it is enforced, as Linux's try_charge reclaims in the context
+// that charges:
+//   - in a fault, before it takes a page: the fast path compares the
+//     charge with room (short, reserve.go), memory.max less the page
+//     tables one fault may make; a fault whose page would bring the
+//     charge to room restocks, which reclaims a batch below (makeRoom),
+//     as Linux's charge reclaims SWAP_CLUSTER_MAX pages. A fault
+//     that cannot make room for its own page is out of memory (the OOM
+//     policy decides, oom.go), unless dirty pages it queued for
+//     writeback will make room once written (the command's Throttle, or
+//     the user fault's retry, waits for them);
+//   - what else a fault takes fits in what is left: readahead, of swap
+//     (swapWindow) or of a file (TakeFrame), stops at room, as Linux's
+//     charges each page read ahead and gives up the readahead of one it
+//     cannot charge; a private copy of the page read is the one page
+//     the fault check keeps;
+//   - a huge page is taken only if its 512 pages fit below room, else
+//     the fault falls back to 4 KiB pages (Linux's
+//     thp_fault_fallback_charge);
+//   - outside faults, in Refill's balance (before every command, in the
+//     address-space operations and a user fault's retry), and before the
+//     page cache takes a frame for read, write or a tmpfs page
+//     (pagecache.Cache.Room).
+//
+// There is no background reclaim for memory.max (Linux has none for
+// memory.max either; kswapd works for the watermarks).
+
+// MemcgEvents count the times the charge met memory.max, as the
+// cgroup's memory.events.
+type MemcgEvents struct {
+	Max uint64 // a charge would have passed memory.max: reclaim ran
+	OOM uint64 // reclaim could not make room: the charge failed
+}
+
+// memcg is the MM's memory.max state, part of the reclaimer.
+type memcg struct {
+	max uint64 // memory.max in pages; 0: none
+	// room is the charge the lists and tables may reach: memory.max
+	// less the tables one fault may make (0: no limit). A fault makes
+	// room when its page would bring them to room (atRoom).
+	room uint64
+	// tables is the page-table pages address spaces hold
+	// (reserveTables counts them).
+	tables uint64
+	events MemcgEvents
+}
+
+// MaxNone is what MemoryMax reports without a limit, as memory.max
+// prints "max".
+const MaxNone = math.MaxUint64
+
+// SetMemoryMax sets memory.max to bytes (rounded down to pages;
+// MaxNone: no limit) and reclaims down to it, as writing memory.max
+// does. It fails, leaving the old limit, with reclaim off or a limit
+// below one page; when the charge stays above the new limit it keeps
+// the limit and reports ErrNoMemory, as Linux's write keeps its limit
+// and returns EBUSY.
+func (m *MM) SetMemoryMax(bytes uint64) error {
+	if m.rc.policy == nil {
+		return fmt.Errorf("%w: memory.max needs reclaim (mm.policy)", ErrInvalid)
+	}
+	if bytes == MaxNone {
+		m.rc.mc.max = 0
+		m.setRoom()
+		return nil
+	}
+	pages := bytes / mm.PageSize
+	if pages == 0 {
+		return fmt.Errorf("%w: memory.max=%d is below one page", ErrInvalid, bytes)
+	}
+	m.rc.mc.max = pages
+	if !m.makeRoom(0) {
+		return fmt.Errorf("%w: %d pages still charged over memory.max's %d", ErrNoMemory, m.Charged()-pages, pages)
+	}
+	return nil
+}
+
+// ParseMemoryMax reads a memory.max as its file takes it: "max" (no
+// limit, MaxNone) or a size (mm.ParseSize: 16M, 0x1000000).
+func ParseMemoryMax(s string) (uint64, error) {
+	if s == "max" {
+		return MaxNone, nil
+	}
+	return mm.ParseSize(s)
+}
+
+// FormatMemoryMax writes a memory.max as its file shows it: "max", or
+// the bytes.
+func FormatMemoryMax(bytes uint64) string {
+	if bytes == MaxNone {
+		return "max"
+	}
+	return fmt.Sprint(bytes)
+}
+
+// MemoryMax is memory.max in bytes, MaxNone without a limit.
+func (m *MM) MemoryMax() uint64 {
+	if m.rc.mc.max == 0 {
+		return MaxNone
+	}
+	return m.rc.mc.max * mm.PageSize
+}
+
+// MemoryCurrent is memory.current: the charge in bytes.
+func (m *MM) MemoryCurrent() uint64 { return m.Charged() * mm.PageSize }
+
+// MemcgEvents are memory.events' counts.
+func (m *MM) MemcgEvents() MemcgEvents { return m.rc.mc.events }
+
+// Charged is memory.current in pages: the lists' pages and the charged
+// page tables (see the top of this file).
+func (m *MM) Charged() uint64 { return m.rc.listed + m.rc.mc.tables }
+
+// atRoom reports whether a fault must make room before it takes pages:
+// one more page would bring the charge to room (room 0, no limit, wraps
+// to the largest count). Inlined in short, on every fault.
+func (m *MM) atRoom() bool { return m.rc.listed+m.rc.mc.tables >= m.rc.mc.room-1 }
+
+// raRoom is how many pages a fault's readahead may take besides taken
+// pages it holds and has not listed yet, so that the lists stay below
+// room (the fault's private copy, if it makes one, then reaches it).
+func (m *MM) raRoom(taken int) int {
+	if m.rc.mc.room == 0 {
+		return math.MaxInt
+	}
+	return max(int(m.rc.mc.room)-1-int(m.Charged())-taken, 0)
+}
+
+// setRoom sets room from memory.max: less the tables one fault may make
+// (tableNeed); at least 2, so that the check does not read as no limit.
+func (m *MM) setRoom() {
+	mc := &m.rc.mc
+	mc.room = 0
+	if mc.max != 0 {
+		mc.room = max(mc.max, tableNeed+2) - tableNeed
+	}
+}
+
+// makeRoom reclaims until n more pages, a fault's tables and a private
+// copy fit under memory.max (a batch at least, as a charge reclaims
+// SWAP_CLUSTER_MAX), and reports whether n pages fit. No allocation:
+// faults call it.
+func (m *MM) makeRoom(n uint64) bool {
+	mc := &m.rc.mc
+	if mc.max == 0 {
+		return true
+	}
+	want := n + tableNeed + 1
+	if c := m.Charged(); c+want > mc.max {
+		mc.events.Max++
+		m.rc.stats.AllocStall++
+		m.Reclaim(int(max(c+want-mc.max, faultBatch)), true)
+	}
+	m.setRoom()
+	return !m.overMax(n)
+}
+
+// overMax reports whether n more pages would pass memory.max.
+func (m *MM) overMax(n uint64) bool {
+	return m.rc.mc.max != 0 && m.Charged()+n > m.rc.mc.max
+}
+
+// chargeFailed counts a charge that reclaim could not make room for
+// (memory.events' oom) and returns false.
+func (m *MM) chargeFailed() bool {
+	m.rc.mc.events.OOM++
+	return false
+}
+
+// faultRoom is makeRoom for a fault about to take its pages (restock):
+// false when not even its own page fits and no queued write is on its
+// way to free one.
+func (m *MM) faultRoom() bool {
+	if !m.atRoom() {
+		return true
+	}
+	m.rc.stats.FaultStall++
+	m.rc.inFault = true
+	ok := m.makeRoom(1)
+	m.rc.inFault = false
+	return ok || m.rc.deferred > 0 || m.chargeFailed()
+}
+
+// pageRoom is the page cache's Room: room for one page taken outside
+// faults (read, write, a tmpfs page), reclaiming as goroutine context
+// may (writing dirty pages back).
+func (m *MM) pageRoom() bool { return m.makeRoom(1) || m.chargeFailed() }
+
+// hugeRoom reports whether a huge page's 512 pages fit under memory.max
+// with a fault's worth to spare; it does not reclaim (the fault falls
+// back to 4 KiB pages instead).
+func (m *MM) hugeRoom() bool {
+	return m.rc.mc.room == 0 || m.Charged()+hugePages < m.rc.mc.room-1
+}
