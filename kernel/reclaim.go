@@ -12,7 +12,8 @@ import (
 
 // The option mm.policy= picks the reclaim policy; vm.swappiness=N
 // (Linux's sysctl name; 0..200, default 60) weighs anonymous pages
-// against file pages under lru2q (mm/vm/lru2q.go).
+// against file pages under lru2q (mm/vm/lru2q.go); memory.max=SIZE caps
+// user memory as a memory cgroup's memory.max (mm/vm/memcg.go).
 
 // DefaultPolicy is the reclaim policy without mm.policy=: Linux's split
 // LRU (lru2q), which keeps anonymous and file pages apart, so that a
@@ -60,6 +61,23 @@ func ApplySwappiness(m *vm.MM, c boot.Cmdline) []string {
 		panic("kernel.ApplySwappiness: a parsed swappiness refused")
 	}
 	return []string{fmt.Sprintf("vm.swappiness: %d", n)}
+}
+
+// ApplyMemoryMax sets m's memory.max from memory.max= (a size, or max)
+// and returns the lines the boot log prints, as ApplySwappiness.
+func ApplyMemoryMax(m *vm.MM, c boot.Cmdline) []string {
+	v, ok := c.Get("memory.max")
+	if !ok {
+		return nil
+	}
+	n, err := vm.ParseMemoryMax(v)
+	if err == nil {
+		err = m.SetMemoryMax(n)
+	}
+	if err != nil {
+		return []string{fmt.Sprintf("error: memory.max=%s: %v (ignored)", v, err)}
+	}
+	return []string{"memory.max: " + vm.FormatMemoryMax(m.MemoryMax())}
 }
 
 // DefaultTHP is the transparent-huge-page mode without

@@ -246,3 +246,59 @@ func TestSwapShmem(t *testing.T) {
 	expectMatch(t, vm, "meminfo", `(?m)^Shmem: +20480 kB$`)
 	halt(t, vm, 0)
 }
+
+// memory.max=16M caps user memory however much is free, as a memory
+// cgroup's memory.max: with no swap a fill of 32M runs out of memory at
+// the cap (memory.events' oom), with swap a working set of three times
+// the cap goes through swap while most of memory stays free; the
+// charge never passes the cap; memcg sets it, and refuses bad values.
+func TestMemoryMax(t *testing.T) {
+	vm := boot(t, Options{Append: "memory.max=16M", Drives: []Drive{swapDrive(t, 96<<20)}})
+	if !strings.Contains(vm.Log(), "memory.max: 16777216\n") {
+		t.Errorf("no memory.max line at boot")
+	}
+	memcg := func() (current uint64, max string, events []uint64) {
+		out := run(t, vm, "memcg")
+		m := regexp.MustCompile(`^memory\.current (\d+)\nmemory\.max (\w+)\nmemory\.events max (\d+) oom (\d+)\n$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("memcg printed:\n%s", out)
+		}
+		current, _ = strconv.ParseUint(m[1], 10, 64)
+		maxEv, _ := strconv.ParseUint(m[3], 10, 64)
+		oomEv, _ := strconv.ParseUint(m[4], 10, 64)
+		return current, m[2], []uint64{maxEv, oomEv}
+	}
+	a := mmapAddr(t, vm, "mmap 32M rw private,anon")
+	expectMatch(t, vm, "fill "+a+" 32M 1", `^fault: write of 0x[0-9a-f]+: out of memory \(at `)
+	if cur, max, ev := memcg(); cur > 16<<20 || max != "16777216" || ev[1] == 0 {
+		t.Errorf("after the fill without swap: memory.current %d, memory.max %s, events %v", cur, max, ev)
+	}
+	expectOut(t, vm, "munmap "+a+" 32M", "")
+	expectMatch(t, vm, "swapon vda", `^Adding`)
+	b := mmapAddr(t, vm, "mmap 48M rw private,anon")
+	expectOut(t, vm, "fill "+b+" 48M 2 order=random", "")
+	expectOut(t, vm, "check "+b+" 48M 2 order=random", "ok\n")
+	cur, _, ev := memcg()
+	if cur > 16<<20 || cur < 15<<20 || ev[0] == 0 {
+		t.Errorf("after 48M through swap: memory.current %d, events %v: want 15M..16M, max events", cur, ev)
+	}
+	if out := vmstatField(t, vm, "pswpout"); out < 8192 {
+		t.Errorf("pswpout %d: the working set did not go through swap", out)
+	}
+	expectMatch(t, vm, "meminfo", `(?m)^MemFree: +[1-9]\d{5,} kB$`) // 100 MB or more free
+	// Lowering the cap reclaims down to it at once; max lifts it.
+	expectMatch(t, vm, "memcg max=8M", `(?m)^memory\.max 8388608$`)
+	if cur, _, _ := memcg(); cur > 8<<20 {
+		t.Errorf("memory.current %d after memcg max=8M", cur)
+	}
+	expectOut(t, vm, "check "+b+" 48M 2", "ok\n")
+	expectMatch(t, vm, "memcg max=max", `(?m)^memory\.max max$`)
+	expectOut(t, vm, "check "+b+" 48M 2", "ok\n")
+	if cur, _, _ := memcg(); cur < 48<<20 {
+		t.Errorf("memory.current %d after reading 48M back without a cap", cur)
+	}
+	expectMatch(t, vm, "memcg max=lots", `^error: memcg: bad number "lots"`)
+	expectMatch(t, vm, "memcg 8M", `^error: memcg: .*want max=SIZE or max=max`)
+	expectMatch(t, vm, "memcg max=100", `^error: memcg: .*below one page`)
+	halt(t, vm, 0)
+}

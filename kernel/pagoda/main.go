@@ -97,6 +97,9 @@ func main() {
 	for _, line := range kernel.ApplyTHP(spaces.MM, m.Cmdline) {
 		fmt.Fprintln(out, line)
 	}
+	for _, line := range kernel.ApplyMemoryMax(spaces.MM, m.Cmdline) {
+		fmt.Fprintln(out, line)
+	}
 	wm := spaces.MM.Watermarks()
 	fmt.Fprintf(out, "reclaim: policy %s, watermarks %v pages\n", spaces.MM.Policy().Name(), wm)
 	fmt.Fprintf(out, "command line: %q\n", m.Cmdline.Raw)

@@ -12,7 +12,7 @@ import (
 )
 
 // The swap layer and reclaim, as the shell sees them: swapon, swapoff,
-// swaps, sysctl, zoneinfo.
+// swaps, sysctl, memcg, zoneinfo.
 
 func swapCommands() []Command {
 	return []Command{
@@ -20,6 +20,7 @@ func swapCommands() []Command {
 		{Name: "swapoff", Usage: "DEV", Help: "bring every page of swap area DEV back into memory and stop using it (ENOMEM or EIO: it stays on)", MinArgs: 1, MaxArgs: 1, Run: cmdSwapoff},
 		{Name: "swaps", Help: "list the swap areas in /proc/swaps format (sizes in KiB)", MaxArgs: 0, Run: cmdSwaps},
 		{Name: "sysctl", Usage: "[vm.swappiness[=N]]", Help: "print the reclaim settings, or one, or set one: vm.swappiness (0..200) weighs anonymous against file pages under lru2q", MaxArgs: 1, Run: cmdSysctl},
+		{Name: "memcg", Usage: "[max=SIZE|max=max]", Help: "print the memory cgroup's memory.current, memory.max and memory.events, or set memory.max (reclaiming down to it)", MaxArgs: 1, Run: cmdMemcg},
 		{Name: "zoneinfo", Help: "print free pages, the min/low/high watermarks and the reclaim lists, as /proc/zoneinfo", MaxArgs: 0, Run: cmdZoneinfo},
 	}
 }
@@ -149,5 +150,32 @@ func cmdSysctl(sh *Shell, args []string) error {
 		}
 	}
 	sh.Printf("vm.swappiness = %d\n", s.MM.Swappiness())
+	return nil
+}
+
+// cmdMemcg shows the one memory cgroup, which holds all user memory, as
+// its cgroup v2 files read (memory.current and memory.max in bytes,
+// memory.events' max and oom counts), or sets memory.max.
+func cmdMemcg(sh *Shell, args []string) error {
+	s, err := sh.spaces()
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 {
+		value, ok := strings.CutPrefix(args[0], "max=")
+		if !ok {
+			return fmt.Errorf("%w: %q: want max=SIZE or max=max", vm.ErrInvalid, args[0])
+		}
+		n, err := vm.ParseMemoryMax(value)
+		if err != nil {
+			return err
+		}
+		if err := s.MM.SetMemoryMax(n); err != nil {
+			return err
+		}
+	}
+	ev := s.MM.MemcgEvents()
+	sh.Printf("memory.current %d\nmemory.max %s\nmemory.events max %d oom %d\n",
+		s.MM.MemoryCurrent(), vm.FormatMemoryMax(s.MM.MemoryMax()), ev.Max, ev.OOM)
 	return nil
 }
