@@ -255,10 +255,11 @@ bench-user: kernel build/run user linux-files
 # breakdown (under ICOUNT=1 in instructions), then the thrashing sweep:
 # each policy at each ratio of mm.limit, a fresh boot and swap disk each,
 # and with LAB_LINUX each order and ratio replayed in the Linux guest
-# (user/replay.c, in a memory cgroup of memory.max = mm.limit). The sweep
+# (user/replay.c, in a memory cgroup of memory.max = LIMIT). CAP=memory.max
+# caps Pagoda's boots with memory.max=LIMIT instead of mm.limit. The sweep
 # takes many minutes under TCG, and fails (after writing what it
 # measured) if any point failed.
-LAB_THRASH = go run ./qemu/cmd/lab thrash $(if $(LIMIT),-limit $(LIMIT)) $(if $(ORDERS),-orders $(ORDERS)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab
+LAB_THRASH = go run ./qemu/cmd/lab thrash $(if $(CAP),-cap $(CAP)) $(if $(LIMIT),-limit $(LIMIT)) $(if $(ORDERS),-orders $(ORDERS)) $(if $(POLICIES),-policies $(POLICIES)) $(if $(RATIOS),-ratios $(RATIOS)) -out build/lab
 lab: kernel
 	go run ./qemu/cmd/lab faults $(if $(ICOUNT),-icount) -out build/lab $(KERNEL)
 	@linux=; if [ -n "$(LAB_LINUX)" ]; then \

@@ -41,10 +41,15 @@ import (
 const linuxPolicy = "linux"
 
 // linuxLegend is the Linux line's name on the plot: memMax is
-// -linux-max as typed, "" for mm.limit's.
-func linuxLegend(memMax string) string {
-	if memMax == "" {
-		memMax = "mm.limit"
+// -linux-max as typed, "" for -limit's under cap's name (mm.limit, or
+// memory.max: the same on both kernels).
+func linuxLegend(cap, memMax string) string {
+	switch {
+	case memMax != "":
+	case cap == capMax:
+		return "Linux 6.1 (the same memory.max)"
+	default:
+		memMax = cap
 	}
 	return "Linux 6.1 (memory.max = " + memMax + ")"
 }

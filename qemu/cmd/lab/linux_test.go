@@ -51,10 +51,10 @@ func TestSetLinux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.setLinux(true, ""); err != nil || cfg.linuxBytes != 16<<20 || linuxLegend(cfg.linuxMax) != "Linux 6.1 (memory.max = mm.limit)" {
+	if err := cfg.setLinux(true, ""); err != nil || cfg.linuxBytes != 16<<20 || linuxLegend(capLimit, cfg.linuxMax) != "Linux 6.1 (memory.max = mm.limit)" || linuxLegend(capMax, cfg.linuxMax) != "Linux 6.1 (the same memory.max)" {
 		t.Errorf("-linux: %d bytes, %v", cfg.linuxBytes, err)
 	}
-	if err := cfg.setLinux(true, "15104K"); err != nil || cfg.linuxBytes != 3776*pageSize || linuxLegend(cfg.linuxMax) != "Linux 6.1 (memory.max = 15104K)" {
+	if err := cfg.setLinux(true, "15104K"); err != nil || cfg.linuxBytes != 3776*pageSize || linuxLegend(capLimit, cfg.linuxMax) != "Linux 6.1 (memory.max = 15104K)" {
 		t.Errorf("-linux-max 15104K: %d bytes, %v", cfg.linuxBytes, err)
 	}
 	for _, c := range []struct {
@@ -201,7 +201,7 @@ func TestLinuxCSVAndPlot(t *testing.T) {
 	if !strings.Contains(string(b), "\nloop,linux,2,2048,20480,4.500000,16000,19500,") || !strings.Contains(string(b), ",1012,") {
 		t.Errorf("csv lacks Linux's row:\n%s", b)
 	}
-	if err := plotThrash(svg, rows, refs, "4M", linuxLegend("15104K")); err != nil {
+	if err := plotThrash(svg, rows, refs, capLimit, "4M", linuxLegend(capLimit, "15104K")); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(svg)

@@ -2,7 +2,7 @@
 // and writes each experiment's figures as a CSV file and a plot.
 //
 //	go run ./qemu/cmd/lab faults [-icount] [-runs N] [-pages N] [-out DIR] KERNEL
-//	go run ./qemu/cmd/lab thrash [-linux [-linux-max SIZE]] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
+//	go run ./qemu/cmd/lab thrash [-linux [-linux-max SIZE]] [-cap mm.limit|memory.max] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL
 //	go run ./qemu/cmd/lab optimum [-order O] [-pages N] [-frames F,...] [-accesses N] [-seed N] [-write-trace FILE]
 //
 // faults: the fault-cost breakdown. It runs the kernel's bench command

@@ -75,7 +75,8 @@ const swapSlack = 64 << 20
 // thrashConfig is the sweep's settings, from the command line.
 type thrashConfig struct {
 	kernel     string
-	limit      string   // mm.limit as typed, handed to the kernel unchanged
+	limit      string   // mm.limit (or memory.max, cap) as typed, handed to the kernel unchanged
+	cap        string   // -cap: the kernel option limit sets, mm.limit or memory.max
 	limitBytes uint64   // the same, parsed by the kernel's own parser
 	orders     []string // as workload.ParseOrder reads them
 	policies   []string
@@ -117,7 +118,7 @@ var (
 	errOutput = errors.New("unexpected output")
 )
 
-const thrashUsage = "usage: lab thrash [-linux [-linux-max SIZE]] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
+const thrashUsage = "usage: lab thrash [-linux [-linux-max SIZE]] [-cap mm.limit|memory.max] [-limit SIZE] [-orders O,...] [-policies P,...] [-ratios R,...] [-runs N] [-timeout D] [-out DIR] KERNEL"
 
 // defaultOrders is -orders' default: the uniform random order (each
 // page once) and the skewed ones of lab optimum's table.
@@ -132,7 +133,8 @@ const (
 
 func thrash(args []string) {
 	fs := flag.NewFlagSet("thrash", flag.ExitOnError)
-	limit := fs.String("limit", defaultLimit, "mm.limit: the memory the kernel manages (K, M, G suffixes as in the kernel)")
+	limit := fs.String("limit", defaultLimit, "the memory cap: mm.limit, the memory the kernel manages, or with -cap memory.max the user memory charged (K, M, G suffixes as in the kernel)")
+	capOpt := fs.String("cap", capLimit, "the kernel option -limit sets: mm.limit (all memory the kernel manages) or memory.max (the memory a Linux memory cgroup charges, the rest of the machine's memory free)")
 	orders := fs.String("orders", defaultOrders, "orders of the read pass (as touch's order=), comma-separated")
 	policies := fs.String("policies", defaultPolicies, "reclaim policies (mm.policy), comma-separated")
 	ratios := fs.String("ratios", defaultRatios, "working-set sizes as multiples of -limit, comma-separated")
@@ -143,6 +145,9 @@ func thrash(args []string) {
 	linuxMax := fs.String("linux-max", "", "with -linux, the guest's memory.max instead of -limit (K, M, G suffixes)")
 	fs.Parse(args)
 	cfg, err := newThrashConfig(fs.Args(), *limit, *orders, *policies, *ratios, *runs, *timeout)
+	if err == nil {
+		err = cfg.setCap(*capOpt)
+	}
 	if err == nil {
 		err = cfg.setLinux(*linux, *linuxMax)
 	}
@@ -173,7 +178,7 @@ func thrash(args []string) {
 		os.Remove(svgPath)
 		fatal(fmt.Errorf("thrash: all %d boots failed; wrote only %s", len(points), csvPath))
 	}
-	if err := plotThrash(svgPath, rows, refs, cfg.limit, linuxLegend(cfg.linuxMax)); err != nil {
+	if err := plotThrash(svgPath, rows, refs, cfg.cap, cfg.limit, linuxLegend(cfg.cap, cfg.linuxMax)); err != nil {
 		fatal(err)
 	}
 	printThrash(os.Stdout, rows, refs, cfg.limitBytes)
@@ -187,7 +192,7 @@ func thrash(args []string) {
 // accepts, orders bench takes, policies fit for its command line, ratios
 // that give at least one page.
 func newThrashConfig(args []string, limit, orders, policies, ratios string, runs int, timeout time.Duration) (thrashConfig, error) {
-	cfg := thrashConfig{limit: limit, runs: runs, timeout: timeout}
+	cfg := thrashConfig{limit: limit, cap: capLimit, runs: runs, timeout: timeout}
 	if len(args) != 1 {
 		return cfg, errors.New("want exactly one KERNEL")
 	}
@@ -295,9 +300,25 @@ func pageCount(ratio float64, limit uint64) (int, error) {
 // swapSize is the swap disk's size for a limit: 4×limit + 64 MiB.
 func swapSize(limit uint64) int64 { return 4*int64(limit) + swapSlack }
 
-// cmdline is the kernel command line of a point.
-func cmdline(limit, policy string) string {
-	return fmt.Sprintf("mm.limit=%s mm.policy=%s", limit, policy)
+// The kernel options -cap may name.
+const (
+	capLimit = "mm.limit"   // all the frames the kernel manages
+	capMax   = "memory.max" // the user memory charged, as a memory cgroup's
+)
+
+// setCap takes -cap: which kernel option -limit sets.
+func (c *thrashConfig) setCap(opt string) error {
+	if opt != capLimit && opt != capMax {
+		return fmt.Errorf("-cap %q: want %s or %s", opt, capLimit, capMax)
+	}
+	c.cap = opt
+	return nil
+}
+
+// cmdline is the kernel command line of a point: the cap option
+// (mm.limit or memory.max) set to limit, and the policy.
+func cmdline(cap, limit, policy string) string {
+	return fmt.Sprintf("%s=%s mm.policy=%s", cap, limit, policy)
 }
 
 // benchCommand is the shell command that measures point p.
@@ -364,7 +385,7 @@ func bootPoint(cfg thrashConfig, p thrashPoint) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	vm, err := qemu.Start(qemu.Options{Kernel: cfg.kernel, Append: cmdline(cfg.limit, p.policy), Disks: []string{img}})
+	vm, err := qemu.Start(qemu.Options{Kernel: cfg.kernel, Append: cmdline(cfg.cap, cfg.limit, p.policy), Disks: []string{img}})
 	if err != nil {
 		return "", err
 	}
@@ -579,7 +600,7 @@ func thrashMeans(rows []thrashRow) (orders []string, policies map[string][]strin
 // measured, in black, named linux), and dashed, MIN's and exact LRU's
 // for the same run (refs). The file's extension picks the format (.svg,
 // .png, .pdf...), as plot.Save's does.
-func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit, linux string) error {
+func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, cap, limit, linux string) error {
 	limitBytes, err := mm.ParseSize(limit)
 	if err != nil {
 		return err
@@ -599,7 +620,7 @@ func plotThrash(path string, rows []thrashRow, refs map[refKey]reference, limit,
 		if !o.OncePerPage() {
 			p.Title.Text += fmt.Sprintf(", %d reads a page", accessesPerPage)
 		}
-		p.X.Label.Text = fmt.Sprintf("working set (× mm.limit = %s)", limit)
+		p.X.Label.Text = fmt.Sprintf("working set (× %s = %s)", cap, limit)
 		p.Y.Label.Text = "major faults of the read pass"
 		p.Y.Min = 0
 		p.Add(plotter.NewGrid())

@@ -67,8 +67,14 @@ func TestThrashConfig(t *testing.T) {
 	if got := benchCommand(pts[len(pts)-1]); got != "bench pressure-read pages=32768 order=loop accesses=327680" {
 		t.Errorf("bench command %q", got)
 	}
-	if got := cmdline(cfg.limit, "fifo"); got != "mm.limit=32M mm.policy=fifo" {
+	if got := cmdline(capLimit, cfg.limit, "fifo"); got != "mm.limit=32M mm.policy=fifo" {
 		t.Errorf("cmdline %q", got)
+	}
+	if got := cmdline(capMax, cfg.limit, "lru2q"); got != "memory.max=32M mm.policy=lru2q" {
+		t.Errorf("cmdline under -cap memory.max %q", got)
+	}
+	if err := cfg.setCap("memory.high"); err == nil {
+		t.Error("-cap memory.high taken")
 	}
 	if got := swapSize(cfg.limitBytes); got != 192<<20 {
 		t.Errorf("swap size %d, want 4×32M + 64M", got)
@@ -267,7 +273,7 @@ func TestThrashCSVAndPlot(t *testing.T) {
 		t.Errorf("csv:\n%s\nwant:\n%s", b, want)
 	}
 	svg := filepath.Join(dir, "thrash.svg")
-	if err := plotThrash(svg, cannedRows, refs, "4M", linuxLegend("")); err != nil {
+	if err := plotThrash(svg, cannedRows, refs, capLimit, "4M", linuxLegend(capLimit, "")); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(svg)
