@@ -41,9 +41,10 @@ import (
 //     the user fault's retry, waits for them);
 //   - what else a fault takes fits in what is left: readahead, of swap
 //     (swapWindow) or of a file (TakeFrame), stops at room, as Linux's
-//     charges each page read ahead and gives up the readahead of one it
-//     cannot charge; a private copy of the page read is the one page
-//     the fault check keeps;
+//     gives up the readahead of a page it cannot charge (Linux may
+//     reclaim for it first: reclaiming for swap readahead's window here
+//     read less ahead and changed no lab count); a private copy of the
+//     page read is the one page the fault check keeps;
 //   - a huge page is taken only if its 512 pages fit below room, else
 //     the fault falls back to 4 KiB pages (Linux's
 //     thp_fault_fallback_charge);
