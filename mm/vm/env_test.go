@@ -611,8 +611,14 @@ func (e *env) invariants() error {
 	if tables+tablesReserved != e.mem.Tables.Live() {
 		return fmt.Errorf("%d page tables found and %d in the reserve, %d live", tables, tablesReserved, e.mem.Tables.Live())
 	}
-	if uint64(tables) != e.m.rc.mc.tables {
-		return fmt.Errorf("%d page tables found, memory.max charges %d", tables, e.m.rc.mc.tables)
+	var listed uint64 // checkLists checks them against the lists' links
+	if p := e.m.Policy(); p != nil {
+		for _, l := range p.Lists() {
+			listed += l.Pages
+		}
+	}
+	if c := e.m.Charged(); c != listed+uint64(tables) {
+		return fmt.Errorf("memory.max charges %d pages, the lists hold %d and %d page tables were found", c, listed, tables)
 	}
 	if err := e.checkRmap(mapping); err != nil {
 		return err

@@ -38,7 +38,7 @@ func (as *AddressSpace) ownsPrivately(pfn mm.PFN) bool {
 }
 
 // TakeFrame gives the page cache a frame from the fault reserve
-// (pagecache.FrameSource), while the charge is below memory.max's room
+// (pagecache.FrameSource), while the charge is below memory.max's full
 // (memcg.go: the fault checked its own page; readahead stops there).
 func (m *MM) TakeFrame() (mm.PFN, bool) {
 	if m.atRoom() {

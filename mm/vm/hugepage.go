@@ -336,7 +336,7 @@ func (m *MM) takeTables(n int) (mm.PhysAddr, bool) {
 			}
 			return 0, false
 		}
-		m.rc.mc.tables++ // as reserveTables.AllocTable: FreeTable gives it back
+		m.rc.mc.charge++ // as reserveTables.AllocTable: FreeTable gives it back
 		*(*mm.PhysAddr)(mm.DirectMap(pa, 8)) = list
 		list = pa
 	}
@@ -400,7 +400,7 @@ func (m *MM) resized(i uint32, from, to uint64) {
 	if tag := (lists{frames: m.Frames}).on(i); tag != 0 {
 		q := m.rc.policy.lruOf(tag)
 		q.pages = q.pages - from + to
-		m.rc.listed = m.rc.listed - from + to
+		m.rc.mc.charge = m.rc.mc.charge - from + to
 	}
 }
 

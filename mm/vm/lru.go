@@ -32,13 +32,12 @@ type lru struct {
 // a huge page.
 func (l lists) size(i uint32) uint64 { return 1 << l.frames.OrderAt(i) }
 
-// lists threads lrus through one allocator's frame table. listed, when
-// set, is the pages on all of them together: the reclaimer's count of
-// what memory.max charges (memcg.go); nil for a lists value that only
-// reads tags.
+// lists threads lrus through one allocator's frame table. charge, when
+// set, is memory.max's charge (memcg.go), which counts the pages on all
+// of them; nil for a lists value that only reads tags.
 type lists struct {
 	frames *frame.Allocator
-	listed *uint64
+	charge *uint64
 }
 
 func (l lists) on(i uint32) uint8 { return l.frames.Tag(i) }
@@ -56,7 +55,7 @@ func (l lists) pushFront(q *lru, i uint32) {
 	q.n++
 	n := l.size(i)
 	q.pages += n
-	*l.listed += n
+	*l.charge += n
 }
 
 // pushBack puts i at the back of q: the next page a hand takes.
@@ -73,7 +72,7 @@ func (l lists) pushBack(q *lru, i uint32) {
 	q.n++
 	n := l.size(i)
 	q.pages += n
-	*l.listed += n
+	*l.charge += n
 }
 
 func (l lists) remove(q *lru, i uint32) {
@@ -94,7 +93,7 @@ func (l lists) remove(q *lru, i uint32) {
 	q.n--
 	n := l.size(i)
 	q.pages -= n
-	*l.listed -= n
+	*l.charge -= n
 }
 
 // each calls fn for every page on q, newest first.
@@ -140,9 +139,9 @@ type ListLen struct {
 var Policies = []string{"clock", "fifo", "lru", "lru2q"}
 
 // newPolicy makes the named policy over frames; env is what lru2q asks
-// of the reclaimer, listed the count of pages on the lists it keeps.
-func newPolicy(name string, frames *frame.Allocator, env lruEnv, listed *uint64) (Policy, error) {
-	l := lists{frames, listed}
+// of the reclaimer, charge the count the pages on its lists add to.
+func newPolicy(name string, frames *frame.Allocator, env lruEnv, charge *uint64) (Policy, error) {
+	l := lists{frames, charge}
 	switch name {
 	case "lru2q":
 		return newLRU2Q(l, env), nil

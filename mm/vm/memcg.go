@@ -31,21 +31,20 @@ import (
 // Where it is enforced, as Linux's try_charge reclaims in the context
 // that charges:
 //   - in a fault, before it takes a page: the fast path compares the
-//     charge with room (short, reserve.go), memory.max less the page
-//     tables one fault may make; a fault whose page would bring the
-//     charge to room restocks, which reclaims a batch below (makeRoom),
-//     as Linux's charge reclaims SWAP_CLUSTER_MAX pages. A fault
+//     charge, one counter, with full (short, reserve.go): memory.max
+//     less the page tables one fault may make and its page. A fault at
+//     full restocks, which reclaims a batch below (makeRoom), as Linux's
+//     charge reclaims SWAP_CLUSTER_MAX pages. A fault
 //     that cannot make room for its own page is out of memory (the OOM
 //     policy decides, oom.go), unless dirty pages it queued for
 //     writeback will make room once written (the command's Throttle, or
 //     the user fault's retry, waits for them);
-//   - what else a fault takes fits in what is left: readahead, of swap
-//     (swapWindow) or of a file (TakeFrame), stops at room, as Linux's
-//     gives up the readahead of a page it cannot charge (Linux may
-//     reclaim for it first: reclaiming for swap readahead's window here
-//     read less ahead and changed no lab count); a private copy of the
-//     page read is the one page the fault check keeps;
-//   - a huge page is taken only if its 512 pages fit below room, else
+//   - what else a fault takes fits in what is left: swap readahead
+//     first reclaims room for its window (raMakeRoom), as Linux charges
+//     each page it reads ahead, reclaiming; readahead, of swap
+//     (swapWindow) or of a file (TakeFrame), stops at full; a private
+//     copy of the page read is the one page the fault check keeps;
+//   - a huge page is taken only if its 512 pages fit below full, else
 //     the fault falls back to 4 KiB pages (Linux's
 //     thp_fault_fallback_charge);
 //   - outside faults, in Refill's balance (before every command, in the
@@ -66,19 +65,21 @@ type MemcgEvents struct {
 // memcg is the MM's memory.max state, part of the reclaimer.
 type memcg struct {
 	max uint64 // memory.max in pages; 0: none
-	// room is the charge the lists and tables may reach: memory.max
-	// less the tables one fault may make (0: no limit). A fault makes
-	// room when its page would bring them to room (atRoom).
-	room uint64
-	// tables is the page-table pages address spaces hold
-	// (reserveTables counts them).
-	tables uint64
+	// charge is the pages charged: the lists keep it for their pages
+	// (lru.go), reserveTables for the page tables address spaces hold.
+	charge uint64
+	// full is the charge at which a fault makes room: memory.max less
+	// the tables one fault may make, less its own page (noLimit: none).
+	full   uint64
 	events MemcgEvents
 }
 
 // MaxNone is what MemoryMax reports without a limit, as memory.max
 // prints "max".
 const MaxNone = math.MaxUint64
+
+// noLimit is full without memory.max: no charge reaches it.
+const noLimit = math.MaxUint64
 
 // SetMemoryMax sets memory.max to bytes (rounded down to pages;
 // MaxNone: no limit) and reclaims down to it, as writing memory.max
@@ -140,30 +141,46 @@ func (m *MM) MemcgEvents() MemcgEvents { return m.rc.mc.events }
 
 // Charged is memory.current in pages: the lists' pages and the charged
 // page tables (see the top of this file).
-func (m *MM) Charged() uint64 { return m.rc.listed + m.rc.mc.tables }
+func (m *MM) Charged() uint64 { return m.rc.mc.charge }
 
-// atRoom reports whether a fault must make room before it takes pages:
-// one more page would bring the charge to room (room 0, no limit, wraps
-// to the largest count). Inlined in short, on every fault.
-func (m *MM) atRoom() bool { return m.rc.listed+m.rc.mc.tables >= m.rc.mc.room-1 }
+// atRoom reports whether a fault must make room before it takes pages.
+// Inlined in short, on every fault: one compare.
+func (m *MM) atRoom() bool { return m.rc.mc.charge >= m.rc.mc.full }
 
 // raRoom is how many pages a fault's readahead may take besides taken
-// pages it holds and has not listed yet, so that the lists stay below
-// room (the fault's private copy, if it makes one, then reaches it).
+// pages it holds and has not listed yet, so that the charge stays at or
+// below full (the fault's private copy, if it makes one, then takes
+// the page full keeps).
 func (m *MM) raRoom(taken int) int {
-	if m.rc.mc.room == 0 {
+	if m.rc.mc.full == noLimit {
 		return math.MaxInt
 	}
-	return max(int(m.rc.mc.room)-1-int(m.Charged())-taken, 0)
+	return max(int(m.rc.mc.full)-int(m.rc.mc.charge)-taken, 0)
 }
 
-// setRoom sets room from memory.max: less the tables one fault may make
-// (tableNeed); at least 2, so that the check does not read as no limit.
+// raMakeRoom makes room under memory.max for a swap readahead window of
+// n slots before it is chosen, as Linux charges each page it reads
+// ahead, reclaiming: in the fault (polled, no sleep) or, wait, in a user
+// fault's retry (goroutine context). The window's slots are in use and
+// not cached, so the reclaim cannot touch them (its swap-outs take free
+// slots), nor the fault's own slot, which its PTE holds. Then it tops
+// the anonymous stock up by a batch, as the restock it stands for would
+// (readahead in a fault takes frames only from a stock over half full).
+func (m *MM) raMakeRoom(n uint64, wait bool) {
+	inFault := m.rc.inFault
+	m.rc.inFault = !wait
+	m.makeRoom(n)
+	m.rc.inFault = inFault
+	m.topUp(m.anon.n+faultBatch, tableNeed)
+}
+
+// setRoom sets full from memory.max: less the tables one fault may make
+// (tableNeed) and its page; at least 1.
 func (m *MM) setRoom() {
 	mc := &m.rc.mc
-	mc.room = 0
+	mc.full = noLimit
 	if mc.max != 0 {
-		mc.room = max(mc.max, tableNeed+2) - tableNeed
+		mc.full = max(mc.max, tableNeed+2) - tableNeed - 1
 	}
 }
 
@@ -221,5 +238,5 @@ func (m *MM) pageRoom() bool { return m.makeRoom(1) || m.chargeFailed() }
 // with a fault's worth to spare; it does not reclaim (the fault falls
 // back to 4 KiB pages instead).
 func (m *MM) hugeRoom() bool {
-	return m.rc.mc.room == 0 || m.Charged()+hugePages < m.rc.mc.room-1
+	return m.rc.mc.full == noLimit || m.rc.mc.charge+hugePages < m.rc.mc.full
 }

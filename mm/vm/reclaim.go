@@ -131,17 +131,15 @@ type reclaimer struct {
 	// cache is the page cache whose queued writeback a reclaim that may
 	// sleep waits on (nil: none).
 	cache *pagecache.Cache
-	// listed is the pages on the policy's lists (lru.go's lists keep
-	// it); mc is memory.max (memcg.go).
-	listed uint64
-	mc     memcg
+	// mc is memory.max (memcg.go).
+	mc memcg
 }
 
 // EnableReclaim turns reclaim on with the named policy: from now on the
 // pages mapped and cached are on its lists. It is set once, before any
 // address space exists.
 func (m *MM) EnableReclaim(policy string, cache *pagecache.Cache, wake func()) error {
-	p, err := newPolicy(policy, m.Frames, m, &m.rc.listed)
+	p, err := newPolicy(policy, m.Frames, m, &m.rc.mc.charge)
 	if err != nil {
 		return err
 	}
@@ -258,7 +256,7 @@ func (m *MM) balance() {
 	if m.rc.policy == nil {
 		return
 	}
-	m.makeRoom(0)
+	m.makeRoom(1) // room for the next fault: it then need not reclaim
 	need, free := m.deficit(), m.freePages()
 	if free < m.rc.wm.Min+need {
 		m.rc.stats.AllocStall++

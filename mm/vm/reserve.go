@@ -167,12 +167,12 @@ func (s reserveTables) AllocTable() (mm.PhysAddr, error) {
 	if !ok {
 		return 0, pt.ErrNoMemory
 	}
-	s.m.rc.mc.tables++
+	s.m.rc.mc.charge++
 	return pfn.Addr(), nil
 }
 
 func (s reserveTables) FreeTable(pa mm.PhysAddr) {
-	s.m.rc.mc.tables--
+	s.m.rc.mc.charge--
 	if !s.m.tables.put(pa.PFN()) {
 		s.m.Tables.FreeTable(pa)
 	}

@@ -103,6 +103,7 @@ func NewMM(frames *frame.Allocator, tables pt.FrameSource, windowStart, windowEn
 		commit:      commitState{ratio: DefaultOvercommitRatio},
 		FaultAround: DefaultFaultAround,
 		objects:     map[*pagecache.File]shmemObject{},
+		rc:          reclaimer{mc: memcg{full: noLimit}},
 	}
 	m.Refill()
 	return m, nil

@@ -188,7 +188,11 @@ func (as *AddressSpace) swapWindow(ent swap.Entry, pfn mm.PFN, wait bool) ([]swa
 	m.rc.raPrev = ent
 	n := 0
 	if span > 2 || ent == prev+1 || ent == prev-1 {
-		n = m.Swap.Window(ent, min(max(span, 4), swapRAMax), m.rc.raBuf[:])
+		w := min(max(span, 4), swapRAMax)
+		if m.raRoom(1) < int(w)-1 {
+			m.raMakeRoom(w, wait)
+		}
+		n = m.Swap.Window(ent, w, m.rc.raBuf[:])
 	}
 	keep := m.anon.target / 2
 	if wait {
