@@ -32,7 +32,7 @@ BENCH_ARGS ?= -i 10000 -p 4096 -m 64 -f 10
 # make bench-user's swap rows: bench -S BENCH_SWAP (MiB written, then
 # read back in order: swap-in; then MiB written and read back in random
 # orders: pressure-write, pressure-read) in boots capped at BENCH_LIMIT
-# (Pagoda's mm.limit, a memory cgroup's memory.max in Linux) with a swap
+# (memory.max on both kernels: Pagoda's memory.max=, a memory cgroup in Linux) with a swap
 # disk; BENCH_SWAP=0 leaves the rows (and their boots) out.
 BENCH_SWAP  ?= 64
 BENCH_LIMIT ?= 32M

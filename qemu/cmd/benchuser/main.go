@@ -15,12 +15,13 @@
 //
 // The swap rows (bench -S SWAP: swap-in, pressure-write, pressure-read)
 // run in boots of their own, whose memory is capped at LIMIT, with a
-// fresh swap disk of twice SWAP: Pagoda's
-// mm.limit=LIMIT (all the memory its frame allocator manages, page
-// tables and the frame table included) and, in the Linux guest, a memory
-// cgroup of memory.max=LIMIT around bench (linux-guest.memory.max: its
-// anonymous and page-cache pages and the kernel memory charged to it;
-// the kernel's own memory is outside). These boots run under plain TCG
+// fresh swap disk of twice SWAP, the same way on both kernels: the
+// charge of user memory, as a memory cgroup's memory.max=LIMIT, the rest
+// of the machine free. Pagoda boots with memory.max=LIMIT (its pages on
+// the reclaim lists and its page tables: mm/vm/memcg.go); the Linux
+// guest runs bench in a memory cgroup of memory.max=LIMIT
+// (linux-guest.memory.max: its anonymous and page-cache pages and the
+// kernel memory charged to it; the kernel's own memory is outside). These boots run under plain TCG
 // even with -icount, so their figure is host ns: a guest waiting for
 // its disk under -icount shift=0,sleep=off counts in no useful unit
 // (Linux idles, and the virtual clock leaps to its next timer: 25,000
@@ -59,7 +60,7 @@ func main() {
 	flag.StringVar(&args, "args", "", "bench's options, the same on both kernels")
 	flag.StringVar(&root, "root", "build/root.img", "Pagoda's root disk (make user); a copy is booted")
 	flag.IntVar(&swapMiB, "swap", 64, "the swap-in row's region in MiB (bench -S); 0 leaves the row out")
-	flag.StringVar(&limit, "limit", "32M", "the memory cap of the swap-in boots (Pagoda's mm.limit, Linux's memory.max)")
+	flag.StringVar(&limit, "limit", "32M", "the memory cap of the swap-in boots (memory.max, on both kernels)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: benchuser [flags] KERNEL\n")
 		flag.PrintDefaults()
@@ -99,7 +100,7 @@ func main() {
 	}
 	fmt.Printf("bench -t %s, %s, per operation in %s\n", strings.Join(benchArgs, " "), time.Now().Format("2006-01-02"), clock)
 	if swapMiB > 0 {
-		fmt.Printf("swap-in, pressure-write, pressure-read: bench -S %d under %s (Pagoda's mm.limit, Linux's memory.max), in host ns under plain TCG\n", swapMiB, limit)
+		fmt.Printf("swap-in, pressure-write, pressure-read: bench -S %d under %s (memory.max on both kernels), in host ns under plain TCG\n", swapMiB, limit)
 	}
 	fmt.Println()
 	printTable(os.Stdout, linux, linuxTHP, pagoda, pagodaTHP)
@@ -172,7 +173,7 @@ func (b *boots) disk(swap int64) (string, error) {
 }
 
 // pagoda boots Pagoda with a copy of the root disk and runs bench, and
-// then, for the swap-in row, again under mm.limit with a swap disk.
+// then, for the swap-in row, again under memory.max with a swap disk.
 func (b *boots) pagoda(benchArgs []string) ([]row, error) {
 	root, err := b.disk(0)
 	if err != nil {
@@ -190,7 +191,7 @@ func (b *boots) pagoda(benchArgs []string) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	more, err := b.runPagoda(false, "mm.limit="+b.limit, []string{root, swap}, []string{"-S", strconv.Itoa(b.swapMiB)})
+	more, err := b.runPagoda(false, "memory.max="+b.limit, []string{root, swap}, []string{"-S", strconv.Itoa(b.swapMiB)})
 	return append(rows, more...), err
 }
 
