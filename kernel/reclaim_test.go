@@ -63,3 +63,34 @@ func TestApplyTHP(t *testing.T) {
 		})
 	}
 }
+
+// memory.max= sets the cap (a size or max); a bad value is reported and
+// ignored, leaving none.
+func TestApplyMemoryMax(t *testing.T) {
+	for i, tc := range []struct {
+		cmdline string
+		lines   []string
+		want    uint64
+	}{
+		{"", nil, vm.MaxNone},
+		{"memory.max=16M", []string{"memory.max: 16777216"}, 16 << 20},
+		{"memory.max=0x1000", []string{"memory.max: 4096"}, 4096},
+		{"memory.max=max", []string{"memory.max: max"}, vm.MaxNone},
+		{"memory.max=lots", []string{`error: memory.max=lots: bad number "lots": unexpected 'l' (ignored)`}, vm.MaxNone},
+		{"memory.max=100", []string{"error: memory.max=100: vm: invalid argument: memory.max=100 is below one page (ignored)"}, vm.MaxNone},
+	} {
+		t.Run(tc.cmdline, func(t *testing.T) {
+			m := newSimMM(t, 0x3a_0000_0000+uint64(i)<<30, 16<<20)
+			if err := m.EnableReclaim("lru2q", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			c, err := boot.ParseCmdline(tc.cmdline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ApplyMemoryMax(m, c); !slices.Equal(got, tc.lines) || m.MemoryMax() != tc.want {
+				t.Fatalf("lines %q, memory.max %d; want %q, %d", got, m.MemoryMax(), tc.lines, tc.want)
+			}
+		})
+	}
+}
