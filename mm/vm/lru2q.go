@@ -77,6 +77,12 @@ type lru2q struct {
 	// (lruvec->anon_cost, file_cost): pages written out and refaults
 	// of workingset pages, halved as they age (NoteCost).
 	cost [2]uint64
+	// refaults is each type's refault activations at the end of the
+	// last reclaim (lruvec->refaults); deact is whether this reclaim
+	// ages a type's active list though its inactive list is not low
+	// (sc->may_deactivate, Linux 5.9+: refaults were activated since).
+	refaults [2]uint64
+	deact    [2]bool
 }
 
 // lruEnv is what lru2q asks of the reclaimer. No allocation, no lock:
@@ -120,6 +126,19 @@ func (p *lru2q) typeOf(i uint32) int {
 }
 
 func (p *lru2q) Name() string { return "lru2q" }
+
+// Cycle begins (start) or ends a reclaim with the refault activations so
+// far, as Linux's shrink_node compares them with those snapshot at the
+// end of the last reclaim (snapshot_refaults).
+func (p *lru2q) Cycle(start bool, anon, file uint64) {
+	now := [2]uint64{anon, file}
+	if start {
+		p.deact = [2]bool{now[0] != p.refaults[0], now[1] != p.refaults[1]}
+		return
+	}
+	p.refaults = now
+	p.deact = [2]bool{}
+}
 
 // Add puts a new page, or one reclaim kept, at the front of its type's
 // inactive list.
@@ -254,6 +273,19 @@ func (p *lru2q) inactiveLow(typ int) bool {
 // deactivate is the active hand (shrink_active_list).
 func (p *lru2q) deactivate(typ int, referenced func(uint32) bool) {
 	in, act := p.list(typ, lruInactive), p.list(typ, lruActive)
+	if !p.inactiveLow(typ) {
+		if p.deact[typ] && act.n > 0 {
+			// Refaults activated pages since the last reclaim: age
+			// one active page per turn of the inactive hand, so that
+			// the new working set can push the old one out.
+			i := act.back
+			p.remove(act, i)
+			referenced(i)
+			p.flags[i] |= pgWorkingset
+			p.pushFront(in, i)
+		}
+		return
+	}
 	for k := 0; k < deactivateBatch && act.n > 0 && p.inactiveLow(typ); k++ {
 		i := act.back
 		p.remove(act, i)

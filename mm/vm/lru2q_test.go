@@ -493,3 +493,41 @@ func TestScanCost(t *testing.T) {
 		}
 	})
 }
+
+// TestRefaultDeactivate: with the inactive list not low, the active
+// hand rests, unless refaults activated pages since the last reclaim
+// (Linux 5.9+'s may_deactivate): then a reclaim ages the active list
+// too, once; the next, with no refault between, does not.
+func TestRefaultDeactivate(t *testing.T) {
+	e := newEnv(t)
+	e.enableSwap("lru2q", 1024)
+	const n = 32
+	base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	page := func(k int) mm.VirtAddr { return base + mm.VirtAddr(k)*pg }
+	for k := range n {
+		e.write(page(k), stamp(uint64(k), 3))
+	}
+	for k := range 8 {
+		e.activateAt(page(k))
+	}
+	p := e.m.rc.policy.(*lru2q)
+	active := func() uint64 { return p.list(lruAnon, lruActive).pages }
+	if e.m.Reclaim(1, false) != 1 || active() != 8 {
+		t.Fatalf("a reclaim with no refault: %d active pages, want 8 (the inactive list is not low)", active())
+	}
+	e.evictAt(page(31)) // the newest: the reclaims take the oldest
+	if got := e.read(page(31), 16); !bytes.Equal(got, stamp(31, 3)) {
+		t.Fatalf("page 31 reads %x", got)
+	}
+	if ws := e.m.WorkingsetStats(); ws.ActivateAnon != 1 || active() != 9 {
+		t.Fatalf("refault: %+v, %d active pages; want one activation, 9", ws, active())
+	}
+	if e.m.Reclaim(1, false) != 1 || active() >= 9 {
+		t.Fatalf("a reclaim after a refault activation: %d active pages, want fewer than 9", active())
+	}
+	aged := active()
+	if e.m.Reclaim(1, false) != 1 || active() != aged {
+		t.Fatalf("the next reclaim, no refault between: %d active pages, want %d", active(), aged)
+	}
+	e.check()
+}

@@ -310,6 +310,9 @@ func (m *MM) Reclaim(n int, direct bool) int {
 	if m.rc.policy == nil || n <= 0 {
 		return 0
 	}
+	if m.rc.wsp != nil {
+		m.rc.wsp.Cycle(true, m.rc.ws.ActivateAnon, m.rc.ws.ActivateFile)
+	}
 	freed := m.scan(n)
 	if !m.rc.inFault && m.rc.cache != nil {
 		// Each round writes at least one page clean (or stops), and
@@ -330,6 +333,9 @@ func (m *MM) Reclaim(n int, direct bool) int {
 	}
 	if m.rc.inFault {
 		m.rc.stats.StealFault += uint64(freed)
+	}
+	if m.rc.wsp != nil {
+		m.rc.wsp.Cycle(false, m.rc.ws.ActivateAnon, m.rc.ws.ActivateFile)
 	}
 	return freed
 }

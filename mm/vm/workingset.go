@@ -83,6 +83,7 @@ type workingsetPolicy interface {
 	Activations() uint64
 	WorkingsetSize(file bool) uint64
 	NoteCost(file bool, n uint64)
+	Cycle(start bool, activateAnon, activateFile uint64)
 }
 
 // WorkingsetStats are refault detection's counters.
