@@ -200,23 +200,31 @@ func TestLookTwice(t *testing.T) {
 	e.destroyAll()
 }
 
+// activeEnv is lru2q with swap and 32 private anonymous pages written,
+// page k holding stamp(k, seed), pages 0 to 7 on the active list (the
+// working set), the others inactive. It returns the pages' addresses.
+func activeEnv(t *testing.T, seed uint64) (*env, func(k int) mm.VirtAddr) {
+	e := newEnv(t)
+	e.enableSwap("lru2q", 1024)
+	const n = 32
+	base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	page := func(k int) mm.VirtAddr { return base + mm.VirtAddr(k)*pg }
+	for k := range n {
+		e.write(page(k), stamp(uint64(k), seed))
+	}
+	for k := range 8 {
+		e.activateAt(page(k))
+	}
+	return e, page
+}
+
 // TestRefaultAnon: a page evicted and faulted back within the working
 // set (its refault distance no more than the active lists it could
 // have had) goes straight to the active list; one faulted back after
 // more evictions than that starts inactive. Both count as refaults.
 func TestRefaultAnon(t *testing.T) {
 	for _, far := range []bool{false, true} {
-		e := newEnv(t)
-		e.enableSwap("lru2q", 1024)
-		const n = 32
-		base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
-		page := func(k int) mm.VirtAddr { return base + mm.VirtAddr(k)*pg }
-		for k := range n {
-			e.write(page(k), stamp(uint64(k), 9))
-		}
-		for k := range 8 { // the working set: 8 active pages
-			e.activateAt(page(k))
-		}
+		e, page := activeEnv(t, 9)
 		// Page 8 takes slot 1; the target, page 9, slot 2: not next to
 		// the last swap-in (none), so its swap-in reads nothing ahead.
 		e.evictAt(page(8))
@@ -499,17 +507,7 @@ func TestScanCost(t *testing.T) {
 // (Linux 5.9+'s may_deactivate): then a reclaim ages the active list
 // too, once; the next, with no refault between, does not.
 func TestRefaultDeactivate(t *testing.T) {
-	e := newEnv(t)
-	e.enableSwap("lru2q", 1024)
-	const n = 32
-	base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
-	page := func(k int) mm.VirtAddr { return base + mm.VirtAddr(k)*pg }
-	for k := range n {
-		e.write(page(k), stamp(uint64(k), 3))
-	}
-	for k := range 8 {
-		e.activateAt(page(k))
-	}
+	e, page := activeEnv(t, 3)
 	p := e.m.rc.policy.(*lru2q)
 	active := func() uint64 { return p.list(lruAnon, lruActive).pages }
 	if e.m.Reclaim(1, false) != 1 || active() != 8 {

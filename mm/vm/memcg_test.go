@@ -145,15 +145,23 @@ func TestMemoryMaxNoSwap(t *testing.T) {
 	e.check()
 }
 
+// writtenEnv is 8 MiB of memory under lru2q with a swap area and no
+// memory.max, and n pages of private anonymous memory written, page i
+// holding stamp(i, seed). It returns the pages' address.
+func writtenEnv(t *testing.T, n, seed uint64) (*env, mm.VirtAddr) {
+	e := newEnvSize(t, 8<<20)
+	e.enableSwap("lru2q", 4096)
+	base := e.mmap(0, n*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
+	for i := range n {
+		e.write(base+mm.VirtAddr(i)*pg, stamp(i, seed))
+	}
+	return e, base
+}
+
 // TestMemoryMaxLower: lowering memory.max reclaims down to it at once,
 // as a write of memory.max does.
 func TestMemoryMaxLower(t *testing.T) {
-	e := newEnvSize(t, 8<<20)
-	e.enableSwap("lru2q", 4096)
-	base := e.mmap(0, 512*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
-	for i := range uint64(512) {
-		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 2))
-	}
+	e, base := writtenEnv(t, 512, 2)
 	if c := e.m.Charged(); c < 512 {
 		t.Fatalf("charge %d after 512 pages", c)
 	}
@@ -267,12 +275,7 @@ func TestMemoryMaxHuge(t *testing.T) {
 // under memory.max besides the fault's own (raRoom), where it would
 // read a whole block of 32 without a limit.
 func TestMemoryMaxReadahead(t *testing.T) {
-	e := newEnvSize(t, 8<<20)
-	e.enableSwap("lru2q", 4096)
-	base := e.mmap(0, 64*pg, ProtRead|ProtWrite, MapPrivate|MapAnonymous)
-	for i := range uint64(64) {
-		e.write(base+mm.VirtAddr(i)*pg, stamp(i, 6))
-	}
+	e, base := writtenEnv(t, 64, 6)
 	e.swapAllOut()
 	ent := leaf(e.cur, base+16*pg).Entry()
 	window := func() int {
