@@ -107,9 +107,17 @@ func TestMemoryMax(t *testing.T) {
 
 // TestMemoryMaxNoSwap: with nothing to reclaim to, the first fault
 // that would pass memory.max is out of memory (memory.events' oom),
-// with memory to spare; freeing pages makes room again.
+// with memory to spare, through the ring-0 path and through user
+// faults' retry; freeing pages makes room again.
 func TestMemoryMaxNoSwap(t *testing.T) {
+	for _, retry := range []bool{false, true} {
+		t.Run(map[bool]string{false: "ring0", true: "retry"}[retry], func(t *testing.T) { memoryMaxNoSwap(t, retry) })
+	}
+}
+
+func memoryMaxNoSwap(t *testing.T, retry bool) {
 	e := newEnvSize(t, 8<<20)
+	e.retry = retry
 	e.must(e.m.EnableReclaim("lru2q", e.cache, nil))
 	max := uint64(256)
 	e.must(e.m.SetMemoryMax(max * pg))

@@ -144,7 +144,8 @@ func (as *AddressSpace) doRetry() Result {
 	if m.short() && !as.retry.refilled {
 		m.Refill()
 		as.retry.refilled = true
-		if m.overMax(1) && m.chargeFailed() {
+		if m.overMax(1) {
+			m.chargeFailed()
 			return OOM
 		}
 	}
