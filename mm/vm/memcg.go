@@ -209,11 +209,8 @@ func (m *MM) overMax(n uint64) bool {
 }
 
 // chargeFailed counts a charge that reclaim could not make room for
-// (memory.events' oom) and returns false.
-func (m *MM) chargeFailed() bool {
-	m.rc.mc.events.OOM++
-	return false
-}
+// (memory.events' oom).
+func (m *MM) chargeFailed() { m.rc.mc.events.OOM++ }
 
 // faultRoom is makeRoom for a fault about to take its pages (restock):
 // false when not even its own page fits and no queued write is on its
@@ -226,13 +223,23 @@ func (m *MM) faultRoom() bool {
 	m.rc.inFault = true
 	ok := m.makeRoom(1)
 	m.rc.inFault = false
-	return ok || m.rc.deferred > 0 || m.chargeFailed()
+	if ok || m.rc.deferred > 0 {
+		return true
+	}
+	m.chargeFailed()
+	return false
 }
 
 // pageRoom is the page cache's Room: room for one page taken outside
 // faults (read, write, a tmpfs page), reclaiming as goroutine context
 // may (writing dirty pages back).
-func (m *MM) pageRoom() bool { return m.makeRoom(1) || m.chargeFailed() }
+func (m *MM) pageRoom() bool {
+	if m.makeRoom(1) {
+		return true
+	}
+	m.chargeFailed()
+	return false
+}
 
 // hugeRoom reports whether a huge page's 512 pages fit under memory.max
 // with a fault's worth to spare; it does not reclaim (the fault falls
