@@ -101,7 +101,7 @@ func (m *MM) SetMemoryMax(bytes uint64) error {
 		return fmt.Errorf("%w: memory.max=%d is below one page", ErrInvalid, bytes)
 	}
 	m.rc.mc.max = pages
-	if !m.makeRoom(0) {
+	if m.makeRoom(0); m.overMax(0) {
 		return fmt.Errorf("%w: %d pages still charged over memory.max's %d", ErrNoMemory, m.Charged()-pages, pages)
 	}
 	return nil
@@ -186,8 +186,9 @@ func (m *MM) setRoom() {
 
 // makeRoom reclaims until n more pages, a fault's tables and a private
 // copy fit under memory.max (a batch at least, as a charge reclaims
-// SWAP_CLUSTER_MAX), and reports whether n pages fit. No allocation:
-// faults call it.
+// SWAP_CLUSTER_MAX), and reports whether they do: for one page, that
+// the charge is below full, which is what a fault's frames (TakeFrame,
+// readahead) then go by. No allocation: faults call it.
 func (m *MM) makeRoom(n uint64) bool {
 	mc := &m.rc.mc
 	if mc.max == 0 {
@@ -200,7 +201,7 @@ func (m *MM) makeRoom(n uint64) bool {
 		m.Reclaim(int(max(c+want-mc.max, faultBatch)), true)
 	}
 	m.setRoom()
-	return !m.overMax(n)
+	return m.Charged()+want <= mc.max
 }
 
 // overMax reports whether n more pages would pass memory.max.

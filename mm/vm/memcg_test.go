@@ -134,10 +134,23 @@ func memoryMaxNoSwap(t *testing.T, retry bool) {
 	if n == 2*max || n+maxSlack < max || e.m.Charged() > max {
 		t.Fatalf("wrote %d pages, charge %d, memory.max %d", n, e.m.Charged(), max)
 	}
-	if ev := e.m.MemcgEvents(); ev.OOM == 0 {
+	ev := e.m.MemcgEvents()
+	if ev.OOM == 0 {
 		t.Fatalf("events %+v: no oom", ev)
 	}
 	e.check()
+	// A file page just under the cap, nothing clean to drop: the page
+	// would fit, a fault's tables and a private copy would not. Out of
+	// memory too, and counted: the fault's check and the file fault's
+	// frame agree on what a fault needs.
+	f, _ := e.newFile(filePattern(2, 4*pg))
+	fva := e.mmapFile(0, 4*pg, ProtRead, MapShared, f, 0)
+	e.must(e.m.SetMemoryMax((e.m.Charged() + 2) * pg))
+	if err := e.access(fva, make([]byte, 16), Read); resultOf(err) != OOM || e.m.MemcgEvents().OOM != ev.OOM+1 {
+		t.Fatalf("a file page at the cap: %v, events %+v (before %+v)", err, e.m.MemcgEvents(), ev)
+	}
+	e.must(e.cur.Munmap(fva, 4*pg))
+	e.must(e.m.SetMemoryMax(max * pg))
 	e.must(e.cur.Munmap(base, 64*pg))
 	e.write(base+mm.VirtAddr(n)*pg, stamp(n, 1))
 	e.check()

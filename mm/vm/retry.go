@@ -144,7 +144,7 @@ func (as *AddressSpace) doRetry() Result {
 	if m.short() && !as.retry.refilled {
 		m.Refill()
 		as.retry.refilled = true
-		if m.overMax(1) {
+		if m.atRoom() { // Refill could not make room under memory.max
 			m.chargeFailed()
 			return OOM
 		}
